@@ -1,0 +1,77 @@
+"""The main job: a training run that logs with laaos, is killed, resumes and loads.
+
+    python examples/train.py            # the whole demo
+    python examples/train.py --train    # just the training loop (resumes its log)
+
+The demo starts the training loop in a child process, kills it with SIGKILL part-way
+(as a preempted cluster job dies), starts it again (it reopens its log and carries on
+from the last logged step), then loads the log the way a notebook would.
+"""
+
+import argparse
+import math
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+import laaos
+
+LOG_DIR = "runs/"
+NAME = "example"
+STEPS = 200
+CONFIG = {"lr": 0.05, "seed": 0, "steps": STEPS, "model": "linear"}
+
+
+def train() -> None:
+    store = laaos.open_file_store(NAME, "", prefix=LOG_DIR, initial_data={"config": CONFIG})
+    if store["config"] != CONFIG:
+        raise SystemExit(f"{store.uri} was written with another config: {store['config']}")
+    if "losses" not in store:
+        store["losses"] = []
+        store["evals"] = []
+    start = len(store["losses"])
+    print(f"training from step {start} (log {store.uri})", flush=True)
+    rng = random.Random(start)
+    w = 0.0
+    for step in range(start, STEPS):
+        w += CONFIG["lr"] * (3.0 - w)  # a very small model learning w = 3
+        loss = (3.0 - w) ** 2 + rng.random() * 1e-3
+        store["losses"].append(loss)
+        if step % 50 == 49:
+            store["evals"].append({"step": step, "accuracy": 1 - math.exp(-step / 60), "nan_check": float("nan")})
+        time.sleep(0.005)  # the "GPU work"
+    store["done"] = True
+    store.close()
+    print("training finished", flush=True)
+
+
+def demo() -> None:
+    log = os.path.join(LOG_DIR, NAME + ".py")
+    if os.path.exists(log):
+        os.remove(log)
+    cmd = [sys.executable, os.path.abspath(__file__), "--train"]
+    child = subprocess.Popen(cmd)
+    time.sleep(0.6)
+    child.send_signal(signal.SIGKILL)  # preempted: no cleanup runs
+    child.wait()
+    partial = laaos.load(log)
+    print(f"killed after {len(partial.store['losses'])} logged steps; the log holds {partial.statements} statements")
+    subprocess.run(cmd, check=True)  # resumes from its log
+    store = laaos.safe_load(log)
+    losses = store["losses"]
+    print(f"loaded {log}: {len(losses)} losses (first {losses[0]:.4f}, last {losses[-1]:.6f}), "
+          f"evals at steps {[e['step'] for e in store['evals']]}, done={store.get('done')}")
+    assert len(losses) == STEPS and store["done"] is True
+    print(f"backend: {laaos.BACKEND}")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--train", action="store_true", help="run only the training loop")
+    if parser.parse_args().train:
+        train()
+    else:
+        demo()

@@ -1,0 +1,84 @@
+"""laaos: logs as append-only source.
+
+Every change to the store (a nested dict of lists, dicts and sets) is appended to a
+file as one line of Python, so results survive any crash; ``safe_load`` reads a log back
+without executing it.  The API is that of the original laaos 2.1.1.
+"""
+
+from ._backend import BACKEND
+from ._importer import install as _install_log_importer
+from .errors import (
+    CorruptLogError,
+    LaaosError,
+    LogError,
+    LogLimitError,
+    LogSyntaxError,
+    SliceNotSupportedError,
+    StoreClosedError,
+    StoreLockedError,
+    TornTailWarning,
+    UnlinkedContainerError,
+    UnsafeLogError,
+    UnsupportedTypeError,
+)
+from .files import compact, create_file_store, open_file_store
+from .handlers import (
+    Dataclasses2DictHandler,
+    DefaultTypeHandlers,
+    Function2StrHandler,
+    StrEnumHandler,
+    ToReprHandler,
+    TypeHandler,
+    WeakEnumHandler,
+)
+from .helpers import can_iter, ensure_dirs, generate_time_id, new_dict, new_list, new_set, put
+from .loader import LoadResult, load, safe_load, safe_load_store, safe_load_str
+from .store import Store, StoreAccessible, StoreDict, StoreList, StoreRoot, StoreSet
+
+__version__ = "3.0.0"
+
+__all__ = [
+    "BACKEND",
+    "CorruptLogError",
+    "Dataclasses2DictHandler",
+    "DefaultTypeHandlers",
+    "Function2StrHandler",
+    "LaaosError",
+    "LoadResult",
+    "LogError",
+    "LogLimitError",
+    "LogSyntaxError",
+    "SliceNotSupportedError",
+    "Store",
+    "StoreAccessible",
+    "StoreClosedError",
+    "StoreDict",
+    "StoreList",
+    "StoreLockedError",
+    "StoreRoot",
+    "StoreSet",
+    "StrEnumHandler",
+    "ToReprHandler",
+    "TornTailWarning",
+    "TypeHandler",
+    "UnlinkedContainerError",
+    "UnsafeLogError",
+    "UnsupportedTypeError",
+    "WeakEnumHandler",
+    "can_iter",
+    "compact",
+    "create_file_store",
+    "ensure_dirs",
+    "generate_time_id",
+    "load",
+    "new_dict",
+    "new_list",
+    "new_set",
+    "open_file_store",
+    "put",
+    "safe_load",
+    "safe_load_store",
+    "safe_load_str",
+]
+
+_install_log_importer()

@@ -1,0 +1,32 @@
+"""Picks the backend: the Cython extension ``laaos._speedups`` or its pure-Python twin.
+
+``LAAOS_NO_EXTENSIONS=1`` picks the pure twin; ``LAAOS_REQUIRE_EXTENSIONS=1`` makes a
+missing extension an ImportError (CI and wheel builds set it).  Everything else in laaos
+reaches the backend through ``impl`` only, so the tests can swap it.
+"""
+
+import os
+import platform
+from types import ModuleType
+from typing import TYPE_CHECKING, Optional
+
+from . import _pure as python_impl
+
+NO_EXTENSIONS = os.environ.get("LAAOS_NO_EXTENSIONS", "") not in ("", "0")
+REQUIRE_EXTENSIONS = os.environ.get("LAAOS_REQUIRE_EXTENSIONS", "") not in ("", "0")
+
+cython_impl: Optional[ModuleType] = None
+if TYPE_CHECKING:
+    pass
+elif not NO_EXTENSIONS and platform.python_implementation() == "CPython":
+    try:
+        from . import _speedups as cython_impl
+    except ImportError:
+        if REQUIRE_EXTENSIONS:
+            raise ImportError(
+                "LAAOS_REQUIRE_EXTENSIONS=1 but the laaos._speedups extension did not import; "
+                "reinstall laaos with a C++ compiler and Cython available"
+            ) from None
+
+impl: ModuleType = cython_impl if cython_impl is not None else python_impl
+BACKEND = "cython" if impl is cython_impl else "python"

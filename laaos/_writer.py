@@ -1,0 +1,133 @@
+"""Pure-Python statement writer: the twin of ``Writer`` in ``src_ext/writer.pxi``.
+
+A statement reaches the log whole or not at all: it is rendered completely before the
+first byte is written, and a write that fails half-way is cut back off the file, so the
+log always ends on a statement boundary that the loader accepts.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any, Callable
+
+from ._render import render
+
+DURABILITIES = ("flush", "fsync", "buffered")
+
+
+class Writer:
+    """Appends statements to a file descriptor (``int``) or a text file object.
+
+    ``durability`` is ``"flush"`` (each statement is handed to the OS before the call
+    returns), ``"fsync"`` (each statement reaches the disk) or ``"buffered"`` (statements
+    collect in memory until ``buffer_size`` bytes, ``flush_interval`` seconds or
+    ``flush()``).
+    """
+
+    def __init__(
+        self,
+        target: Any,
+        durability: str = "flush",
+        buffer_size: int = 1 << 16,
+        flush_interval: float = 1.0,
+    ):
+        if durability not in DURABILITIES:
+            raise ValueError(f"durability must be one of {DURABILITIES}, not {durability!r}")
+        self._fd = target if isinstance(target, int) else -1
+        self._obj = None if isinstance(target, int) else target
+        self._mode = DURABILITIES.index(durability)
+        self._buffer_size = max(int(buffer_size), 1)
+        self._interval = float(flush_interval)
+        self._chunks: list = []
+        self._pending = 0
+        self._last_flush = time.monotonic()
+        # Where the log ends on disk: a failed write is cut back to it.
+        self._offset = os.lseek(self._fd, 0, os.SEEK_END) if self._fd >= 0 else 0
+
+    @property
+    def durability(self) -> str:
+        return DURABILITIES[self._mode]
+
+    @property
+    def pending(self) -> int:
+        """Bytes (characters, for a text file object) buffered and not yet written."""
+        return self._pending
+
+    def emit(self, text: str) -> None:
+        """Append one statement (``text`` has no newline)."""
+        self._put(text + "\n")
+
+    def emit_value(self, head: str, value: Any, tail: str, fallback: Callable[[Any], str]) -> None:
+        """Append ``head + render(value) + tail`` as one statement."""
+        self._put(head + render(value, fallback) + tail + "\n")
+
+    def _put(self, text: str) -> None:
+        if self._fd >= 0:
+            data = text.encode("utf-8")  # may raise: then nothing was written
+            if self._mode == 2:
+                self._buffer(data)
+            else:
+                self._write_fd(data)
+                if self._mode == 1:
+                    os.fsync(self._fd)
+        elif self._mode == 2:
+            self._buffer(text)
+        else:
+            self._obj.write(text)
+            self._obj.flush()
+            if self._mode == 1:
+                _fsync_object(self._obj)
+
+    def _buffer(self, data) -> None:
+        self._chunks.append(data)
+        self._pending += len(data)
+        if (
+            self._pending >= self._buffer_size
+            or time.monotonic() - self._last_flush >= self._interval
+        ):
+            self.flush()
+
+    def flush(self) -> None:
+        """Write out whatever is buffered (and, for ``"fsync"``, sync it)."""
+        if self._chunks:
+            if self._fd >= 0:
+                self._write_fd(b"".join(self._chunks))
+            else:
+                self._obj.write("".join(self._chunks))
+            # Only now: if the write raised, the chunks stay for the next attempt.
+            self._chunks.clear()
+            self._pending = 0
+        if self._obj is not None:
+            self._obj.flush()
+        self._last_flush = time.monotonic()
+
+    def sync(self) -> None:
+        """Flush, then ask the OS to put the file on the disk."""
+        self.flush()
+        if self._fd >= 0:
+            os.fsync(self._fd)
+        else:
+            _fsync_object(self._obj)
+
+    def _write_fd(self, data: bytes) -> None:
+        view = memoryview(data)
+        try:
+            while view:
+                view = view[os.write(self._fd, view) :]
+        except BaseException:
+            if len(view) != len(data):  # part of it landed: cut it back off
+                try:
+                    os.ftruncate(self._fd, self._offset)
+                except OSError:
+                    pass
+            raise
+        self._offset += len(data)
+
+
+def _fsync_object(obj: Any) -> None:
+    try:
+        fd = obj.fileno()
+    except (AttributeError, OSError, ValueError):
+        return  # StringIO and friends have nothing to sync
+    os.fsync(fd)

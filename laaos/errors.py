@@ -1,0 +1,79 @@
+"""The exceptions and warnings laaos raises.
+
+Every error about a log names the file and the line where there is one, so a user can
+open the log at the right place. Errors keep compatible base classes with what the
+original laaos 2.1.1 raised (``KeyError`` for unsupported types, ``AssertionError`` for
+mutating an unlinked container or assigning a slice), so old ``except`` clauses still
+catch them.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+
+class LaaosError(Exception):
+    """Base class of every error laaos raises on purpose."""
+
+
+class LogError(LaaosError, ValueError):
+    """A log could not be loaded. ``path``, ``line`` and ``construct`` say where and what."""
+
+    def __init__(
+        self, message: str, path: str = "<string>", line: Optional[int] = None, construct: str = ""
+    ):
+        self.message = message
+        self.path = path
+        self.line = line
+        self.construct = construct
+        where = path if line is None else f"{path}:{line}"
+        super().__init__(f"{where}: {message}")
+
+
+class LogSyntaxError(LogError):
+    """A statement is malformed: not a statement laaos or the original laaos writes."""
+
+
+class CorruptLogError(LogSyntaxError):
+    """A damaged statement is followed by valid ones, or a statement cannot be applied."""
+
+
+class UnsafeLogError(LogError):
+    """The log uses a construct the safe loader refuses (names, calls, operators, ...)."""
+
+
+class LogLimitError(LogError):
+    """A statement exceeds a resource limit (nesting depth, statement size, number size)."""
+
+
+class UnsupportedTypeError(LaaosError, TypeError, KeyError):
+    """A value of a type that no built-in rule and no ``TypeHandler`` can store.
+
+    Subclasses ``KeyError`` because the original laaos raised ``KeyError`` here.
+    """
+
+    def __str__(self) -> str:  # KeyError would show the message with quotes around it
+        return str(self.args[0]) if self.args else ""
+
+
+class UnlinkedContainerError(LaaosError, AssertionError):
+    """A store container that was replaced or deleted was mutated.
+
+    Subclasses ``AssertionError`` because the original laaos used ``assert`` here.
+    """
+
+
+class SliceNotSupportedError(LaaosError, TypeError, AssertionError):
+    """Slice assignment or deletion on a store list (the log format has no statement for it)."""
+
+
+class StoreLockedError(LaaosError, BlockingIOError):
+    """Another writer holds the exclusive lock on the log file."""
+
+
+class StoreClosedError(LaaosError, ValueError):
+    """The store was closed, or an earlier write failed and the store stopped writing."""
+
+
+class TornTailWarning(UserWarning):
+    """The log ended in an incomplete statement (a crash mid-write); it was dropped."""

@@ -1,0 +1,296 @@
+"""File stores: the locked log file, reopening with repair, durability and ``compact``.
+
+One writer per log: ``open_file_store`` holds an exclusive ``flock`` on the file while the
+store is open.  The OS drops the lock when the process dies, so a killed writer never
+blocks the next one.  Readers never take the lock.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+from typing import Any, Iterable, Mapping, Optional, Sequence
+
+from .errors import StoreLockedError, TornTailWarning
+from .handlers import TypeHandler
+from .helpers import ensure_dirs, generate_time_id
+from .loader import CHUNK, finish, new_parser, symbols_of
+from .store import Store, StoreRoot
+
+if sys.platform == "win32":  # pragma: no cover - exercised by the Windows wheels only
+    import msvcrt
+
+    def _lock(fd: int) -> None:
+        os.lseek(fd, 0, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+
+    def _unlock(fd: int) -> None:
+        os.lseek(fd, 0, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+
+else:
+    import fcntl
+
+    def _lock(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+    def _unlock(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+class FileLog:
+    """An open, exclusively locked log file that the store writes to by descriptor."""
+
+    laaos_owns_fd = True
+
+    def __init__(self, path: str, lock: bool = True):
+        self.path = path
+        flags = os.O_RDWR | os.O_CREAT | os.O_APPEND
+        flags |= getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+        self._fd = os.open(path, flags, 0o666)
+        self._locked = False
+        if lock:
+            try:
+                _lock(self._fd)
+            except OSError as e:
+                os.close(self._fd)
+                raise StoreLockedError(
+                    f"{path} is already open for writing (another process or store holds its "
+                    "lock): close that store first, or open a log of another name"
+                ) from e
+            self._locked = True
+
+    def fileno(self) -> int:
+        return self._fd
+
+    @property
+    def closed(self) -> bool:
+        return self._fd < 0
+
+    def read_all(self):
+        """Yield the file's bytes in chunks, from the start."""
+        offset = 0
+        while True:
+            if hasattr(os, "pread"):
+                chunk = os.pread(self._fd, CHUNK, offset)
+            else:  # pragma: no cover
+                os.lseek(self._fd, offset, os.SEEK_SET)
+                chunk = os.read(self._fd, CHUNK)
+            if not chunk:
+                return
+            offset += len(chunk)
+            yield chunk
+
+    def close(self) -> None:
+        if self._fd < 0:
+            return
+        fd, self._fd = self._fd, -1
+        try:
+            if self._locked:
+                _unlock(fd)
+        finally:
+            os.close(fd)
+
+    def __repr__(self) -> str:
+        return f"<laaos log {self.path!r}>"
+
+
+def open_file_store(
+    store_name: str = "results",
+    suffix: Optional[str] = None,
+    ext: str = ".py",
+    prefix: str = "laaos/",
+    *,
+    truncate: bool = False,
+    initial_data: Optional[Mapping] = None,
+    type_handlers: Optional[Sequence[TypeHandler]] = None,
+    exposed_symbols: Optional[Iterable[Any]] = None,
+    extra_mappings: Optional[Mapping[str, Any]] = None,
+    durability: str = "flush",
+    buffer_size: int = 1 << 16,
+    flush_interval: float = 1.0,
+) -> StoreRoot:
+    """Open the log ``{prefix}{store_name}{suffix}{ext}`` for writing and return its store.
+
+    A new (or empty) log starts with ``initial_data``.  An existing log is loaded with the
+    safe loader (``exposed_symbols`` / ``extra_mappings`` as for ``safe_load``) and
+    appended to; a torn last statement is cut off into a sidecar file
+    ``LOG.torn-TIME`` first.  ``truncate=True`` starts the log afresh.
+    ``suffix=None`` uses the current time.  The file is locked against other writers
+    until the store is closed.  ``durability`` is ``"flush"`` (default), ``"fsync"`` or
+    ``"buffered"``; see the README.
+    """
+    if suffix is None:
+        suffix = generate_time_id()
+    return _open_store(
+        f"{prefix}{store_name}{suffix}{ext}",
+        truncate=truncate,
+        restart=False,
+        initial_data=initial_data,
+        type_handlers=type_handlers,
+        exposed_symbols=exposed_symbols,
+        extra_mappings=extra_mappings,
+        durability=durability,
+        buffer_size=buffer_size,
+        flush_interval=flush_interval,
+    )
+
+
+def create_file_store(
+    store_name: str = "results",
+    suffix: Optional[str] = None,
+    ext: str = ".py",
+    prefix: str = "laaos/",
+    truncate: bool = False,
+    initial_data: Optional[Mapping] = None,
+    *,
+    type_handlers: Optional[Sequence[TypeHandler]] = None,
+    durability: str = "flush",
+    buffer_size: int = 1 << 16,
+    flush_interval: float = 1.0,
+) -> StoreRoot:
+    """The older name, with the older positional order and behaviour: an existing log
+    is kept, and a new store (``store = ...``) is appended after it, so loading gives the
+    new run.  Prefer ``open_file_store``, which carries on the existing store."""
+    if suffix is None:
+        suffix = generate_time_id()
+    return _open_store(
+        f"{prefix}{store_name}{suffix}{ext}",
+        truncate=truncate,
+        restart=True,
+        initial_data=initial_data,
+        type_handlers=type_handlers,
+        exposed_symbols=None,
+        extra_mappings=None,
+        durability=durability,
+        buffer_size=buffer_size,
+        flush_interval=flush_interval,
+    )
+
+
+def _open_store(
+    filename: str,
+    *,
+    truncate: bool,
+    restart: bool,
+    initial_data: Optional[Mapping],
+    type_handlers: Optional[Sequence[TypeHandler]],
+    exposed_symbols: Optional[Iterable[Any]],
+    extra_mappings: Optional[Mapping[str, Any]],
+    durability: str,
+    buffer_size: int,
+    flush_interval: float,
+) -> StoreRoot:
+    ensure_dirs(filename)
+    created = not os.path.exists(filename)
+    log = FileLog(filename)
+    try:
+        if truncate:
+            os.ftruncate(log.fileno(), 0)
+        existing = None
+        if os.fstat(log.fileno()).st_size:
+            existing = _load_for_append(log, filename, exposed_symbols, extra_mappings)
+        store = Store(
+            log,
+            uri=filename,
+            initial_data=existing if existing is not None and not restart else initial_data,
+            type_handlers=type_handlers,
+            append_mode=existing is not None and not restart,
+            durability=durability,
+            buffer_size=buffer_size,
+            flush_interval=flush_interval,
+        )
+        if created and durability == "fsync":
+            _fsync_dir(filename)
+    except BaseException:
+        log.close()
+        raise
+    return store.root
+
+
+def _load_for_append(log: FileLog, filename: str, exposed_symbols: Any, extra_mappings: Any) -> Any:
+    """Load an existing log before appending; cut a torn tail off into a sidecar."""
+    parser = new_parser(filename, exposed_symbols, extra_mappings)
+    size = 0
+    for chunk in log.read_all():
+        size += len(chunk)
+        parser.feed(chunk)
+    result = finish(parser, filename, size, warn=False, allow_empty=True)
+    if result.dropped_bytes:
+        tail = b"".join(log.read_all())[result.valid_bytes :]
+        sidecar = None
+        if tail.strip(b" \t\r\n"):
+            sidecar = _sidecar_name(filename)
+            with open(sidecar, "xb") as f:
+                f.write(tail)
+                f.flush()
+                os.fsync(f.fileno())
+        os.ftruncate(log.fileno(), result.valid_bytes)
+        if result.dropped_statements or sidecar:
+            warnings.warn(
+                TornTailWarning(
+                    f"{filename}:{parser.tail_line}: cut off an incomplete last statement "
+                    f"({result.dropped_bytes} bytes, kept in {sidecar}) before appending"
+                ),
+                stacklevel=4,
+            )
+    return result.store
+
+
+def _sidecar_name(filename: str) -> str:
+    base = f"{filename}.torn{generate_time_id()}"
+    name, n = base, 1
+    while os.path.exists(name):
+        n += 1
+        name = f"{base}-{n}"
+    return name
+
+
+def _fsync_dir(filename: str) -> None:
+    if sys.platform == "win32":  # pragma: no cover
+        return
+    fd = os.open(os.path.dirname(os.path.abspath(filename)), os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def compact(
+    source_path: str,
+    destination_path: str,
+    *,
+    exposed_symbols: Optional[Iterable[Any]] = None,
+    extra_mappings: Optional[Mapping[str, Any]] = None,
+    type_handlers: Optional[Sequence[TypeHandler]] = None,
+) -> None:
+    """Write the store of ``source_path`` as one statement to ``destination_path``.
+
+    The new log is written to a temporary file, synced and renamed over the
+    destination, so a crash never leaves a half-written log.  A log that a writer holds
+    open is refused.  Symbols and handlers are needed only for logs that use them.
+    """
+    from .loader import load
+
+    source_path, destination_path = os.fspath(source_path), os.fspath(destination_path)
+    if not os.path.isfile(source_path):
+        raise FileNotFoundError(f"no log at {source_path}")
+    guard = FileLog(source_path)  # refuse to compact a log that is being written
+    try:
+        store = load(source_path, exposed_symbols, extra_mappings).store
+        ensure_dirs(destination_path)
+        tmp = f"{destination_path}.tmp-{os.getpid()}"
+        try:
+            with open(tmp, "w", encoding="utf-8", newline="\n") as f:
+                Store(f, uri=source_path, initial_data=store, type_handlers=type_handlers)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, destination_path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+        _fsync_dir(destination_path)
+    finally:
+        guard.close()

@@ -1,0 +1,52 @@
+"""Small helpers the original laaos exported, kept under the same names."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def generate_time_id() -> str:
+    """``_YYYY-MM-DD-HHMMSS`` of now: the default suffix of a new log's name."""
+    return "_" + datetime.now().strftime("%Y-%m-%d-%H%M%S")
+
+
+def ensure_dirs(filename: Any) -> None:
+    """Create the folders that ``filename`` will live in."""
+    os.makedirs(os.path.dirname(os.path.abspath(filename)), exist_ok=True)
+
+
+def can_iter(obj: Any) -> bool:
+    """Whether ``iter(obj)`` works."""
+    try:
+        iter(obj)
+    except TypeError:
+        return False
+    return True
+
+
+def new_set(obj: Any, accessor: Any) -> Any:
+    """``obj[accessor] = set()`` and return the store's set."""
+    obj[accessor] = set()
+    return obj[accessor]
+
+
+def new_dict(obj: Any, accessor: Any) -> Any:
+    """``obj[accessor] = {}`` and return the store's dict."""
+    obj[accessor] = {}
+    return obj[accessor]
+
+
+def new_list(obj: Any, accessor: Any) -> Any:
+    """``obj[accessor] = []`` and return the store's list."""
+    obj[accessor] = []
+    return obj[accessor]
+
+
+def put(obj: Any, accessor: Any, data: T) -> T:
+    """``obj[accessor] = data`` and return what the store holds there."""
+    obj[accessor] = data
+    return obj[accessor]

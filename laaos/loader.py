@@ -1,0 +1,151 @@
+"""The safe loader's front end: read a log, parse it with the backend, report the tail.
+
+Nothing in a log is executed: the backend's ``LogParser`` turns each statement into one
+operation on plain dicts, lists and sets.  A statement counts only once it is complete
+and followed by its newline; an incomplete tail (a crash mid-write, or NUL bytes that a
+filesystem left after power loss) is dropped, reported with a ``TornTailWarning`` and
+described in the ``LoadResult``.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union
+
+from . import _backend
+from .errors import LogError, TornTailWarning
+
+CHUNK = 1 << 20
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+@dataclass
+class LoadResult:
+    """A loaded log and what the loader found in it."""
+
+    store: dict
+    path: str
+    statements: int  # statements applied
+    lines: int  # complete lines read
+    size: int  # bytes in the file
+    valid_bytes: int  # the prefix that holds whole statements only
+    dropped_bytes: int  # the torn tail: size - valid_bytes
+    dropped_statements: int  # 1 when the tail held part of a statement, else 0
+    skipped: List[Tuple[int, str]] = field(default_factory=list)  # (line, why), skip_errors=True
+
+    @property
+    def torn(self) -> bool:
+        """Whether the log ends in an incomplete statement."""
+        return self.dropped_statements > 0
+
+
+def symbols_of(exposed_symbols: Optional[Iterable[Any]], extra_mappings: Optional[Mapping[str, Any]]) -> Dict[str, Any]:
+    """The names a log may use: ``exposed_symbols`` by ``__name__``, plus ``extra_mappings``."""
+    symbols: Dict[str, Any] = {}
+    for symbol in exposed_symbols or ():
+        symbols[symbol.__name__] = symbol
+    symbols.update(extra_mappings or {})
+    return symbols
+
+
+def new_parser(name: str, exposed_symbols=None, extra_mappings=None, skip_errors=False, **limits: Any):
+    return _backend.impl.LogParser(name, symbols_of(exposed_symbols, extra_mappings), skip_errors, **limits)
+
+
+def finish(parser: Any, name: str, size: int, *, warn: bool = True, allow_empty: bool = False) -> LoadResult:
+    """End a parse: describe the dropped tail, warn about it, and check a store exists."""
+    store = parser.finish()
+    valid = parser.valid_bytes
+    tail = parser.pending
+    dropped_statements = 1 if parser.open_statement or tail.strip(b" \t\r\n\x00\x0c") else 0
+    result = LoadResult(
+        store=store,
+        path=name,
+        statements=parser.statements,
+        lines=parser.lines,
+        size=size,
+        valid_bytes=valid,
+        dropped_bytes=size - valid,
+        dropped_statements=dropped_statements,
+        skipped=list(parser.skipped),
+    )
+    if warn and (dropped_statements or tail.strip(b" \t\r\n")):
+        what = "an incomplete last statement" if dropped_statements else "NUL padding"
+        warnings.warn(
+            TornTailWarning(
+                f"{name}:{parser.tail_line}: dropped {what} ({size - valid} bytes), "
+                "as a crash or power loss mid-write leaves it; everything before it was loaded"
+            ),
+            stacklevel=3,
+        )
+    if store is None and not allow_empty:
+        raise LogError("no complete `store = ...` statement: not a laaos log, or empty", name, None)
+    return result
+
+
+def load(
+    path: PathLike,
+    exposed_symbols: Optional[Iterable[Any]] = None,
+    extra_mappings: Optional[Mapping[str, Any]] = None,
+    *,
+    skip_errors: bool = False,
+    warn: bool = True,
+    allow_empty: bool = False,
+    **limits: Any,
+) -> LoadResult:
+    """Load the log at ``path`` and say what was found (see ``LoadResult``).
+
+    ``skip_errors=True`` skips bad statements instead of raising, and lists them in
+    ``LoadResult.skipped``.  ``max_statement_bytes=`` raises the size limit of one
+    statement.
+    """
+    name = os.fspath(path)
+    parser = new_parser(name, exposed_symbols, extra_mappings, skip_errors, **limits)
+    size = 0
+    with open(name, "rb") as f:
+        while True:
+            chunk = f.read(CHUNK)
+            if not chunk:
+                break
+            size += len(chunk)
+            parser.feed(chunk)
+    return finish(parser, name, size, warn=warn, allow_empty=allow_empty)
+
+
+def safe_load(
+    path: PathLike,
+    exposed_symbols: Optional[Iterable[Any]] = None,
+    extra_mappings: Optional[Mapping[str, Any]] = None,
+    *,
+    skip_errors: bool = False,
+) -> dict:
+    """Load the store that the log at ``path`` holds, without executing anything.
+
+    ``exposed_symbols`` (objects, by ``__name__``) and ``extra_mappings`` (name to
+    object) are the names the log may use, e.g. ``exposed_symbols=[Color]`` for
+    ``Color.RED``.  A torn last statement is dropped with a ``TornTailWarning``;
+    malformed or refused statements raise a ``LogError`` naming the file and line.
+    """
+    return load(path, exposed_symbols, extra_mappings, skip_errors=skip_errors).store
+
+
+safe_load_store = safe_load
+
+
+def safe_load_str(
+    code: str,
+    exposed_symbols: Optional[Iterable[Any]] = None,
+    extra_mappings: Optional[Mapping[str, Any]] = None,
+    *,
+    skip_errors: bool = False,
+    name: str = "<string>",
+) -> dict:
+    """Load the store from log text held in memory (a missing final newline is fine)."""
+    data = code.encode("utf-8")
+    if not data.endswith(b"\n"):
+        data += b"\n"  # text in memory was not torn by a crash
+    parser = new_parser(name, exposed_symbols, extra_mappings, skip_errors)
+    parser.feed(data)
+    return finish(parser, name, len(data)).store

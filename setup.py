@@ -1,0 +1,68 @@
+"""Build laaos, with its Cython extension ``laaos._speedups`` when it can be compiled.
+
+Without Cython or a C++ compiler the pure-Python package is installed with a warning,
+unless ``LAAOS_REQUIRE_EXTENSIONS=1`` (CI, wheel builds): then the build fails.
+``LAAOS_NO_EXTENSIONS=1`` skips the extension on purpose.
+"""
+
+import os
+import platform
+import sys
+import warnings
+
+from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
+
+
+def _flag(name):
+    return os.environ.get(name, "") not in ("", "0")
+
+
+REQUIRE = _flag("LAAOS_REQUIRE_EXTENSIONS")
+SKIP = _flag("LAAOS_NO_EXTENSIONS") or platform.python_implementation() != "CPython"
+
+
+def _fallback(reason):
+    if REQUIRE:
+        raise SystemExit(f"laaos: LAAOS_REQUIRE_EXTENSIONS=1 but the extension failed: {reason}")
+    warnings.warn(f"laaos: building without the Cython extension ({reason}); using pure Python")
+
+
+class OptionalBuildExt(build_ext):
+    """A failed compile installs the pure package instead (unless it is required)."""
+
+    def run(self):
+        try:
+            super().run()
+        except Exception as e:  # no compiler, missing headers, ...
+            _fallback(repr(e))
+
+    def build_extension(self, ext):
+        try:
+            super().build_extension(ext)
+        except Exception as e:
+            _fallback(repr(e))
+
+
+def extensions():
+    if SKIP:
+        return []
+    try:
+        from Cython.Build import cythonize
+    except ImportError as e:
+        _fallback(repr(e))
+        return []
+    if sys.platform == "win32":
+        args = ["/O2", "/std:c++17"]
+    else:
+        args = ["-O3", "-std=c++17"]
+    ext = Extension(
+        "laaos._speedups",
+        ["src_ext/_speedups.pyx"],
+        language="c++",
+        extra_compile_args=args,
+    )
+    return cythonize([ext], compiler_directives={"language_level": "3"}, quiet=True)
+
+
+setup(ext_modules=extensions(), cmdclass={"build_ext": OptionalBuildExt})

@@ -1,0 +1,70 @@
+"""One fixture runs every test against both backends: the Cython extension and the
+pure-Python twin.  Tests that start a child process pass the backend on through the
+environment (``backend_env``)."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from laaos import _backend
+
+DATA = Path(__file__).parent / "data"
+ORIGINAL_VERSION = "2.1.1"
+
+
+@pytest.fixture(params=["cython", "python"], ids=["cython-extension", "pure-python"], autouse=True)
+def backend(request, monkeypatch):
+    if request.param == "cython":
+        if _backend.cython_impl is None:
+            if _backend.REQUIRE_EXTENSIONS:
+                pytest.fail("LAAOS_REQUIRE_EXTENSIONS=1 but the extension is missing")
+            pytest.skip("the Cython extension is not built here")
+        monkeypatch.setattr(_backend, "impl", _backend.cython_impl)
+    else:
+        monkeypatch.setattr(_backend, "impl", _backend.python_impl)
+    return request.param
+
+
+@pytest.fixture
+def backend_env(backend):
+    """Environment for a child process that must use the same backend."""
+    env = dict(os.environ)
+    env.pop("LAAOS_NO_EXTENSIONS", None)
+    if backend == "python":
+        env["LAAOS_NO_EXTENSIONS"] = "1"
+    return env
+
+
+@pytest.fixture(scope="session")
+def original_laaos(tmp_path_factory):
+    """A directory holding the original laaos 2.1.1 from the package index, for use on
+    ``sys.path`` in a child process (it has our distribution name, so it never shares a
+    process with us)."""
+    cache = Path(os.environ.get("LAAOS_ORIGINAL_CACHE", Path.home() / ".cache" / "laaos-tests"))
+    target = cache / f"laaos-{ORIGINAL_VERSION}"
+    if not (target / "laaos" / "__init__.py").exists():
+        tmp = tmp_path_factory.mktemp("original")
+        subprocess.run(
+            [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(tmp),
+             f"laaos=={ORIGINAL_VERSION}"],
+            check=True,
+        )
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not target.exists():
+            shutil.move(str(tmp), str(target))
+    return target
+
+
+def run_original(original_laaos, code, cwd):
+    """Run ``code`` in a child Python that imports the original laaos."""
+    env = dict(os.environ, PYTHONPATH=str(original_laaos))
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
+    )
+    if proc.returncode:
+        raise AssertionError(f"original laaos failed:\n{proc.stderr}")
+    return proc.stdout

@@ -1,0 +1,43 @@
+"""Shared test helpers."""
+
+import io
+import math
+
+import laaos
+
+
+def new_store(**kwargs):
+    """A store on a StringIO; returns (root, log)."""
+    log = io.StringIO()
+    store = laaos.Store(log, **kwargs)
+    return store.root, log
+
+
+def plain(value):
+    """The plain Python value of a store container (for comparisons)."""
+    if isinstance(value, laaos.StoreDict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, laaos.StoreList):
+        return [plain(v) for v in value]
+    if isinstance(value, laaos.StoreSet):
+        return set(value)
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
+
+
+def same(a, b):
+    """Equality that treats NaN as equal to NaN and tells -0.0 from 0.0."""
+    if isinstance(a, float) and isinstance(b, float):
+        if math.isnan(a) or math.isnan(b):
+            return math.isnan(a) and math.isnan(b)
+        return a == b and math.copysign(1, a) == math.copysign(1, b)
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    return a == b

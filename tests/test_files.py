@@ -1,0 +1,208 @@
+"""File stores: locking, reopening with repair, durability, compact, create_file_store."""
+
+import os
+import subprocess
+import sys
+import textwrap
+import warnings
+
+import pytest
+
+import laaos
+
+
+def test_open_file_store_writes_and_reopens(tmp_path):
+    prefix = f"{tmp_path}/"
+    root = laaos.open_file_store("run", "", prefix=prefix, initial_data={"cfg": {"lr": 0.1}})
+    root["losses"] = []
+    root["losses"].append(0.5)
+    root.close()
+    root = laaos.open_file_store("run", "", prefix=prefix, initial_data={"cfg": {"lr": 0.9}})
+    assert root["cfg"] == {"lr": 0.1}  # the existing store wins over initial_data
+    root["losses"].append(0.25)
+    root.close()
+    assert laaos.safe_load(tmp_path / "run.py") == {"cfg": {"lr": 0.1}, "losses": [0.5, 0.25]}
+    assert (tmp_path / "run.py").read_text().count("store = ") == 1
+
+
+def test_truncate_starts_afresh(tmp_path):
+    root = laaos.open_file_store("run", "", prefix=f"{tmp_path}/")
+    root["a"] = 1
+    root.close()
+    root = laaos.open_file_store("run", "", prefix=f"{tmp_path}/", truncate=True)
+    root.close()
+    assert (tmp_path / "run.py").read_text() == "store = {}\n"
+
+
+def test_default_suffix_is_a_time_id(tmp_path):
+    root = laaos.open_file_store("run", prefix=f"{tmp_path}/sub/")
+    root.close()
+    (name,) = os.listdir(tmp_path / "sub")
+    assert name.startswith("run_20") and name.endswith(".py")
+    assert root.uri == f"{tmp_path}/sub/{name}"
+
+
+def test_second_writer_in_the_same_process_is_refused(tmp_path):
+    root = laaos.open_file_store("run", "", prefix=f"{tmp_path}/")
+    with pytest.raises(laaos.StoreLockedError, match="run.py"):
+        laaos.open_file_store("run", "", prefix=f"{tmp_path}/")
+    root.close()
+    laaos.open_file_store("run", "", prefix=f"{tmp_path}/").close()
+
+
+def test_second_writer_process_is_refused_and_a_killed_writer_never_blocks(tmp_path, backend_env):
+    code = textwrap.dedent(
+        f"""
+        import sys, laaos
+        root = laaos.open_file_store("run", "", prefix={str(tmp_path) + '/'!r})
+        root["a"] = 1
+        print("ready", flush=True)
+        sys.stdin.readline()
+        """
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=backend_env, text=True
+    )
+    try:
+        assert child.stdout.readline().strip() == "ready"
+        with pytest.raises(laaos.StoreLockedError, match="already open"):
+            laaos.open_file_store("run", "", prefix=f"{tmp_path}/")
+        assert laaos.safe_load(tmp_path / "run.py") == {"a": 1}  # readers need no lock
+    finally:
+        child.kill()
+        child.wait()
+    root = laaos.open_file_store("run", "", prefix=f"{tmp_path}/")
+    root["b"] = 2
+    root.close()
+    assert laaos.safe_load(tmp_path / "run.py") == {"a": 1, "b": 2}
+
+
+def test_reopening_cuts_a_torn_tail_into_a_sidecar(tmp_path):
+    path = tmp_path / "run.py"
+    path.write_bytes(b"store = {}\nstore['l']=[1]\nstore['l'].append(2")
+    with pytest.warns(laaos.TornTailWarning, match="torn"):
+        root = laaos.open_file_store("run", "", prefix=f"{tmp_path}/")
+    root["l"].append(3)
+    root.close()
+    assert path.read_text() == "store = {}\nstore['l']=[1]\nstore['l'].append(3)\n"
+    (sidecar,) = [p for p in tmp_path.iterdir() if ".torn" in p.name]
+    assert sidecar.read_bytes() == b"store['l'].append(2"
+
+
+def test_reopening_a_log_with_only_a_torn_first_statement_starts_afresh(tmp_path):
+    path = tmp_path / "run.py"
+    path.write_bytes(b"store = (\n{'a': ")
+    with pytest.warns(laaos.TornTailWarning):
+        root = laaos.open_file_store("run", "", prefix=f"{tmp_path}/", initial_data={"a": 1})
+    root.close()
+    assert laaos.safe_load(path) == {"a": 1}
+
+
+def test_reopening_a_corrupt_log_is_refused_and_changes_nothing(tmp_path):
+    path = tmp_path / "run.py"
+    data = b"store = {}\nstore['a'].app\nstore['b']=1\n"
+    path.write_bytes(data)
+    with pytest.raises(laaos.CorruptLogError, match="run.py:2"):
+        laaos.open_file_store("run", "", prefix=f"{tmp_path}/")
+    assert path.read_bytes() == data
+    laaos.open_file_store("run", "", prefix=f"{tmp_path}/", truncate=True).close()  # the lock was released
+
+
+@pytest.mark.parametrize("durability", ["flush", "fsync", "buffered"])
+def test_durability_modes_write_the_same_log(tmp_path, durability):
+    root = laaos.open_file_store("run", "", prefix=f"{tmp_path}/", durability=durability)
+    root["l"] = []
+    for i in range(100):
+        root["l"].append(i / 7)
+    root.close()
+    assert laaos.safe_load(tmp_path / "run.py") == {"l": [i / 7 for i in range(100)]}
+
+
+def test_buffered_mode_holds_statements_until_flush(tmp_path):
+    path = tmp_path / "run.py"
+    root = laaos.open_file_store("run", "", prefix=f"{tmp_path}/", durability="buffered", flush_interval=3600)
+    root["a"] = 1
+    assert path.read_bytes() == b""
+    root.flush()
+    assert laaos.safe_load(path) == {"a": 1}
+    root["b"] = 2
+    root.close()
+    assert laaos.safe_load(path) == {"a": 1, "b": 2}
+
+
+def test_buffered_mode_writes_at_interpreter_exit(tmp_path, backend_env):
+    code = (
+        "import laaos\n"
+        f"root = laaos.open_file_store('run', '', prefix={str(tmp_path) + '/'!r}, durability='buffered',"
+        " flush_interval=3600)\n"
+        "root['a'] = [1, 2]\n"
+        "raise SystemExit(3)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], env=backend_env)
+    assert proc.returncode == 3
+    assert laaos.safe_load(tmp_path / "run.py") == {"a": [1, 2]}
+
+
+def test_bad_durability_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="durability"):
+        laaos.open_file_store("run", "", prefix=f"{tmp_path}/", durability="sometimes")
+    laaos.open_file_store("run", "", prefix=f"{tmp_path}/").close()  # not left locked
+
+
+def test_compact(tmp_path):
+    root = laaos.open_file_store("run", "", prefix=f"{tmp_path}/")
+    root["l"] = []
+    for i in range(10):
+        root["l"].append(i)
+    root["n"] = float("nan")
+    del root["l"][0]
+    with pytest.raises(laaos.StoreLockedError):
+        laaos.compact(tmp_path / "run.py", tmp_path / "small.py")
+    root.close()
+    laaos.compact(tmp_path / "run.py", tmp_path / "out" / "small.py")
+    text = (tmp_path / "out" / "small.py").read_text()
+    assert text == "store = (\n{'l': [1, 2, 3, 4, 5, 6, 7, 8, 9], 'n': float('nan')}\n)\n"
+    laaos.compact(tmp_path / "run.py", tmp_path / "run.py")  # in place
+    assert (tmp_path / "run.py").read_text() == text
+    assert not [p for p in tmp_path.iterdir() if ".tmp" in p.name]
+
+
+def test_create_file_store_keeps_the_older_behaviour(tmp_path):
+    root = laaos.create_file_store("run", "", ".py", f"{tmp_path}/", False, {"a": 1})
+    root["b"] = 2
+    root.close()
+    root = laaos.create_file_store("run", "", ".py", f"{tmp_path}/")
+    root["c"] = 3
+    root.close()
+    text = (tmp_path / "run.py").read_text()
+    assert text == "store = (\n{'a': 1}\n)\nstore['b']=2\nstore = {}\nstore['c']=3\n"
+    assert laaos.safe_load(tmp_path / "run.py") == {"c": 3}
+
+
+def test_failed_write_is_cut_back_and_the_log_stays_loadable(tmp_path):
+    root = laaos.open_file_store("run", "", prefix=f"{tmp_path}/")
+    root["l"] = [1]
+    fd = root.laaos_store._log.fileno()
+    real_write = os.write
+    calls = []
+
+    def half_then_fail(f, data):
+        if f == fd:
+            calls.append(1)
+            if len(calls) == 1:
+                return real_write(f, bytes(data)[:5])
+            raise OSError(28, "No space left on device")
+        return real_write(f, data)
+
+    os.write = half_then_fail
+    try:
+        with pytest.raises(OSError, match="space"):
+            root["l"].append(2)
+    finally:
+        os.write = real_write
+    assert root["l"] == [1]
+    root["l"].append(3)  # the disk has room again
+    root.close()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert laaos.safe_load(tmp_path / "run.py") == {"l": [1, 3]}

@@ -1,0 +1,265 @@
+"""The safe loader: the original's logs, torn tails, corruption, hostile input."""
+
+import ast
+import enum
+import os
+import warnings
+from pathlib import Path
+
+import pytest
+
+import laaos
+from conftest import DATA
+
+CORPUS = sorted(p.stem for p in (DATA / "laaos-2.1.1").glob("*.py"))
+
+
+class Color(enum.Enum):
+    RED = 1
+    GREEN = 2
+
+
+def expected_of(name):
+    text = (DATA / "laaos-2.1.1" / f"{name}.expected").read_text()
+    if name == "weak_enum":
+        return laaos.safe_load_str("store = " + text, exposed_symbols=[Color])
+    return ast.literal_eval(text)
+
+
+@pytest.mark.parametrize("name", CORPUS)
+def test_every_log_of_the_original_loads_to_its_value(name):
+    symbols = [Color] if name == "weak_enum" else None
+    assert laaos.safe_load(DATA / "laaos-2.1.1" / f"{name}.py", exposed_symbols=symbols) == expected_of(name)
+
+
+def test_load_reports_what_it_read():
+    result = laaos.load(DATA / "laaos-2.1.1" / "losses.py")
+    assert result.statements == 51 and result.lines == 51
+    assert result.dropped_bytes == 0 and not result.torn
+    assert result.valid_bytes == result.size == os.path.getsize(DATA / "laaos-2.1.1" / "losses.py")
+
+
+LOG = (
+    "store = (\n{'cfg': {'name': 'ünï', 'emoji': '😀'}, 'l': []}\n)\n"
+    "store['l'].append(1.5)\n"
+    "store['l'].append('中文')\n"
+    "store['cfg']['lr']=0.1\n"
+    "store['l'].extend([1, 2, 3])\n"
+)
+
+
+def _states(log_text):
+    """The store after each complete statement, by byte offset where it ends."""
+    data = log_text.encode()
+    ends = []
+    for i, b in enumerate(data):
+        if b == ord("\n"):
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", laaos.TornTailWarning)
+                    ends.append((i + 1, laaos.safe_load_str(data[: i + 1].decode())))
+            except laaos.LogError:
+                pass  # inside the multi-line first statement
+    return data, ends
+
+
+def test_a_cut_at_every_byte_offset_loads_the_state_before_the_cut(tmp_path):
+    data, ends = _states(LOG)
+    path = tmp_path / "cut.py"
+    for cut in range(len(data) + 1):
+        path.write_bytes(data[:cut])
+        complete = [state for end, state in ends if end <= cut]
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            if not complete:
+                with pytest.raises(laaos.LogError):
+                    laaos.load(path)
+                continue
+            result = laaos.load(path)
+        assert result.store == complete[-1], cut
+        last_end = max(end for end, _ in ends if end <= cut)
+        assert result.valid_bytes == last_end
+        assert result.dropped_bytes == cut - last_end
+        assert result.torn == (cut != last_end)
+        assert any(issubclass(w.category, laaos.TornTailWarning) for w in caught) == result.torn
+
+
+def test_nul_padded_tail_is_dropped(tmp_path):
+    path = tmp_path / "nul.py"
+    path.write_bytes(b"store = {}\nstore['a']=1\nstore['b']=\x00\x00\x00\x00")
+    with pytest.warns(laaos.TornTailWarning):
+        result = laaos.load(path)
+    assert result.store == {"a": 1} and result.dropped_statements == 1
+    path.write_bytes(b"store = {}\nstore['a']=1\n" + b"\x00" * 4096)
+    with pytest.warns(laaos.TornTailWarning):
+        assert laaos.safe_load(path) == {"a": 1}
+
+
+def test_a_bad_statement_followed_by_good_ones_is_corruption(tmp_path):
+    path = tmp_path / "bad.py"
+    path.write_text("store = {}\nstore['a']=1\nstore['b'].app\nstore['c']=3\n")
+    with pytest.raises(laaos.LogError) as info:
+        laaos.safe_load(path)
+    assert info.value.line == 3 and str(path) in str(info.value)
+    result = laaos.load(path, skip_errors=True)
+    assert result.store == {"a": 1, "c": 3}
+    assert [line for line, _ in result.skipped] == [3]
+
+
+def test_a_torn_statement_continued_by_a_later_writer_is_corruption(tmp_path):
+    path = tmp_path / "resumed.py"
+    path.write_text("store = {}\nstore['a']=[1\nstore['a']=[2]\n")
+    with pytest.raises(laaos.CorruptLogError, match=r":2: incomplete statement"):
+        laaos.safe_load(path)
+    assert laaos.load(path, skip_errors=True).store == {"a": [2]}
+
+
+def test_crlf_and_byte_order_mark_are_accepted(tmp_path):
+    path = tmp_path / "win.py"
+    path.write_bytes(b"\xef\xbb\xbfstore = {}\r\nstore['a']=[1]\r\nstore['a'].append(2)\r\n")
+    assert laaos.safe_load(path) == {"a": [1, 2]}
+
+
+def test_comments_and_blank_lines(tmp_path):
+    text = "# a comment\n\nstore = {}  # trailing\n   \nstore['a']=1 # x\n"
+    assert laaos.safe_load_str(text) == {"a": 1}
+
+
+def test_symbols_attributes_and_calls():
+    import datetime
+
+    text = (
+        "store = {}\n"
+        "store['c']=Color.RED\n"
+        "store['t']=datetime.datetime(2020, 1, 2, hour=3)\n"
+        "store['m']=M.x\n"
+    )
+    class M:
+        x = 5
+
+    got = laaos.safe_load_str(text, exposed_symbols=[Color], extra_mappings={"datetime": datetime, "M": M})
+    assert got == {"c": Color.RED, "t": datetime.datetime(2020, 1, 2, 3), "m": 5}
+
+
+def test_error_names_file_line_and_construct(tmp_path):
+    path = tmp_path / "evil.py"
+    path.write_text("store = {}\nstore['a']=1\nstore['x']=__import__('os').system('echo hi')\n")
+    with pytest.raises(laaos.UnsafeLogError) as info:
+        laaos.safe_load(path)
+    err = info.value
+    assert err.path == str(path) and err.line == 3
+    assert f"{path}:3:" in str(err) and "__import__" in str(err)
+
+
+MARKER = "laaos-hostile-marker"
+
+HOSTILE = [
+    "store['x']=().__class__.__bases__[0].__subclasses__()",
+    "store['x']=[].__class__",
+    "store['x']=Color.__class__",
+    "store['x']=Color.RED.__init__.__globals__",
+    "store['x']=Color._member_map_",
+    "store['x']=open('/etc/passwd').read()",
+    f"store['x']=exec(\"open('{MARKER}', 'w')\")",
+    f"store['x']=eval(\"open('{MARKER}', 'w')\")",
+    "store['x']=__import__('os')",
+    "store['x']=__builtins__",
+    "store['x']=globals()",
+    "store['x']=getattr(Color, 'RED')",
+    "store['x']=[x for x in range(3)]",
+    "store['x']={x: 1 for x in 'ab'}",
+    "store['x']=(x for x in 'ab')",
+    "store['x']=lambda: 0",
+    "import os",
+    "from os import system",
+    "store['x']=f'{Color}'",
+    "store['x']=F'{1}'",
+    "store['x']=1 + 1",
+    "store['x']=2 ** 100000",
+    "store['x']='a' * 10",
+    "store['x']=~1",
+    "store['x']=not 1",
+    "store['x']=1 if 1 else 2",
+    "store['x']=(y := 1)",
+    "store['x']=set.__init__",
+    "store['x']=set('abc').pop()",
+    "store['x']=float('1e5')",
+    "store['x']=float.fromhex('0x1p1')",
+    "store['x']=type('A', (), {})",
+    "store['x']=store",
+    "store.__class__ = 1",
+    "store['x'].__setitem__(1, 2)",
+    "store['x'].pop()",
+    "store['x']=1; import os",
+    "def f(): pass",
+    "class A: pass",
+    "store['x']=b'\\x00' + b''",
+    "store['x']=Color.RED.value.__class__",
+    "store['x']='a' 'b'",
+    "store['x']=r'\\n'",
+    "store['x']=*[1]",
+    "store['x']=[1][0]",
+    "store['x']=Color['RED']",
+    "store['x']=+1",
+    "store['x']=1 - 1",
+    "store['x']=0x10",
+    "store['x']=-Color.RED",
+    "store['x']=[" * 200 + "]" * 200,
+    "store['x']=" + "-" * 1000 + "1",
+    "store['x']=" + "(" * 100000 + ")" * 100000,
+    "store['x']=" + "9" * 5000,
+    "store['x']=" + "1" * 5000 + ".5",
+]
+
+
+@pytest.mark.parametrize("line", HOSTILE, ids=range(len(HOSTILE)))
+def test_hostile_logs_are_refused_and_run_nothing(line, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "hostile.py"
+    path.write_text(f"store = {{'x': [1]}}\n{line}\nstore['after']=1\n")
+    with pytest.raises(laaos.LogError) as info:
+        laaos.safe_load(path, exposed_symbols=[Color])
+    assert info.value.line == 2, str(info.value)
+    assert str(path) in str(info.value)
+    assert not (tmp_path / MARKER).exists()
+
+
+def test_a_huge_line_is_refused_with_a_clear_error():
+    huge = "store = {}\nstore['x']=[" + "1, " * 2_000_000 + "]\n"
+    with pytest.raises(laaos.LogLimitError, match="max_statement_bytes"):
+        parser = laaos.loader.new_parser("<huge>", max_statement_bytes=1 << 20)
+        parser.feed(huge.encode())
+
+
+def test_statement_before_store_and_missing_store():
+    with pytest.raises(laaos.CorruptLogError, match="before"):
+        laaos.safe_load_str("store['a']=1\n")
+    with pytest.raises(laaos.LogError, match="no complete"):
+        laaos.safe_load_str("# nothing\n")
+
+
+def test_operations_that_do_not_apply_are_corruption():
+    for bad in ("del store['missing']", "store['l'][5]=1", "store['d'].append(1)", "store['l'][0].add(1)"):
+        with pytest.raises(laaos.CorruptLogError, match=":4:"):
+            laaos.safe_load_str(f"store = {{}}\nstore['l']=[1]\nstore['d']={{}}\n{bad}\n")
+
+
+def test_new_store_statement_restarts_the_store():
+    assert laaos.safe_load_str("store = {}\nstore['a']=1\nstore = {}\nstore['b']=2\n") == {"b": 2}
+
+
+def test_strings_with_escapes_and_unicode_round_trip():
+    values = ["", "it's", 'say "hi"', "both ' and \"", "back\\slash", "nl\nx\ttab\rcr",
+              "\x00\x7fé中😀\u200b", "\ud800", b"\x00\xff\\'\""]
+    text = "store = {}\nstore['v']=" + repr(values) + "\n"
+    assert laaos.safe_load_str(text)["v"] == values
+
+
+def test_safe_load_store_is_safe_load():
+    assert laaos.safe_load_store is laaos.safe_load
+
+
+def test_path_objects_are_accepted(tmp_path):
+    p = Path(tmp_path) / "x.py"
+    p.write_text("store = {}\n")
+    assert laaos.safe_load(p) == {}

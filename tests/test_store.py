@@ -1,0 +1,341 @@
+"""The store's documented behaviour, as the original laaos defines it, plus the values ML
+code logs.  Each test checks the log text and what it loads back to."""
+
+import dataclasses
+import enum
+import io
+import math
+
+import numpy as np
+import pytest
+
+import laaos
+from helpers import new_store, plain, same
+
+
+def load(log):
+    return laaos.safe_load_str(log.getvalue())
+
+
+def test_statements_match_the_format_table():
+    root, log = new_store()
+    root["d"] = {"k": 1}
+    root["l"] = [1]
+    root["s"] = set()
+    root["l"][0] = 5
+    root["l"].append(2)
+    root["l"].insert(0, 0)
+    root["l"].extend([3, 4])
+    root["s"].add("a")
+    root["s"].discard("a")
+    del root["d"]["k"]
+    root["l"].clear()
+    assert log.getvalue().splitlines() == [
+        "store = {}",
+        "store['d']={'k': 1}",
+        "store['l']=[1]",
+        "store['s']=set()",
+        "store['l'][0] = 5",
+        "store['l'].append(2)",
+        "store['l'].insert(0, 0)",
+        "store['l'].extend([3, 4])",
+        "store['s'].add('a')",
+        "store['s'].discard('a')",
+        "del store['d']['k']",
+        "store['l'].clear()",
+    ]
+    assert load(log) == {"d": {}, "l": [], "s": set()}
+
+
+def test_assigning_a_store_container_elsewhere_copies_it():
+    root, log = new_store()
+    root["a"] = [1, 2]
+    root["b"] = root["a"]
+    root["a"].append(3)
+    assert plain(root) == {"a": [1, 2, 3], "b": [1, 2]}
+    assert load(log) == {"a": [1, 2, 3], "b": [1, 2]}
+
+
+def test_replaced_or_deleted_containers_refuse_mutation():
+    root, log = new_store()
+    root["a"] = {"x": [1]}
+    old = root["a"]
+    inner = old["x"]
+    root["a"] = {}
+    with pytest.raises(AssertionError, match="unlinked"):
+        old["y"] = 1
+    with pytest.raises(laaos.UnlinkedContainerError):
+        inner.append(2)
+    root["l"] = [[1]]
+    first = root["l"][0]
+    del root["l"][0]
+    with pytest.raises(AssertionError):
+        first.append(1)
+    assert load(log) == {"a": {}, "l": []}
+
+
+def test_slices_are_refused_and_negative_indexes_work():
+    root, log = new_store()
+    root["l"] = [1, 2, 3]
+    lst = root["l"]
+    with pytest.raises(AssertionError, match="Slices"):
+        lst[0:2] = [5]
+    with pytest.raises(TypeError):
+        del lst[0:1]
+    lst[-1] = 30
+    del lst[-3]
+    assert lst[0:2] == [2, 30]  # reading slices is fine
+    assert "store['l'][2] = 30" in log.getvalue()
+    assert "del store['l'][0]" in log.getvalue()
+    assert load(log) == {"l": [2, 30]}
+
+
+def test_unknown_index_or_key_raise_like_list_and_dict():
+    root, log = new_store()
+    root["l"] = [1]
+    before = log.getvalue()
+    with pytest.raises(IndexError):
+        root["l"][5] = 1
+    with pytest.raises(IndexError):
+        root["l"][-2] = 1
+    with pytest.raises(IndexError):
+        del root["l"][1]
+    with pytest.raises(KeyError):
+        del root["nope"]
+    with pytest.raises(KeyError):
+        root["nope"]
+    assert log.getvalue() == before
+
+
+def test_tuples_and_iterables_are_stored_as_lists():
+    root, log = new_store()
+    root["t"] = (1, 2)
+    root["r"] = range(3)
+    root["g"] = (i * i for i in range(3))
+    root["l"] = []
+    root["l"].extend(x for x in "ab")
+    assert load(log) == {"t": [1, 2], "r": [0, 1, 2], "g": [0, 1, 4], "l": ["a", "b"]}
+    assert isinstance(root["t"], laaos.StoreList)
+
+
+def test_tuple_keys_and_set_elements_stay_tuples():
+    root, log = new_store()
+    root[("a", 1)] = 1
+    root["s"] = {(1, 2)}
+    assert load(log) == {("a", 1): 1, "s": {(1, 2)}}
+
+
+def test_extend_is_one_statement():
+    root, log = new_store()
+    root["l"] = []
+    root["l"].extend(range(1000))
+    assert log.getvalue().count("\n") == 3
+    assert load(log)["l"] == list(range(1000))
+
+
+def test_nan_and_infinities_round_trip():
+    root, log = new_store()
+    root["v"] = [float("nan"), float("inf"), -float("inf"), -0.0, 5e-324]
+    root["c"] = complex(float("nan"), 1.0)
+    text = log.getvalue()
+    assert "float('nan')" in text and "-float('inf')" in text
+    loaded = load(log)
+    assert same(loaded["v"], [float("nan"), float("inf"), -float("inf"), -0.0, 5e-324])
+    assert math.isnan(loaded["c"].real) and loaded["c"].imag == 1.0
+
+
+def test_bytes_big_ints_and_complex_round_trip():
+    root, log = new_store()
+    values = [b"\x00\xff'\"", 2**200, -(3**100), 1 + 2j, -1.5j, 0j]
+    root["v"] = values
+    assert load(log)["v"] == values
+
+
+def test_numpy_values_are_stored_as_plain_python():
+    root, log = new_store()
+    root["s"] = np.float32(0.5)
+    root["i"] = np.int64(7)
+    root["b"] = np.bool_(True)
+    root["a"] = np.arange(6).reshape(2, 3)
+    root["z"] = np.array(3.25)
+    root["l"] = []
+    root["l"].append(np.float64("nan"))
+    loaded = load(log)
+    assert loaded["s"] == 0.5 and type(loaded["s"]) is float
+    assert loaded["i"] == 7 and type(loaded["i"]) is int
+    assert loaded["b"] is True
+    assert loaded["a"] == [[0, 1, 2], [3, 4, 5]]
+    assert loaded["z"] == 3.25
+    assert math.isnan(loaded["l"][0])
+    assert "np." not in log.getvalue()
+
+
+class Color(enum.IntEnum):
+    RED = 1
+    GREEN = 2
+
+
+class Shade(str, enum.Enum):
+    DARK = "dark"
+
+
+class Mode(enum.Enum):
+    TRAIN = 1
+
+
+def test_int_and_str_subclasses_without_handler_store_their_value():
+    root, log = new_store()
+    root["c"] = Color.RED
+    root["s"] = Shade.DARK
+    assert load(log) == {"c": 1, "s": "dark"}
+    assert "<" not in log.getvalue()
+
+
+def test_handlers_claim_subclasses_first():
+    root, log = new_store(type_handlers=[laaos.WeakEnumHandler()])
+    root["c"] = Color.GREEN
+    root[Color.RED] = [Color.GREEN]
+    assert log.getvalue().splitlines()[1:] == ["store['c']=Color.GREEN", "store[Color.RED]=[Color.GREEN]"]
+    assert laaos.safe_load_str(log.getvalue(), exposed_symbols=[Color]) == {
+        "c": Color.GREEN,
+        Color.RED: [Color.GREEN],
+    }
+
+
+@dataclasses.dataclass
+class Config:
+    lr: float
+    layers: tuple
+
+
+def test_default_type_handlers():
+    root, log = new_store(type_handlers=laaos.DefaultTypeHandlers)
+    root["cfg"] = Config(0.1, (64, 64))
+    root["mode"] = Mode.TRAIN
+    root["fn"] = math.sqrt
+    assert load(log) == {"cfg": {"lr": 0.1, "layers": [64, 64]}, "mode": "Mode.TRAIN", "fn": "math.sqrt"}
+
+
+class Opaque:
+    pass
+
+
+def test_unsupported_value_is_refused_and_nothing_changes():
+    root, log = new_store()
+    root["l"] = [1]
+    before = log.getvalue()
+    for bad in (Opaque(), [1, Opaque()], {"k": Opaque()}):
+        with pytest.raises(laaos.UnsupportedTypeError, match=r"Opaque.*TypeHandler"):
+            root["x"] = bad
+        with pytest.raises(KeyError):  # what the original raised
+            root["l"].append(bad)
+    assert log.getvalue() == before
+    assert plain(root) == {"l": [1]}
+
+
+def test_handler_output_the_loader_cannot_read_is_refused():
+    root, log = new_store(type_handlers=[laaos.ToReprHandler()])
+    before = log.getvalue()
+    with pytest.raises(laaos.UnsupportedTypeError, match="cannot read"):
+        root["x"] = Opaque()
+    assert log.getvalue() == before and "x" not in root
+
+
+def test_unhashable_key_is_refused():
+    root, log = new_store()
+    with pytest.raises(TypeError):
+        root[[1]] = 1  # type: ignore[index]
+    assert load(log) == {}
+
+
+def test_initial_data_is_one_statement_and_loads():
+    root, log = new_store(initial_data={"cfg": {"lr": 0.1}, "series": [1, 2], "s": {1}})
+    root["series"].append(3)
+    assert log.getvalue().startswith("store = (\n{'cfg': {'lr': 0.1}, 'series': [1, 2], 's': {1}}\n)\n")
+    assert load(log) == {"cfg": {"lr": 0.1}, "series": [1, 2, 3], "s": {1}}
+
+
+def test_mutable_mapping_sequence_and_set_mixins_log_correctly():
+    root, log = new_store()
+    root["d"] = {"a": 1, "b": 2}
+    root["d"].update(c=3)
+    assert root["d"].pop("a") == 1
+    root["d"].setdefault("e", [])
+    root["d"]["e"].append(1)
+    root["l"] = [3, 1, 2]
+    root["l"].reverse()
+    root["l"].remove(1)
+    root["l"] += [9]
+    assert root["l"].pop() == 9
+    root["s"] = {1, 2}
+    root["s"] |= {3}
+    root["s"] -= {1}
+    root["d2"] = {"x": 1}
+    root["d2"].clear()
+    root["s"].clear()
+    assert load(log) == plain(root) == {
+        "d": {"b": 2, "c": 3, "e": [1]},
+        "l": [2, 3],
+        "s": set(),
+        "d2": {},
+    }
+
+
+def test_repr_and_equality_of_proxies():
+    root, _ = new_store()
+    root["l"] = [1, float("nan")]
+    root["d"] = {"s": {1}}
+    assert repr(root["l"]) == "[1, float('nan')]"
+    assert root["d"] == {"s": {1}}
+    assert root["l"][0:1] == [1]
+    assert root.uri is None
+
+
+def test_store_on_any_text_file_object(tmp_path):
+    path = tmp_path / "log.py"
+    with open(path, "w") as f:
+        store = laaos.Store(f, uri=str(path))
+        store.root["a"] = 1
+        store.close()
+    assert laaos.safe_load(path) == {"a": 1}
+
+
+def test_closed_store_refuses_writes():
+    root, _ = new_store()
+    root.close()
+    root.close()  # closing twice is harmless
+    with pytest.raises(laaos.StoreClosedError, match="closed"):
+        root["a"] = 1
+
+
+def test_helpers():
+    root, log = new_store()
+    laaos.new_list(root, "l").append(1)
+    laaos.new_dict(root, "d")["k"] = 2
+    laaos.new_set(root, "s").add(3)
+    assert laaos.put(root, "p", [1]) == [1]
+    assert load(log) == {"l": [1], "d": {"k": 2}, "s": {3}, "p": [1]}
+    assert laaos.can_iter([]) and not laaos.can_iter(1)
+    assert laaos.generate_time_id().startswith("_20")
+
+
+def test_a_failing_text_log_stops_the_store_with_a_clear_error():
+    class Failing(io.StringIO):
+        fail = False
+
+        def write(self, s):
+            if self.fail:
+                raise OSError(28, "No space left on device")
+            return super().write(s)
+
+    log = Failing()
+    root = laaos.Store(log).root
+    root["a"] = [1]
+    log.fail = True
+    with pytest.raises(OSError):
+        root["a"].append(2)
+    assert plain(root) == {"a": [1]}
+    log.fail = False
+    with pytest.raises(laaos.StoreClosedError, match="earlier write"):
+        root["a"].append(3)
+    assert laaos.safe_load_str(log.getvalue()) == {"a": [1]}
