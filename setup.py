@@ -60,9 +60,14 @@ def extensions():
         "laaos._speedups",
         ["src_ext/_speedups.pyx"],
         language="c++",
+        include_dirs=["src_ext"],
         extra_compile_args=args,
     )
-    return cythonize([ext], compiler_directives={"language_level": "3"}, quiet=True)
+    try:
+        return cythonize([ext], compiler_directives={"language_level": "3"}, quiet=True)
+    except Exception as e:  # a Cython too old or too new for our sources
+        _fallback(repr(e))
+        return []
 
 
 setup(ext_modules=extensions(), cmdclass={"build_ext": OptionalBuildExt})

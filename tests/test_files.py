@@ -179,30 +179,32 @@ def test_create_file_store_keeps_the_older_behaviour(tmp_path):
     assert laaos.safe_load(tmp_path / "run.py") == {"c": 3}
 
 
-def test_failed_write_is_cut_back_and_the_log_stays_loadable(tmp_path):
-    root = laaos.open_file_store("run", "", prefix=f"{tmp_path}/")
-    root["l"] = [1]
-    fd = root.laaos_store._log.fileno()
-    real_write = os.write
-    calls = []
+FULL_DISK_CHILD = """
+import os, resource, signal, sys, laaos
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # get EFBIG instead of being killed
+root = laaos.open_file_store("run", "", prefix=sys.argv[1])
+root["l"] = [1]
+size = os.path.getsize(root.uri)
+soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+resource.setrlimit(resource.RLIMIT_FSIZE, (size + 20, hard))  # the "disk" fills up mid-statement
+try:
+    root["l"].append("x" * 100)
+except OSError as e:
+    print("refused", e.errno, flush=True)
+print("memory", list(root["l"]), flush=True)
+resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))  # room again
+root["l"].append(3)
+root.close()
+"""
 
-    def half_then_fail(f, data):
-        if f == fd:
-            calls.append(1)
-            if len(calls) == 1:
-                return real_write(f, bytes(data)[:5])
-            raise OSError(28, "No space left on device")
-        return real_write(f, data)
 
-    os.write = half_then_fail
-    try:
-        with pytest.raises(OSError, match="space"):
-            root["l"].append(2)
-    finally:
-        os.write = real_write
-    assert root["l"] == [1]
-    root["l"].append(3)  # the disk has room again
-    root.close()
+@pytest.mark.skipif(sys.platform == "win32", reason="RLIMIT_FSIZE is POSIX")
+def test_a_write_that_fails_part_way_is_cut_back_and_the_log_stays_loadable(tmp_path, backend_env):
+    proc = subprocess.run(
+        [sys.executable, "-c", FULL_DISK_CHILD, f"{tmp_path}/"],
+        env=backend_env, capture_output=True, text=True, check=True,
+    )
+    assert proc.stdout.splitlines() == ["refused 27", "memory [1]"]  # EFBIG; memory unchanged
     with warnings.catch_warnings():
-        warnings.simplefilter("error")
+        warnings.simplefilter("error")  # no torn tail: the partial statement was cut back
         assert laaos.safe_load(tmp_path / "run.py") == {"l": [1, 3]}

@@ -1,0 +1,131 @@
+# Rendering: values to the exact source text of the log (the twin of laaos/_render.py).
+
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
+from cpython.long cimport PyLong_AsLongLongAndOverflow
+from cpython.unicode cimport PyUnicode_AsUTF8AndSize, PyUnicode_DecodeUTF8
+from libcpp.string cimport string
+
+from laaos._render import render_complex as _py_render_complex
+from laaos._render import render_int as _py_render_int
+
+cdef extern from "floatfmt.h":
+    int laaos_format_double(double x, char *out)
+
+cdef extern from "Python.h":
+    object PyObject_Repr(object o)
+
+
+cdef inline void _append_str(string& out, str s) except *:
+    cdef Py_ssize_t n
+    cdef const char* p = PyUnicode_AsUTF8AndSize(s, &n)
+    out.append(p, <size_t>n)
+
+
+cdef inline void _append_float(string& out, double x):
+    cdef char buf[48]
+    cdef int n = laaos_format_double(x, buf)
+    out.append(buf, <size_t>n)
+
+
+cdef inline void _append_int(string& out, object x) except *:
+    cdef int overflow = 0
+    cdef long long v = PyLong_AsLongLongAndOverflow(x, &overflow)
+    cdef char buf[24]
+    cdef int n = 0, i
+    cdef unsigned long long u
+    if overflow:
+        _append_str(out, _py_render_int(x))  # big ints: Python's own conversion and limit
+        return
+    if v < 0:
+        out.push_back(b'-')
+        u = <unsigned long long>(-(v + 1)) + 1
+    else:
+        u = <unsigned long long>v
+    while True:
+        buf[n] = <char>(48 + u % 10)
+        n += 1
+        u //= 10
+        if u == 0:
+            break
+    for i in range(n - 1, -1, -1):
+        out.push_back(buf[i])
+
+
+cdef void _render_into(string& out, object value, object fallback, int depth) except *:
+    cdef type t = type(value)
+    cdef Py_ssize_t i, n
+    cdef bint first
+    if t is float:
+        _append_float(out, <double>value)
+    elif t is str:
+        _append_str(out, PyObject_Repr(value))
+    elif t is int:
+        _append_int(out, value)
+    elif t is bool:
+        if value:
+            out.append(b"True")
+        else:
+            out.append(b"False")
+    elif value is None:
+        out.append(b"None")
+    elif t is list:
+        out.push_back(b'[')
+        n = len(<list>value)
+        for i in range(n):
+            if i:
+                out.append(b", ")
+            _render_into(out, (<list>value)[i], fallback, depth + 1)
+        out.push_back(b']')
+    elif t is dict:
+        out.push_back(b'{')
+        first = True
+        for k, v in (<dict>value).items():
+            if not first:
+                out.append(b", ")
+            first = False
+            _render_into(out, k, fallback, depth + 1)
+            out.append(b": ")
+            _render_into(out, v, fallback, depth + 1)
+        out.push_back(b'}')
+    elif t is set:
+        if not value:
+            out.append(b"set()")
+        else:
+            out.push_back(b'{')
+            first = True
+            for v in <set>value:
+                if not first:
+                    out.append(b", ")
+                first = False
+                _render_into(out, v, fallback, depth + 1)
+            out.push_back(b'}')
+    elif t is tuple:
+        out.push_back(b'(')
+        n = len(<tuple>value)
+        for i in range(n):
+            if i:
+                out.append(b", ")
+            _render_into(out, (<tuple>value)[i], fallback, depth + 1)
+        if n == 1:
+            out.push_back(b',')
+        out.push_back(b')')
+    elif t is bytes:
+        _append_str(out, PyObject_Repr(value))
+    elif t is complex:
+        _append_str(out, _py_render_complex(value))
+    else:
+        _append_str(out, fallback(value))  # a str, or TypeError as in the pure twin
+
+
+def render(value, fallback):
+    """Render a plain value as Python source, exactly as ``repr`` would where it loads."""
+    cdef string out
+    _render_into(out, value, fallback, 0)
+    return PyUnicode_DecodeUTF8(out.c_str(), <Py_ssize_t>out.size(), NULL)
+
+
+def render_float(double x):
+    """``repr(x)``, except NaN and the infinities (exposed for tests and benchmarks)."""
+    cdef char buf[48]
+    cdef int n = laaos_format_double(x, buf)
+    return PyUnicode_DecodeUTF8(buf, n, NULL)

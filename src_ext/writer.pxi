@@ -1,0 +1,140 @@
+# The statement writer (the twin of laaos/_writer.py).
+#
+# A statement is rendered whole into `line` before anything is written, so a value
+# that fails to render writes nothing; a write(2) that fails part-way is cut back off
+# the file with ftruncate, so the log always ends on a statement boundary.
+
+import os as _os
+import time as _time
+
+from libc.errno cimport EINTR, errno
+
+cdef extern from "<unistd.h>" nogil:
+    ssize_t c_write "write"(int fd, const void* buf, size_t count)
+    int c_ftruncate "ftruncate"(int fd, long long length)
+
+_DURABILITIES = ("flush", "fsync", "buffered")
+
+
+cdef class Writer:
+    """Appends statements to a file descriptor (``int``) or a text file object.
+
+    The same contract as ``laaos._writer.Writer``.
+    """
+
+    cdef int _fd
+    cdef object _obj
+    cdef int _mode
+    cdef size_t _buffer_size
+    cdef double _interval
+    cdef double _last_flush
+    cdef long long _offset
+    cdef string _buf
+    cdef string _line
+
+    def __init__(self, target, durability="flush", buffer_size=1 << 16, flush_interval=1.0):
+        if durability not in _DURABILITIES:
+            raise ValueError(f"durability must be one of {_DURABILITIES}, not {durability!r}")
+        if isinstance(target, int):
+            self._fd = target
+            self._obj = None
+            self._offset = _os.lseek(target, 0, _os.SEEK_END)
+        else:
+            self._fd = -1
+            self._obj = target
+            self._offset = 0
+        self._mode = _DURABILITIES.index(durability)
+        self._buffer_size = max(int(buffer_size), 1)
+        self._interval = float(flush_interval)
+        self._last_flush = _time.monotonic()
+
+    @property
+    def durability(self):
+        return _DURABILITIES[self._mode]
+
+    @property
+    def pending(self):
+        """Bytes buffered and not yet written."""
+        return self._buf.size()
+
+    def emit(self, str text):
+        """Append one statement (``text`` has no newline)."""
+        self._line.clear()
+        _append_str(self._line, text)
+        self._line.push_back(b'\n')
+        self._put()
+
+    def emit_value(self, str head, value, str tail, fallback):
+        """Append ``head + render(value) + tail`` as one statement."""
+        self._line.clear()
+        _append_str(self._line, head)
+        _render_into(self._line, value, fallback, 0)
+        _append_str(self._line, tail)
+        self._line.push_back(b'\n')
+        self._put()
+
+    cdef int _put(self) except -1:
+        if self._mode == 2:
+            self._buf.append(self._line)
+            if self._buf.size() >= self._buffer_size or (
+                _time.monotonic() - self._last_flush >= self._interval
+            ):
+                self.flush()
+            return 0
+        if self._fd >= 0:
+            self._write_fd(self._line.c_str(), self._line.size())
+            if self._mode == 1:
+                _os.fsync(self._fd)
+        else:
+            self._obj.write(PyUnicode_DecodeUTF8(self._line.c_str(), <Py_ssize_t>self._line.size(), NULL))
+            self._obj.flush()
+            if self._mode == 1:
+                _fsync_object(self._obj)
+        return 0
+
+    def flush(self):
+        """Write out whatever is buffered."""
+        if self._buf.size():
+            if self._fd >= 0:
+                self._write_fd(self._buf.c_str(), self._buf.size())
+            else:
+                self._obj.write(PyUnicode_DecodeUTF8(self._buf.c_str(), <Py_ssize_t>self._buf.size(), NULL))
+            # Only now: if the write raised, the buffer stays for the next attempt.
+            self._buf.clear()
+        if self._obj is not None:
+            self._obj.flush()
+        self._last_flush = _time.monotonic()
+
+    def sync(self):
+        """Flush, then ask the OS to put the file on the disk."""
+        self.flush()
+        if self._fd >= 0:
+            _os.fsync(self._fd)
+        else:
+            _fsync_object(self._obj)
+
+    cdef int _write_fd(self, const char* data, size_t size) except -1:
+        cdef size_t done = 0
+        cdef ssize_t n
+        cdef int err
+        while done < size:
+            with nogil:
+                n = c_write(self._fd, data + done, size - done)
+            if n < 0:
+                err = errno
+                if err == EINTR:
+                    continue
+                if done:  # part of it landed: cut it back off
+                    c_ftruncate(self._fd, self._offset)
+                raise OSError(err, _os.strerror(err))
+            done += <size_t>n
+        self._offset += <long long>size
+        return 0
+
+
+def _fsync_object(obj):
+    try:
+        fd = obj.fileno()
+    except (AttributeError, OSError, ValueError):
+        return
+    _os.fsync(fd)
