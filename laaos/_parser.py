@@ -166,25 +166,26 @@ class LogParser:
         self._pending = buf[end:]
         self._check_size(len(self._pending))
         chunk = buf[:end]
+        base = self.lines
+        run = self.line
         try:
             lines = chunk.decode("utf-8").split("\n")
         except UnicodeDecodeError:
-            lines = [self._decode(raw, i) for i, raw in enumerate(chunk.split(b"\n"))]
+            lines = chunk.split(b"\n")  # decoded line by line below, errors in line order
         lines.pop()  # the empty string after the last newline
-        base = self.lines
-        run = self.line
-        for i, line in enumerate(lines, base + 1):
-            run(line, i)
+        if type(lines[0]) is str:
+            for i, line in enumerate(lines, base + 1):
+                run(line, i)
+        else:
+            for i, raw in enumerate(lines, base + 1):
+                try:
+                    line = raw.decode("utf-8")
+                except UnicodeDecodeError as e:
+                    self._fail(LogSyntaxError, f"invalid UTF-8 at byte {e.start} of the line", i)
+                    continue
+                run(line, i)
         self.lines = base + len(lines)
         self._complete_bytes += end
-
-    def _decode(self, raw: bytes, index: int) -> str:
-        try:
-            return raw.decode("utf-8")
-        except UnicodeDecodeError as e:
-            lineno = self.lines + index + 1
-            self._fail(LogSyntaxError, f"invalid UTF-8 at byte {e.start} of the line", lineno)
-            return "# (undecodable line skipped)"
 
     def _check_size(self, size: int) -> None:
         if size > self.max_statement_bytes:
