@@ -11,6 +11,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <system_error>
 
 /* Writes at most 40 bytes to out; returns the length. */
 static inline int laaos_format_double(double x, char *out) {
@@ -97,6 +98,13 @@ static inline int laaos_format_double(double x, char *out) {
         out[n++] = (char)('0' + e % 10);
     }
     return n;
+}
+
+/* Parses exactly first..last as a decimal double, correctly rounded as float() does.
+ * Returns 0 when it is not one (the caller hands the text to the pure parser). */
+static inline int laaos_parse_double(const char *first, const char *last, double *out) {
+    auto res = std::from_chars(first, last, *out);
+    return res.ec == std::errc() && res.ptr == last;
 }
 
 #endif

@@ -27,18 +27,22 @@ cdef int _MAX_DEPTH = _py.MAX_DEPTH
 cdef object _MISS = _py._MISS
 
 
-cdef class _Cursor:
-    cdef const char* p
-    cdef const char* end
-    cdef bint miss
+cdef struct Cursor:
+    const char* p
+    const char* end
+    bint miss
 
 
-cdef inline void _skip_ws(_Cursor c):
+cdef extern from "floatfmt.h":
+    int laaos_parse_double(const char* first, const char* last, double* out)
+
+
+cdef inline void _skip_ws(Cursor* c):
     while c.p < c.end and (c.p[0] == b' ' or c.p[0] == b'\t'):
         c.p += 1
 
 
-cdef object _number(_Cursor c):
+cdef object _number(Cursor* c):
     # A decimal int or float literal, as the pure tokenizer and int()/float() read it.
     cdef const char* start = c.p
     cdef const char* q = c.p
@@ -77,11 +81,16 @@ cdef object _number(_Cursor c):
     if n >= 60:
         c.miss = True
         return None
+    cdef double d
+    if is_float:
+        if not laaos_parse_double(start, q, &d):
+            c.miss = True
+            return None
+        c.p = q
+        return PyFloat_FromDouble(d)
     memcpy(tmp, start, n)
     tmp[n] = 0
     c.p = q
-    if is_float:
-        return PyOS_string_to_double(tmp, &endp, None)
     if digits[0] == b'0' and q - digits > 1:
         c.miss = True  # leading zeros: an error, raised by the pure parser
         return None
@@ -90,7 +99,7 @@ cdef object _number(_Cursor c):
     return PyLong_FromString(tmp, &endp, 10)
 
 
-cdef object _string(_Cursor c):
+cdef object _string(Cursor* c):
     cdef char quote = c.p[0]
     cdef const char* start = c.p + 1
     cdef const char* q = start
@@ -110,7 +119,7 @@ cdef object _string(_Cursor c):
         return None
 
 
-cdef object _value(_Cursor c, int depth):
+cdef object _value(Cursor* c, int depth):
     # One literal; on anything it does not know it sets c.miss and the line is handed to
     # the pure parser, which gives the value or the error.
     cdef char ch
@@ -248,7 +257,7 @@ cdef object _value(_Cursor c, int depth):
     return None
 
 
-cdef inline object _name_end(_Cursor c, object value):
+cdef inline object _name_end(Cursor* c, object value):
     if c.p < c.end:
         ch = c.p[0]
         if (b'a' <= ch <= b'z') or (b'A' <= ch <= b'Z') or (b'0' <= ch <= b'9') or ch == b'_':
@@ -258,16 +267,16 @@ cdef inline object _name_end(_Cursor c, object value):
 
 cdef object _whole_value(const char* p, const char* end):
     # The value of p..end if it is exactly one literal (spaces around it allowed), else _MISS.
-    cdef _Cursor c = _Cursor.__new__(_Cursor)
-    c.p = p
-    c.end = end
-    c.miss = False
-    _skip_ws(c)
-    value = _value(c, 1)
-    if c.miss:
+    cdef Cursor cur
+    cur.p = p
+    cur.end = end
+    cur.miss = False
+    _skip_ws(&cur)
+    value = _value(&cur, 1)
+    if cur.miss:
         return _MISS
-    _skip_ws(c)
-    if c.p != c.end:
+    _skip_ws(&cur)
+    if cur.p != cur.end:
         return _MISS
     return value
 

@@ -61,7 +61,8 @@ def test_second_writer_process_is_refused_and_a_killed_writer_never_blocks(tmp_p
         """
     )
     child = subprocess.Popen(
-        [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=backend_env, text=True
+        [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=backend_env, text=True,
+        cwd=tmp_path,
     )
     try:
         assert child.stdout.readline().strip() == "ready"
@@ -138,7 +139,7 @@ def test_buffered_mode_writes_at_interpreter_exit(tmp_path, backend_env):
         "root['a'] = [1, 2]\n"
         "raise SystemExit(3)\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], env=backend_env)
+    proc = subprocess.run([sys.executable, "-c", code], env=backend_env, cwd=tmp_path)
     assert proc.returncode == 3
     assert laaos.safe_load(tmp_path / "run.py") == {"a": [1, 2]}
 
@@ -202,7 +203,7 @@ root.close()
 def test_a_write_that_fails_part_way_is_cut_back_and_the_log_stays_loadable(tmp_path, backend_env):
     proc = subprocess.run(
         [sys.executable, "-c", FULL_DISK_CHILD, f"{tmp_path}/"],
-        env=backend_env, capture_output=True, text=True, check=True,
+        env=backend_env, capture_output=True, text=True, check=True, cwd=tmp_path,
     )
     assert proc.stdout.splitlines() == ["refused 27", "memory [1]"]  # EFBIG; memory unchanged
     with warnings.catch_warnings():

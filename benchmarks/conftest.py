@@ -1,0 +1,30 @@
+"""Benchmark fixtures: the original laaos 2.1.1 (from the package index, loaded under
+another module name since it has our distribution name), and the logs to load."""
+
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+N = int(os.environ.get("LAAOS_BENCH_N", "1000000"))  # float appends
+STEPS = int(os.environ.get("LAAOS_BENCH_STEPS", "100000"))  # steps of five metrics
+
+
+@pytest.fixture(scope="session")
+def original():
+    target = Path.home() / ".cache" / "laaos-bench" / "laaos-2.1.1"
+    if not (target / "laaos" / "__init__.py").exists():
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target),
+                        "laaos==2.1.1"], check=True)
+    spec = importlib.util.spec_from_file_location("laaos_original", target / "laaos" / "__init__.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def workdir(tmp_path_factory):
+    return tmp_path_factory.mktemp("bench")

@@ -1,0 +1,266 @@
+"""laaos vs the original laaos 2.1.1 vs JSON Lines (json, orjson), side by side.
+
+    pip install ".[test,bench]" && pytest benchmarks/ --benchmark-columns=median,min,max,rounds
+
+Sizes: LAAOS_BENCH_N float appends (default 1,000,000) and LAAOS_BENCH_STEPS steps of a
+dict of five metrics (default 100,000).  Peak memory of each load is measured in a child
+process (test_load_peak_memory prints the table).
+"""
+
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import textwrap
+
+import orjson
+import pytest
+
+import laaos
+from laaos import _backend
+
+from conftest import N, STEPS
+
+random.seed(0)
+FLOATS = [random.random() for _ in range(N)]
+METRICS = [
+    {"step": i, "loss": random.random(), "acc": random.random(), "lr": 0.001, "grad_norm": random.random() * 10}
+    for i in range(STEPS)
+]
+IMPLS = {"cython": _backend.cython_impl, "python": _backend.python_impl}
+
+
+def use(backend):
+    if IMPLS[backend] is None:
+        pytest.skip("the Cython extension is not built")
+    _backend.impl = IMPLS[backend]
+
+
+def run_once(benchmark, fn, rounds=3):
+    return benchmark.pedantic(fn, rounds=rounds, iterations=1, warmup_rounds=0)
+
+
+# ---- writing 1M float appends ---------------------------------------------------------
+
+
+@pytest.mark.benchmark(group="write floats, flush (one write per append)")
+@pytest.mark.parametrize("backend", ["cython", "python"])
+def test_write_floats_laaos_flush(benchmark, workdir, backend):
+    use(backend)
+
+    def run():
+        root = laaos.open_file_store("f", "", prefix=f"{workdir}/{backend}-", truncate=True)
+        root["losses"] = []
+        append = root["losses"].append
+        for x in FLOATS:
+            append(x)
+        root.close()
+
+    run_once(benchmark, run)
+
+
+@pytest.mark.benchmark(group="write floats, buffered")
+@pytest.mark.parametrize("backend", ["cython", "python"])
+def test_write_floats_laaos_buffered(benchmark, workdir, backend):
+    use(backend)
+
+    def run():
+        root = laaos.open_file_store("fb", "", prefix=f"{workdir}/{backend}-", truncate=True, durability="buffered")
+        root["losses"] = []
+        append = root["losses"].append
+        for x in FLOATS:
+            append(x)
+        root.close()
+
+    run_once(benchmark, run)
+
+
+@pytest.mark.benchmark(group="write floats, flush (one write per append)")
+def test_write_floats_original(benchmark, workdir, original):
+    def run():
+        root = original.open_file_store("f", "", prefix=f"{workdir}/orig-", truncate=True)
+        root["losses"] = []
+        append = root["losses"].append
+        for x in FLOATS:
+            append(x)
+        root.close()
+
+    run_once(benchmark, run, rounds=1)
+
+
+@pytest.mark.benchmark(group="write floats, flush (one write per append)")
+def test_write_floats_os_write_loop(benchmark, workdir):
+    """The floor: one os.write per pre-rendered line."""
+    lines = [f"store['losses'].append({x!r})\n".encode() for x in FLOATS]
+
+    def run():
+        fd = os.open(f"{workdir}/oswrite.py", os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND)
+        write = os.write
+        for line in lines:
+            write(fd, line)
+        os.close(fd)
+
+    run_once(benchmark, run)
+
+
+@pytest.mark.benchmark(group="write floats, flush (one write per append)")
+@pytest.mark.parametrize("codec", ["json", "orjson"])
+def test_write_floats_jsonl_flush(benchmark, workdir, codec):
+    def run():
+        with open(f"{workdir}/f.{codec}.jsonl", "wb", buffering=0) as f:
+            write = f.write
+            if codec == "json":
+                for x in FLOATS:
+                    write((json.dumps({"loss": x}) + "\n").encode())
+            else:
+                for x in FLOATS:
+                    write(orjson.dumps({"loss": x}) + b"\n")
+
+    run_once(benchmark, run)
+
+
+@pytest.mark.benchmark(group="write floats, buffered")
+@pytest.mark.parametrize("codec", ["json", "orjson"])
+def test_write_floats_jsonl_buffered(benchmark, workdir, codec):
+    def run():
+        with open(f"{workdir}/fb.{codec}.jsonl", "wb") as f:
+            write = f.write
+            if codec == "json":
+                for x in FLOATS:
+                    write((json.dumps({"loss": x}) + "\n").encode())
+            else:
+                for x in FLOATS:
+                    write(orjson.dumps({"loss": x}) + b"\n")
+
+    run_once(benchmark, run)
+
+
+# ---- writing 100k steps of five metrics ---------------------------------------------------
+
+
+@pytest.mark.benchmark(group="write metrics dicts, flush")
+@pytest.mark.parametrize("backend", ["cython", "python", "original"])
+def test_write_metrics(benchmark, workdir, backend, original):
+    if backend == "original":
+        opener = original.open_file_store
+    else:
+        use(backend)
+        opener = laaos.open_file_store
+
+    def run():
+        root = opener("m", "", prefix=f"{workdir}/{backend}-", truncate=True)
+        root["metrics"] = []
+        append = root["metrics"].append
+        for m in METRICS:
+            append(m)
+        root.close()
+
+    run_once(benchmark, run, rounds=1 if backend == "original" else 3)
+
+
+@pytest.mark.benchmark(group="write metrics dicts, flush")
+@pytest.mark.parametrize("codec", ["json", "orjson"])
+def test_write_metrics_jsonl(benchmark, workdir, codec):
+    dumps = (lambda m: (json.dumps(m) + "\n").encode()) if codec == "json" else (lambda m: orjson.dumps(m) + b"\n")
+
+    def run():
+        with open(f"{workdir}/m.{codec}.jsonl", "wb", buffering=0) as f:
+            for m in METRICS:
+                f.write(dumps(m))
+
+    run_once(benchmark, run)
+
+
+# ---- loading -----------------------------------------------------------------------------
+
+
+def make_logs(workdir):
+    if not (workdir / "floats.py").exists():
+        _backend.impl = IMPLS["cython"] or IMPLS["python"]
+        root = laaos.open_file_store("floats", "", prefix=f"{workdir}/", truncate=True, durability="buffered")
+        root["losses"] = []
+        root["losses"].extend(FLOATS[:0])
+        for x in FLOATS:
+            root["losses"].append(x)
+        root.close()
+        root = laaos.open_file_store("metrics", "", prefix=f"{workdir}/", truncate=True, durability="buffered")
+        root["metrics"] = []
+        for m in METRICS:
+            root["metrics"].append(m)
+        root.close()
+        with open(workdir / "floats.jsonl", "wb") as f:
+            for x in FLOATS:
+                f.write(orjson.dumps({"loss": x}) + b"\n")
+        with open(workdir / "metrics.jsonl", "wb") as f:
+            for m in METRICS:
+                f.write(orjson.dumps(m) + b"\n")
+
+
+LOADERS = {
+    "laaos-cython": "import laaos; from laaos import _backend; _backend.impl = _backend.cython_impl; "
+                    "store = laaos.safe_load(PATH + '.py')",
+    "laaos-python": "import laaos; from laaos import _backend; _backend.impl = _backend.python_impl; "
+                    "store = laaos.safe_load(PATH + '.py')",
+    "jsonl-json": "import json\nwith open(PATH + '.jsonl', 'rb') as f: rows = [json.loads(l) for l in f]",
+    "jsonl-orjson": "import orjson\nwith open(PATH + '.jsonl', 'rb') as f: rows = [orjson.loads(l) for l in f]",
+    "original": "import importlib.util, pathlib\n"
+                "p = pathlib.Path.home() / '.cache/laaos-bench/laaos-2.1.1/laaos/__init__.py'\n"
+                "spec = importlib.util.spec_from_file_location('laaos_original', p)\n"
+                "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)\n"
+                "store = m.safe_load(PATH + '.py')",
+}
+
+
+@pytest.mark.benchmark(group="load 1M float appends")
+@pytest.mark.parametrize("loader", list(LOADERS))
+def test_load_floats(benchmark, workdir, loader, original):
+    make_logs(workdir)
+    code = LOADERS[loader].replace("PATH", repr(str(workdir / "floats")))
+    run_once(benchmark, lambda: exec(code, {}), rounds=1 if loader == "original" else 3)
+
+
+@pytest.mark.benchmark(group="load 100k metrics dicts")
+@pytest.mark.parametrize("loader", list(LOADERS))
+def test_load_metrics(benchmark, workdir, loader, original):
+    make_logs(workdir)
+    code = LOADERS[loader].replace("PATH", repr(str(workdir / "metrics")))
+    run_once(benchmark, lambda: exec(code, {}), rounds=1 if loader == "original" else 3)
+
+
+@pytest.mark.parametrize("log", ["floats", "metrics"])
+def test_load_peak_memory(workdir, log, original, capsys):
+    """Peak RSS of a child process that loads the log (minus the interpreter's own)."""
+    make_logs(workdir)
+    rows = []
+    for loader, code in LOADERS.items():
+        script = textwrap.dedent(
+            "import resource\nbase = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        ) + code.replace("PATH", repr(str(workdir / log))) + (
+            "\nprint(base, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+        )
+        out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+        base, peak = map(int, out.split())
+        rows.append((loader, peak / 1024, (peak - base) / 1024))
+    size = os.path.getsize(workdir / f"{log}.py") / 2**20
+    with capsys.disabled():
+        print(f"\npeak memory loading {log} ({size:.1f} MiB log):")
+        for loader, peak, extra in rows:
+            print(f"  {loader:14s} peak RSS {peak:8.1f} MiB  (+{extra:8.1f} MiB over the bare interpreter)")
+
+
+@pytest.mark.benchmark(group="render 1M floats")
+@pytest.mark.parametrize("how", ["cython render_float", "repr"])
+def test_render_floats(benchmark, how):
+    if how == "repr":
+        fn = repr
+    else:
+        use("cython")
+        fn = _backend.cython_impl.render_float
+
+    def run():
+        for x in FLOATS:
+            fn(x)
+
+    run_once(benchmark, run)
