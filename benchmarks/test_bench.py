@@ -103,36 +103,27 @@ def test_write_floats_os_write_loop(benchmark, workdir):
     run_once(benchmark, run)
 
 
+def write_jsonl(path, codec, buffering):
+    with open(path, "wb", buffering=buffering) as f:
+        write = f.write
+        if codec == "json":
+            for x in FLOATS:
+                write((json.dumps({"loss": x}) + "\n").encode())
+        else:
+            for x in FLOATS:
+                write(orjson.dumps({"loss": x}) + b"\n")
+
+
 @pytest.mark.benchmark(group="write floats, flush (one write per append)")
 @pytest.mark.parametrize("codec", ["json", "orjson"])
 def test_write_floats_jsonl_flush(benchmark, workdir, codec):
-    def run():
-        with open(f"{workdir}/f.{codec}.jsonl", "wb", buffering=0) as f:
-            write = f.write
-            if codec == "json":
-                for x in FLOATS:
-                    write((json.dumps({"loss": x}) + "\n").encode())
-            else:
-                for x in FLOATS:
-                    write(orjson.dumps({"loss": x}) + b"\n")
-
-    run_once(benchmark, run)
+    run_once(benchmark, lambda: write_jsonl(f"{workdir}/f.{codec}.jsonl", codec, 0))
 
 
 @pytest.mark.benchmark(group="write floats, buffered")
 @pytest.mark.parametrize("codec", ["json", "orjson"])
 def test_write_floats_jsonl_buffered(benchmark, workdir, codec):
-    def run():
-        with open(f"{workdir}/fb.{codec}.jsonl", "wb") as f:
-            write = f.write
-            if codec == "json":
-                for x in FLOATS:
-                    write((json.dumps({"loss": x}) + "\n").encode())
-            else:
-                for x in FLOATS:
-                    write(orjson.dumps({"loss": x}) + b"\n")
-
-    run_once(benchmark, run)
+    run_once(benchmark, lambda: write_jsonl(f"{workdir}/fb.{codec}.jsonl", codec, -1))
 
 
 # ---- writing 100k steps of five metrics ---------------------------------------------------
@@ -179,7 +170,6 @@ def make_logs(workdir):
         _backend.impl = IMPLS["cython"] or IMPLS["python"]
         root = laaos.open_file_store("floats", "", prefix=f"{workdir}/", truncate=True, durability="buffered")
         root["losses"] = []
-        root["losses"].extend(FLOATS[:0])
         for x in FLOATS:
             root["losses"].append(x)
         root.close()
