@@ -403,6 +403,8 @@ class LogParser:
             target.append(value)
             return
         if kind == SET:
+            if type(target) is set:
+                raise CorruptLogError(f"cannot set {key!r} on a set", self.name, lineno)
             try:
                 old = target[key] if type(target) is list else target.get(key)
                 target[key] = value

@@ -8,6 +8,7 @@ log always ends on a statement boundary that the loader accepts.
 from __future__ import annotations
 
 import os
+import threading
 import time
 from typing import Any, Callable
 
@@ -42,6 +43,11 @@ class Writer:
         self._chunks: list = []
         self._pending = 0
         self._last_flush = time.monotonic()
+        # Set by the store once it is closed or a write failed (the Cython twin's fast
+        # path reads it; here it is only kept in step).
+        self.stopped = False
+        # The store's lock, which the store takes around every operation.
+        self.lock = threading.RLock()
         # Where the log ends on disk: a failed write is cut back to it.
         self._offset = os.lseek(self._fd, 0, os.SEEK_END) if self._fd >= 0 else 0
 

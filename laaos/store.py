@@ -11,7 +11,6 @@ from __future__ import annotations
 import atexit
 import enum
 import operator
-import threading
 import weakref
 from collections.abc import Mapping, MutableMapping, MutableSequence, MutableSet
 from typing import Any, Iterator, List, Optional, Sequence
@@ -54,13 +53,13 @@ class Store:
         self._type_handlers: List[TypeHandler] = list(type_handlers or ())
         self._log = log
         self._uri = uri
-        self._lock = threading.RLock()
         self._closed = False
         self._broken: Optional[BaseException] = None
         impl = _backend.impl
         self._render_impl = impl.render
         target = log.fileno() if getattr(log, "laaos_owns_fd", False) else log
         self._writer = impl.Writer(target, durability, buffer_size, flush_interval)
+        self._lock = self._writer.lock
         if initial_data is None:
             initial_data = {}
         if append_mode:
@@ -108,6 +107,7 @@ class Store:
                     self._writer.flush()
             finally:
                 self._closed = True
+                self._writer.stopped = True
                 _BUFFERED.discard(self)
                 self._log.close()
 
@@ -164,6 +164,7 @@ class Store:
         # cannot be repaired, so the store stops writing to it.
         if not getattr(self._log, "laaos_owns_fd", False):
             self._broken = error
+            self._writer.stopped = True
 
     # ---- values ------------------------------------------------------------------------
 
@@ -619,6 +620,12 @@ class StoreSet(StoreAccessible, MutableSet):
 
     def __iter__(self) -> Iterator[Any]:
         return iter(self._set)
+
+
+if _backend.cython_impl is not None:
+    # StoreList.append on scalars in one C call (src_ext/proxies.pxi); it hands every
+    # other case, and every store on the pure backend, back to the method above.
+    _backend.cython_impl.install_list_append(StoreList)
 
 
 # Stores with durability="buffered" are flushed when the interpreter exits.

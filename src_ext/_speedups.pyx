@@ -8,5 +8,7 @@ to the pure twin's code (never to ``exec``).  The three parts live in the includ
 """
 
 include "render.pxi"
+include "lock.pxi"
 include "writer.pxi"
+include "proxies.pxi"
 include "parser.pxi"

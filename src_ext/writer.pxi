@@ -5,13 +5,13 @@
 # the file with ftruncate, so the log always ends on a statement boundary.
 
 import os as _os
-import time as _time
 
 from libc.errno cimport EINTR, errno
 
-cdef extern from "<unistd.h>" nogil:
-    ssize_t c_write "write"(int fd, const void* buf, size_t count)
-    int c_ftruncate "ftruncate"(int fd, long long length)
+cdef extern from "platform.h" nogil:
+    long long c_write "laaos_write"(int fd, const void* buf, size_t count)
+    int c_ftruncate "laaos_truncate"(int fd, long long length)
+    double _monotonic "laaos_monotonic"()
 
 _DURABILITIES = ("flush", "fsync", "buffered")
 
@@ -31,6 +31,11 @@ cdef class Writer:
     cdef long long _offset
     cdef string _buf
     cdef string _line
+    # Set by the store once it is closed or a write failed: the C fast path (proxies.pxi)
+    # then leaves the call to the Python code, which raises the right error.
+    cdef public bint stopped
+    # The store's lock, which the store takes around every operation.
+    cdef readonly RLock lock
 
     def __init__(self, target, durability="flush", buffer_size=1 << 16, flush_interval=1.0):
         if durability not in _DURABILITIES:
@@ -43,10 +48,11 @@ cdef class Writer:
             self._fd = -1
             self._obj = target
             self._offset = 0
+        self.lock = RLock()
         self._mode = _DURABILITIES.index(durability)
         self._buffer_size = max(int(buffer_size), 1)
         self._interval = float(flush_interval)
-        self._last_flush = _time.monotonic()
+        self._last_flush = _monotonic()
 
     @property
     def durability(self):
@@ -77,7 +83,7 @@ cdef class Writer:
         if self._mode == 2:
             self._buf.append(self._line)
             if self._buf.size() >= self._buffer_size or (
-                _time.monotonic() - self._last_flush >= self._interval
+                _monotonic() - self._last_flush >= self._interval
             ):
                 self.flush()
             return 0
@@ -103,7 +109,7 @@ cdef class Writer:
             self._buf.clear()
         if self._obj is not None:
             self._obj.flush()
-        self._last_flush = _time.monotonic()
+        self._last_flush = _monotonic()
 
     def sync(self):
         """Flush, then ask the OS to put the file on the disk."""
@@ -115,7 +121,7 @@ cdef class Writer:
 
     cdef int _write_fd(self, const char* data, size_t size) except -1:
         cdef size_t done = 0
-        cdef ssize_t n
+        cdef long long n
         cdef int err
         while done < size:
             with nogil:

@@ -239,9 +239,12 @@ def test_statement_before_store_and_missing_store():
 
 
 def test_operations_that_do_not_apply_are_corruption():
-    for bad in ("del store['missing']", "store['l'][5]=1", "store['d'].append(1)", "store['l'][0].add(1)"):
+    bad_lines = ("del store['missing']", "store['l'][5]=1", "store['d'].append(1)",
+                 "store['l'][0].add(1)", "store['s']['x']=1", "store['s']['x'].append(1)",
+                 "del store['s'][1]")
+    for bad in bad_lines:
         with pytest.raises(laaos.CorruptLogError, match=":4:"):
-            laaos.safe_load_str(f"store = {{}}\nstore['l']=[1]\nstore['d']={{}}\n{bad}\n")
+            laaos.safe_load_str(f"store = {{'s': {{1}}}}\nstore['l']=[1]\nstore['d']={{}}\n{bad}\n")
 
 
 def test_new_store_statement_restarts_the_store():

@@ -5,6 +5,7 @@ import dataclasses
 import enum
 import io
 import math
+import threading
 
 import numpy as np
 import pytest
@@ -302,10 +303,39 @@ def test_store_on_any_text_file_object(tmp_path):
 
 def test_closed_store_refuses_writes():
     root, _ = new_store()
+    root["losses"] = []
+    losses = root["losses"]
     root.close()
     root.close()  # closing twice is harmless
     with pytest.raises(laaos.StoreClosedError, match="closed"):
         root["a"] = 1
+    for value in (1.5, 2, "x", None, True, [1]):
+        with pytest.raises(laaos.StoreClosedError, match="closed"):
+            losses.append(value)
+    assert list(losses) == []
+
+
+def test_the_store_lock_is_reentrant_and_owned():
+    root, _ = new_store()
+    lock = root.laaos_store._lock
+    with lock:
+        with lock:
+            root["a"] = 1  # the store takes it again inside
+    errors = []
+
+    def release_foreign():
+        try:
+            lock.release()
+        except RuntimeError as e:
+            errors.append(e)
+
+    with lock:
+        t = threading.Thread(target=release_foreign)
+        t.start()
+        t.join()
+    assert len(errors) == 1
+    with pytest.raises(RuntimeError):
+        lock.release()
 
 
 def test_helpers():
