@@ -250,3 +250,65 @@ def test_render_floats(benchmark, how):
             fn(x)
 
     run_once(benchmark, run)
+
+
+# ---- growth: 10^4 to 10^7 appends ------------------------------------------------------------
+
+SWEEP = [int(float(s)) for s in os.environ.get("LAAOS_BENCH_SWEEP", "1e4,1e5,1e6,1e7").split(",")]
+
+SWEEP_CHILD = """
+import sys, time, random
+import laaos
+from laaos import _backend
+what, n, path, backend = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+_backend.impl = _backend.cython_impl if backend == "cython" else _backend.python_impl
+hwm = lambda: int([l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1])
+if what == "write":
+    random.seed(0)
+    xs = [random.random() for _ in range(n)]
+    root = laaos.open_file_store("sweep", "", prefix=path, truncate=True, durability="buffered")
+    root["losses"] = []
+    append = root["losses"].append
+    t = time.perf_counter()
+    for x in xs:
+        append(x)
+    root.close()
+    print(time.perf_counter() - t)
+else:
+    base = hwm()
+    t = time.perf_counter()
+    store = laaos.safe_load(path + "sweep.py")
+    load = time.perf_counter() - t
+    assert len(store["losses"]) == n
+    print(load, (hwm() - base) / 1024)
+"""
+
+
+def sweep_child(*args):
+    out = subprocess.run([sys.executable, "-c", SWEEP_CHILD, *map(str, args)],
+                         capture_output=True, text=True, check=True).stdout
+    return [float(v) for v in out.split()]
+
+
+@pytest.mark.parametrize("backend", ["cython", "python"])
+def test_growth_is_linear(workdir, backend, capsys):
+    """Write (buffered) and load 10^4..10^7 float appends, each size in a fresh child.
+
+    Time and peak memory per append should stay flat as the log grows; the table is
+    what BENCHMARKS.md quotes.  Memory is checked (it does not depend on the machine's
+    load); times are printed.
+    """
+    use(backend)
+    rows = []
+    for n in SWEEP:
+        (write,) = sweep_child("write", n, f"{workdir}/{backend}-", backend)
+        load, mib = sweep_child("load", n, f"{workdir}/{backend}-", backend)
+        rows.append((n, write, load, mib))
+    with capsys.disabled():
+        print(f"\ngrowth, {backend} backend: n, write ns/append, load ns/append, peak load MiB over the interpreter, bytes/append")
+        for n, write, load, mib in rows:
+            print(f"  {n:>10,d} {write / n * 1e9:8.0f} {load / n * 1e9:8.0f} {mib:9.1f} {mib * 2**20 / n:7.0f}")
+    big = [r for r in rows if r[0] >= 10**6]
+    if len(big) >= 2:  # below 10^6 the interpreter's own allocations dominate
+        per_op = [mib / n for n, _, _, mib in big]
+        assert max(per_op) < 1.5 * min(per_op), rows
