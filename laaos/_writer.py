@@ -46,6 +46,9 @@ class Writer:
         # Set by the store once it is closed or a write failed (the Cython twin's fast
         # path reads it; here it is only kept in step).
         self.stopped = False
+        # True while a statement or a flush is under way: a signal handler that runs in
+        # between (pure Python only) must not flush the half-updated buffer.
+        self.busy = False
         # The store's lock, which the store takes around every operation.
         self.lock = threading.RLock()
         # Where the log ends on disk: a failed write is cut back to it.
@@ -69,21 +72,25 @@ class Writer:
         self._put(head + render(value, fallback) + tail + "\n")
 
     def _put(self, text: str) -> None:
-        if self._fd >= 0:
-            data = text.encode("utf-8")  # may raise: then nothing was written
-            if self._mode == 2:
-                self._buffer(data)
+        was, self.busy = self.busy, True
+        try:
+            if self._fd >= 0:
+                data = text.encode("utf-8")  # may raise: then nothing was written
+                if self._mode == 2:
+                    self._buffer(data)
+                else:
+                    self._write_fd(data)
+                    if self._mode == 1:
+                        os.fsync(self._fd)
+            elif self._mode == 2:
+                self._buffer(text)
             else:
-                self._write_fd(data)
+                self._obj.write(text)
+                self._obj.flush()
                 if self._mode == 1:
-                    os.fsync(self._fd)
-        elif self._mode == 2:
-            self._buffer(text)
-        else:
-            self._obj.write(text)
-            self._obj.flush()
-            if self._mode == 1:
-                _fsync_object(self._obj)
+                    _fsync_object(self._obj)
+        finally:
+            self.busy = was
 
     def _buffer(self, data) -> None:
         self._chunks.append(data)
@@ -96,17 +103,21 @@ class Writer:
 
     def flush(self) -> None:
         """Write out whatever is buffered (and, for ``"fsync"``, sync it)."""
-        if self._chunks:
-            if self._fd >= 0:
-                self._write_fd(b"".join(self._chunks))
-            else:
-                self._obj.write("".join(self._chunks))
-            # Only now: if the write raised, the chunks stay for the next attempt.
-            self._chunks.clear()
-            self._pending = 0
-        if self._obj is not None:
-            self._obj.flush()
-        self._last_flush = time.monotonic()
+        was, self.busy = self.busy, True
+        try:
+            if self._chunks:
+                if self._fd >= 0:
+                    self._write_fd(b"".join(self._chunks))
+                else:
+                    self._obj.write("".join(self._chunks))
+                # Only now: if the write raised, the chunks stay for the next attempt.
+                self._chunks.clear()
+                self._pending = 0
+            if self._obj is not None:
+                self._obj.flush()
+            self._last_flush = time.monotonic()
+        finally:
+            self.busy = was
 
     def sync(self) -> None:
         """Flush, then ask the OS to put the file on the disk."""

@@ -11,6 +11,9 @@ from __future__ import annotations
 import atexit
 import enum
 import operator
+import os
+import signal
+import threading
 import weakref
 from collections.abc import Mapping, MutableMapping, MutableSequence, MutableSet
 from typing import Any, Iterator, List, Optional, Sequence
@@ -76,6 +79,7 @@ class Store:
         self._root._link("store")
         if durability == "buffered":
             _BUFFERED.add(self)
+            _flush_on_sigterm()
 
     # ---- public ------------------------------------------------------------------------
 
@@ -628,7 +632,9 @@ if _backend.cython_impl is not None:
     _backend.cython_impl.install_list_append(StoreList)
 
 
-# Stores with durability="buffered" are flushed when the interpreter exits.
+# Stores with durability="buffered" are flushed when the interpreter exits, and when the
+# process gets SIGTERM (what schedulers send before they preempt a job), which otherwise
+# ends Python without running atexit.
 _BUFFERED: "weakref.WeakSet[Store]" = weakref.WeakSet()
 
 
@@ -639,3 +645,26 @@ def _flush_buffered_stores() -> None:
             store.close()
         except Exception:  # at exit there is nobody left to tell
             pass
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    if any(store._writer.busy for store in list(_BUFFERED)):
+        # The signal arrived inside a write (it runs between two lines of the writer's
+        # Python code): try again in a moment rather than flush a half-updated buffer.
+        threading.Timer(0.005, os.kill, (os.getpid(), signal.SIGTERM)).start()
+        return
+    _flush_buffered_stores()
+    # Then die of SIGTERM as the process would have without us.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _flush_on_sigterm() -> None:
+    """Install the SIGTERM flush, only where nobody else handles SIGTERM."""
+    if threading.current_thread() is not threading.main_thread():
+        return  # signal handlers can only be set from the main thread
+    try:
+        if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+            signal.signal(signal.SIGTERM, _on_sigterm)
+    except (ValueError, OSError, AttributeError):  # no SIGTERM here, or an embedded interpreter
+        pass

@@ -36,6 +36,9 @@ cdef class Writer:
     cdef public bint stopped
     # The store's lock, which the store takes around every operation.
     cdef readonly RLock lock
+    # True while Python code runs inside a statement or a flush (a text file object's
+    # write): a signal handler running then must not flush the half-updated buffer.
+    cdef readonly bint busy
 
     def __init__(self, target, durability="flush", buffer_size=1 << 16, flush_interval=1.0):
         if durability not in _DURABILITIES:
@@ -92,10 +95,14 @@ cdef class Writer:
             if self._mode == 1:
                 _os.fsync(self._fd)
         else:
-            self._obj.write(PyUnicode_DecodeUTF8(self._line.c_str(), <Py_ssize_t>self._line.size(), NULL))
-            self._obj.flush()
-            if self._mode == 1:
-                _fsync_object(self._obj)
+            self.busy = True
+            try:
+                self._obj.write(PyUnicode_DecodeUTF8(self._line.c_str(), <Py_ssize_t>self._line.size(), NULL))
+                self._obj.flush()
+                if self._mode == 1:
+                    _fsync_object(self._obj)
+            finally:
+                self.busy = False
         return 0
 
     def flush(self):
@@ -104,7 +111,11 @@ cdef class Writer:
             if self._fd >= 0:
                 self._write_fd(self._buf.c_str(), self._buf.size())
             else:
-                self._obj.write(PyUnicode_DecodeUTF8(self._buf.c_str(), <Py_ssize_t>self._buf.size(), NULL))
+                was, self.busy = self.busy, True
+                try:
+                    self._obj.write(PyUnicode_DecodeUTF8(self._buf.c_str(), <Py_ssize_t>self._buf.size(), NULL))
+                finally:
+                    self.busy = was
             # Only now: if the write raised, the buffer stays for the next attempt.
             self._buf.clear()
         if self._obj is not None:
