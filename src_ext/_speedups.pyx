@@ -1,4 +1,5 @@
 # cython: language_level=3, boundscheck=False, cdivision=True, binding=False
+# cython: freethreading_compatible=True
 # distutils: language = c++
 """The Cython backend of laaos: the same names as the pure-Python ``laaos._pure``.
 
@@ -6,6 +7,8 @@
 buffer, and ``LogParser`` parses the common statements in C and hands every other one
 to the pure twin's code (never to ``exec``).  The three parts live in the included files.
 """
+
+cimport cython
 
 include "render.pxi"
 include "lock.pxi"

@@ -339,9 +339,16 @@ cdef class LogParser:
         return self.py.skipped
 
     def finish(self):
-        return self.py.finish()
+        with cython.critical_section(self):
+            return self.py.finish()
 
     def feed(self, data):
+        """Apply every complete statement in ``data`` (see ``laaos._parser.LogParser``)."""
+        # One thread at a time per parser on a free-threaded build (a no-op with a GIL).
+        with cython.critical_section(self):
+            self._feed(data)
+
+    cdef int _feed(self, data) except -1:
         cdef object py = self.py
         cdef bytes buf
         if py._pending:
@@ -351,7 +358,7 @@ cdef class LogParser:
         if not py._started:
             if len(buf) < 3 and b"\xef\xbb\xbf".startswith(buf):
                 py._pending = buf
-                return
+                return 0
             py._started = True
             if buf.startswith(b"\xef\xbb\xbf"):
                 buf = buf[3:]
@@ -360,7 +367,7 @@ cdef class LogParser:
         if end == 0:
             py._pending = buf
             py._check_size(len(buf))
-            return
+            return 0
         py._pending = buf[end:]
         py._check_size(len(py._pending))
         cdef const char* base = PyBytes_AS_STRING(buf)
@@ -399,7 +406,7 @@ cdef class LogParser:
                                 self._set(value, lineno)
                                 p = nl + 1
                                 continue
-                self._slow(p, line_end, lineno)
+                self._slow(p, nl, lineno)  # with its '\r', as the pure side sees it
                 p = nl + 1
         finally:
             py.lines = lineno

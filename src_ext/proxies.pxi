@@ -7,7 +7,6 @@
 # backend -- to the Python method it replaces, which stays the one definition of the
 # semantics.
 
-cimport cython
 
 cdef object _python_append = None
 

@@ -67,6 +67,10 @@ cdef class Writer:
         return self._buf.size()
 
     def emit(self, str text):
+        with cython.critical_section(self):
+            self._emit(text)
+
+    cdef int _emit(self, str text) except -1:
         """Append one statement (``text`` has no newline)."""
         self._line.clear()
         _append_str(self._line, text)
@@ -74,6 +78,10 @@ cdef class Writer:
         self._put()
 
     def emit_value(self, str head, value, str tail, fallback):
+        with cython.critical_section(self):
+            self._emit_value(head, value, tail, fallback)
+
+    cdef int _emit_value(self, str head, value, str tail, fallback) except -1:
         """Append ``head + render(value) + tail`` as one statement."""
         self._line.clear()
         _append_str(self._line, head)
@@ -88,7 +96,7 @@ cdef class Writer:
             if self._buf.size() >= self._buffer_size or (
                 _monotonic() - self._last_flush >= self._interval
             ):
-                self.flush()
+                self._flush()
             return 0
         if self._fd >= 0:
             self._write_fd(self._line.c_str(), self._line.size())
@@ -106,6 +114,10 @@ cdef class Writer:
         return 0
 
     def flush(self):
+        with cython.critical_section(self):
+            self._flush()
+
+    cdef int _flush(self) except -1:
         """Write out whatever is buffered."""
         if self._buf.size():
             if self._fd >= 0:
@@ -123,8 +135,12 @@ cdef class Writer:
         self._last_flush = _monotonic()
 
     def sync(self):
+        with cython.critical_section(self):
+            self._sync()
+
+    cdef int _sync(self) except -1:
         """Flush, then ask the OS to put the file on the disk."""
-        self.flush()
+        self._flush()
         if self._fd >= 0:
             _os.fsync(self._fd)
         else:
