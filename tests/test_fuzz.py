@@ -1,0 +1,102 @@
+"""A mutation fuzzer for the two parsers: they never crash, hang or run code, and they
+agree on every input (the same store or the same refusal).
+
+``LAAOS_FUZZ_EXAMPLES`` sets the number of inputs (3,000 by default; RELIABILITY.md
+records a run of 100,000).  ``LAAOS_FUZZ_CORPUS=FILE`` also appends every input to FILE
+(length-prefixed), the corpus that ``tools/memcheck.py`` replays under valgrind.
+"""
+
+import os
+import struct
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from test_twins import SEED_LOG, TWINS, needs_both, parse_with
+
+EXAMPLES = int(os.environ.get("LAAOS_FUZZ_EXAMPLES", "3000"))
+CORPUS = os.environ.get("LAAOS_FUZZ_CORPUS")
+MARKER = Path(os.environ.get("TMPDIR", "/tmp")) / "laaos-fuzz-ran-code"
+
+DATA = Path(__file__).parent / "data" / "laaos-2.1.1"
+SEEDS = [SEED_LOG] + [p.read_bytes() for p in sorted(DATA.glob("*.py"))] + [
+    # the fast path: a run of appends and sets with one head
+    b"store = {}\nstore['l']=[]\nstore['d']={}\n"
+    + b"".join(b"store['l'].append(%d.5)\nstore['d']['k']=%d\n" % (i, i) for i in range(30)),
+    # hostile lines that must stay text
+    b"store = {}\nstore['x']=__import__('os').system('touch " + str(MARKER).encode() + b"')\n"
+    b"store['y']=(lambda: 1)()\nstore['z']=open('/etc/passwd').read()\n",
+    # CRLF line ends, a BOM, comments and blank lines
+    b"\xef\xbb\xbfstore = {}\r\n# comment\r\n\r\nstore['a']=[1,\r\n2]\r\nstore['a'].append(3)\r\n",
+]
+
+TOKENS = [b"[", b"]", b"(", b")", b"{", b"}", b"'", b'"', b",", b":", b".", b"=", b"-", b"\n", b"\r\n",
+          b"\x00", b" ", b"\\", b"#", b"e", b"j", b"_", b"float('nan')", b"set()", b".append(", b"del ",
+          b"store", b"['k']", b"\xc3\xa9", b"\xff", b"\xe4\xb8", b"1e308", b"1e-400", b"0x1f", b"1_000"]
+
+
+@st.composite
+def mutated_logs(draw):
+    log = bytearray(draw(st.sampled_from(SEEDS)))
+    for _ in range(draw(st.integers(1, 6))):
+        kind = draw(st.sampled_from(
+            ["flip", "token", "insert", "delete", "truncate", "duplicate", "nest", "long", "number", "swap"]))
+        pos = draw(st.integers(0, max(len(log) - 1, 0)))
+        if kind == "flip" and log:
+            log[pos] ^= 1 << draw(st.integers(0, 7))
+        elif kind == "token":
+            log[pos:pos] = draw(st.sampled_from(TOKENS))
+        elif kind == "insert":
+            log[pos:pos] = draw(st.binary(max_size=8))
+        elif kind == "delete":
+            del log[pos : pos + draw(st.integers(1, 12))]
+        elif kind == "truncate":
+            del log[pos:]
+        elif kind == "duplicate":
+            end = log.find(b"\n", pos)
+            if end > 0:
+                log[end + 1 : end + 1] = log[pos : end + 1]
+        elif kind == "nest":  # deep nesting, around the limit of 100
+            depth = draw(st.sampled_from([5, 99, 100, 101, 300]))
+            open_, close = draw(st.sampled_from([(b"[", b"]"), (b"{", b"}"), (b"(", b")"), (b"-", b"")]))
+            log[pos:pos] = b"\nstore['n']=" + open_ * depth + b"1" + close * depth + b"\n"
+        elif kind == "long":  # a long line
+            log[pos:pos] = b"\nstore['s']='" + b"x" * draw(st.integers(1000, 200_000)) + b"'\n"
+        elif kind == "number":  # huge numbers, at the digit limit and past it
+            digits = draw(st.sampled_from([20, 4299, 4300, 4301, 10_000]))
+            tail = draw(st.sampled_from([b"", b".5", b"e5", b"e99999", b"j"]))
+            log[pos:pos] = b"\nstore['i']=-" + b"9" * digits + tail + b"\n"
+        elif kind == "swap" and log:
+            a = draw(st.integers(0, len(log) - 1))
+            log[pos], log[a] = log[a], log[pos]
+    return bytes(log)
+
+
+# Both twins parse every input inside the test: one run of it is enough.
+@pytest.mark.parametrize("backend", ["cython"], indirect=True)
+@needs_both
+@given(mutated_logs(), st.booleans())
+@settings(max_examples=EXAMPLES, deadline=timedelta(seconds=10),
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                 HealthCheck.function_scoped_fixture])
+def test_parsers_agree_on_mutated_logs(backend, log, skip):
+    if CORPUS:
+        with open(CORPUS, "ab") as f:
+            f.write(struct.pack("<I", len(log)) + log)
+    results = [parse_with(m, log, skip) for m in TWINS]
+    assert results[0] == results[1]
+    assert not MARKER.exists(), "a log ran code"
+
+
+@pytest.mark.parametrize("backend", ["cython"], indirect=True)
+def test_the_seeds_parse(backend):
+    """The fuzzer starts from valid logs, and from a hostile one that is refused."""
+    for seed in SEEDS:
+        result = parse_with(TWINS[-1], seed)
+        if b"__import__" in seed:
+            assert result == ("error", "UnsafeLogError", 2)
+        elif b"Color" not in seed:  # the enum log needs its symbols passed in
+            assert result[0] == "ok" and result[2] > 0, result
