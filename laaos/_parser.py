@@ -403,8 +403,10 @@ class LogParser:
             target.append(value)
             return
         if kind == SET:
-            if type(target) is set:
-                raise CorruptLogError(f"cannot set {key!r} on a set", self.name, lineno)
+            if type(target) is not list and type(target) is not dict:
+                raise CorruptLogError(
+                    f"cannot set {key!r} on a {type(target).__name__}", self.name, lineno
+                )
             try:
                 old = target[key] if type(target) is list else target.get(key)
                 target[key] = value

@@ -241,7 +241,7 @@ def test_statement_before_store_and_missing_store():
 def test_operations_that_do_not_apply_are_corruption():
     bad_lines = ("del store['missing']", "store['l'][5]=1", "store['d'].append(1)",
                  "store['l'][0].add(1)", "store['s']['x']=1", "store['s']['x'].append(1)",
-                 "del store['s'][1]")
+                 "del store['s'][1]", "store['l'][0]['k']=1", "store['d']['k']['j']=1")
     for bad in bad_lines:
         with pytest.raises(laaos.CorruptLogError, match=":4:"):
             laaos.safe_load_str(f"store = {{'s': {{1}}}}\nstore['l']=[1]\nstore['d']={{}}\n{bad}\n")
