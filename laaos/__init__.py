@@ -33,6 +33,7 @@ from .handlers import (
 )
 from .helpers import can_iter, ensure_dirs, generate_time_id, new_dict, new_list, new_set, put
 from .loader import LoadResult, load, safe_load, safe_load_store, safe_load_str
+from .recover import Recovery, recover
 from .store import Store, StoreAccessible, StoreDict, StoreList, StoreRoot, StoreSet
 
 __version__ = "3.0.0"
@@ -48,6 +49,7 @@ __all__ = [
     "LogError",
     "LogLimitError",
     "LogSyntaxError",
+    "Recovery",
     "SliceNotSupportedError",
     "Store",
     "StoreAccessible",
@@ -76,6 +78,7 @@ __all__ = [
     "new_set",
     "open_file_store",
     "put",
+    "recover",
     "safe_load",
     "safe_load_store",
     "safe_load_str",
