@@ -33,6 +33,8 @@ from .handlers import (
 )
 from .helpers import can_iter, ensure_dirs, generate_time_id, new_dict, new_list, new_set, put
 from .loader import LoadResult, load, safe_load, safe_load_store, safe_load_str
+from .follow import follow
+from .many import load_many
 from .recover import Recovery, recover
 from .store import Store, StoreAccessible, StoreDict, StoreList, StoreRoot, StoreSet
 
@@ -71,8 +73,10 @@ __all__ = [
     "compact",
     "create_file_store",
     "ensure_dirs",
+    "follow",
     "generate_time_id",
     "load",
+    "load_many",
     "new_dict",
     "new_list",
     "new_set",

@@ -29,6 +29,9 @@ class LogError(LaaosError, ValueError):
         where = path if line is None else f"{path}:{line}"
         super().__init__(f"{where}: {message}")
 
+    def __reduce__(self):  # so that errors cross process pools (load_many) intact
+        return type(self), (self.message, self.path, self.line, self.construct)
+
 
 class LogSyntaxError(LogError):
     """A statement is malformed: not a statement laaos or the original laaos writes."""

@@ -238,8 +238,9 @@ def _load_for_append(log: FileLog, filename: str, exposed_symbols: Any, extra_ma
     return result.store
 
 
-def _sidecar_name(filename: str) -> str:
-    base = f"{filename}.torn{generate_time_id()}"
+def _sidecar_name(filename: str, kind: str = "torn") -> str:
+    """A new file's name beside ``filename``: ``<filename>.<kind>_<time>[-n]``."""
+    base = f"{filename}.{kind}{generate_time_id()}"
     name, n = base, 1
     while os.path.exists(name):
         n += 1

@@ -12,8 +12,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Iterable, List, Mapping, Optional, Tuple
 
-from .files import FileLog, _fsync_dir
-from .helpers import generate_time_id
+from .files import FileLog, _fsync_dir, _sidecar_name
 from .loader import PathLike, load, new_parser
 
 
@@ -67,7 +66,7 @@ def recover(
         if not _loads_to(text, result.store, path, exposed_symbols, extra_mappings):
             text = _compacted(result.store)
             recovery.compacted = True
-        recovery.rejected_path = f"{path}.rejected{generate_time_id()}"
+        recovery.rejected_path = _sidecar_name(path, "rejected")
         _write_synced(recovery.rejected_path, b"".join(rejected))
         tmp = f"{path}.tmp-{os.getpid()}"
         try:
