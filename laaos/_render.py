@@ -47,8 +47,8 @@ def render_complex(x: complex) -> str:
 def render(value: Any, fallback: Callable[[Any], str]) -> str:
     """Render a plain value as Python source, exactly as ``repr`` would where it loads."""
     t = type(value)
-    if t is float:
-        return render_float(value)
+    if t is float:  # the hot case: finite floats straight to repr (x - x is 0 for them only)
+        return _float_repr(value) if value - value == 0 else render_float(value)
     if t is str or t is bool or value is None or t is bytes:
         return repr(value)
     if t is int:

@@ -128,7 +128,11 @@ class Writer:
             _fsync_object(self._obj)
 
     def _write_fd(self, data: bytes) -> None:
-        view = memoryview(data)
+        n = os.write(self._fd, data)  # nothing landed if this raises
+        if n == len(data):  # the common case: all of it at once
+            self._offset += n
+            return
+        view = memoryview(data)[n:]
         try:
             while view:
                 view = view[os.write(self._fd, view) :]

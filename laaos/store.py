@@ -148,7 +148,8 @@ class Store:
             ) from self._broken
 
     def _emit_value(self, head: str, value: Any, tail: str) -> None:
-        self._check_open()
+        if self._closed or self._broken is not None:
+            self._check_open()
         try:
             self._writer.emit_value(head, value, tail, self._fallback)
         except OSError as e:
@@ -156,7 +157,8 @@ class Store:
             raise
 
     def _emit_text(self, text: str) -> None:
-        self._check_open()
+        if self._closed or self._broken is not None:
+            self._check_open()
         try:
             self._writer.emit(text)
         except OSError as e:
