@@ -297,6 +297,10 @@ def _check_expression(text: Any, handler: TypeHandler, obj: Any) -> None:
 class StoreAccessible:
     """Base of the proxies: knows its store and its accessor (``store['a'][0]``)."""
 
+    # Slots: a log of a million dicts holds a million proxies, and the hot calls read
+    # these attributes on every operation.
+    __slots__ = ("_store", "_accessor", "__weakref__")
+
     def __init__(self, store: Store):
         self._store = store
         self._accessor: Optional[str] = None
@@ -346,6 +350,8 @@ class StoreAccessible:
 
 class StoreDict(StoreAccessible, MutableMapping):
     """A dict in the store."""
+
+    __slots__ = ("_data",)
 
     def __init__(self, store: Store, initial_data: Any):
         super().__init__(store)
@@ -423,6 +429,8 @@ class StoreDict(StoreAccessible, MutableMapping):
 class StoreRoot(StoreDict):
     """The store's top-level dict: also closes, flushes and names the store."""
 
+    __slots__ = ()
+
     def close(self) -> None:
         return self._store.close()
 
@@ -442,6 +450,8 @@ class StoreRoot(StoreDict):
 
 class StoreList(StoreAccessible, MutableSequence):
     """A list in the store."""
+
+    __slots__ = ("_seq",)
 
     def __init__(self, store: Store, seq: Any):
         super().__init__(store)
@@ -576,6 +586,8 @@ class StoreList(StoreAccessible, MutableSequence):
 
 class StoreSet(StoreAccessible, MutableSet):
     """A set in the store."""
+
+    __slots__ = ("_set",)
 
     def __init__(self, store: Store, initial_data: Any):
         super().__init__(store)
