@@ -35,7 +35,8 @@ def train() -> None:
     start = len(store["losses"])
     print(f"training from step {start} (log {store.uri})", flush=True)
     rng = random.Random(start)
-    w = 0.0
+    # Restore the model where the log left off (a real run loads its checkpoint here).
+    w = 3.0 * (1 - (1 - CONFIG["lr"]) ** start)
     for step in range(start, STEPS):
         w += CONFIG["lr"] * (3.0 - w)  # a very small model learning w = 3
         loss = (3.0 - w) ** 2 + rng.random() * 1e-3
@@ -66,6 +67,7 @@ def demo() -> None:
           f"evals at steps {[e['step'] for e in store['evals']]}, done={store.get('done')}")
     assert len(losses) == STEPS and store["done"] is True
     print(f"backend: {laaos.BACKEND}")
+    print(f"look at it: laaos show {log}    laaos plot {log} losses --logy -o losses.png")
 
 
 if __name__ == "__main__":

@@ -89,6 +89,10 @@ def short(value: Any, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
+def number(x: Any) -> str:
+    return f"{x:.6g}" if isinstance(x, float) else short(x, 24)
+
+
 def describe_list(items: list) -> str:
     n = len(items)
     if not n:
@@ -98,9 +102,9 @@ def describe_list(items: list) -> str:
     text = f"list[{n:,}] of {'/'.join(sorted(kinds))}"
     if len(numbers) == n:
         finite = [v for v in numbers if not (isinstance(v, float) and math.isnan(v))]
-        text += f"  last {short(items[-1], 24)}"
+        text += f"  last {number(items[-1])}"
         if finite:
-            text += f"  min {short(min(finite), 16)}  max {short(max(finite), 16)}"
+            text += f"  min {number(min(finite))}  max {number(max(finite))}"
         return text
     if kinds == {"dict"}:
         fields: List[Any] = []

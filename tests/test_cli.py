@@ -40,7 +40,7 @@ def test_show_prints_the_tree_with_latest_values(run_log, capsys):
     code, out, _ = cli(capsys, "show", run_log)
     assert code == 0
     assert "cfg:  dict[1]" in out and "lr:  0.1" in out
-    assert "losses:  list[51] of float  last nan  min 0.02  max 1.0" in out
+    assert "losses:  list[51] of float  last nan  min 0.02  max 1" in out
     assert "metrics:  list[50] of dict {step, acc}" in out
     assert "tags:  set[2]" in out
     code, out, _ = cli(capsys, "show", run_log, "metrics", "49")
