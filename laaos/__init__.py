@@ -10,6 +10,7 @@ from ._importer import install as _install_log_importer
 from .errors import (
     CorruptLogError,
     LaaosError,
+    LockUnavailableWarning,
     LogError,
     LogLimitError,
     LogSyntaxError,
@@ -48,6 +49,7 @@ __all__ = [
     "Function2StrHandler",
     "LaaosError",
     "LoadResult",
+    "LockUnavailableWarning",
     "LogError",
     "LogLimitError",
     "LogSyntaxError",

@@ -80,3 +80,7 @@ class StoreClosedError(LaaosError, ValueError):
 
 class TornTailWarning(UserWarning):
     """The log ended in an incomplete statement (a crash mid-write); it was dropped."""
+
+
+class LockUnavailableWarning(UserWarning):
+    """The log's filesystem cannot lock files, so a second writer cannot be refused."""

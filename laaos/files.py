@@ -7,12 +7,13 @@ blocks the next one.  Readers never take the lock.
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 import warnings
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
-from .errors import StoreLockedError, TornTailWarning
+from .errors import LockUnavailableWarning, StoreLockedError, TornTailWarning
 from .handlers import TypeHandler
 from .helpers import ensure_dirs, generate_time_id
 from .loader import CHUNK, finish, new_parser, symbols_of
@@ -39,6 +40,10 @@ else:
         fcntl.flock(fd, fcntl.LOCK_UN)
 
 
+# errno values that mean "this filesystem cannot lock", not "somebody holds the lock"
+_NO_LOCKS = {getattr(errno, name) for name in ("ENOLCK", "ENOSYS", "EOPNOTSUPP", "ENOTSUP") if hasattr(errno, name)}
+
+
 class FileLog:
     """An open, exclusively locked log file that the store writes to by descriptor."""
 
@@ -54,6 +59,16 @@ class FileLog:
             try:
                 _lock(self._fd)
             except OSError as e:
+                if e.errno in _NO_LOCKS:
+                    # Lustre mounted without -o flock, NFS mounted with nolock, ...: log
+                    # anyway (refusing would stop the run), but say what is not guarded.
+                    warnings.warn(
+                        f"{path}: this filesystem does not support file locks ({e.strerror}); "
+                        "laaos cannot refuse a second writer of this log (see RELIABILITY.md)",
+                        LockUnavailableWarning,
+                        stacklevel=4,
+                    )
+                    return
                 os.close(self._fd)
                 raise StoreLockedError(
                     f"{path} is already open for writing (another process or store holds its "

@@ -178,3 +178,33 @@ def test_sigint_writes_the_buffer(tmp_path, backend_env):
     output, err = child.communicate()
     assert b"KeyboardInterrupt" in err
     check_log(tmp_path / "run.py", "flush", acked(output))
+
+
+@pytest.mark.parametrize("durability", ["flush", "buffered"])
+def test_readers_during_a_live_writer_always_see_a_consistent_prefix(tmp_path, durability, backend_env):
+    """Load the log over and over while another process writes it: every load is a
+    prefix of the writer's operations, whole statements only (a statement caught
+    half-written is a torn tail the loader drops)."""
+    prefix = f"{tmp_path}/"
+    child = start(prefix, durability, backend_env, stop_after=60_000)
+    assert child.stdout.readline().startswith(b"start")
+    loads, lengths, torn = 0, [], 0
+    while child.poll() is None and loads < 200:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = laaos.load(tmp_path / "run.py", allow_empty=True)
+        torn += any(issubclass(w.category, laaos.TornTailWarning) for w in caught)
+        loads += 1
+        if result.store is None:  # buffered: not even `store = ...` written yet
+            continue
+        xs = result.store["xs"]
+        assert xs == list(range(len(xs)))
+        for i in range(0, len(xs), 5):
+            assert result.store["d"][f"k{i}"]["i"] == i
+        lengths.append(len(xs))
+    child.kill()
+    child.communicate()
+    child.stdout.close()
+    child.stderr.close()
+    assert loads >= 20 and lengths == sorted(lengths) and lengths[-1] > 0
+    print(f"\nreaders, {durability}: {loads} loads during writes, {torn} saw a statement in flight")

@@ -209,3 +209,20 @@ def test_a_write_that_fails_part_way_is_cut_back_and_the_log_stays_loadable(tmp_
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no torn tail: the partial statement was cut back
         assert laaos.safe_load(tmp_path / "run.py") == {"l": [1, 3]}
+
+
+def test_a_filesystem_without_locks_warns_and_still_logs(tmp_path, monkeypatch):
+    """Lustre without -o flock answers flock with ENOSYS, NFS with nolock with ENOLCK."""
+    import errno
+
+    from laaos import files
+
+    def no_locks(fd):
+        raise OSError(errno.ENOSYS, "Function not implemented")
+
+    monkeypatch.setattr(files, "_lock", no_locks)
+    with pytest.warns(laaos.LockUnavailableWarning, match=r"run\.py: this filesystem does not support file locks"):
+        root = laaos.open_file_store("run", "", prefix=f"{tmp_path}/")
+    root["a"] = 1
+    root.close()
+    assert laaos.safe_load(tmp_path / "run.py") == {"a": 1}
