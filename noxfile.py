@@ -20,7 +20,8 @@ QUICK = {"LAAOS_KILLS": "100", "LAAOS_FUZZ_EXAMPLES": "1000"}
 @nox.session(python=PYTHONS)
 def tests(session):
     session.install(".[test]", env={"LAAOS_REQUIRE_EXTENSIONS": "1"})
-    session.run("python", "-c", "import laaos; assert laaos.BACKEND == 'cython'")
+    # -I: the installed laaos, not the source folder of the same name
+    session.run("python", "-I", "-c", "import laaos; assert laaos.BACKEND == 'cython', laaos.BACKEND")
     session.run("pytest", "-p", "no:cacheprovider", *session.posargs,
                 env={"LAAOS_REQUIRE_EXTENSIONS": "1", **QUICK})
 
@@ -28,7 +29,7 @@ def tests(session):
 @nox.session(python=PYTHONS)
 def pure(session):
     session.install(".[test]", env={"LAAOS_NO_EXTENSIONS": "1"})
-    session.run("python", "-c", "import laaos; assert laaos.BACKEND == 'python'",
+    session.run("python", "-I", "-c", "import laaos; assert laaos.BACKEND == 'python', laaos.BACKEND",
                 env={"LAAOS_NO_EXTENSIONS": "1"})
     session.run("pytest", "-p", "no:cacheprovider", "-m", "not slow", *session.posargs,
                 env={"LAAOS_NO_EXTENSIONS": "1", **QUICK})

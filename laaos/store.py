@@ -420,7 +420,10 @@ class StoreDict(StoreAccessible, MutableMapping):
         return len(self._data)
 
     def __iter__(self) -> Iterator[Any]:
-        return iter(self._data)
+        # Over a snapshot of the keys (one C-level copy): a dashboard thread reading the
+        # store while the training thread adds keys must not get "dictionary changed
+        # size during iteration".
+        return iter(list(self._data))
 
     def __contains__(self, key: object) -> bool:
         return key in self._data
@@ -637,7 +640,7 @@ class StoreSet(StoreAccessible, MutableSet):
         return len(self._set)
 
     def __iter__(self) -> Iterator[Any]:
-        return iter(self._set)
+        return iter(list(self._set))  # a snapshot, as for StoreDict
 
 
 if _backend.cython_impl is not None:

@@ -83,7 +83,7 @@ def test_threads_land_every_operation_once_and_whole(tmp_path, durability):
 
 def test_threads_reading_while_others_write(tmp_path):
     """Readers iterate and copy containers while writers append: no error, no torn value."""
-    root = laaos.open_file_store("run", "", prefix=f"{tmp_path}/", initial_data={"xs": [], "d": {}})
+    root = laaos.open_file_store("run", "", prefix=f"{tmp_path}/", initial_data={"xs": [], "d": {}, "s": set()})
     stop = threading.Event()
     seen, errors = [], []
 
@@ -94,13 +94,16 @@ def test_threads_reading_while_others_write(tmp_path):
                 assert xs == list(range(len(xs)))
                 seen.append(len(xs))
                 dict(root["d"])
+                set(root["s"])
+                list(root.items())
         except BaseException as e:  # pragma: no cover - reported below
             errors.append(e)
 
     def writer():
         for i in range(3000):
             root["xs"].append(i)
-            root["d"][i % 17] = i
+            root["d"][i] = i
+            root["s"].add(i)
 
     readers = [threading.Thread(target=reader) for _ in range(2)]
     for r in readers:
