@@ -644,9 +644,9 @@ class StoreSet(StoreAccessible, MutableSet):
 
 
 if _backend.cython_impl is not None:
-    # StoreList.append on scalars in one C call (src_ext/proxies.pxi); it hands every
+    # StoreList.append of scalars and flat dicts in one C call (src_ext/proxies.pxi); it hands every
     # other case, and every store on the pure backend, back to the method above.
-    _backend.cython_impl.install_list_append(StoreList)
+    _backend.cython_impl.install_list_append(StoreList, StoreDict)
 
 
 # Stores with durability="buffered" are flushed when the interpreter exits, and when the

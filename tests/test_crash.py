@@ -23,7 +23,10 @@ import pytest
 
 import laaos
 
-pytestmark = pytest.mark.slow
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL, SIGTERM and SIGINT are POSIX signals"),
+]
 
 KILLS = int(os.environ.get("LAAOS_KILLS", "500"))  # per backend: 1000 kills in all
 SHARE = {"flush": 0.4, "fsync": 0.2, "buffered": 0.4}

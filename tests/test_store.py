@@ -369,3 +369,26 @@ def test_a_failing_text_log_stops_the_store_with_a_clear_error():
     with pytest.raises(laaos.StoreClosedError, match="earlier write"):
         root["a"].append(3)
     assert laaos.safe_load_str(log.getvalue()) == {"a": [1]}
+
+
+def test_appended_dicts_are_linked_copies():
+    """Per-step metric dicts (the C fast path for flat dicts, the Python path for the
+    rest) are stored as copies, linked at their index, and mutable in place."""
+    root, log = new_store()
+    root["m"] = []
+    row = {"step": 0, "loss": float("nan"), "tag": "é", "ok": True, "none": None}
+    root["m"].append(row)
+    root["m"].append({1: "int key"})
+    root["m"].append({"nested": {"x": [1]}})
+    row["step"] = 99  # the store holds a copy
+    assert root["m"][0]["step"] == 0
+    assert isinstance(root["m"][0], laaos.StoreDict) and isinstance(root["m"][2]["nested"], laaos.StoreDict)
+    root["m"][0]["lr"] = 0.1
+    root["m"][1][2] = "another"
+    root["m"][2]["nested"]["x"].append(2)
+    del root["m"][1]
+    root["m"][1]["after_delete"] = 1  # relinked to index 1
+    loaded = load(log)
+    assert plain(root) == loaded or math.isnan(loaded["m"][0]["loss"])
+    assert loaded["m"][0]["lr"] == 0.1 and loaded["m"][1] == {"nested": {"x": [1, 2]}, "after_delete": 1}
+    assert "store['m'][0]['lr']=0.1" in log.getvalue()
