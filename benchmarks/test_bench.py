@@ -226,7 +226,8 @@ def test_load_peak_memory(workdir, log, original, capsys):
         # VmHWM, not ru_maxrss: the latter keeps the parent's peak across fork and exec.
         hwm = "int([l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1])"
         script = f"base = {hwm}\n" + code.replace("PATH", repr(str(workdir / log))) + f"\nprint(base, {hwm})\n"
-        out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+        out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                             cwd=workdir).stdout  # not the source tree: the installed laaos
         base, peak = map(int, out.split())
         rows.append((loader, peak / 1024, (peak - base) / 1024))
     size = os.path.getsize(workdir / f"{log}.py") / 2**20
@@ -286,7 +287,7 @@ else:
 
 def sweep_child(*args):
     out = subprocess.run([sys.executable, "-c", SWEEP_CHILD, *map(str, args)],
-                         capture_output=True, text=True, check=True).stdout
+                         capture_output=True, text=True, check=True, cwd=args[2].rsplit("/", 1)[0]).stdout
     return [float(v) for v in out.split()]
 
 

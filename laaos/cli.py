@@ -24,7 +24,7 @@ from typing import Any, List, Optional, Sequence
 
 from . import __version__
 from .errors import LaaosError, LogError, TornTailWarning
-from .loader import CHUNK, LoadResult, finish, new_parser
+from .loader import LoadResult, load, new_parser
 
 PROGRESS_MIN_BYTES = 32 << 20  # show progress for logs at least this large, on a terminal
 
@@ -39,22 +39,15 @@ class CommandError(Exception):
 def load_log(path: str, *, skip_errors: bool = False) -> LoadResult:
     if not os.path.isfile(path):
         raise CommandError(f"{path}: no such log file")
-    size = os.path.getsize(path)
-    show = size >= PROGRESS_MIN_BYTES and sys.stderr.isatty()
-    parser = new_parser(path, skip_errors=skip_errors)
-    done = 0
-    with open(path, "rb") as f:
-        while True:
-            chunk = f.read(CHUNK)
-            if not chunk:
-                break
-            parser.feed(chunk)
-            done += len(chunk)
-            if show:
-                print(f"\rloading {path}: {100 * done // size:3d}%", end="", file=sys.stderr, flush=True)
+    show = os.path.getsize(path) >= PROGRESS_MIN_BYTES and sys.stderr.isatty()
+
+    def progress(done: int, total: int) -> None:
+        print(f"\rloading {path}: {100 * done // max(total, 1):3d}%", end="", file=sys.stderr, flush=True)
+
+    result = load(path, skip_errors=skip_errors, warn=False, allow_empty=True, progress=progress if show else None)
     if show:
         print("\r" + " " * (len(path) + 18) + "\r", end="", file=sys.stderr, flush=True)
-    return finish(parser, path, done, warn=False, allow_empty=True)
+    return result
 
 
 def select(store: Any, keys: Sequence[str]) -> Any:

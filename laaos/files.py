@@ -16,7 +16,7 @@ from typing import Any, Iterable, Mapping, Optional, Sequence
 from .errors import LockUnavailableWarning, StoreLockedError, TornTailWarning
 from .handlers import TypeHandler
 from .helpers import ensure_dirs, generate_time_id
-from .loader import CHUNK, finish, new_parser, symbols_of
+from .loader import CHUNK, finish, new_parser
 from .store import Store, StoreRoot
 
 if sys.platform == "win32":  # pragma: no cover - exercised by the Windows wheels only

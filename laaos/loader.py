@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
 from . import _backend
 from .errors import LogError, TornTailWarning
@@ -93,24 +93,28 @@ def load(
     skip_errors: bool = False,
     warn: bool = True,
     allow_empty: bool = False,
+    progress: Optional[Callable[[int, int], None]] = None,
     **limits: Any,
 ) -> LoadResult:
     """Load the log at ``path`` and say what was found (see ``LoadResult``).
 
     ``skip_errors=True`` skips bad statements instead of raising, and lists them in
     ``LoadResult.skipped``.  ``max_statement_bytes=`` raises the size limit of one
-    statement.
+    statement.  ``progress(done, total)`` is called after each MiB read.
     """
     name = os.fspath(path)
     parser = new_parser(name, exposed_symbols, extra_mappings, skip_errors, **limits)
     size = 0
     with open(name, "rb") as f:
+        total = os.fstat(f.fileno()).st_size
         while True:
             chunk = f.read(CHUNK)
             if not chunk:
                 break
             size += len(chunk)
             parser.feed(chunk)
+            if progress is not None:
+                progress(size, total)
     return finish(parser, name, size, warn=warn, allow_empty=allow_empty)
 
 

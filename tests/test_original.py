@@ -4,7 +4,7 @@ The original is installed from the package index into its own folder (it has our
 distribution name) and runs in a child process.
 """
 
-import json
+import inspect
 import random
 
 import pytest
@@ -57,7 +57,6 @@ def random_ops(seed, n=120):
     return ops
 
 
-REPLAY = """
 def replay(root, ops):
     for op in ops:
         kind, name = op[0], op[1]
@@ -74,8 +73,10 @@ def replay(root, ops):
             root[name][op[2]] = op[3]
         elif kind == "del":
             del root[name]
-"""
-exec(REPLAY)  # defines replay() here from the same text the child runs  # noqa: S102
+
+
+# The child process replays with the very same function.
+REPLAY = inspect.getsource(replay)
 
 
 def _encode(ops):
@@ -86,7 +87,7 @@ def _encode(ops):
 def test_logs_of_the_original_load_in_laaos(seed, tmp_path, original_laaos):
     ops = random_ops(seed)
     code = (
-        "import ast, laaos\n" + REPLAY +
+        "import ast, laaos\n" + REPLAY + "\n" +
         f"ops = ast.literal_eval({_encode(ops)!r})\n"
         "root = laaos.open_file_store('orig', '', prefix='./', truncate=True)\n"
         "replay(root, ops)\nroot.close()\n"
@@ -102,7 +103,7 @@ def test_logs_of_the_original_load_in_laaos(seed, tmp_path, original_laaos):
 def test_logs_of_laaos_load_in_the_original(seed, tmp_path, original_laaos):
     ops = random_ops(seed + 100)
     root = laaos.open_file_store("ours", "", prefix=f"{tmp_path}/")
-    replay(root, ops)  # noqa: F821
+    replay(root, ops)
     expected = plain(root)
     root.close()
     out = run_original(original_laaos, "import laaos\nprint(repr(laaos.safe_load('ours.py')))\n", tmp_path)
