@@ -2,6 +2,8 @@
 
     python examples/train.py            # the whole demo
     python examples/train.py --train    # just the training loop (resumes its log)
+    python examples/train.py --train --name live --steps 4000   # a longer run to follow:
+    laaos follow runs/live.py           # ... in a second terminal
 
 The demo starts the training loop in a child process, kills it with SIGKILL part-way
 (as a preempted cluster job dies), starts it again (it reopens its log and carries on
@@ -25,9 +27,10 @@ STEPS = 200
 CONFIG = {"lr": 0.05, "seed": 0, "steps": STEPS, "model": "linear"}
 
 
-def train() -> None:
-    store = laaos.open_file_store(NAME, "", prefix=LOG_DIR, initial_data={"config": CONFIG})
-    if store["config"] != CONFIG:
+def train(name: str = NAME, steps: int = STEPS) -> None:
+    config = dict(CONFIG, steps=steps)
+    store = laaos.open_file_store(name, "", prefix=LOG_DIR, initial_data={"config": config})
+    if store["config"] != config:
         raise SystemExit(f"{store.uri} was written with another config: {store['config']}")
     if "losses" not in store:
         store["losses"] = []
@@ -37,7 +40,7 @@ def train() -> None:
     rng = random.Random(start)
     # Restore the model where the log left off (a real run loads its checkpoint here).
     w = 3.0 * (1 - (1 - CONFIG["lr"]) ** start)
-    for step in range(start, STEPS):
+    for step in range(start, steps):
         w += CONFIG["lr"] * (3.0 - w)  # a very small model learning w = 3
         loss = (3.0 - w) ** 2 + rng.random() * 1e-3
         store["losses"].append(loss)
@@ -73,7 +76,10 @@ def demo() -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--train", action="store_true", help="run only the training loop")
-    if parser.parse_args().train:
-        train()
+    parser.add_argument("--name", default=NAME, help=f"the log's name in {LOG_DIR} (with --train)")
+    parser.add_argument("--steps", type=int, default=STEPS, help="training steps (with --train)")
+    args = parser.parse_args()
+    if args.train:
+        train(args.name, args.steps)
     else:
         demo()

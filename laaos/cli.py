@@ -281,7 +281,8 @@ def cmd_plot(args: argparse.Namespace) -> int:
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        raise CommandError("laaos plot needs matplotlib: pip install 'laaos[plot]'") from None
+        raise CommandError("laaos plot needs matplotlib: pip install matplotlib "
+                           "(the 'plot' extra of laaos: pip install 'laaos[plot]')") from None
     result = load_log(args.file)
     if result.store is None:
         raise CommandError(f"{args.file}: no complete `store = ...` statement")
@@ -384,7 +385,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("plot", help="plot numeric series to a PNG", description="Line plots of "
                        "numeric series: KEY is a list of numbers, or KEY.FIELD a field of a list of "
-                       "dicts (nested keys with dots). Needs matplotlib: pip install 'laaos[plot]'.")
+                       "dicts (nested keys with dots). Needs matplotlib (the 'plot' extra).")
     s.add_argument("file")
     s.add_argument("key", nargs="+")
     s.add_argument("-o", "--output", required=True, help="the image file (.png, .svg, .pdf)")

@@ -114,7 +114,7 @@ def test_plot_without_matplotlib_says_how_to_get_it(run_log, tmp_path, backend_e
     proc = subprocess.run([sys.executable, "-m", "laaos", "plot", run_log, "losses", "-o", "x.png"],
                           capture_output=True, text=True, env=env, cwd=tmp_path)
     assert proc.returncode == 1
-    assert "pip install 'laaos[plot]'" in proc.stderr
+    assert "laaos plot needs matplotlib: pip install matplotlib" in proc.stderr
 
 
 def test_every_subcommand_has_help_and_bad_usage_exits_2(tmp_path):
