@@ -38,7 +38,9 @@ class Store:
     on a locked file.  ``initial_data`` seeds a new store; with ``append_mode=True``
     it is the state of an existing log and nothing is written for it.
     ``type_handlers`` store types laaos does not know (see ``TypeHandler``).
-    ``durability`` is ``"flush"``, ``"fsync"`` or ``"buffered"`` (see the README).
+    ``durability`` is ``"flush"``, ``"fsync"`` or ``"buffered"`` (see the README); a
+    buffered store is flushed by ``flush()``, ``close()``, at interpreter exit and on
+    SIGTERM (when nothing else handles SIGTERM).
     """
 
     def __init__(
