@@ -599,7 +599,12 @@ class _Statement:
                 if nxt[0] == "num" and nxt[1][-1] in "jJ":
                     self.i += 2
                     imag = self.number(nxt[1])
-                    return value + imag if tok[1] == "+" else value - imag
+                    try:
+                        return value + imag if tok[1] == "+" else value - imag
+                    except OverflowError:  # an int too large to be a complex's real part
+                        raise self.err(
+                            LogLimitError, "a number too large for a complex", "huge number"
+                        ) from None
         return value
 
     def unary(self, depth: int) -> Any:

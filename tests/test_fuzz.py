@@ -1,8 +1,9 @@
 """A mutation fuzzer for the two parsers: they never crash, hang or run code, and they
 agree on every input (the same store or the same refusal).
 
-``LAAOS_FUZZ_EXAMPLES`` sets the number of inputs (3,000 by default; RELIABILITY.md
-records a run of 100,000).  ``LAAOS_FUZZ_CORPUS=FILE`` also appends every input to FILE
+``LAAOS_FUZZ_EXAMPLES`` sets the number of inputs (3,000 by default, the same ones on
+every run; ``LAAOS_HYPOTHESIS=explore`` draws new ones, as the runs of 100,000 that
+RELIABILITY.md records did).  ``LAAOS_FUZZ_CORPUS=FILE`` also appends every input to FILE
 (length-prefixed), the corpus that ``tools/memcheck.py`` replays under valgrind.
 """
 

@@ -266,3 +266,11 @@ def test_path_objects_are_accepted(tmp_path):
     p = Path(tmp_path) / "x.py"
     p.write_text("store = {}\n")
     assert laaos.safe_load(p) == {}
+
+
+def test_an_int_too_large_for_a_complex_is_a_limit_not_a_crash():
+    """Found by the fuzzer: `-999...9-999j` overflowed converting the int to float."""
+    for text in ("9" * 400 + "-1j", "-" + "9" * 400 + "+2.5j"):
+        with pytest.raises(laaos.LogLimitError, match=r"<string>:2: a number too large for a complex"):
+            laaos.safe_load_str(f"store = {{}}\nstore['c']={text}\n")
+    assert laaos.safe_load_str("store = {}\nstore['c']=-1-2j\n") == {"c": -1 - 2j}
