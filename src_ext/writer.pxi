@@ -67,22 +67,22 @@ cdef class Writer:
         return self._buf.size()
 
     def emit(self, str text):
+        """Append one statement (``text`` has no newline)."""
         with cython.critical_section(self):
             self._emit(text)
 
     cdef int _emit(self, str text) except -1:
-        """Append one statement (``text`` has no newline)."""
         self._line.clear()
         _append_str(self._line, text)
         self._line.push_back(b'\n')
         self._put()
 
     def emit_value(self, str head, value, str tail, fallback):
+        """Append ``head + render(value) + tail`` as one statement."""
         with cython.critical_section(self):
             self._emit_value(head, value, tail, fallback)
 
     cdef int _emit_value(self, str head, value, str tail, fallback) except -1:
-        """Append ``head + render(value) + tail`` as one statement."""
         self._line.clear()
         _append_str(self._line, head)
         _render_into(self._line, value, fallback, 0)
@@ -114,11 +114,11 @@ cdef class Writer:
         return 0
 
     def flush(self):
+        """Write out whatever is buffered."""
         with cython.critical_section(self):
             self._flush()
 
     cdef int _flush(self) except -1:
-        """Write out whatever is buffered."""
         if self._buf.size():
             if self._fd >= 0:
                 self._write_fd(self._buf.c_str(), self._buf.size())
@@ -135,11 +135,11 @@ cdef class Writer:
         self._last_flush = _monotonic()
 
     def sync(self):
+        """Flush, then ask the OS to put the file on the disk."""
         with cython.critical_section(self):
             self._sync()
 
     cdef int _sync(self) except -1:
-        """Flush, then ask the OS to put the file on the disk."""
         self._flush()
         if self._fd >= 0:
             _os.fsync(self._fd)
