@@ -150,7 +150,7 @@ class Store:
             ) from self._broken
 
     def _emit_value(self, head: str, value: Any, tail: str) -> None:
-        if self._closed or self._broken is not None:
+        if self._writer.stopped:  # closed, or an earlier write failed
             self._check_open()
         try:
             self._writer.emit_value(head, value, tail, self._fallback)
@@ -159,7 +159,7 @@ class Store:
             raise
 
     def _emit_text(self, text: str) -> None:
-        if self._closed or self._broken is not None:
+        if self._writer.stopped:  # closed, or an earlier write failed
             self._check_open()
         try:
             self._writer.emit(text)
