@@ -50,6 +50,14 @@ def load_log(path: str, *, skip_errors: bool = False) -> LoadResult:
     return result
 
 
+def load_store(path: str) -> LoadResult:
+    """``load_log``, for the commands that need a store to work on."""
+    result = load_log(path)
+    if result.store is None:
+        raise CommandError(f"{path}: no complete `store = ...` statement")
+    return result
+
+
 def select(store: Any, keys: Sequence[str]) -> Any:
     """Walk ``keys`` down the store: dict keys, list indexes, or a field of a list of dicts."""
     value = store
@@ -132,9 +140,7 @@ def summary(value: Any) -> str:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    result = load_log(args.file)
-    if result.store is None:
-        raise CommandError(f"{args.file}: no complete `store = ...` statement")
+    result = load_store(args.file)
     value = select(result.store, args.key)
     print(f"{args.file}  ({result.statements:,} statements, {human(result.size)})")
     if args.key:
@@ -241,9 +247,7 @@ def to_json(value: Any, nan: str) -> Any:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    result = load_log(args.file)
-    if result.store is None:
-        raise CommandError(f"{args.file}: no complete `store = ...` statement")
+    result = load_store(args.file)
     value = select(result.store, args.key)
     text = json.dumps(to_json(value, args.nan), allow_nan=args.nan == "js", ensure_ascii=False,
                       indent=args.indent)
@@ -283,9 +287,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
     except ImportError:
         raise CommandError("laaos plot needs matplotlib: pip install matplotlib "
                            "(the 'plot' extra of laaos: pip install 'laaos[plot]')") from None
-    result = load_log(args.file)
-    if result.store is None:
-        raise CommandError(f"{args.file}: no complete `store = ...` statement")
+    result = load_store(args.file)
     fig, ax = plt.subplots(figsize=(8, 4.5), dpi=100)
     for key in args.key:
         series = numeric_series(select(result.store, key.split(".")), key)
