@@ -8,6 +8,7 @@ blocks the next one.  Readers never take the lock.
 from __future__ import annotations
 
 import errno
+import io
 import os
 import sys
 import warnings
@@ -237,10 +238,7 @@ def _load_for_append(log: FileLog, filename: str, exposed_symbols: Any, extra_ma
         sidecar = None
         if tail.strip(b" \t\r\n"):
             sidecar = _sidecar_name(filename)
-            with open(sidecar, "xb") as f:
-                f.write(tail)
-                f.flush()
-                os.fsync(f.fileno())
+            _write_synced(sidecar, tail)
         os.ftruncate(log.fileno(), result.valid_bytes)
         if result.dropped_statements or sidecar:
             warnings.warn(
@@ -296,17 +294,34 @@ def compact(
     try:
         store = load(source_path, exposed_symbols, extra_mappings).store
         ensure_dirs(destination_path)
-        tmp = f"{destination_path}.tmp-{os.getpid()}"
-        try:
-            with open(tmp, "w", encoding="utf-8", newline="\n") as f:
-                Store(f, uri=source_path, initial_data=store, type_handlers=type_handlers)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, destination_path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
-        _fsync_dir(destination_path)
+        _replace_synced(destination_path, compacted(store, type_handlers))
     finally:
         guard.close()
+
+
+def compacted(store: Any, type_handlers: Optional[Sequence[TypeHandler]] = None) -> bytes:
+    """The log text of ``store`` as one statement."""
+    out = io.StringIO()
+    Store(out, initial_data=store or {}, type_handlers=type_handlers)
+    return out.getvalue().encode("utf-8")
+
+
+def _write_synced(path: str, data: bytes, mode: str = "xb") -> None:
+    """Write ``data`` to ``path`` (by default a new file) and sync it to the disk."""
+    with open(path, mode) as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _replace_synced(path: str, data: bytes) -> None:
+    """Replace ``path`` with ``data`` atomically: a synced temporary file renamed over
+    it, so a crash leaves the old file or the new one, never half of one."""
+    tmp = f"{path}.tmp-{os.getpid()}"
+    try:
+        _write_synced(tmp, data, "wb")  # (a stale one from a crashed run is overwritten)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    _fsync_dir(path)

@@ -7,12 +7,11 @@ bytes.  The loader refuses such a log, naming the line; ``recover`` is the way o
 
 from __future__ import annotations
 
-import io
 import os
 from dataclasses import dataclass, field
 from typing import Any, Iterable, List, Mapping, Optional, Tuple
 
-from .files import FileLog, _fsync_dir, _sidecar_name
+from .files import FileLog, _replace_synced, _sidecar_name, _write_synced, compacted
 from .loader import PathLike, load, new_parser
 
 
@@ -40,7 +39,7 @@ def recover(
     """Repair the log at ``path`` in place; return what was kept and what was set aside.
 
     Every statement that loads is kept, in its order and its exact text; the bad
-    statements and a torn tail are moved, byte for byte, to ``<path>.rejected-<time>``.
+    statements and a torn tail are moved, byte for byte, to ``<path>.rejected_<time>``.
     Should the kept lines not load on their own (a bad statement spread over several
     lines), the log is rewritten as one statement of the recovered store instead.  The
     new log is written to a temporary file, synced and renamed over the old one.  A log
@@ -64,18 +63,11 @@ def recover(
         rejected.append(data[result.valid_bytes :])
         text = b"".join(kept)
         if not _loads_to(text, result.store, path, exposed_symbols, extra_mappings):
-            text = _compacted(result.store)
+            text = compacted(result.store)
             recovery.compacted = True
         recovery.rejected_path = _sidecar_name(path, "rejected")
         _write_synced(recovery.rejected_path, b"".join(rejected))
-        tmp = f"{path}.tmp-{os.getpid()}"
-        try:
-            _write_synced(tmp, text)
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-        _fsync_dir(path)
+        _replace_synced(path, text)
         return recovery
     finally:
         guard.close()
@@ -90,18 +82,3 @@ def _loads_to(text: bytes, store: Any, name: str, exposed_symbols: Any, extra_ma
         return False
     # repr, not ==: NaN is not equal to itself
     return parser.valid_bytes == len(text) and repr(loaded) == repr(store)
-
-
-def _compacted(store: Any) -> bytes:
-    from .store import Store
-
-    out = io.StringIO()
-    Store(out, initial_data=store or {})
-    return out.getvalue().encode("utf-8")
-
-
-def _write_synced(path: str, data: bytes) -> None:
-    with open(path, "xb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
