@@ -40,6 +40,16 @@ def run_once(benchmark, fn, rounds=3):
     return benchmark.pedantic(fn, rounds=rounds, iterations=1, warmup_rounds=0)
 
 
+def log_series(opener, name, prefix, key, rows, **kwargs):
+    """A training run's logging: a new log, ``rows`` appended one by one to ``store[key]``."""
+    root = opener(name, "", prefix=prefix, truncate=True, **kwargs)
+    root[key] = []
+    append = root[key].append
+    for row in rows:
+        append(row)
+    root.close()
+
+
 # ---- writing 1M float appends ---------------------------------------------------------
 
 
@@ -47,45 +57,21 @@ def run_once(benchmark, fn, rounds=3):
 @pytest.mark.parametrize("backend", ["cython", "python"])
 def test_write_floats_laaos_flush(benchmark, workdir, backend):
     use(backend)
-
-    def run():
-        root = laaos.open_file_store("f", "", prefix=f"{workdir}/{backend}-", truncate=True)
-        root["losses"] = []
-        append = root["losses"].append
-        for x in FLOATS:
-            append(x)
-        root.close()
-
-    run_once(benchmark, run)
+    run_once(benchmark, lambda: log_series(laaos.open_file_store, "f", f"{workdir}/{backend}-", "losses", FLOATS))
 
 
 @pytest.mark.benchmark(group="write floats, buffered")
 @pytest.mark.parametrize("backend", ["cython", "python"])
 def test_write_floats_laaos_buffered(benchmark, workdir, backend):
     use(backend)
-
-    def run():
-        root = laaos.open_file_store("fb", "", prefix=f"{workdir}/{backend}-", truncate=True, durability="buffered")
-        root["losses"] = []
-        append = root["losses"].append
-        for x in FLOATS:
-            append(x)
-        root.close()
-
-    run_once(benchmark, run)
+    run_once(benchmark, lambda: log_series(laaos.open_file_store, "fb", f"{workdir}/{backend}-", "losses", FLOATS,
+                                           durability="buffered"))
 
 
 @pytest.mark.benchmark(group="write floats, flush (one write per append)")
 def test_write_floats_original(benchmark, workdir, original):
-    def run():
-        root = original.open_file_store("f", "", prefix=f"{workdir}/orig-", truncate=True)
-        root["losses"] = []
-        append = root["losses"].append
-        for x in FLOATS:
-            append(x)
-        root.close()
-
-    run_once(benchmark, run, rounds=1)
+    run_once(benchmark, lambda: log_series(original.open_file_store, "f", f"{workdir}/orig-", "losses", FLOATS),
+             rounds=1)
 
 
 @pytest.mark.benchmark(group="write floats, flush (one write per append)")
@@ -138,15 +124,8 @@ def test_write_metrics(benchmark, workdir, backend, original):
         use(backend)
         opener = laaos.open_file_store
 
-    def run():
-        root = opener("m", "", prefix=f"{workdir}/{backend}-", truncate=True)
-        root["metrics"] = []
-        append = root["metrics"].append
-        for m in METRICS:
-            append(m)
-        root.close()
-
-    run_once(benchmark, run, rounds=1 if backend == "original" else 3)
+    run_once(benchmark, lambda: log_series(opener, "m", f"{workdir}/{backend}-", "metrics", METRICS),
+             rounds=1 if backend == "original" else 3)
 
 
 @pytest.mark.benchmark(group="write metrics dicts, flush")
@@ -168,16 +147,8 @@ def test_write_metrics_jsonl(benchmark, workdir, codec):
 def make_logs(workdir):
     if not (workdir / "floats.py").exists():
         _backend.impl = IMPLS["cython"] or IMPLS["python"]
-        root = laaos.open_file_store("floats", "", prefix=f"{workdir}/", truncate=True, durability="buffered")
-        root["losses"] = []
-        for x in FLOATS:
-            root["losses"].append(x)
-        root.close()
-        root = laaos.open_file_store("metrics", "", prefix=f"{workdir}/", truncate=True, durability="buffered")
-        root["metrics"] = []
-        for m in METRICS:
-            root["metrics"].append(m)
-        root.close()
+        log_series(laaos.open_file_store, "floats", f"{workdir}/", "losses", FLOATS, durability="buffered")
+        log_series(laaos.open_file_store, "metrics", f"{workdir}/", "metrics", METRICS, durability="buffered")
         with open(workdir / "floats.jsonl", "wb") as f:
             for x in FLOATS:
                 f.write(orjson.dumps({"loss": x}) + b"\n")
