@@ -17,7 +17,14 @@ import codecs
 import re
 from typing import Any, Dict, List, Optional, Tuple
 
-from .errors import CorruptLogError, LogError, LogLimitError, LogSyntaxError, UnsafeLogError
+from .errors import (
+    CorruptLogError,
+    LogError,
+    LogLimitError,
+    LogSyntaxError,
+    UnknownSymbolError,
+    UnsafeLogError,
+)
 
 MAX_DEPTH = 100  # nesting of brackets in one statement
 MAX_STATEMENT_BYTES = 64 << 20  # one statement, multi-line ones included
@@ -698,8 +705,10 @@ class _Statement:
         elif name in self.p.symbols:
             obj = self.p.symbols[name]
         else:
+            # A plain name could be a symbol the writer's handlers used (a healthy log
+            # loaded without them); a dunder name never is.
             raise self.err(
-                UnsafeLogError,
+                UnsafeLogError if name.startswith("_") else UnknownSymbolError,
                 f"name {name!r} is not allowed (pass it in exposed_symbols= or extra_mappings=)",
                 f"name {name!r}",
             )

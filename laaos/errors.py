@@ -45,6 +45,23 @@ class UnsafeLogError(LogError):
     """The log uses a construct the safe loader refuses (names, calls, operators, ...)."""
 
 
+class UnknownSymbolError(UnsafeLogError):
+    """A well-formed statement names a symbol that nobody passed (a ``datetime`` logged
+    through ``DefaultTypeHandlers``, an enum through ``WeakEnumHandler``, ...).
+
+    The log is healthy: loading it with the name in ``exposed_symbols=`` /
+    ``extra_mappings=`` (``--symbol module:name`` on the command line) succeeds.  ``name``
+    is the symbol that was missing.
+    """
+
+    def __init__(self, message: str, path: str = "<string>", line=None, construct: str = "", name: str = ""):
+        self.name = name or construct.partition(" ")[2].strip("'")
+        super().__init__(message, path, line, construct)
+
+    def __reduce__(self):
+        return type(self), (self.message, self.path, self.line, self.construct, self.name)
+
+
 class LogLimitError(LogError):
     """A statement exceeds a resource limit (nesting depth, statement size, number size)."""
 

@@ -1,6 +1,11 @@
 """One fixture runs every test against both backends: the Cython extension and the
 pure-Python twin.  Tests that start a child process pass the backend on through the
-environment (``backend_env``)."""
+environment (``backend_env``).
+
+The quick suite (``pytest``) leaves out the tests marked ``slow`` (the SIGKILL loops and
+the long fuzz runs); ``pytest --slow`` or ``LAAOS_SLOW=1`` runs them too (``.ci/run``
+does).
+"""
 
 import os
 import shutil
@@ -21,6 +26,48 @@ settings.register_profile("explore", derandomize=False, print_blob=True)
 settings.load_profile("explore" if os.environ.get("LAAOS_HYPOTHESIS") == "explore" else "repeatable")
 
 DATA = Path(__file__).parent / "data"
+ROOT = Path(__file__).resolve().parent.parent
+SLOW = os.environ.get("LAAOS_SLOW", "") not in ("", "0")
+
+
+def pytest_addoption(parser):
+    parser.addoption("--slow", action="store_true", default=False,
+                     help="also run the tests marked slow (crash loops, long fuzz runs)")
+
+
+def pytest_configure(config):
+    global SLOW
+    SLOW = SLOW or config.getoption("--slow")
+    if SLOW:  # test modules size their long runs by it (test_fuzz.py)
+        os.environ["LAAOS_SLOW"] = "1"
+    _refuse_a_shadowed_extension()
+
+
+def _refuse_a_shadowed_extension():
+    """``python -m pytest`` in a checkout puts the source tree first on ``sys.path``: its
+    ``laaos/`` has no compiled extension, so every Cython test would be skipped without a
+    word.  Fail instead, and say what to run."""
+    import laaos
+
+    here = Path(laaos.__file__).resolve().parent
+    if _backend.cython_impl is not None or _backend.NO_EXTENSIONS or here != ROOT / "laaos":
+        return
+    raise pytest.UsageError(
+        f"the tests imported laaos from the source tree ({here}), which has no compiled "
+        "extension, so the Cython backend would not be tested. Run `pytest` (not "
+        "`python -m pytest`) after `pip install \".[test]\"`, or build the extension in "
+        "place (`python setup.py build_ext --inplace`), or set LAAOS_NO_EXTENSIONS=1 to "
+        "test the pure-Python backend only."
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    if SLOW:
+        return
+    skip = pytest.mark.skip(reason="slow: run with `pytest --slow` or LAAOS_SLOW=1")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
 ORIGINAL_VERSION = "2.1.1"
 
 

@@ -1,8 +1,8 @@
 """A mutation fuzzer for the two parsers: they never crash, hang or run code, and they
 agree on every input (the same store or the same refusal).
 
-``LAAOS_FUZZ_EXAMPLES`` sets the number of inputs (3,000 by default, the same ones on
-every run; ``LAAOS_HYPOTHESIS=explore`` draws new ones, as the runs of 100,000 that
+``LAAOS_FUZZ_EXAMPLES`` sets the number of inputs (300 in the quick suite, 3,000 with
+``pytest --slow``, the same ones on every run; ``LAAOS_HYPOTHESIS=explore`` draws new ones, as the runs of 100,000 that
 RELIABILITY.md records did).  ``LAAOS_FUZZ_CORPUS=FILE`` also appends every input to FILE
 (length-prefixed), the corpus that ``tools/memcheck.py`` replays under valgrind.
 """
@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 
 from test_twins import SEED_LOG, TWINS, needs_both, parse_with
 
-EXAMPLES = int(os.environ.get("LAAOS_FUZZ_EXAMPLES", "3000"))
+SLOW = os.environ.get("LAAOS_SLOW", "") not in ("", "0")
+EXAMPLES = int(os.environ.get("LAAOS_FUZZ_EXAMPLES", "3000" if SLOW else "300"))
 CORPUS = os.environ.get("LAAOS_FUZZ_CORPUS")
 MARKER = Path(os.environ.get("TMPDIR", "/tmp")) / "laaos-fuzz-ran-code"
 
