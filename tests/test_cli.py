@@ -57,7 +57,7 @@ def test_check_reports_ok_torn_and_damaged(run_log, capsys, tmp_path):
     code, out, _ = cli(capsys, "check", run_log)
     assert code == 1 and "TORN" in out and "line 109" in out
     with open(run_log, "ab") as f:  # a writer that appended without repairing the tear
-        f.write(b"store['x'] = 1\nstore['y'] = os.system('x')\nstore['z'] = 3\n")
+        f.write(b"store['x'] = 1\nstore['y'] = __import__('os')\nstore['z'] = 3\n")
     code, out, _ = cli(capsys, "check", run_log)
     assert code == 1 and "DAMAGED" in out and "run.py:109" in out and "line(s) 109, 110" in out
     code, out, _ = cli(capsys, "recover", run_log)
@@ -223,3 +223,45 @@ def test_load_many_into_pandas(tmp_path):
                       names=["run", "row"])
     assert frame.shape == (60, 2) and list(frame.columns) == ["step", "loss"]
     assert frame.loc["seed0.py"]["loss"].iloc[0] == 1.0
+
+
+# ---- symbols: a healthy log that names them is not damaged -------------------------------
+
+from test_recover import symbol_log  # noqa: E402,F401  (the fixture)
+
+
+def test_check_of_a_healthy_log_with_symbols_says_which_to_pass(symbol_log, capsys):
+    path, _ = symbol_log
+    code, out, _ = cli(capsys, "check", str(path))
+    assert code == 0, out
+    assert "DAMAGED" not in out and "recover" not in out
+    assert "NEEDS SYMBOLS" in out and "datetime, first at" in out and "Color, first at" in out
+    assert "--symbol datetime" in out and "--symbol MODULE:Color" in out
+    code, out, _ = cli(capsys, "check", str(path), "--symbol", "datetime", "--symbol", "laaos_test_colors:Color")
+    assert code == 0 and "NEEDS SYMBOLS" not in out and out.rstrip().endswith("OK")
+
+
+def test_commands_take_symbols_and_say_which_are_missing(symbol_log, capsys, tmp_path):
+    path, _ = symbol_log
+    code, _, err = cli(capsys, "show", str(path))
+    assert code == 1 and "not damaged" in err and "--symbol datetime" in err and "Traceback" not in err
+    syms = ["--symbol", "datetime", "--symbol", "Colour=laaos_test_colors:Color"]
+    code, _, _ = cli(capsys, "show", str(path), *syms)
+    assert code == 1  # the log says Color, not Colour
+    syms[-1] = "laaos_test_colors:Color"
+    code, out, _ = cli(capsys, "show", str(path), *syms)
+    assert code == 0 and "Color.RED" in out and "datetime.datetime(2026, 1, 2, 3, 4, 5)" in out
+    code, out, _ = cli(capsys, "recover", str(path))
+    assert code == 0 and "nothing to recover" in out and "not damage" in out
+    out_path = str(tmp_path / "small.py")
+    code, out, err = cli(capsys, "compact", str(path), "-o", out_path, *syms)
+    assert code == 0, err
+    import datetime
+
+    from laaos_test_colors import Color
+
+    assert laaos.safe_load(out_path, [datetime, Color])["color"] is Color.RED
+    for bad in ("nosuchmodule_xyz", "datetime:nope", "=datetime", "a b=datetime:date"):
+        with pytest.raises(SystemExit) as e:
+            main(["check", str(path), "--symbol", bad])
+        assert e.value.code == 2
