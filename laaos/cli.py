@@ -360,19 +360,20 @@ def cmd_compact(args: argparse.Namespace) -> int:
         print(f"compacting {args.file} ({human(before)})...", file=sys.stderr, flush=True)
     # Load first: a torn tail is not in the store, so compacting would drop it unseen.
     result = load_store(args)
-    sidecar = None
+    tail = b""
     if result.dropped_bytes:
         with open(args.file, "rb") as f:
             f.seek(result.valid_bytes)
             tail = f.read()
-        if tail.strip(b" \t\r\n\x00"):
-            sidecar = _sidecar_name(out, "torn")
-            _write_synced(sidecar, tail)
     # Objects loaded through --symbol are written back the way the handlers wrote them.
     handlers = [WeakEnumHandler(), ToReprHandler()] if args.symbols else None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", TornTailWarning)
         compact(args.file, out, extra_mappings=args.symbols, type_handlers=handlers)
+    sidecar = None
+    if tail.strip(b" \t\r\n\x00"):
+        sidecar = _sidecar_name(out, "torn")
+        _write_synced(sidecar, tail)
     print(f"{out}: {human(os.path.getsize(out))} (was {human(before)})")
     if sidecar:
         print(f"{args.file}: the last {result.dropped_bytes} bytes were an incomplete statement (from "

@@ -50,9 +50,10 @@ class FileLog:
 
     laaos_owns_fd = True
 
-    def __init__(self, path: str, lock: bool = True):
+    def __init__(self, path: str, lock: bool = True, *, read_only: bool = False):
+        # read_only: only to hold the lock (compact reads a log it may not write to)
         self.path = path
-        flags = os.O_RDWR | os.O_CREAT | os.O_APPEND
+        flags = os.O_RDONLY if read_only else os.O_RDWR | os.O_CREAT | os.O_APPEND
         flags |= getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
         self._fd = os.open(path, flags, 0o666)
         self._locked = False
@@ -290,7 +291,7 @@ def compact(
     source_path, destination_path = os.fspath(source_path), os.fspath(destination_path)
     if not os.path.isfile(source_path):
         raise FileNotFoundError(f"no log at {source_path}")
-    guard = FileLog(source_path)  # refuse to compact a log that is being written
+    guard = FileLog(source_path, read_only=True)  # refuse to compact a log that is being written
     try:
         store = load(source_path, exposed_symbols, extra_mappings).store
         ensure_dirs(destination_path)
