@@ -11,12 +11,11 @@ import errno
 import io
 import os
 import sys
-import warnings
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
-from .errors import LockUnavailableWarning, StoreLockedError, TornTailWarning
+from .errors import LockUnavailableWarning, StoreLockedError, TornTailWarning, warn_at_caller
 from .handlers import TypeHandler
-from .helpers import ensure_dirs, generate_time_id
+from .helpers import ensure_dirs, generate_run_id, generate_time_id
 from .loader import CHUNK, finish, new_parser
 from .store import Store, StoreRoot
 
@@ -64,12 +63,10 @@ class FileLog:
                 if e.errno in _NO_LOCKS:
                     # Lustre mounted without -o flock, NFS mounted with nolock, ...: log
                     # anyway (refusing would stop the run), but say what is not guarded.
-                    warnings.warn(
+                    warn_at_caller(LockUnavailableWarning(
                         f"{path}: this filesystem does not support file locks ({e.strerror}); "
-                        "laaos cannot refuse a second writer of this log (see RELIABILITY.md)",
-                        LockUnavailableWarning,
-                        stacklevel=4,
-                    )
+                        "laaos cannot refuse a second writer of this log (see RELIABILITY.md)"
+                    ))
                     return
                 os.close(self._fd)
                 raise StoreLockedError(
@@ -134,12 +131,13 @@ def open_file_store(
     safe loader (``exposed_symbols`` / ``extra_mappings`` as for ``safe_load``) and
     appended to; a torn last statement is cut off into a sidecar file
     ``LOG.torn-TIME`` first.  ``truncate=True`` starts the log afresh.
-    ``suffix=None`` uses the current time.  The file is locked against other writers
+    ``suffix=None`` uses the start time and process id (``generate_run_id``: runs started
+    in the same second get logs of their own).  The file is locked against other writers
     until the store is closed.  ``durability`` is ``"flush"`` (default), ``"fsync"`` or
     ``"buffered"``; see the README.
     """
     if suffix is None:
-        suffix = generate_time_id()
+        suffix = generate_run_id()
     return _open_store(
         f"{prefix}{store_name}{suffix}{ext}",
         truncate=truncate,
@@ -171,7 +169,7 @@ def create_file_store(
     is kept, and a new store (``store = ...``) is appended after it, so loading gives the
     new run.  Prefer ``open_file_store``, which carries on the existing store."""
     if suffix is None:
-        suffix = generate_time_id()
+        suffix = generate_run_id()
     return _open_store(
         f"{prefix}{store_name}{suffix}{ext}",
         truncate=truncate,
@@ -221,6 +219,10 @@ def _open_store(
         if created and durability == "fsync":
             _fsync_dir(filename)
     except BaseException:
+        if created and not os.fstat(log.fileno()).st_size:
+            # A bad argument (durability="sync", initial_data=[...]) leaves no empty log
+            # behind; the lock is still ours, so no other writer has it open.
+            os.unlink(filename)
         log.close()
         raise
     return store.root
@@ -242,12 +244,11 @@ def _load_for_append(log: FileLog, filename: str, exposed_symbols: Any, extra_ma
             _write_synced(sidecar, tail)
         os.ftruncate(log.fileno(), result.valid_bytes)
         if result.dropped_statements or sidecar:
-            warnings.warn(
+            warn_at_caller(
                 TornTailWarning(
                     f"{filename}:{parser.tail_line}: cut off an incomplete last statement "
                     f"({result.dropped_bytes} bytes, kept in {sidecar}) before appending"
-                ),
-                stacklevel=4,
+                )
             )
     return result.store
 

@@ -10,12 +10,11 @@ described in the ``LoadResult``.
 from __future__ import annotations
 
 import os
-import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
 from . import _backend
-from .errors import LogError, TornTailWarning
+from .errors import LogError, TornTailWarning, warn_at_caller
 
 CHUNK = 1 << 20
 PathLike = Union[str, "os.PathLike[str]"]
@@ -45,7 +44,13 @@ def symbols_of(exposed_symbols: Optional[Iterable[Any]], extra_mappings: Optiona
     """The names a log may use: ``exposed_symbols`` by ``__name__``, plus ``extra_mappings``."""
     symbols: Dict[str, Any] = {}
     for symbol in exposed_symbols or ():
-        symbols[symbol.__name__] = symbol
+        name = getattr(symbol, "__name__", None)
+        if not isinstance(name, str):
+            raise TypeError(
+                f"exposed_symbols holds {symbol!r}, which has no __name__: pass the objects "
+                f"themselves (classes, modules, functions), or extra_mappings={{'NAME': object}}"
+            )
+        symbols[name] = symbol
     symbols.update(extra_mappings or {})
     return symbols
 
@@ -73,12 +78,11 @@ def finish(parser: Any, name: str, size: int, *, warn: bool = True, allow_empty:
     )
     if warn and (dropped_statements or tail.strip(b" \t\r\n")):
         what = "an incomplete last statement" if dropped_statements else "NUL padding"
-        warnings.warn(
+        warn_at_caller(
             TornTailWarning(
                 f"{name}:{parser.tail_line}: dropped {what} ({size - valid} bytes), "
                 "as a crash or power loss mid-write leaves it; everything before it was loaded"
-            ),
-            stacklevel=3,
+            )
         )
     if store is None and not allow_empty:
         raise LogError("no complete `store = ...` statement: not a laaos log, or empty", name, None)

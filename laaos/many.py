@@ -7,6 +7,7 @@ import os
 from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
+from .errors import TornTailWarning, warn_at_caller
 from .loader import PathLike, load
 
 # Below this many bytes in all, one process loads faster than starting a pool.
@@ -15,27 +16,33 @@ PARALLEL_MIN_BYTES = 32 << 20
 
 class Loaded(dict):
     """``{path: store}`` of the logs that loaded; ``errors`` holds ``{path: exception}``
-    of those that did not."""
+    of those that did not, ``torn`` ``{path: bytes dropped}`` of those that loaded but
+    ended in an incomplete statement (a run killed mid-write)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.errors: Dict[str, BaseException] = {}
+        self.torn: Dict[str, int] = {}
 
 
 def _paths(logs: Union[str, PathLike, Iterable[PathLike]]) -> List[str]:
     if isinstance(logs, (str, os.PathLike)):
         name = os.fspath(logs)
         if glob.has_magic(name):
-            return sorted(glob.glob(name, recursive=True))
+            found = sorted(glob.glob(name, recursive=True))
+            if not found:
+                raise FileNotFoundError(f"no file matches {name!r} (relative to {os.getcwd()})")
+            return found
         return [name]
     return [os.fspath(p) for p in logs]
 
 
-def _load_one(path: str, exposed_symbols: Any, extra_mappings: Any, skip_errors: bool) -> Tuple[str, Any, Any]:
+def _load_one(path: str, exposed_symbols: Any, extra_mappings: Any, skip_errors: bool) -> Tuple[str, Any, Any, int]:
     try:
-        return path, load(path, exposed_symbols, extra_mappings, skip_errors=skip_errors, warn=False).store, None
+        result = load(path, exposed_symbols, extra_mappings, skip_errors=skip_errors, warn=False)
+        return path, result.store, None, result.dropped_bytes if result.torn else 0
     except Exception as e:  # collected per file, reported by the caller
-        return path, None, e
+        return path, None, e, 0
 
 
 def load_many(
@@ -50,7 +57,9 @@ def load_many(
     """Load many logs: a glob pattern (``"sweep/**/*.py"``) or a list of paths.
 
     Returns ``{path: store}`` in the order of the paths; a log that fails to load does
-    not stop the others: its exception is in ``.errors[path]``.  Large sweeps load in
+    not stop the others: its exception is in ``.errors[path]``.  Logs that end in a torn
+    statement load without it, are listed in ``.torn`` and named in one
+    ``TornTailWarning``.  A pattern that matches no file raises ``FileNotFoundError``.  Large sweeps load in
     parallel on a process pool (``processes`` workers, one per core by default); pass
     ``executor=`` to use any ``concurrent.futures.Executor`` instead, such as a
     cluster's (``dask.distributed.Client(...).get_executor()``).  ``processes=1``
@@ -75,11 +84,19 @@ def _collect(paths: List[str], executor: Executor, args: tuple) -> Loaded:
     return _collect_results(f.result() for f in futures)
 
 
-def _collect_results(results: Iterable[Tuple[str, Any, Any]]) -> Loaded:
+def _collect_results(results: Iterable[Tuple[str, Any, Any, int]]) -> Loaded:
     loaded = Loaded()
-    for path, store, error in results:
+    for path, store, error, torn in results:
         if error is None:
             loaded[path] = store
         else:
             loaded.errors[path] = error
+        if torn:
+            loaded.torn[path] = torn
+    if loaded.torn:
+        names = ", ".join(list(loaded.torn)[:5]) + (", ..." if len(loaded.torn) > 5 else "")
+        warn_at_caller(TornTailWarning(
+            f"{len(loaded.torn)} of {len(loaded) + len(loaded.errors)} logs end in an incomplete "
+            f"statement (a run killed mid-write), dropped: {names} (see .torn)"
+        ))
     return loaded

@@ -441,3 +441,15 @@ def test_compact_of_a_torn_log_keeps_the_tail_and_reads_its_source_only(tmp_path
 
 _AUDIT = []
 sys.addaudithook(lambda event, args: [hook(event, args) for hook in list(_AUDIT)])
+
+
+def test_load_many_of_a_pattern_matching_nothing_raises_and_torn_logs_are_reported(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"no file matches .*nothing\*\.py"):
+        laaos.load_many(str(tmp_path / "nothing*.py"))
+    make_sweep(tmp_path, n=3)
+    with open(tmp_path / "sweep" / "seed1.py", "ab") as f:
+        f.write(b"store['metrics'].append({'step': 20, 'lo")
+    with pytest.warns(laaos.TornTailWarning, match=r"1 of 4 logs end in an incomplete statement.*seed1\.py"):
+        loaded = laaos.load_many(str(tmp_path / "sweep" / "*.py"))
+    assert list(loaded.torn) == [str(tmp_path / "sweep" / "seed1.py")]
+    assert len(loaded["" + str(tmp_path / "sweep" / "seed1.py")]["metrics"]) == 20
