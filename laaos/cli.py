@@ -32,7 +32,8 @@ KEY is a path down the store: names joined by dots (losses, eval.acc), list inde
 keys in brackets ([3], [-1], ['a.b'], ["1"]), or both (metrics[3].acc, runs['x.y'][0]).
 A bare name is a string key; a bare number (metrics.3) is a list index, or the dict key
 that is that number or its text when only one of them exists. On a list of dicts a name
-selects that field of every item (metrics.acc).
+selects that field of every item (metrics.acc). Quote brackets in the shell:
+laaos show run.py "['a.b']" 'metrics[-1]'.
 """
 
 SYMBOL_HELP = """\
@@ -94,7 +95,7 @@ def symbol_spec(spec: str) -> Any:
     sys.path.insert(0, os.getcwd())  # the user's own modules, as `python -m` finds them
     try:
         obj = importlib.import_module(module_name)
-    except Exception as e:
+    except Exception as e:  # noqa: BLE001 - whatever the user's module raises is a usage error
         raise argparse.ArgumentTypeError(f"cannot import {module_name!r}: {type(e).__name__}: {e}") from None
     finally:
         sys.path.remove(os.getcwd())

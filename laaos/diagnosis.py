@@ -37,12 +37,12 @@ class Placeholder:
     def __init__(self, text: str):
         self._laaos_text = text
 
-    def __getattr__(self, name: str) -> "Placeholder":
+    def __getattr__(self, name: str) -> Placeholder:
         if name.startswith("_"):
             raise AttributeError(name)
         return Placeholder(f"{self._laaos_text}.{name}")
 
-    def __call__(self, *args: Any, **kwargs: Any) -> "Placeholder":
+    def __call__(self, *args: Any, **kwargs: Any) -> Placeholder:
         return Placeholder(f"{self._laaos_text}(...)")
 
     def __repr__(self) -> str:

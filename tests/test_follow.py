@@ -62,7 +62,7 @@ class Follower(threading.Thread):
         try:
             for store in laaos.follow(self.path, interval=self.interval, idle_timeout=self.idle_timeout):
                 self.seen.append(repr(store))
-        except BaseException as e:  # reported by the test
+        except BaseException as e:  # noqa: BLE001 - reported by the test
             self.error = e
 
     def settle(self):
