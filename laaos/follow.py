@@ -87,7 +87,7 @@ class Tail:
                     idle_since = now
                 elif self.idle_timeout is not None and now - idle_since >= self.idle_timeout:
                     return
-                elif self.f is not None:
+                elif self.f is not None or st is None:  # (after restart(): reopen at once)
                     self.sleep(self.interval)
         finally:
             if self.f is not None:

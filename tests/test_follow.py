@@ -189,3 +189,16 @@ def test_cli_follow_of_a_missing_file_errors_at_once_or_waits_when_told(tmp_path
     assert main(["follow", str(tmp_path / "typo.py"), "--wait", "0.3"]) == 1
     err = capsys.readouterr().err
     assert "waiting for" in err and "did not appear within 0.3 seconds" in err
+
+
+def test_follow_waits_for_a_file_to_appear_without_spinning(tmp_path):
+    from laaos.follow import tail_bytes
+
+    naps = []
+
+    def nap(seconds):
+        naps.append(seconds)
+        time.sleep(0.05)
+
+    assert list(tail_bytes(tmp_path / "later.py", interval=0.05, idle_timeout=0.3, sleep=nap)) == []
+    assert 1 <= len(naps) < 20  # it slept between looks (a spin would look thousands of times)
