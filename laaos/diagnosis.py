@@ -16,6 +16,7 @@ each missing name and parses again, so that the statements after it are checked 
 
 from __future__ import annotations
 
+import bisect
 import os
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
@@ -91,13 +92,14 @@ def diagnose(
     lines = _LineIndex(data)
     missing: Dict[str, int] = {}
     damaged: Dict[int, str] = {}
+    parser = None
     while len(damaged) < MAX_CLASSIFIED:
         symbols = {**extra, **{n: Placeholder(n) for n in missing}}
         parser = new_parser(name, exposed, symbols, False, **limits)
         try:
             for chunk in lines.without(damaged):
                 parser.feed(chunk)
-            break
+            break  # every line classified: this parse is the result
         except UnknownSymbolError as e:
             if e.name in missing or e.line is None:  # cannot happen; never loop forever
                 damaged[e.line or 0] = e.message
@@ -105,14 +107,17 @@ def diagnose(
                 missing[e.name] = e.line
         except LogError as e:
             if e.line is None or e.line in damaged or e.line > lines.count:
-                break  # not about one line (a limit on the tail): the skip-mode load says
+                parser = None  # not about one line (a limit on the tail): skip mode says
+                break
             damaged[e.line] = e.message
-    symbols = {**extra, **{n: Placeholder(n) for n in missing}}
-    parser = new_parser(name, exposed, symbols, True, **limits)
-    for chunk in lines.without(damaged):
-        parser.feed(chunk)
+        parser = None
+    if parser is None:  # past MAX_CLASSIFIED: the rest of the refused lines count as damage
+        symbols = {**extra, **{n: Placeholder(n) for n in missing}}
+        parser = new_parser(name, exposed, symbols, True, **limits)
+        for chunk in lines.without(damaged):
+            parser.feed(chunk)
     result = finish(parser, name, len(data), warn=False, allow_empty=True)
-    for line, why in result.skipped:  # only past MAX_CLASSIFIED
+    for line, why in result.skipped:
         damaged.setdefault(line, why)
     result.skipped = sorted(damaged.items())
     return Diagnosis(result, sorted(damaged.items()), missing)
@@ -122,22 +127,33 @@ class _LineIndex:
     """The bytes of a log, fed with chosen lines blanked: spaces in their place, so that
     line numbers and byte offsets stay those of the file."""
 
+    BLOCK = 1 << 16
+
     def __init__(self, data: bytes):
         self.data = data
-        self.starts = [0]
-        find = data.find
-        at = find(b"\n")
-        while at >= 0:
-            self.starts.append(at + 1)
-            at = find(b"\n", at + 1)
-        self.count = len(self.starts) - 1  # complete lines
+        # newlines before each block: finding a line's start costs one block's scan
+        self.before = [0]
+        for at in range(0, len(data), self.BLOCK):
+            self.before.append(self.before[-1] + data.count(b"\n", at, at + self.BLOCK))
+        self.count = self.before[-1]  # complete lines
+
+    def start(self, line: int) -> int:
+        """The offset where ``line`` (1-based, at most ``count + 1``) begins."""
+        if line == 1:
+            return 0
+        newlines = line - 1  # the line begins after this many newlines
+        block = bisect.bisect_left(self.before, newlines) - 1
+        at = block * self.BLOCK - 1
+        for _ in range(newlines - self.before[block]):
+            at = self.data.find(b"\n", at + 1)
+        return at + 1
 
     def without(self, blanked: Iterable[int]):
         at = 0
         for line in sorted(blanked):
             if not 1 <= line <= self.count:
                 continue
-            start, end = self.starts[line - 1], self.starts[line]
+            start, end = self.start(line), self.start(line + 1)
             yield self.data[at:start]
             yield b" " * (end - start - 1) + b"\n"
             at = end
