@@ -53,20 +53,26 @@ def write(path, start, stop, mode, env):
 class Follower(threading.Thread):
     """``laaos.follow`` in a thread: the snapshots it saw, or the error it raised."""
 
-    def __init__(self, path, interval=0.3, idle_timeout=3.0):
+    def __init__(self, path, until, interval=0.3, idle_timeout=20.0):
         super().__init__(daemon=True)
-        self.path, self.interval, self.idle_timeout = path, interval, idle_timeout
+        self.path, self.until, self.interval, self.idle_timeout = path, until, interval, idle_timeout
         self.seen, self.error = [], None
 
     def run(self):
         try:
             for store in laaos.follow(self.path, interval=self.interval, idle_timeout=self.idle_timeout):
                 self.seen.append(repr(store))
+                if self.seen[-1] == self.until:  # the state the test waits for (or idle_timeout)
+                    return
         except BaseException as e:  # noqa: BLE001 - reported by the test
             self.error = e
 
     def settle(self):
-        time.sleep(3 * self.interval)  # at least two looks at the file
+        """Until the follower has read the file, and two looks more."""
+        deadline = time.monotonic() + 30
+        while not self.seen and self.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(3 * self.interval)
 
 
 def store_of(xs, run):
@@ -76,7 +82,7 @@ def store_of(xs, run):
 def test_follow_survives_a_killed_writer_whose_torn_tail_the_next_one_cuts(tmp_path, backend_env):
     path = tmp_path / "run.py"
     write(path, 0, 20, "tear", backend_env)
-    follower = Follower(path)
+    follower = Follower(path, until=store_of(range(30), "tear"))
     follower.start()
     follower.settle()  # it has read the torn statement and waits for its newline
     with warnings.catch_warnings():
@@ -91,7 +97,7 @@ def test_follow_survives_a_killed_writer_whose_torn_tail_the_next_one_cuts(tmp_p
 def test_follow_survives_a_truncate_restart(tmp_path, backend_env):
     path = tmp_path / "run.py"
     write(path, 0, 40, "first", backend_env)
-    follower = Follower(path)
+    follower = Follower(path, until=store_of(range(100, 160), "truncate"))
     follower.start()
     follower.settle()
     write(path, 100, 160, "truncate", backend_env)  # a new run, longer than the old one
@@ -105,17 +111,16 @@ def test_follow_survives_a_truncate_restart(tmp_path, backend_env):
 def test_follow_survives_a_compaction_and_a_replace(tmp_path, backend_env, how):
     path = tmp_path / "run.py"
     write(path, 0, 40, "first", backend_env)
-    follower = Follower(path)
+    expected = store_of(range(45), "first") if how == "compact" else store_of(range(7, 9), "other")
+    follower = Follower(path, until=expected)
     follower.start()
     follower.settle()
     if how == "compact":
         laaos.compact(path, path)
         write(path, 40, 45, "resume", backend_env)
-        expected = store_of(range(45), "first")
     else:
         write(tmp_path / "other.py", 7, 9, "other", backend_env)
         os.replace(tmp_path / "other.py", path)
-        expected = store_of(range(7, 9), "other")
     follower.join(30)
     assert follower.error is None, follower.error
     assert follower.seen[-1] == expected
@@ -129,7 +134,7 @@ def test_follow_survives_a_thread_that_truncates_and_tears(tmp_path):
     for i in range(10):
         root["xs"].append(i)
     root.flush()
-    follower = Follower(path, interval=0.2, idle_timeout=2.0)
+    follower = Follower(path, until=store_of(range(50, 70), "t"), interval=0.2)
     follower.start()
 
     def writer():
@@ -171,9 +176,9 @@ def test_cli_follow_says_when_the_log_was_rewritten(tmp_path, backend_env):
     path = tmp_path / "run.py"
     write(path, 0, 5, "first", backend_env)
     proc = subprocess.Popen([sys.executable, "-m", "laaos", "follow", str(path), "--interval", "0.2",
-                             "--idle-timeout", "2", "--from-start"], stdout=subprocess.PIPE,
+                             "--idle-timeout", "4", "--from-start"], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, cwd=tmp_path, env=backend_env)
-    time.sleep(1.0)
+    assert proc.stdout.readline().strip().endswith("store = (")  # it has read the file
     write(path, 100, 103, "truncate", backend_env)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
