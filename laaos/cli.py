@@ -313,16 +313,16 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"  `laaos recover {path}` keeps the good statements and moves the bad bytes aside "
               "(`--dry-run` first shows what it would do)")
         status = 1
-    elif result.store is None and not result.dropped_bytes:
+    elif diagnosis.empty:
         print(f"{path}: EMPTY: no `store = ...` statement yet (a writer that has not written, or not a "
               "laaos log); nothing to recover")
         return 1
     if result.dropped_bytes:
         what = "an incomplete last statement" if result.torn else "NUL padding"
         print(f"{path}: TORN: the last {result.dropped_bytes} bytes are {what} "
-              f"(from line {result.lines + 1}); reopening the log cuts them off into a sidecar file")
+              f"(from line {result.tail_line}); reopening the log cuts them off into a sidecar file")
         status = 1
-    if result.store is None and not diagnosis.damaged:
+    if result.store is None and not diagnosis.damaged and not result.dropped_bytes:
         print(f"{path}: DAMAGED: no complete `store = ...` statement")
         return 1
     if diagnosis.missing:
@@ -378,7 +378,7 @@ def cmd_compact(args: argparse.Namespace) -> int:
     print(f"{out}: {human(os.path.getsize(out))} (was {human(before)})")
     if sidecar:
         print(f"{args.file}: the last {result.dropped_bytes} bytes were an incomplete statement (from "
-              f"line {result.lines + 1}), not part of the store: they are kept in {sidecar}")
+              f"line {result.tail_line}), not part of the store: they are kept in {sidecar}")
     return 0
 
 

@@ -63,6 +63,12 @@ class Diagnosis:
     missing: Dict[str, int] = field(default_factory=dict)  # symbol -> first line that names it
 
     @property
+    def empty(self) -> bool:
+        """No statement at all: a new file, blank lines, NUL padding (not a torn statement)."""
+        result = self.result
+        return result.store is None and not result.statements and not self.damaged and not result.torn
+
+    @property
     def healthy(self) -> bool:
         """No damage (a torn tail and missing symbols are not damage)."""
         return not self.damaged

@@ -33,6 +33,7 @@ class LoadResult:
     dropped_bytes: int  # the torn tail: size - valid_bytes
     dropped_statements: int  # 1 when the tail held part of a statement, else 0
     skipped: List[Tuple[int, str]] = field(default_factory=list)  # (line, why), skip_errors=True
+    tail_line: int = 0  # the line where the dropped tail starts (0: nothing dropped)
 
     @property
     def torn(self) -> bool:
@@ -75,6 +76,7 @@ def finish(parser: Any, name: str, size: int, *, warn: bool = True, allow_empty:
         dropped_bytes=size - valid,
         dropped_statements=dropped_statements,
         skipped=list(parser.skipped),
+        tail_line=parser.tail_line if size > valid else 0,
     )
     if warn and (dropped_statements or tail.strip(b" \t\r\n")):
         what = "an incomplete last statement" if dropped_statements else "NUL padding"

@@ -73,10 +73,9 @@ def recover(
         result = diagnosis.result
         recovery = Recovery(
             path, result.statements, list(diagnosis.damaged), result.dropped_bytes,
-            missing_symbols=dict(diagnosis.missing), dry_run=dry_run,
-            empty=not data.strip(b" \t\r\n\x00"),
+            missing_symbols=dict(diagnosis.missing), dry_run=dry_run, empty=diagnosis.empty,
         )
-        if not recovery.needed:
+        if not recovery.needed or recovery.empty:
             return recovery
         bad = {line for line, _ in diagnosis.damaged}
         kept, rejected = [], []

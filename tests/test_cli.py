@@ -277,6 +277,8 @@ def mistakes(tmp_path, run_log):
     paths = {"log": run_log, "dir": str(tmp_path), "missing": str(tmp_path / "typo.py")}
     for name, data in {
         "empty": b"",
+        "nul": b"\x00" * 512,
+        "tornfirst": b"store = {'a': [1,\n2,",
         "damaged": b"store = {}\nstore['a'] = 1\nstore['b'] = 1 +* 2\nstore['c'] = 3\n",
         "torn": b"store = {}\nstore['a'] = [1.5]\nstore['a'].append(2.",
         "binary": bytes(range(256)) * 4,
@@ -320,6 +322,11 @@ MISTAKES = [
     ("check {missing}", 1, "no such log file"),
     ("check {dir}", 1, "is a directory"),
     ("check {empty}", 1, "EMPTY"),
+    ("check {nul}", 1, "EMPTY"),
+    ("recover {nul}", 0, "empty: nothing to recover"),
+    ("check {tornfirst}", 1, "incomplete last statement (from line 1)"),
+    ("show {tornfirst}", 1, "no complete `store = ...` statement"),
+    ("check {torn}", 1, "(from line 3)"),
     ("check {binary}", 1, "DAMAGED"),
     ("check {torn}", 1, "TORN"),
     ("check {nostore}", 1, "DAMAGED"),
