@@ -460,3 +460,14 @@ def test_load_many_of_a_pattern_matching_nothing_raises_and_torn_logs_are_report
         loaded = laaos.load_many(str(tmp_path / "sweep" / "*.py"))
     assert list(loaded.torn) == [str(tmp_path / "sweep" / "seed1.py")]
     assert len(loaded["" + str(tmp_path / "sweep" / "seed1.py")]["metrics"]) == 20
+
+
+@pytest.mark.skipif(sys.platform == "win32" or os.geteuid() == 0, reason="root reads any file")
+@pytest.mark.parametrize("command", ["show", "check", "compact", "recover", "export", "follow"])
+def test_an_unreadable_log_is_one_line_not_a_traceback(run_log, capsys, command):
+    os.chmod(run_log, 0)
+    try:
+        code, out, err = cli(capsys, command, run_log)
+    finally:
+        os.chmod(run_log, 0o644)
+    assert code == 1 and "Permission denied" in err and "Traceback" not in out + err

@@ -207,3 +207,26 @@ def test_follow_waits_for_a_file_to_appear_without_spinning(tmp_path):
 
     assert list(tail_bytes(tmp_path / "later.py", interval=0.05, idle_timeout=0.3, sleep=nap)) == []
     assert 1 <= len(naps) < 20  # it slept between looks (a spin would look thousands of times)
+
+
+def test_follow_keeps_torn_tail_damage_and_missing_symbols_apart(tmp_path, capsys):
+    import datetime
+
+    from laaos.cli import main
+
+    path = tmp_path / "run.py"
+    path.write_bytes(b"store = {}\nstore['t'] = datetime.datetime(2026, 1, 1, 0, 0)\nstore['a'] = [1,")
+    with pytest.raises(laaos.UnknownSymbolError) as e:  # a healthy log: pass the symbol
+        for _ in laaos.follow(path, interval=0.01, idle_timeout=0.3):
+            pass
+    assert e.value.name == "datetime" and e.value.line == 2
+    seen = [repr(s) for s in laaos.follow(path, extra_mappings={"datetime": datetime}, interval=0.01,
+                                          idle_timeout=0.3)]
+    assert seen == [repr({"t": datetime.datetime(2026, 1, 1)})]  # the torn tail waits
+    assert main(["follow", str(path), "--from-start", "--idle-timeout", "0.3", "--interval", "0.01"]) == 1
+    err = capsys.readouterr().err
+    assert "not damaged" in err and "--symbol datetime" in err
+    code = main(["follow", str(path), "--from-start", "--idle-timeout", "0.3", "--interval", "0.01",
+                 "--symbol", "datetime"])
+    out = capsys.readouterr().out
+    assert code == 0 and "datetime.datetime(2026, 1, 1, 0, 0)" in out and "[1," not in out
