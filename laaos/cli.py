@@ -25,6 +25,7 @@ from typing import Any, List, Optional, Sequence
 from . import __version__
 from .errors import LaaosError, LogError, TornTailWarning
 from .loader import LoadResult, load, new_parser
+from .runs import describe_records
 
 PROGRESS_MIN_BYTES = 32 << 20  # show progress for logs at least this large, on a terminal
 
@@ -149,6 +150,8 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(line)
     if result.torn:
         print(f"(the last {result.dropped_bytes} bytes are an incomplete statement, not shown)")
+    for line in describe_records(result):
+        print(line)
     return 0
 
 

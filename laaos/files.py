@@ -14,6 +14,7 @@ import sys
 import warnings
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
+from . import runs
 from .errors import LockUnavailableWarning, StoreLockedError, TornTailWarning
 from .handlers import TypeHandler
 from .helpers import ensure_dirs, generate_time_id
@@ -126,6 +127,8 @@ def open_file_store(
     durability: str = "flush",
     buffer_size: int = 1 << 16,
     flush_interval: float = 1.0,
+    provenance: bool = True,
+    rewind_to: Optional[str] = None,
 ) -> StoreRoot:
     """Open the log ``{prefix}{store_name}{suffix}{ext}`` for writing and return its store.
 
@@ -136,9 +139,17 @@ def open_file_store(
     ``suffix=None`` uses the current time.  The file is locked against other writers
     until the store is closed.  ``durability`` is ``"flush"`` (default), ``"fsync"`` or
     ``"buffered"``; see the README.
+
+    Each session appends a record of where it ran (time, host, user, command, git
+    commit, scheduler job ids; ``laaos.load(path).sessions``) unless
+    ``provenance=False``.  ``rewind_to=label`` reopens the log at the state it had at
+    its last ``root.mark(label)`` and carries on from there; what came after the mark
+    stays in the file as history.
     """
     if suffix is None:
         suffix = generate_time_id()
+    if truncate and rewind_to is not None:
+        raise ValueError("rewind_to= cannot be combined with truncate=True")
     return _open_store(
         f"{prefix}{store_name}{suffix}{ext}",
         truncate=truncate,
@@ -150,6 +161,8 @@ def open_file_store(
         durability=durability,
         buffer_size=buffer_size,
         flush_interval=flush_interval,
+        provenance=provenance,
+        rewind_to=rewind_to,
     )
 
 
@@ -197,6 +210,8 @@ def _open_store(
     durability: str,
     buffer_size: int,
     flush_interval: float,
+    provenance: bool = False,
+    rewind_to: Optional[str] = None,
 ) -> StoreRoot:
     ensure_dirs(filename)
     created = not os.path.exists(filename)
@@ -204,9 +219,15 @@ def _open_store(
     try:
         if truncate:
             os.ftruncate(log.fileno(), 0)
+        rewind = None
+        if rewind_to is not None:  # before the tail is repaired: a refused rewind changes nothing
+            rewind = runs.find_rewind(log, filename, rewind_to, exposed_symbols, extra_mappings)
         existing = None
         if os.fstat(log.fileno()).st_size:
             existing = _load_for_append(log, filename, exposed_symbols, extra_mappings)
+        existing = runs.begin_session(
+            log, existing, rewind, provenance=provenance, durability=durability, type_handlers=type_handlers
+        )
         store = Store(
             log,
             uri=filename,
@@ -294,7 +315,8 @@ def compact(
     try:
         store = load(source_path, exposed_symbols, extra_mappings).store
         ensure_dirs(destination_path)
-        _replace_synced(destination_path, compacted(store, type_handlers))
+        sessions = b"".join(runs.session_records(source_path))  # provenance outlives history
+        _replace_synced(destination_path, sessions + compacted(store, type_handlers))
     finally:
         guard.close()
 
