@@ -5,7 +5,7 @@ from __future__ import annotations
 import glob
 import os
 from concurrent.futures import Executor, ProcessPoolExecutor
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
 from .loader import PathLike, load
 
@@ -14,8 +14,8 @@ PARALLEL_MIN_BYTES = 32 << 20
 
 
 class Loaded(dict):
-    """``{path: store}`` of the logs that loaded; ``errors`` holds ``{path: exception}``
-    of those that did not."""
+    """``{path: store}`` (or ``{path: select(store)}``) of the logs that loaded;
+    ``errors`` holds ``{path: exception}`` of those that did not."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -31,9 +31,13 @@ def _paths(logs: Union[str, PathLike, Iterable[PathLike]]) -> List[str]:
     return [os.fspath(p) for p in logs]
 
 
-def _load_one(path: str, exposed_symbols: Any, extra_mappings: Any, skip_errors: bool) -> Tuple[str, Any, Any]:
+def _load_one(
+    path: str, exposed_symbols: Any, extra_mappings: Any, skip_errors: bool, select: Any = None
+) -> Tuple[str, Any, Any]:
     try:
-        return path, load(path, exposed_symbols, extra_mappings, skip_errors=skip_errors, warn=False).store, None
+        store = load(path, exposed_symbols, extra_mappings, skip_errors=skip_errors, warn=False).store
+        # Where the log was loaded (a worker, a cluster node): only the result travels back.
+        return path, store if select is None else select(store), None
     except Exception as e:  # collected per file, reported by the caller
         return path, None, e
 
@@ -46,6 +50,7 @@ def load_many(
     skip_errors: bool = False,
     executor: Optional[Executor] = None,
     processes: Optional[int] = None,
+    select: Optional[Callable[[dict], Any]] = None,
 ) -> Loaded:
     """Load many logs: a glob pattern (``"sweep/**/*.py"``) or a list of paths.
 
@@ -55,9 +60,15 @@ def load_many(
     ``executor=`` to use any ``concurrent.futures.Executor`` instead, such as a
     cluster's (``dask.distributed.Client(...).get_executor()``).  ``processes=1``
     loads in this process.
+
+    ``select=fn`` calls ``fn(store)`` where each log is loaded (a worker process, a
+    cluster node) and returns ``{path: fn(store)}``: only what the analysis needs is
+    sent back.  ``fn`` must pickle for a process pool (a module-level function);
+    Dask's executor also takes lambdas and closures.  An exception in ``fn`` is kept in
+    ``.errors`` like a log that failed to load.
     """
     paths = _paths(logs)
-    args = (list(exposed_symbols or ()), dict(extra_mappings or {}), skip_errors)
+    args = (list(exposed_symbols or ()), dict(extra_mappings or {}), skip_errors, select)
     if executor is None and processes != 1 and len(paths) > 1:
         total = sum(os.path.getsize(p) for p in paths if os.path.isfile(p))
         if total >= PARALLEL_MIN_BYTES or processes:
