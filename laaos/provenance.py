@@ -51,7 +51,7 @@ def session_info(**extra: Any) -> Dict[str, Any]:
 
     cwd = _safe(os.getcwd)
     info: Dict[str, Any] = {
-        "time": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "time": utc_now(),
         "host": _safe(socket.gethostname),
         "pid": os.getpid(),
         "user": _safe(getpass.getuser),
@@ -64,6 +64,11 @@ def session_info(**extra: Any) -> Dict[str, Any]:
     }
     info.update(extra)
     return info
+
+
+def utc_now() -> str:
+    """The time now in UTC, ISO 8601 to the second (``2026-11-27T05:42:00+00:00``)."""
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
 
 
 def _safe(fn: Any, *args: Any) -> Any:
@@ -143,6 +148,8 @@ def worktree_dirty(root: str, gitdir: str) -> Optional[bool]:
     differs, or that is missing, is changed; a file whose modification time differs from
     the index's (or is as new as the index, "racily clean") is hashed and compared with
     the staged blob.  Not seen: changes staged but not committed, and untracked files.
+    A file under a clean filter (git-lfs, ``core.autocrlf``) whose time differs from the
+    index's counts as changed, since its blob is not the file's bytes.
     ``None`` (unknown) for index formats this does not read (version 4, split index), or
     when the check would pass ``DIRTY_MAX_FILES`` files or ``DIRTY_MAX_SECONDS``.
     """
@@ -172,8 +179,8 @@ def worktree_dirty(root: str, gitdir: str) -> Optional[bool]:
             fixed = 64
         name = index[pos + fixed : index.index(b"\0", pos + fixed)]
         pos += (fixed + len(name) + 8) & ~7  # NUL-padded to a multiple of 8 bytes
-        if extended & 0x4000 or mode >> 12 in (0o16, 0o4):  # skip-worktree, submodule, sparse dir
-            continue
+        if flags & 0x8000 or extended & 0x4000 or mode >> 12 in (0o16, 0o4):
+            continue  # assume-unchanged, skip-worktree, a submodule, a sparse directory
         entries.append((name, ms, mns, size, sha))
     if _split_index(index, pos):
         return None

@@ -8,9 +8,9 @@ file's bytes for lines that start with ``#laaos:``, without the parser.
 - ``session``: where a writer session of ``open_file_store`` ran (``laaos.provenance``).
 - ``mark``: ``root.mark(label)``, e.g. when a checkpoint is saved.
 - ``rewind``: ``open_file_store(..., rewind_to=label)`` reopened the log at the state
-  it had at the last mark ``label``.  The record is followed by a ``store = ...``
-  statement of that state, so every loader, old and new, arrives at it; what came
-  after the mark stays in the file as history.
+  it had at the last mark ``label``.  The record follows a ``store = ...`` statement of
+  that state, so every loader, old and new, arrives at it; what came after the mark
+  stays in the file as history.
 
 ``compact`` keeps the session records (``session_records``) and folds marks and rewinds
 away with the rest of the history.
@@ -26,6 +26,7 @@ from typing import Any, Dict, Iterable, Iterator, List, Optional
 
 from .errors import LogError
 from .loader import CHUNK, new_parser
+from .provenance import utc_now
 
 PREFIX = b"#laaos:"
 _LABEL = re.compile(rb'"label": ("(?:[^"\\]|\\.)*")')  # in a torn mark's text
@@ -184,14 +185,9 @@ def session_records(path: str) -> List[bytes]:
 
 def mark(store: Any, label: str) -> None:
     """Append a mark to ``store``'s log and hand it to the OS (``StoreRoot.mark``)."""
-    import datetime
-
     if not isinstance(label, str) or not label:
         raise TypeError(f"a mark's label is a non-empty str, not {label!r}")
-    info = {
-        "label": label,
-        "time": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-    }
+    info = {"label": label, "time": utc_now()}
     with store._lock:
         store._emit_text(record_line("mark", info)[:-1].decode("ascii"))
         # A mark says "a checkpoint holds this state": it must not wait in a buffer.
@@ -255,23 +251,18 @@ def begin_session(
 ) -> Any:
     """Write the session record and the rewind (if any) to the open log, before the
     store is made on it; return the state the store starts from."""
-    from .files import compacted
+    from .files import compacted  # (files imports this module)
     from .provenance import session_info
 
     data = b""
     if provenance:
         data += record_line("session", session_info(resumed=existing is not None))
     if rewind is not None:
-        import datetime
-
-        info = {
-            "label": rewind.mark.label,
-            "mark_line": rewind.mark.line,
-            "time": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        }
-        # The record, then the state as one `store = ...` (the writer compact uses), in
-        # one write: the original laaos executes it to the same state.
-        data += record_line("rewind", info) + compacted(rewind.state, type_handlers)
+        info = {"label": rewind.mark.label, "mark_line": rewind.mark.line, "time": utc_now()}
+        # The state as `store = ...` (the writer compact uses), which the original laaos
+        # also executes to the same state, then the record: a crash that tears the
+        # statement leaves no record claiming a rewind that did not happen.
+        data += compacted(rewind.state, type_handlers) + record_line("rewind", info)
         existing = rewind.state
     if data:
         _append(log.fileno(), data, durability == "fsync")

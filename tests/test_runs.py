@@ -219,6 +219,27 @@ def test_a_mark_in_a_torn_tail_is_refused(tmp_path):
     root.close()
 
 
+def test_a_crash_that_tears_the_rewind_leaves_no_rewind_record(tmp_path):
+    with open_log(tmp_path, initial_data={"l": []}) as root:
+        root["l"].append(1)
+        root.mark("m")
+        root["l"].append(2)
+    path = tmp_path / "run.py"
+    before = path.read_bytes()
+    open_log(tmp_path, rewind_to="m").close()
+    rewound = path.read_bytes()
+    statement = rewound.index(b"store = ", len(before))
+    path.write_bytes(rewound[: statement + 12])  # killed while writing the state
+    with pytest.warns(laaos.TornTailWarning):
+        result = laaos.load(path)
+    assert result.store == {"l": [1, 2]} and [r.kind for r in result.marks] == ["mark"]
+    with pytest.warns(laaos.TornTailWarning):
+        root = open_log(tmp_path, rewind_to="m")  # the run starts again: the rewind is redone
+    assert root == {"l": [1]}
+    root.close()
+    assert [r.kind for r in laaos.load(path).marks] == ["mark", "rewind"]
+
+
 def test_a_mark_reaches_the_file_in_buffered_mode(tmp_path):
     root = open_log(tmp_path, durability="buffered", flush_interval=3600)
     root["a"] = 1
