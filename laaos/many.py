@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import glob
 import os
+import pickle
 from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
@@ -74,11 +75,23 @@ def load_many(
         if total >= PARALLEL_MIN_BYTES or processes:
             workers = min(len(paths), processes or os.cpu_count() or 1)
             if workers > 1:
+                _check_pickles(select)
                 with ProcessPoolExecutor(workers) as pool:
                     return _collect(paths, pool, args)
     if executor is None:
         return _collect_results(_load_one(p, *args) for p in paths)
     return _collect(paths, executor, args)
+
+
+def _check_pickles(select: Any) -> None:
+    if select is not None:
+        try:
+            pickle.dumps(select)
+        except Exception as e:
+            raise TypeError(
+                f"select={select!r} cannot be sent to the worker processes ({e}): pass a "
+                "module-level function, or processes=1, or a Dask executor= (which sends lambdas)"
+            ) from e
 
 
 def _collect(paths: List[str], executor: Executor, args: tuple) -> Loaded:

@@ -51,6 +51,12 @@ def check(runs, paths, backend):
     return {r["pid"] for r in runs.values()}
 
 
+def test_a_select_that_cannot_reach_the_workers_is_refused_with_the_way_out(sweep):
+    with pytest.raises(TypeError, match="module-level function"):
+        laaos.load_many(sweep, processes=2, select=lambda store: store["seed"])
+    assert laaos.load_many(sweep[:2], processes=1, select=lambda store: store["seed"]) == {sweep[0]: 0, sweep[1]: 1}
+
+
 @pytest.mark.parametrize("processes", [1, 2])
 def test_select_in_this_process_and_on_a_process_pool(sweep, processes, backend):
     pattern = os.path.join(os.path.dirname(sweep[0]), "*.py")
