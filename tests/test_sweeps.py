@@ -54,7 +54,8 @@ def check(runs, paths, backend):
 def test_a_select_that_cannot_reach_the_workers_is_refused_with_the_way_out(sweep):
     with pytest.raises(TypeError, match="module-level function"):
         laaos.load_many(sweep, processes=2, select=lambda store: store["seed"])
-    assert laaos.load_many(sweep[:2], processes=1, select=lambda store: store["seed"]) == {sweep[0]: 0, sweep[1]: 1}
+    seeds = laaos.load_many(sweep[:2], processes=1, select=lambda store: store["seed"])
+    assert seeds == {sweep[0]: 0, sweep[1]: 1}
 
 
 @pytest.mark.parametrize("processes", [1, 2])
