@@ -26,7 +26,6 @@ from typing import Any, Dict, Iterable, Iterator, List, Optional
 
 from .errors import LogError
 from .loader import CHUNK, new_parser
-from .provenance import utc_now
 
 PREFIX = b"#laaos:"
 _LABEL = re.compile(rb'"label": ("(?:[^"\\]|\\.)*")')  # in a torn mark's text
@@ -185,6 +184,8 @@ def session_records(path: str) -> List[bytes]:
 
 def mark(store: Any, label: str) -> None:
     """Append a mark to ``store``'s log and hand it to the OS (``StoreRoot.mark``)."""
+    from .provenance import utc_now  # (imported when first needed: it imports socket & co.)
+
     if not isinstance(label, str) or not label:
         raise TypeError(f"a mark's label is a non-empty str, not {label!r}")
     info = {"label": label, "time": utc_now()}
@@ -252,7 +253,7 @@ def begin_session(
     """Write the session record and the rewind (if any) to the open log, before the
     store is made on it; return the state the store starts from."""
     from .files import compacted  # (files imports this module)
-    from .provenance import session_info
+    from .provenance import session_info, utc_now
 
     data = b""
     if provenance:
