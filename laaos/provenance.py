@@ -156,14 +156,15 @@ def worktree_dirty(root: str, gitdir: str) -> Optional[bool]:
     index_path = os.path.join(gitdir, "index")
     try:
         with open(index_path, "rb") as f:
-            index = f.read()
-        index_mtime = os.stat(index_path).st_mtime_ns
+            index = f.read(12)
+            if len(index) < 12 or index[:4] != b"DIRC":
+                return None
+            version, count = struct.unpack(">II", index[4:12])
+            if version not in (2, 3) or count > DIRTY_MAX_FILES:
+                return None  # (before reading the index of a huge checkout)
+            index += f.read()
+            index_mtime = os.fstat(f.fileno()).st_mtime_ns
     except OSError:
-        return None
-    if len(index) < 12 or index[:4] != b"DIRC":
-        return None
-    version, count = struct.unpack(">II", index[4:12])
-    if version not in (2, 3) or count > DIRTY_MAX_FILES:
         return None
     deadline = time.monotonic() + DIRTY_MAX_SECONDS
     pos = 12

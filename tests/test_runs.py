@@ -12,6 +12,7 @@ import textwrap
 import pytest
 
 import laaos
+import laaos.provenance
 from laaos import cli
 from laaos.runs import scan
 
@@ -106,6 +107,8 @@ def test_git_commit_and_dirty_flag_are_read_from_the_checkout(tmp_path, monkeypa
     info = session()
     assert info["commit"] == git("rev-parse", "HEAD", cwd=tmp_path / "wt") != head
     assert info["branch"] == "other" and info["dirty"] is False
+    monkeypatch.setattr(laaos.provenance, "DIRTY_MAX_FILES", 0)  # too large to check cheaply
+    assert session()["dirty"] is None and session()["commit"] == info["commit"]
     monkeypatch.chdir(tmp_path)
     assert session() is None  # not in a checkout
 
