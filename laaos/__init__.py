@@ -38,6 +38,7 @@ from .loader import LoadResult, load, safe_load, safe_load_store, safe_load_str
 from .follow import follow
 from .many import load_many
 from .recover import Recovery, recover
+from .runs import MarkError, Record
 from .store import Store, StoreAccessible, StoreDict, StoreList, StoreRoot, StoreSet
 
 __version__ = "3.0.0"
@@ -54,6 +55,8 @@ __all__ = [
     "LogError",
     "LogLimitError",
     "LogSyntaxError",
+    "MarkError",
+    "Record",
     "Recovery",
     "SliceNotSupportedError",
     "Store",

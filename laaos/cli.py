@@ -26,6 +26,7 @@ from typing import Any, List, Optional, Sequence
 from . import __version__
 from .errors import LaaosError, LogError, TornTailWarning, UnknownSymbolError
 from .loader import LoadResult, load, new_parser
+from .runs import describe_records
 
 KEY_HELP = """\
 KEY is a path down the store: names joined by dots (losses, eval.acc), list indexes and
@@ -282,6 +283,8 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(line)
     if result.torn:
         print(f"(the last {result.dropped_bytes} bytes are an incomplete statement, not shown)")
+    for line in describe_records(result):
+        print(line)
     return 0
 
 

@@ -13,9 +13,11 @@ import os
 import sys
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
+from . import runs
 from .errors import LockUnavailableWarning, StoreLockedError, TornTailWarning, warn_at_caller
 from .handlers import TypeHandler
 from .helpers import ensure_dirs, generate_run_id, generate_time_id
+from ._writer import DURABILITIES
 from .loader import CHUNK, finish, new_parser
 from .store import Store, StoreRoot
 
@@ -124,6 +126,8 @@ def open_file_store(
     durability: str = "flush",
     buffer_size: int = 1 << 16,
     flush_interval: float = 1.0,
+    provenance: bool = True,
+    rewind_to: Optional[str] = None,
 ) -> StoreRoot:
     """Open the log ``{prefix}{store_name}{suffix}{ext}`` for writing and return its store.
 
@@ -135,9 +139,17 @@ def open_file_store(
     in the same second get logs of their own).  The file is locked against other writers
     until the store is closed.  ``durability`` is ``"flush"`` (default), ``"fsync"`` or
     ``"buffered"``; see the README.
+
+    Each session appends a record of where it ran (time, host, user, command, git
+    commit, scheduler job ids; ``laaos.load(path).sessions``) unless
+    ``provenance=False``.  ``rewind_to=label`` reopens the log at the state it had at
+    its last ``root.mark(label)`` and carries on from there; what came after the mark
+    stays in the file as history.
     """
     if suffix is None:
         suffix = generate_run_id()
+    if truncate and rewind_to is not None:
+        raise ValueError("rewind_to= cannot be combined with truncate=True")
     return _open_store(
         f"{prefix}{store_name}{suffix}{ext}",
         truncate=truncate,
@@ -149,6 +161,8 @@ def open_file_store(
         durability=durability,
         buffer_size=buffer_size,
         flush_interval=flush_interval,
+        provenance=provenance,
+        rewind_to=rewind_to,
     )
 
 
@@ -196,16 +210,30 @@ def _open_store(
     durability: str,
     buffer_size: int,
     flush_interval: float,
+    provenance: bool = False,
+    rewind_to: Optional[str] = None,
 ) -> StoreRoot:
+    # Checked before the file is made or a session record written, so that a bad
+    # argument leaves no log behind and changes none.
+    if durability not in DURABILITIES:
+        raise ValueError(f"durability must be one of {DURABILITIES}, not {durability!r}")
+    if initial_data is not None and not isinstance(initial_data, Mapping):
+        raise TypeError(f"initial_data must be a dict, not {type(initial_data).__name__}")
     ensure_dirs(filename)
     created = not os.path.exists(filename)
     log = FileLog(filename)
     try:
         if truncate:
             os.ftruncate(log.fileno(), 0)
+        rewind = None
+        if rewind_to is not None:  # before the tail is repaired: a refused rewind changes nothing
+            rewind = runs.find_rewind(log, filename, rewind_to, exposed_symbols, extra_mappings)
         existing = None
         if os.fstat(log.fileno()).st_size:
             existing = _load_for_append(log, filename, exposed_symbols, extra_mappings)
+        existing = runs.begin_session(
+            log, existing, rewind, provenance=provenance, durability=durability, type_handlers=type_handlers
+        )
         store = Store(
             log,
             uri=filename,
@@ -219,9 +247,9 @@ def _open_store(
         if created and durability == "fsync":
             _fsync_dir(filename)
     except BaseException:
-        if created and not os.fstat(log.fileno()).st_size:
-            # A bad argument (durability="sync", initial_data=[...]) leaves no empty log
-            # behind; the lock is still ours, so no other writer has it open.
+        if created:
+            # A value that cannot be stored in initial_data leaves no log behind either;
+            # the lock is still ours, so no other writer has it open.
             os.unlink(filename)
         log.close()
         raise
@@ -296,7 +324,8 @@ def compact(
     try:
         store = load(source_path, exposed_symbols, extra_mappings).store
         ensure_dirs(destination_path)
-        _replace_synced(destination_path, compacted(store, type_handlers))
+        sessions = b"".join(runs.session_records(source_path))  # provenance outlives history
+        _replace_synced(destination_path, sessions + compacted(store, type_handlers))
     finally:
         guard.close()
 

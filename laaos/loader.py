@@ -40,6 +40,20 @@ class LoadResult:
         """Whether the log ends in an incomplete statement."""
         return self.dropped_statements > 0
 
+    @property
+    def sessions(self) -> list:
+        """The log's session records (``laaos.runs.Record``: where each writer ran)."""
+        from .runs import records_of
+
+        return [r for r in records_of(self) if r.kind == "session"]
+
+    @property
+    def marks(self) -> list:
+        """The log's marks and rewinds (``laaos.runs.Record``), in file order."""
+        from .runs import records_of
+
+        return [r for r in records_of(self) if r.kind in ("mark", "rewind")]
+
 
 def symbols_of(exposed_symbols: Optional[Iterable[Any]], extra_mappings: Optional[Mapping[str, Any]]) -> Dict[str, Any]:
     """The names a log may use: ``exposed_symbols`` by ``__name__``, plus ``extra_mappings``."""

@@ -17,7 +17,7 @@ from laaos.cli import main
 
 @pytest.fixture
 def run_log(tmp_path):
-    root = laaos.open_file_store("run", "", prefix=f"{tmp_path}/", initial_data={"cfg": {"lr": 0.1}})
+    root = laaos.open_file_store("run", "", prefix=f"{tmp_path}/", initial_data={"cfg": {"lr": 0.1}}, provenance=False)
     root["losses"] = []
     root["metrics"] = []
     for i in range(50):

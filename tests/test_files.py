@@ -29,7 +29,7 @@ def test_truncate_starts_afresh(tmp_path):
     root = laaos.open_file_store("run", "", prefix=f"{tmp_path}/")
     root["a"] = 1
     root.close()
-    root = laaos.open_file_store("run", "", prefix=f"{tmp_path}/", truncate=True)
+    root = laaos.open_file_store("run", "", prefix=f"{tmp_path}/", truncate=True, provenance=False)
     root.close()
     assert (tmp_path / "run.py").read_text() == "store = {}\n"
 
@@ -82,7 +82,7 @@ def test_reopening_cuts_a_torn_tail_into_a_sidecar(tmp_path):
     path = tmp_path / "run.py"
     path.write_bytes(b"store = {}\nstore['l']=[1]\nstore['l'].append(2")
     with pytest.warns(laaos.TornTailWarning, match="torn"):
-        root = laaos.open_file_store("run", "", prefix=f"{tmp_path}/")
+        root = laaos.open_file_store("run", "", prefix=f"{tmp_path}/", provenance=False)
     root["l"].append(3)
     root.close()
     assert path.read_text() == "store = {}\nstore['l']=[1]\nstore['l'].append(3)\n"
@@ -121,7 +121,9 @@ def test_durability_modes_write_the_same_log(tmp_path, durability):
 
 def test_buffered_mode_holds_statements_until_flush(tmp_path):
     path = tmp_path / "run.py"
-    root = laaos.open_file_store("run", "", prefix=f"{tmp_path}/", durability="buffered", flush_interval=3600)
+    root = laaos.open_file_store(
+        "run", "", prefix=f"{tmp_path}/", durability="buffered", flush_interval=3600, provenance=False
+    )
     root["a"] = 1
     assert path.read_bytes() == b""
     root.flush()
@@ -151,7 +153,7 @@ def test_bad_durability_is_refused(tmp_path):
 
 
 def test_compact(tmp_path):
-    root = laaos.open_file_store("run", "", prefix=f"{tmp_path}/")
+    root = laaos.open_file_store("run", "", prefix=f"{tmp_path}/", provenance=False)
     root["l"] = []
     for i in range(10):
         root["l"].append(i)
