@@ -87,12 +87,19 @@ def symbol_spec(spec: str) -> Any:
     """``--symbol``: ``module``, ``module:attr.path`` or ``NAME=module:attr.path``."""
     import importlib
 
+    from .diagnosis import unsafe_symbol
+
     alias, eq, target = spec.partition("=")
     if not eq:
         alias, target = "", spec
     module_name, colon, attr = target.partition(":")
     if not module_name or (colon and not attr) or (eq and not alias.isidentifier()):
         raise argparse.ArgumentTypeError(f"{spec!r}: expected MODULE, MODULE:NAME or ALIAS=MODULE:NAME")
+    if unsafe_symbol(target):  # checked before the import: importing it may already act
+        raise argparse.ArgumentTypeError(
+            f"{spec!r}: refused: {target} can run code or change files, and a log written by "
+            "laaos never needs it (a statement naming it is foreign or tampered: "
+            "`laaos check` shows it, `laaos recover` moves it aside)")
     sys.path.insert(0, os.getcwd())  # the user's own modules, as `python -m` finds them
     try:
         obj = importlib.import_module(module_name)
@@ -344,6 +351,22 @@ def line_of(path: str, number: int) -> str:
             if i == number:
                 return line.decode("utf-8", "replace").rstrip("\r\n")
     return ""
+
+
+def unsafe_statement(error: UnknownSymbolError) -> Optional[str]:
+    """What unsafe name the statement of ``error`` reaches (``os``, or ``datetime.sys``
+    behind a harmless first name), if any: such a name is never to be suggested."""
+    from .diagnosis import diagnose, unsafe_symbol
+
+    if unsafe_symbol(error.name):
+        return error.name
+    if error.line is None or not os.path.isfile(error.path):
+        return None
+    with open(error.path, "rb") as f:
+        for number, text in enumerate(f, 1):
+            if number == error.line:  # that statement alone, after an empty store
+                return diagnose(error.path, data=b"store = {}\n" + text.rstrip(b"\r\n") + b"\n").unsafe.get(2)
+    return None
 
 
 def symbol_hint(names: Any) -> str:
@@ -685,8 +708,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except BrokenPipeError:  # `laaos export ... | head`
         return 0
     except UnknownSymbolError as e:
-        print(f"laaos {args.command}: {e}\n  the log is not damaged: pass {symbol_hint([e.name])}",
-              file=sys.stderr)
+        unsafe = unsafe_statement(e)
+        if unsafe:  # never advise passing it: the log would run it
+            print(f"laaos {args.command}: {e}\n  {unsafe} can run code or change files and no laaos "
+                  f"writer puts it in a log: do not pass it; `laaos check {args.file}` shows the "
+                  f"damage and `laaos recover {args.file}` moves it aside", file=sys.stderr)
+        else:
+            print(f"laaos {args.command}: {e}\n  the log is not damaged: pass {symbol_hint([e.name])}",
+                  file=sys.stderr)
         return 1
     except (CommandError, LaaosError, OSError, UnicodeError, RecursionError) as e:
         print(f"laaos {args.command}: {e}", file=sys.stderr)

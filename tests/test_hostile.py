@@ -1,0 +1,111 @@
+"""laaos tried by a hostile user: logs that call dangerous names, bad options, odd files.
+
+Every test works on real files (and, where it matters, real processes) and runs on both
+backends (the autouse ``backend`` fixture).
+"""
+
+import pytest
+
+import laaos
+from laaos.cli import main
+
+
+def cli(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+# ---- a log must never talk the user into running code ------------------------------------
+
+# Statements no laaos writer produces, each naming something that runs code or touches
+# files once passed as a symbol.  `PWNED` is replaced by a path that must never appear.
+HOSTILE = [
+    ("os", "store['x']=os.system('touch PWNED')"),
+    ("subprocess", "store['x']=subprocess.call(['touch', 'PWNED'])"),
+    ("shutil", "store['x']=shutil.rmtree('PWNED')"),
+    ("open", "store['x']=open('PWNED', 'w')"),
+    ("getattr", "store['x']=getattr(os, 'system')('touch PWNED')"),
+    ("builtins", "store['x']=builtins.exec('open(\"PWNED\", \"w\")')"),
+    ("importlib", "store['x']=importlib.import_module('os')"),
+    ("pickle", "store['x']=pickle.loads(b'')"),
+    ("sys", "store['x']=sys.exit(3)"),
+    # a harmless-looking module that reaches a dangerous one through an attribute
+    ("pathlib.os", "store['x']=pathlib.os.system('touch PWNED')"),
+    ("datetime.sys", "store['x']=datetime.sys.exit(3)"),
+]
+
+
+@pytest.fixture
+def hostile_log(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+
+    def make(statement):
+        path = tmp_path / "evil.py"
+        path.write_text(f"store = {{}}\nstore['a']=1\n{statement}\nstore['b']=2\n")
+        return str(path)
+
+    return make
+
+
+@pytest.mark.parametrize("name, statement", HOSTILE, ids=[n for n, _ in HOSTILE])
+def test_check_calls_a_statement_naming_a_dangerous_name_damage_and_never_suggests_it(
+    hostile_log, capsys, tmp_path, name, statement
+):
+    path = hostile_log(statement)
+    code, out, err = cli(capsys, "check", path)
+    assert code == 1, out
+    assert "DAMAGED" in out and f"{path}:3" in out and "OK" not in out.splitlines()[-1]
+    top = name.partition(".")[0]
+    assert "NEEDS SYMBOLS" not in out and f"--symbol {top}" not in out + err
+    assert "--symbol MODULE:" not in out  # no class-like hint either
+    assert not (tmp_path / "PWNED").exists()
+
+
+@pytest.mark.parametrize("name, statement", HOSTILE, ids=[n for n, _ in HOSTILE])
+def test_show_and_export_of_a_hostile_log_never_advise_passing_the_name(
+    hostile_log, capsys, tmp_path, name, statement
+):
+    path = hostile_log(statement)
+    for command in ("show", "export"):
+        code, out, err = cli(capsys, command, path)
+        assert code == 1
+        assert f"{path}:3" in err and "Traceback" not in err
+        assert "--symbol" not in err and "not damaged" not in err, err
+    assert not (tmp_path / "PWNED").exists()
+
+
+def test_recover_moves_a_hostile_statement_aside_and_keeps_the_rest(hostile_log, capsys, tmp_path):
+    path = hostile_log("store['x']=os.system('touch PWNED')")
+    code, out, _ = cli(capsys, "recover", path)
+    assert code == 0 and "rejected line 3" in out and "not damage" not in out
+    assert laaos.safe_load(path) == {"a": 1, "b": 2}
+    rejected = [p for p in tmp_path.iterdir() if ".rejected_" in p.name]
+    assert len(rejected) == 1 and b"os.system" in rejected[0].read_bytes()  # nothing lost
+    assert not (tmp_path / "PWNED").exists()
+
+
+def test_a_legitimate_symbol_is_still_suggested_next_to_a_hostile_one(hostile_log, capsys):
+    path = hostile_log("store['t']=datetime.datetime(2026, 1, 1)\nstore['x']=os.system('touch PWNED')")
+    code, out, _ = cli(capsys, "check", path)
+    assert code == 1 and "DAMAGED" in out and "at line(s) 4" in out
+    assert "NEEDS SYMBOLS" in out and "--symbol datetime" in out and "--symbol os" not in out
+
+
+@pytest.mark.parametrize("spec", ["os", "os.path", "subprocess", "S=os:system", "builtins:eval",
+                                  "shutil:rmtree", "sys", "importlib:import_module"])
+def test_the_command_line_refuses_dangerous_symbols(hostile_log, capsys, tmp_path, spec):
+    path = hostile_log("store['x']=os.system('touch PWNED')")
+    with pytest.raises(SystemExit) as e:
+        main(["show", path, "--symbol", spec])
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert "never" in err and "Traceback" not in err
+    assert not (tmp_path / "PWNED").exists()
+
+
+def test_enum_members_with_everyday_names_stay_symbols_to_pass(hostile_log, capsys):
+    path = hostile_log("store['m']=Mode.write\nstore['p']=Phase.run\nstore['s']=Step.save")
+    code, out, _ = cli(capsys, "check", path)
+    assert code == 0 and "DAMAGED" not in out and "NEEDS SYMBOLS" in out
+    assert "--symbol MODULE:Mode" in out and "--symbol MODULE:Phase" in out
