@@ -611,6 +611,36 @@ def cmd_follow(args: argparse.Namespace) -> int:
 # ---- the command ---------------------------------------------------------------------------
 
 
+def seconds(text: str) -> float:
+    """An option's number of seconds: finite and not negative."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 <= value < math.inf:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a number of seconds >= 0")
+    return value
+
+
+def positive_seconds(text: str) -> float:
+    """``seconds``, above zero (an interval of 0 would spin a core)."""
+    value = seconds(text)
+    if not value:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a number of seconds > 0")
+    return value
+
+
+def not_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a whole number >= 0")
+    return value
+
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="laaos", description="Look at, check and repair laaos logs.",
                                 formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -664,7 +694,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="how NaN and infinities are written: null (default, strict JSON), "
                         "string (\"NaN\", \"Infinity\", \"-Infinity\"), or js (bare NaN/Infinity, "
                         "not strict JSON)")
-    s.add_argument("--indent", type=int, default=None, help="pretty-print with this indent")
+    s.add_argument("--indent", type=not_negative, default=None, help="pretty-print with this indent")
     s.add_argument("--repr-keys", action="store_true",
                    help="write every dict key as its Python repr (\"'a'\", \"1\"): lossless")
     s.set_defaults(run=cmd_export)
@@ -685,9 +715,9 @@ def build_parser() -> argparse.ArgumentParser:
                 "compaction, a restart, a torn statement cut off) it says so and reads it again.")
     s.add_argument("file")
     s.add_argument("--from-start", action="store_true", help="print the statements already there too")
-    s.add_argument("--interval", type=float, default=0.5, help="seconds between looks (default 0.5)")
-    s.add_argument("--idle-timeout", type=float, default=None, help="stop after this many idle seconds")
-    s.add_argument("--wait", type=float, default=None, metavar="SECONDS",
+    s.add_argument("--interval", type=positive_seconds, default=0.5, help="seconds between looks (default 0.5)")
+    s.add_argument("--idle-timeout", type=seconds, default=None, help="stop after this many idle seconds")
+    s.add_argument("--wait", type=seconds, default=None, metavar="SECONDS",
                    help="wait up to SECONDS for a missing file to appear (default: error at once)")
     s.set_defaults(run=cmd_follow)
     return p

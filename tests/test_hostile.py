@@ -109,3 +109,37 @@ def test_enum_members_with_everyday_names_stay_symbols_to_pass(hostile_log, caps
     code, out, _ = cli(capsys, "check", path)
     assert code == 0 and "DAMAGED" not in out and "NEEDS SYMBOLS" in out
     assert "--symbol MODULE:Mode" in out and "--symbol MODULE:Phase" in out
+
+
+# ---- bad options are usage errors, not tracebacks ----------------------------------------
+
+
+@pytest.fixture
+def small_log(tmp_path):
+    with laaos.open_file_store("run", "", prefix=f"{tmp_path}/") as root:
+        root["losses"] = [0.5, 0.25]
+    return str(tmp_path / "run.py")
+
+
+@pytest.mark.parametrize("option", [
+    ["--interval", "-1"], ["--interval", "0"], ["--interval", "nan"], ["--interval", "inf"],
+    ["--idle-timeout", "-1"], ["--idle-timeout", "nan"], ["--wait", "-3"], ["--wait", "nan"],
+])
+def test_follow_refuses_bad_seconds(small_log, capsys, option):
+    with pytest.raises(SystemExit) as e:
+        main(["follow", small_log, "--idle-timeout", "0.2", *option])
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert option[0] in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("interval", [-1, float("nan"), float("inf"), 0])
+def test_laaos_follow_refuses_a_bad_interval_clearly(small_log, interval):
+    with pytest.raises(ValueError, match="interval"):
+        next(laaos.follow(small_log, interval=interval, idle_timeout=0.1))
+
+
+def test_export_refuses_a_negative_indent(small_log, capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["export", small_log, "--indent", "-5"])
+    assert e.value.code == 2 and "--indent" in capsys.readouterr().err
