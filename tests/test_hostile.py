@@ -143,3 +143,43 @@ def test_export_refuses_a_negative_indent(small_log, capsys):
     with pytest.raises(SystemExit) as e:
         main(["export", small_log, "--indent", "-5"])
     assert e.value.code == 2 and "--indent" in capsys.readouterr().err
+
+
+# ---- marks: errors and listings stay readable --------------------------------------------
+
+
+@pytest.fixture
+def many_marks(tmp_path):
+    with laaos.open_file_store("run", "", prefix=f"{tmp_path}/") as root:
+        root["x"] = []
+        for i in range(1000):
+            root["x"].append(i)
+            root.mark(f"step{i}")
+    return tmp_path
+
+
+def test_an_unknown_label_lists_the_latest_marks_in_log_order_not_thousands(many_marks):
+    with pytest.raises(laaos.MarkError) as e:
+        laaos.open_file_store("run", "", prefix=f"{many_marks}/", rewind_to="step1000")
+    message = str(e.value)
+    assert len(message) < 1000, len(message)
+    assert "'step998', 'step999'" in message and "step10'" not in message
+    assert "1000 marks" in message and str(many_marks / "run.py") in message
+    assert laaos.load(str(many_marks / "run.py")).store["x"][-1] == 999  # left as it was
+
+
+def test_laaos_show_lists_the_latest_marks_only(many_marks, capsys):
+    code, out, _ = cli(capsys, "show", str(many_marks / "run.py"))
+    assert code == 0 and len(out.splitlines()) < 60
+    assert "mark 'step999'" in out and "mark 'step0'" not in out and "980 earlier marks" in out
+
+
+def test_rewind_after_compaction_says_compaction_folded_the_marks_away(tmp_path):
+    with laaos.open_file_store("run", "", prefix=f"{tmp_path}/") as root:
+        root["x"] = [1]
+        root.mark("epoch1")
+    laaos.compact(str(tmp_path / "run.py"), str(tmp_path / "run.py"))
+    with pytest.raises(laaos.MarkError) as e:
+        laaos.open_file_store("run", "", prefix=f"{tmp_path}/", rewind_to="epoch1")
+    message = str(e.value).replace(str(tmp_path), "")
+    assert "epoch1" in message and "compact" in message
