@@ -154,9 +154,13 @@ def diagnose(
     exposed = list(exposed_symbols or ())
     if data is None:
         # A healthy log (the common case) costs one streaming parse.
-        result = load(name, exposed, extra, skip_errors=True, warn=False, allow_empty=True, **limits)
-        if not result.skipped:
-            return Diagnosis(result)
+        try:
+            result = load(name, exposed, extra, skip_errors=True, warn=False, allow_empty=True, **limits)
+        except LogError:
+            pass  # (a line over a limit, which skipping does not pass): classify line by line
+        else:
+            if not result.skipped:
+                return Diagnosis(result)
         with open(name, "rb") as f:
             data = f.read()
     lines = _LineIndex(data)

@@ -183,3 +183,21 @@ def test_rewind_after_compaction_says_compaction_folded_the_marks_away(tmp_path)
         laaos.open_file_store("run", "", prefix=f"{tmp_path}/", rewind_to="epoch1")
     message = str(e.value).replace(str(tmp_path), "")
     assert "epoch1" in message and "compact" in message
+
+
+# ---- a line over the loader's limit is damage that check reports and recover moves -------
+
+
+def test_check_reports_a_line_over_the_limit_as_damage_with_its_line(tmp_path, capsys):
+    path = tmp_path / "run.py"
+    with laaos.open_file_store("run", "", prefix=f"{tmp_path}/") as root:
+        root["a"] = 1
+    lines = path.read_bytes().count(b"\n")
+    with open(path, "ab") as f:  # no laaos writer writes such a line (it splits big values)
+        f.write(b"store['x']='" + b"a" * (65 << 20) + b"'\nstore['b']=2\n")
+    code, out, err = cli(capsys, "check", str(path))
+    assert code == 1 and "Traceback" not in err
+    assert "DAMAGED" in out and f"{path}:{lines + 1}" in out and "laaos recover" in out
+    code, out, _ = cli(capsys, "recover", str(path))
+    assert code == 0 and f"rejected line {lines + 1}" in out
+    assert laaos.safe_load(str(path)) == {"a": 1, "b": 2}
