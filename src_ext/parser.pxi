@@ -20,6 +20,7 @@ from cpython.long cimport PyLong_FromLongLong
 from cpython.dict cimport PyDict_SetItem, PyDict_GetItem
 from cpython.set cimport PySet_Add
 from cpython.mem cimport PyMem_Malloc, PyMem_Free
+from cpython.object cimport PyObject
 from libc.string cimport memchr, memcmp, memcpy
 
 from laaos import _grammar as _pygrammar
@@ -523,6 +524,8 @@ cdef bint _balanced(const char* p, const char* end):
 
 
 cdef object _SKIPPED = object()
+cdef enum:
+    RING = 8  # recent append heads checked before the head table
 
 
 cdef object _resolve(object parser, list path, Py_ssize_t n):
@@ -668,7 +671,6 @@ class LogParser(_pyparser.LogParser):
         cdef const char* nl
         cdef const char* le
         cdef const char* mark
-        cdef const char* hp = NULL
         cdef Py_ssize_t hlen = 0
         cdef Py_ssize_t lineno = self.lines
         cdef long long fast = 0
@@ -676,8 +678,14 @@ class LogParser(_pyparser.LogParser):
         cdef bint is_open = self.open_statement
         cdef Cursor flags
         cdef dict heads = self.heads
-        cdef bytes last_head = None  # the head of the last append, valid until Python runs
-        cdef object last_target = None
+        # The heads of the last few appends (interleaved series), checked with memcmp
+        # before the head table; valid until Python code runs, which may clear the table.
+        cdef const char* ring_head[RING]
+        cdef Py_ssize_t ring_len[RING]
+        cdef PyObject* ring_target[RING]
+        cdef int ring_n = 0, ring_next = 0, i
+        cdef list ring_refs = [None] * RING  # keeps the heads and targets alive
+        cdef bytes hb
         cdef object value, entry, head
         cdef object keys = self.keys
         cdef Py_ssize_t max_bytes = self.max_statement_bytes  # longer lines: the general path says so
@@ -692,14 +700,21 @@ class LogParser(_pyparser.LogParser):
                 if le > p and le[-1] == b'\r':
                     le -= 1
                 if not is_open and le > p and le - p <= max_bytes:
-                    # (1) the same head as the last append
-                    if last_head is not None and le - p > hlen + 1 and le[-1] == b')' and memcmp(p, hp, hlen) == 0:
-                        value = _whole_value(p + hlen, le - 1, &flags)
-                        if value is not _MISS:
-                            PyList_Append(last_target, value)
-                            fast += 1
-                            p = nl + 1
-                            continue
+                    # (1) the head of a recent append
+                    if ring_n and le[-1] == b')':
+                        for i in range(ring_n):
+                            hlen = ring_len[i]
+                            if le - p > hlen and memcmp(p, ring_head[i], hlen) == 0:
+                                break
+                        else:
+                            i = -1
+                        if i >= 0:
+                            value = _whole_value(p + hlen, le - 1, &flags)
+                            if value is not _MISS:
+                                PyList_Append(<object>ring_target[i], value)
+                                fast += 1
+                                p = nl + 1
+                                continue
                     # (2) the head table
                     entry = None
                     mark = <const char*>memchr(p, b'(', le - p)
@@ -713,12 +728,16 @@ class LogParser(_pyparser.LogParser):
                                 if entry[0] == _APPEND:
                                     PyList_Append(entry[1], value)
                                     fast += 1
-                                    last_head = PyBytes_FromStringAndSize(p, mark + 1 - p)
-                                    hp = PyBytes_AS_STRING(last_head)
                                     hlen = mark + 1 - p
-                                    last_target = entry[1]
+                                    hb = PyBytes_FromStringAndSize(p, hlen)
+                                    ring_refs[ring_next] = (hb, entry[1])
+                                    ring_head[ring_next] = PyBytes_AS_STRING(hb)
+                                    ring_len[ring_next] = hlen
+                                    ring_target[ring_next] = <PyObject*>entry[1]
+                                    ring_next = (ring_next + 1) % RING
+                                    ring_n = min(ring_n + 1, RING)
                                 else:
-                                    last_head = None
+                                    ring_n = ring_next = 0
                                     self.apply_cached(entry, value, lineno)
                                 p = nl + 1
                                 continue
@@ -730,7 +749,7 @@ class LogParser(_pyparser.LogParser):
                             if entry is not None:
                                 value = _whole_value(mark + 1, le, &flags)
                                 if value is not _MISS:
-                                    last_head = None
+                                    ring_n = ring_next = 0
                                     self.apply_cached(entry, value, lineno)
                                     p = nl + 1
                                     continue
@@ -739,15 +758,11 @@ class LogParser(_pyparser.LogParser):
                     if done is not None:
                         if done is not _SKIPPED:
                             fast += 1
-                        last_head = None
-                        if type(done) is list:  # an append, its head just remembered
-                            last_head = PyBytes_FromStringAndSize(p, hlen)
-                            hp = PyBytes_AS_STRING(last_head)
-                            last_target = done
+                        ring_n = ring_next = 0  # Python code ran (apply, remember)
                         p = nl + 1
                         continue
                 # (4) the general path, with the line's '\r' as the pure side sees it
-                last_head = None
+                ring_n = ring_next = 0
                 line = _decode(p, nl)
                 if line is None:
                     try:
