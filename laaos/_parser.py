@@ -108,27 +108,44 @@ class LogParser:
 
     def feed(self, data: bytes) -> None:
         """Apply every complete statement in ``data``; keep an incomplete tail back."""
-        buf = self._pending + bytes(data) if self._pending else bytes(data)
+        data = bytes(data)
+        start = 0
         if not self._started:
-            if len(buf) < 3 and b"\xef\xbb\xbf".startswith(buf):
-                self._pending = buf
+            data = self._pending + data
+            self._pending = b""
+            if len(data) < 3 and b"\xef\xbb\xbf".startswith(data):
+                self._pending = data
                 return
             self._started = True
-            if buf.startswith(b"\xef\xbb\xbf"):
-                buf = buf[3:]
+            if data.startswith(b"\xef\xbb\xbf"):
+                start = 3
                 self._complete_bytes += 3
-        end = buf.rfind(b"\n") + 1
-        if end == 0:
-            self._pending = buf
-            self._check_size(len(buf))
+        if self._pending:
+            # The held-back line and its end: scanned on their own, so that the bulk of
+            # data is scanned where it lies, never copied.
+            nl = data.find(b"\n", start)
+            if nl < 0:
+                self._pending += data[start:]
+                self._check_size(len(self._pending))
+                return
+            first = self._pending + data[start : nl + 1]
+            self._pending = b""
+            self.scan(first, 0, len(first))
+            self._complete_bytes += len(first)
+            start = nl + 1
+        end = data.rfind(b"\n", start) + 1
+        if end <= start:
+            self._pending = data[start:]
+            self._check_size(len(self._pending))
             return
-        self._pending = buf[end:]
+        self._pending = data[end:]
         self._check_size(len(self._pending))
-        self.scan(buf[:end] if end < len(buf) else buf)
-        self._complete_bytes += end
+        self.scan(data, start, end)
+        self._complete_bytes += end - start
 
-    def scan(self, chunk: bytes) -> None:
-        """Process the complete lines of ``chunk`` (which ends in a newline)."""
+    def scan(self, data: bytes, start: int, end: int) -> None:
+        """Process the complete lines in ``data[start:end]`` (which ends in a newline)."""
+        chunk = data[start:end] if start or end < len(data) else data
         base = self.lines
         run = self.line
         try:

@@ -31,9 +31,11 @@ def _paths(logs: Union[str, PathLike, Iterable[PathLike]]) -> List[str]:
     return [os.fspath(p) for p in logs]
 
 
-def _load_one(path: str, exposed_symbols: Any, extra_mappings: Any, skip_errors: bool) -> Tuple[str, Any, Any]:
+def _load_one(
+    path: str, exposed_symbols: Any, extra_mappings: Any, skip_errors: bool, keys: Any = None
+) -> Tuple[str, Any, Any]:
     try:
-        return path, load(path, exposed_symbols, extra_mappings, skip_errors=skip_errors, warn=False).store, None
+        return path, load(path, exposed_symbols, extra_mappings, skip_errors=skip_errors, warn=False, keys=keys).store, None
     except Exception as e:  # collected per file, reported by the caller
         return path, None, e
 
@@ -46,6 +48,7 @@ def load_many(
     skip_errors: bool = False,
     executor: Optional[Executor] = None,
     processes: Optional[int] = None,
+    keys: Optional[Iterable[Any]] = None,
 ) -> Loaded:
     """Load many logs: a glob pattern (``"sweep/**/*.py"``) or a list of paths.
 
@@ -54,10 +57,11 @@ def load_many(
     parallel on a process pool (``processes`` workers, one per core by default); pass
     ``executor=`` to use any ``concurrent.futures.Executor`` instead, such as a
     cluster's (``dask.distributed.Client(...).get_executor()``).  ``processes=1``
-    loads in this process.
+    loads in this process.  ``keys=[...]`` loads only those top-level keys of each log
+    (see ``laaos.load``).
     """
     paths = _paths(logs)
-    args = (list(exposed_symbols or ()), dict(extra_mappings or {}), skip_errors)
+    args = (list(exposed_symbols or ()), dict(extra_mappings or {}), skip_errors, None if keys is None else list(keys))
     if executor is None and processes != 1 and len(paths) > 1:
         total = sum(os.path.getsize(p) for p in paths if os.path.isfile(p))
         if total >= PARALLEL_MIN_BYTES or processes:

@@ -496,18 +496,59 @@ cdef object _whole_value(const char* p, const char* end, Cursor* flags):
     return value
 
 
+# What _balanced must look at: 0 for the bytes it passes over (most of a statement).
+cdef unsigned char _BAL[256]
+_BAL[:] = [0] * 256
+for _i in range(128, 256):
+    _BAL[_i] = 1  # non-ASCII
+_BAL[ord('#')] = 1
+_BAL[ord("'")] = 2
+_BAL[ord('"')] = 2
+_BAL[ord('(')] = 3
+_BAL[ord('[')] = 3
+_BAL[ord('{')] = 3
+_BAL[ord(')')] = 4
+_BAL[ord(']')] = 4
+_BAL[ord('}')] = 4
+
+
+cdef signed char _DELTA[256]  # what a byte adds to the bracket depth
+cdef unsigned char _STOP[256]  # a string, a comment or non-ASCII: the exact loop
+_DELTA[:] = [0] * 256
+_STOP[:] = [1 if _i >= 128 or chr(_i) in "#'\"" else 0 for _i in range(256)]
+_DELTA[ord('(')] = _DELTA[ord('[')] = _DELTA[ord('{')] = 1
+_DELTA[ord(')')] = _DELTA[ord(']')] = _DELTA[ord('}')] = -1
+
+
 cdef bint _balanced(const char* p, const char* end):
     # The rule of laaos._literals.balanced_rest: the rest of a skipped statement ends on
     # its line (as many closing brackets as opening ones outside strings, strings closed,
     # no comment).  Non-ASCII text goes to the general path, which checks its UTF-8.
     cdef Py_ssize_t depth = 0
-    cdef char ch, quote
+    cdef unsigned char k, special = 0
+    cdef char quote
+    cdef const char* q = p
+    # Most rests hold no string: one branch-free pass counts their brackets.
+    while q < end:
+        k = <unsigned char>q[0]
+        depth += _DELTA[k]
+        special |= _STOP[k]
+        q += 1
+    if not special:
+        return depth == 0
+    depth = 0
     while p < end:
-        ch = p[0]
-        if (<unsigned char>ch) >= 0x80 or ch == b'#':
-            return False
-        if ch == b"'" or ch == b'"':
-            quote = ch
+        k = _BAL[<unsigned char>p[0]]
+        if k == 0:
+            p += 1
+        elif k == 3:
+            depth += 1
+            p += 1
+        elif k == 4:
+            depth -= 1
+            p += 1
+        elif k == 2:
+            quote = p[0]
             p += 1
             while p < end and p[0] != quote:
                 if (<unsigned char>p[0]) >= 0x80:
@@ -515,11 +556,9 @@ cdef bint _balanced(const char* p, const char* end):
                 p += 2 if p[0] == b'\\' else 1
             if p >= end:
                 return False
-        elif ch == b'(' or ch == b'[' or ch == b'{':
-            depth += 1
-        elif ch == b')' or ch == b']' or ch == b'}':
-            depth -= 1
-        p += 1
+            p += 1
+        else:
+            return False
     return depth == 0
 
 
@@ -578,6 +617,7 @@ cdef object _statement(object parser, const char* p, const char* le, Py_ssize_t 
             return None
         cur.p += 1
         if keys is not None and not path and not _wanted(keys, key):
+            head_len[0] = cur.p - p  # `store[KEY]`: every line that starts so is skipped too
             return _SKIPPED if _balanced(cur.p, le) else None
         path.append(key)
     if not path or cur.p >= le:
@@ -664,10 +704,12 @@ class LogParser(_pyparser.LogParser):
         with cython.critical_section(self):
             _pyparser.LogParser.feed(self, data)
 
-    def scan(self, bytes chunk):
-        """Process the complete lines of ``chunk`` (which ends in a newline), in C."""
-        cdef const char* p = PyBytes_AS_STRING(chunk)
-        cdef const char* stop = p + PyBytes_GET_SIZE(chunk)
+    def scan(self, bytes data, Py_ssize_t start, Py_ssize_t end):
+        """Process the complete lines in ``data[start:end]`` (which ends in a newline), in C."""
+        if not 0 <= start <= end <= PyBytes_GET_SIZE(data):
+            raise ValueError("scan: start and end outside the data")
+        cdef const char* p = PyBytes_AS_STRING(data) + start
+        cdef const char* stop = PyBytes_AS_STRING(data) + end
         cdef const char* nl
         cdef const char* le
         cdef const char* mark
@@ -685,6 +727,11 @@ class LogParser(_pyparser.LogParser):
         cdef PyObject* ring_target[RING]
         cdef int ring_n = 0, ring_next = 0, i
         cdef list ring_refs = [None] * RING  # keeps the heads and targets alive
+        # The `store[KEY]` prefixes of the keys a partial load skips: these stay valid.
+        cdef const char* skip_head[RING]
+        cdef Py_ssize_t skip_len[RING]
+        cdef int skip_n = 0, skip_next = 0
+        cdef list skip_refs = [None] * RING
         cdef bytes hb
         cdef object value, entry, head
         cdef object keys = self.keys
@@ -700,11 +747,23 @@ class LogParser(_pyparser.LogParser):
                 if le > p and le[-1] == b'\r':
                     le -= 1
                 if not is_open and le > p and le - p <= max_bytes:
+                    # (0) a statement under a key that a partial load skips
+                    if skip_n:
+                        for i in range(skip_n):
+                            hlen = skip_len[i]
+                            # the key's last character first: it tells most keys apart
+                            if le - p > hlen and p[hlen - 2] == skip_head[i][hlen - 2] and memcmp(p, skip_head[i], hlen) == 0:
+                                break
+                        else:
+                            i = -1
+                        if i >= 0 and _balanced(p + hlen, le):
+                            p = nl + 1
+                            continue
                     # (1) the head of a recent append
                     if ring_n and le[-1] == b')':
                         for i in range(ring_n):
                             hlen = ring_len[i]
-                            if le - p > hlen and memcmp(p, ring_head[i], hlen) == 0:
+                            if le - p > hlen and p[hlen - 11] == ring_head[i][hlen - 11] and memcmp(p, ring_head[i], hlen) == 0:
                                 break
                         else:
                             i = -1
@@ -756,8 +815,16 @@ class LogParser(_pyparser.LogParser):
                     # (3) a whole statement
                     done = _statement(self, p, le, lineno, &flags, keys, heads, &hlen)
                     if done is not None:
-                        if done is not _SKIPPED:
-                            fast += 1
+                        if done is _SKIPPED:
+                            hb = PyBytes_FromStringAndSize(p, hlen)
+                            skip_refs[skip_next] = hb
+                            skip_head[skip_next] = PyBytes_AS_STRING(hb)
+                            skip_len[skip_next] = hlen
+                            skip_next = (skip_next + 1) % RING
+                            skip_n = min(skip_n + 1, RING)
+                            p = nl + 1
+                            continue
+                        fast += 1
                         ring_n = ring_next = 0  # Python code ran (apply, remember)
                         p = nl + 1
                         continue
