@@ -103,7 +103,7 @@ class Statement:
             return self.err(UnsafeLogError, f"operator {text!r} is not allowed", f"operator {text!r}")
         if kind == "end":
             return self.err(LogSyntaxError, f"{expected}, found the end of the statement")
-        shown = repr(text) if kind != "str" else "a string"
+        shown = "a string" if kind == "str" else "'['" if kind == "value" else repr(text)
         return self.err(LogSyntaxError, f"{expected}, found {shown}")
 
     # statement := 'store' '=' expr | 'del' target | target '=' expr | target '.' NAME '(' args ')'
@@ -240,6 +240,8 @@ class Statement:
         kind, text, _ = self.take()
         if kind == "num":
             return self.number(text)
+        if kind == "value":  # a list of numbers the tokenizer read in bulk
+            return text
         if kind == "str":
             if self.peek()[0] == "str":
                 raise self.err(LogSyntaxError, "implicit string concatenation", "string concatenation")
@@ -410,6 +412,9 @@ class _Anything:
 
     def __call__(self, *args: Any, **kwargs: Any) -> "_Anything":
         return self
+
+    def __repr__(self) -> str:  # in error messages: the same text on every run
+        return "<a symbol>"
 
 
 class AnyName(dict):

@@ -30,6 +30,13 @@ _TOKEN = re.compile(
     """,
     re.VERBOSE | re.DOTALL,
 )
+# A flat list of plain numbers as repr writes it ("[0.5, 1e-05, -2.0]"): read in bulk in
+# value position, since per-sample data is long lists of floats.
+_INT = r"-?(?:0|[1-9][0-9]{0,17})"
+_FLOAT = r"-?[0-9]+(?:\.[0-9]+(?:e[+-]?[0-9]+)?|e[+-]?[0-9]+)"
+_INT_LIST = re.compile(rf"\[({_INT}(?:, {_INT})*)\]")
+_FLOAT_LIST = re.compile(rf"\[({_FLOAT}(?:, {_FLOAT})*)\]")
+_AFTER_VALUE_START = frozenset("=(,[{:")  # ops after which '[' opens a list, not a subscript
 OPENERS = {"(": ")", "[": "]", "{": "}"}
 CONSTANTS = {"None": None, "True": True, "False": False}
 # What float() accepts from a log: float('nan'), float('-inf'), ...
@@ -97,6 +104,14 @@ def tokenize(line: str, lineno: int, depth: int, name: str) -> Tuple[List[tuple]
         if kind == "ws":
             continue
         if kind == "op":
+            if text == "[" and depth < MAX_DEPTH and tokens and tokens[-1][0] == "op" and tokens[-1][1] in _AFTER_VALUE_START:
+                m = _FLOAT_LIST.match(line, start) or _INT_LIST.match(line, start)
+                if m is not None:
+                    parts = m.group(1).split(", ")
+                    convert = int if m.re is _INT_LIST else float
+                    append(("value", list(map(convert, parts)), start))
+                    pos = m.end()
+                    continue
             if text in OPENERS:
                 depth += 1
                 if depth > MAX_DEPTH:
@@ -200,8 +215,10 @@ def balanced_rest(text: str) -> bool:
     if "'" not in text and '"' not in text:
         if "#" in text:
             return False
-        opened = text.count("(") + text.count("[") + text.count("{")
-        return opened == text.count(")") + text.count("]") + text.count("}")
+        opened = text.count("(")
+        if "[" in text or "{" in text or "]" in text or "}" in text:
+            opened += text.count("[") + text.count("{") - text.count("]") - text.count("}")
+        return opened == text.count(")")
     depth = 0
     i = 0
     n = len(text)

@@ -87,6 +87,7 @@ class LogParser:
         self.legacy_floats = 0
         self.skipped: List[Tuple[int, str]] = []
         self.heads: Dict[str, tuple] = {}
+        self._skip_prefixes: set = set()  # `store[KEY]` of keys a partial load leaves out
         self._complete_bytes = 0  # bytes of whole lines fed (and a BOM)
         self._pending = b""
         self._started = False
@@ -202,6 +203,19 @@ class LogParser:
         if self._open is not None:
             self._continue(line, lineno)
             return
+        if self.keys is not None:
+            # A partial load skips a statement under another key without parsing its
+            # value, once it is sure the statement ends on this line.
+            end = line.find("]") + 1
+            if end and line[:end] in self._skip_prefixes:
+                if balanced_rest(line[end:]):
+                    return
+            else:
+                key, end = top_key(line)
+                if key is not MISS and not wanted(self.keys, key) and balanced_rest(line[end:]):
+                    if line.find("]") + 1 == end:
+                        self._skip_prefixes.add(line[:end])  # `store[KEY]`, known to be skipped
+                    return
         # Fast path: a statement whose head was seen before.
         p = line.find("(")
         entry = self.heads.get(line[: p + 1]) if p > 0 else None
@@ -222,12 +236,6 @@ class LogParser:
                 if value is not MISS:
                     self.apply_cached(entry, value, lineno)
                     return
-        if self.keys is not None:
-            # A partial load skips a statement under another key without parsing its
-            # value, once it is sure the statement ends on this line.
-            key, end = top_key(line)
-            if key is not MISS and not wanted(self.keys, key) and balanced_rest(line[end:]):
-                return
         self.statement(line, lineno)
 
     def apply_cached(self, entry: tuple, value: Any, lineno: int) -> None:

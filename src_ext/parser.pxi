@@ -551,9 +551,11 @@ cdef bint _balanced(const char* p, const char* end):
             quote = p[0]
             p += 1
             while p < end and p[0] != quote:
+                if p[0] == b'\\' and p + 1 < end:
+                    p += 1  # the escaped byte, checked below like any other
                 if (<unsigned char>p[0]) >= 0x80:
                     return False
-                p += 2 if p[0] == b'\\' else 1
+                p += 1
             if p >= end:
                 return False
             p += 1
