@@ -36,6 +36,11 @@ _INT = r"-?(?:0|[1-9][0-9]{0,17})"
 _FLOAT = r"-?[0-9]+(?:\.[0-9]+(?:e[+-]?[0-9]+)?|e[+-]?[0-9]+)"
 _INT_LIST = re.compile(rf"\[({_INT}(?:, {_INT})*)\]")
 _FLOAT_LIST = re.compile(rf"\[({_FLOAT}(?:, {_FLOAT})*)\]")
+_SCALAR = rf"(?:{_FLOAT}|{_INT}|None|True|False)"
+# A flat dict of plain string keys and scalars ("{'step': 3, 'loss': 0.5}"): a metrics
+# dict per step.  The fast path reads it; anything else takes the general path.
+_FLAT_DICT = re.compile(rf"\{{(?:'[^'\\\n]*': {_SCALAR}(?:, '[^'\\\n]*': {_SCALAR})*)?\}}")
+_DICT_ITEM = re.compile(rf"'([^'\\\n]*)': ({_SCALAR})")
 _AFTER_VALUE_START = frozenset("=(,[{:")  # ops after which '[' opens a list, not a subscript
 OPENERS = {"(": ")", "[": "]", "{": "}"}
 CONSTANTS = {"None": None, "True": True, "False": False}
@@ -180,6 +185,15 @@ def fast_value(s: str) -> Any:
         if "'" not in body and "\\" not in body and "\n" not in body:
             return body
         return MISS
+    if c == "{":
+        if _FLAT_DICT.fullmatch(s):
+            return {k: fast_value(v) for k, v in _DICT_ITEM.findall(s)}
+        return MISS
+    if c == "[":
+        m = _FLOAT_LIST.fullmatch(s) or _INT_LIST.fullmatch(s)
+        if m is not None:
+            return list(map(int if m.re is _INT_LIST else float, m.group(1).split(", ")))
+        return [] if s == "[]" else MISS
     return CONSTANTS.get(s, MISS) if len(s) < 6 else MISS
 
 
