@@ -21,7 +21,7 @@ from cpython.dict cimport PyDict_SetItem, PyDict_GetItem
 from cpython.set cimport PySet_Add
 from cpython.mem cimport PyMem_Malloc, PyMem_Free
 from cpython.object cimport PyObject
-from libc.string cimport memchr, memcmp, memcpy
+from libc.string cimport memchr, memcmp, memcpy, memset
 
 from laaos import _grammar as _pygrammar
 from laaos import _literals as _pyliterals
@@ -30,6 +30,9 @@ from laaos import _parser as _pyparser
 cdef extern from "Python.h":
     object PyLong_FromString(const char* s, char** pend, int base)
     object PyBytes_FromStringAndSize(const char* s, Py_ssize_t n)
+
+cdef extern from "Python.h":
+    bint PyUnicode_IS_ASCII(object o)
 
 cdef extern from "<stdlib.h>":
     long long strtoll(const char* s, char** endp, int base)
@@ -55,6 +58,8 @@ cdef struct Cursor:
     bint miss
     bint float_ok  # `float(...)` is the builtin (no symbol of that name was passed)
     bint set_ok
+    PyObject** strings  # STRINGS recent short ASCII strings (dict keys), or NULL
+    PyObject* string_refs  # the list that keeps them alive
 
 
 cdef inline void _skip_ws(Cursor* c):
@@ -271,6 +276,8 @@ cdef object _string(Cursor* c):
     c.p = q + 1
     if escaped:
         return _decode_escaped(start, q, is_bytes, c)
+    if not is_bytes and c.strings != NULL and q - start <= 32:
+        return _short_string(c, start, q - start)
     if is_bytes:
         i = start
         while i < q:
@@ -284,6 +291,35 @@ cdef object _string(Cursor* c):
     except UnicodeDecodeError:
         c.miss = True
         return None
+
+
+cdef enum:
+    STRINGS = 256
+
+
+cdef object _short_string(Cursor* c, const char* start, Py_ssize_t n):
+    # Dict keys repeat on every line ({'step': .., 'loss': ..}): the same str object is
+    # handed out again instead of decoding and hashing a new one.
+    cdef unsigned int h = 2166136261u
+    cdef Py_ssize_t i, cached_len
+    cdef const char* data
+    for i in range(n):
+        h = (h ^ <unsigned char>start[i]) * 16777619u
+    h &= STRINGS - 1
+    cdef PyObject* cached = c.strings[h]
+    if cached != NULL:
+        data = PyUnicode_AsUTF8AndSize(<object>cached, &cached_len)  # ASCII: its own bytes
+        if cached_len == n and memcmp(data, start, n) == 0:
+            return <object>cached
+    try:
+        value = PyUnicode_DecodeUTF8(start, n, NULL)
+    except UnicodeDecodeError:
+        c.miss = True
+        return None
+    if PyUnicode_IS_ASCII(value):
+        (<list>c.string_refs)[h] = value
+        c.strings[h] = <PyObject*>value
+    return value
 
 
 cdef object _items(Cursor* c, char close, int depth, list out):
@@ -741,6 +777,11 @@ class LogParser(_pyparser.LogParser):
         symbols = self.symbols
         flags.float_ok = "float" not in symbols
         flags.set_ok = "set" not in symbols
+        cdef PyObject* strings[STRINGS]
+        cdef list string_refs = [None] * STRINGS
+        memset(strings, 0, sizeof(strings))
+        flags.strings = strings
+        flags.string_refs = <PyObject*>string_refs
         try:
             while p < stop:
                 nl = <const char*>memchr(p, b'\n', stop - p)
