@@ -8,10 +8,10 @@
 # Per line, in C: (1) the head of the previous statement, matched with memcmp; (2) the
 # head table, keyed by the head's text; (3) a whole statement of any form the writer
 # writes (`store = {...}`, `ACC[K]=V`, `ACC[I] = V`, `ACC.append(V)`, `.insert`, `.extend`,
-# `.add`, `.discard`, `.clear`), with its literal value parsed in C at any legal nesting
-# (strings with escapes, bytes, big ints, complex, float('nan'), set()).  Anything else
-# -- a symbol, a comment, `del`, a multi-line statement, an error -- goes to the pure
-# general path, which gives the value or the error.  Any doubt in C means "not mine":
+# `.add`, `.discard`, `.clear`, `del ACC[K]`), with its literal value parsed in C at any
+# legal nesting (strings with escapes, bytes, big ints, complex, float('nan'), set()).
+# Anything else -- a symbol, a comment, a multi-line statement, an error -- goes to the
+# pure general path, which gives the value or the error.  Any doubt in C means "not mine":
 # the general path then decides, so both backends agree by construction.
 
 from cpython.float cimport PyFloat_FromDouble
@@ -42,6 +42,7 @@ cdef extern from "floatfmt.h":
 
 cdef int _ROOT = _pygrammar.ROOT
 cdef int _SET = _pygrammar.SET
+cdef int _DELETE = _pygrammar.DELETE
 cdef int _APPEND = _pygrammar.APPEND
 cdef int _INSERT = _pygrammar.INSERT
 cdef int _MAX_DEPTH = _pyliterals.MAX_DEPTH
@@ -632,11 +633,14 @@ cdef object _statement(object parser, const char* p, const char* le, Py_ssize_t 
     cdef list path = []
     cdef object key, value, target, spec, args
     cdef int kind, nargs
-    if le - p < 7 or memcmp(p, b"store", 5) != 0:
+    cdef bint is_del = le - p > 10 and memcmp(p, b"del store[", 10) == 0
+    if is_del:
+        p += 4  # parsed as `store[...]` below; the skip rule and head table see no `del`
+    elif le - p < 7 or memcmp(p, b"store", 5) != 0:
         return None
     cur.miss = False
     cur.end = le
-    if p[5] == b' ':
+    if p[5] == b' ' and not is_del:
         if le - p < 9 or memcmp(p + 5, b" = ", 3) != 0:
             return None
         value = _whole_value(p + 8, le, flags)
@@ -655,9 +659,22 @@ cdef object _statement(object parser, const char* p, const char* le, Py_ssize_t 
             return None
         cur.p += 1
         if keys is not None and not path and not _wanted(keys, key):
+            if is_del:
+                return None  # the pure twin reads a skipped `del` whole: so does the general path here
             head_len[0] = cur.p - p  # `store[KEY]`: every line that starts so is skipped too
             return _SKIPPED if _balanced(cur.p, le) else None
         path.append(key)
+    if is_del:
+        if not path or cur.p != le:
+            return None
+        target = _resolve(parser, path, len(path) - 1)
+        if target is None:
+            return None
+        try:
+            parser.apply(_DELETE, target, path[-1], None, lineno)
+        except _LogError:
+            return None  # nothing was changed: the general path raises the same error
+        return True
     if not path or cur.p >= le:
         return None
     if cur.p[0] == b'=' or cur.p[0] == b' ':
