@@ -35,7 +35,6 @@ from ._grammar import (
     APPEND,
     CLEAR,
     DELETE,
-    DISCARD,
     EXTEND,
     INSERT,
     RESHAPING,

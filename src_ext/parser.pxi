@@ -5,8 +5,9 @@
 # chunk, and calls the documented interface of laaos/_parser.py for everything else
 # (``apply``, ``apply_cached``, ``remember``, ``line``, ``fail``), never a private field.
 #
-# Per line, in C: (1) the head of the previous statement, matched with memcmp; (2) the
-# head table, keyed by the head's text; (3) a whole statement of any form the writer
+# Per line, in C: (0) in a partial load, the `store[KEY]` prefixes of skipped keys;
+# (1) the heads of the last eight appends, matched with memcmp (valid until Python code
+# runs); (2) the head table, keyed by the head's text; (3) a whole statement of any form the writer
 # writes (`store = {...}`, `ACC[K]=V`, `ACC[I] = V`, `ACC.append(V)`, `.insert`, `.extend`,
 # `.add`, `.discard`, `.clear`, `del ACC[K]`), with its literal value parsed in C at any
 # legal nesting (strings with escapes, bytes, big ints, complex, float('nan'), set()).
