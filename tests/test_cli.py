@@ -471,3 +471,11 @@ def test_an_unreadable_log_is_one_line_not_a_traceback(run_log, capsys, command)
     finally:
         os.chmod(run_log, 0o644)
     assert code == 1 and "Permission denied" in err and "Traceback" not in out + err
+
+
+def test_check_of_a_2_1_1_log_with_bare_nan_says_old_format_not_damage(capsys):
+    path = os.path.join(os.path.dirname(__file__), "data", "laaos-2.1.1", "nonfinite.py")
+    code, out, _ = cli(capsys, "check", path)
+    assert code == 0, out
+    assert "OLD FORMAT" in out and "DAMAGED" not in out and "recover" not in out
+    assert out.rstrip().endswith("OK")
