@@ -142,7 +142,7 @@ with open(path, "wb", buffering=0) as f:
 
 def test_follow_yields_growing_stores_and_never_a_torn_statement(tmp_path):
     path = tmp_path / "live.py"
-    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(path)])
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(path)], cwd=tmp_path)
     lengths = []
     for store in laaos.follow(path, interval=0.005, idle_timeout=1.5):
         xs = store["xs"]
