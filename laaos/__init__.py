@@ -38,7 +38,8 @@ from .loader import LoadResult, load, safe_load, safe_load_store, safe_load_str
 from .follow import follow
 from .many import load_many
 from .recover import Recovery, recover
-from .store import Store, StoreAccessible, StoreDict, StoreList, StoreRoot, StoreSet
+from .proxies import StoreAccessible, StoreDict, StoreList, StoreRoot, StoreSet, to_plain
+from .store import Store
 
 __version__ = "3.0.0"
 
@@ -87,6 +88,7 @@ __all__ = [
     "open_file_store",
     "put",
     "recover",
+    "to_plain",
     "safe_load",
     "safe_load_store",
     "safe_load_str",
