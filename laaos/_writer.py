@@ -17,7 +17,7 @@ import threading
 import time
 from typing import Any, Callable, Optional
 
-from ._render import render
+from ._render import MAX_WRITTEN_STATEMENT, StatementTooLarge, render
 from .errors import StoreClosedError
 
 DURABILITIES = ("flush", "fsync", "buffered")
@@ -99,6 +99,8 @@ class Writer:
     def _put(self, text: str) -> None:
         if self._closed_reason is not None:
             self._refuse()
+        if len(text) > MAX_WRITTEN_STATEMENT // 4 and len(text.encode("utf-8")) > MAX_WRITTEN_STATEMENT:
+            raise StatementTooLarge(len(text.encode("utf-8")))
         was, self.busy = self.busy, True
         try:
             if self._fd >= 0:

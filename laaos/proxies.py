@@ -24,6 +24,8 @@ from .errors import SliceNotSupportedError, UnlinkedContainerError
 
 SCALARS = frozenset((int, float, str, bool, type(None), bytes, complex))
 _MISSING = object()
+# A depth to start normalizing at where nothing is written (copies, repr): no limit.
+_UNLIMITED = -(1 << 30)
 
 
 def to_plain(value: Any) -> Any:
@@ -34,7 +36,7 @@ def to_plain(value: Any) -> Any:
     """
     if isinstance(value, StoreAccessible):
         with value._store._lock:
-            return value._store._normalize(value)
+            return value._store._normalize(value, _UNLIMITED)
     store = getattr(value, "root", None)
     if isinstance(store, StoreAccessible):  # a Store
         return to_plain(store)
@@ -105,7 +107,7 @@ class StoreAccessible:
     def __repr__(self) -> str:
         store = self._store
         with store._lock:
-            return store._render(store._normalize(self))
+            return store._render(store._normalize(self, _UNLIMITED))
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, StoreAccessible):
@@ -161,7 +163,7 @@ class StoreDict(StoreAccessible, MutableMapping):
             key = store._normalize_key(key)
             plain = value if type(value) in SCALARS else store._normalize(value)
             head = f"{acc}[{store._render(key)}]"
-            store._emit_value(head + "=", plain, "")
+            store._emit_value(head + "=", plain, "", head)
             if isinstance(old, StoreAccessible):
                 old._unlink()
             stored = store._proxify(plain)
@@ -280,7 +282,7 @@ class StoreList(StoreAccessible, MutableSequence):
             if acc is None:
                 self._linked_accessor()
             plain = obj if type(obj) in SCALARS else store._normalize(obj)
-            store._emit_value(acc + ".append(", plain, ")")
+            store._emit_value(acc + ".append(", plain, ")", f"{acc}[{len(self._seq)}]")
             if type(plain) in SCALARS:
                 self._seq.append(plain)
             else:
@@ -296,8 +298,8 @@ class StoreList(StoreAccessible, MutableSequence):
             plain = store._normalize(list(values._seq if values is self else values))
             if not plain:
                 return
-            store._emit_value(acc + ".extend(", plain, ")")
             start = len(self._seq)
+            store._emit_value(acc + ".extend(", plain, ")", acc, start)
             self._seq.extend([store._proxify(v) for v in plain])
             self._relink(start)
 
@@ -309,7 +311,7 @@ class StoreList(StoreAccessible, MutableSequence):
             index = operator.index(index)
             index = min(max(index + n if index < 0 else index, 0), n)
             plain = store._normalize(obj)
-            store._emit_value(f"{acc}.insert({index}, ", plain, ")")
+            store._emit_value(f"{acc}.insert({index}, ", plain, ")", f"{acc}[{index}]")
             self._seq.insert(index, store._proxify(plain))
             self._relink(index)
 
@@ -334,7 +336,7 @@ class StoreList(StoreAccessible, MutableSequence):
             if old is value:
                 return
             plain = store._normalize(value)
-            store._emit_value(f"{acc}[{index}] = ", plain, "")
+            store._emit_value(f"{acc}[{index}] = ", plain, "", f"{acc}[{index}]")
             StoreAccessible.unlink(old)
             stored = store._proxify(plain)
             self._seq[index] = stored
@@ -394,7 +396,7 @@ class StoreSet(StoreAccessible, MutableSet):
             key = store._normalize_key(x)
             if key in self._set:
                 return
-            store._emit_value(acc + ".add(", key, ")")
+            store._emit_value(acc + ".add(", key, ")", acc)
             self._set.add(key)
 
     def discard(self, x: Any) -> None:
@@ -403,7 +405,7 @@ class StoreSet(StoreAccessible, MutableSet):
             acc = self._linked_accessor()
             if x not in self._set:
                 return
-            store._emit_value(acc + ".discard(", store._normalize_key(x), ")")
+            store._emit_value(acc + ".discard(", store._normalize_key(x), ")", acc)
             self._set.discard(x)
 
     def clear(self) -> None:

@@ -17,9 +17,12 @@ from typing import Any, List, Optional, Sequence
 
 from . import _backend, _lifecycle
 from ._parser import MAX_DEPTH
+from ._render import StatementTooLarge
+from ._statements import store_statements, value_statements
 from .errors import UnsupportedTypeError
 from .handlers import TypeHandler
 from .proxies import (  # noqa: F401  (re-exported: laaos.store is where they used to live)
+    _UNLIMITED,
     SCALARS,
     StoreAccessible,
     StoreDict,
@@ -74,13 +77,13 @@ class Store:
         if append_mode:
             plain = initial_data  # loaded from the log: already plain and loadable
         else:
-            plain = self._normalize(initial_data)
+            # (no depth limit here: store_statements splits what is too deep, which is
+            # how compact() writes a log whose nesting grew one statement at a time)
+            plain = self._normalize(initial_data, _UNLIMITED)
             if type(plain) is not dict:
                 raise TypeError(f"initial_data must be a dict, not {type(initial_data).__name__}")
-            if plain:
-                self._emit_value("store = (\n", plain, "\n)")
-            else:
-                self._emit_text("store = {}")
+            for statement in store_statements(plain, self._render):
+                self._emit_text(statement)
         self._root = StoreRoot._adopt(self, plain)
         for key, value in plain.items():
             plain[key] = self._proxify(value)
@@ -181,9 +184,16 @@ class Store:
 
     # ---- writing -----------------------------------------------------------------------
 
-    def _emit_value(self, head: str, value: Any, tail: str) -> None:
+    def _emit_value(self, head: str, value: Any, tail: str, accessor: str, offset: int = 0) -> None:
+        """Write ``head + value + tail``; ``accessor`` names the value afterwards (for a
+        value too long for one statement: see ``laaos._statements``)."""
         try:
             self._writer.emit_value(head, value, tail, self._render_unknown)
+        except StatementTooLarge:
+            if type(value) not in _CONTAINERS:
+                raise
+            for statement in value_statements(accessor, value, self._render, head, tail, offset=offset):
+                self._emit_text(statement)
         except OSError as e:
             self._write_failed(e)
             raise

@@ -64,6 +64,8 @@ def list_append(self, obj):
         w._line.append(b")\n")
         try:
             w._put()
+        except _StatementTooLarge:
+            return _python_append(self, obj)  # nothing written: it splits the value
         except OSError as e:
             store._write_failed(e)
             raise

@@ -10,7 +10,11 @@
 import os as _os
 import threading as _threading
 
+from laaos._render import MAX_WRITTEN_STATEMENT as _MAX_WRITTEN_STATEMENT
+from laaos._render import StatementTooLarge as _StatementTooLarge
 from laaos.errors import StoreClosedError as _StoreClosedError
+
+cdef size_t _max_written = _MAX_WRITTEN_STATEMENT
 
 from libc.errno cimport EINTR, errno
 
@@ -121,6 +125,8 @@ cdef class Writer:
     cdef int _put(self) except -1:
         if self._closed_reason is not None:
             self._refuse()
+        if self._line.size() > _max_written:
+            raise _StatementTooLarge(self._line.size())
         if self._buffered:
             self._buf.append(self._line)
             if self._buf.size() >= self._buffer_size or (
