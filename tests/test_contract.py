@@ -259,7 +259,7 @@ def test_compact_splits_what_is_too_deep(backend, tmp_path):
         for _ in range(120):
             d["n"] = {}
             d = d["n"]
-        d["leaf"] = [nested(95), {2}]
+        d["leaf"] = [nested(90), {2}]
     before = laaos.safe_load(src)
     laaos.compact(src, tmp_path / "out.py")
     assert laaos.safe_load(tmp_path / "out.py") == before
