@@ -60,7 +60,7 @@ def list_append(self, obj):
         w._line.clear()
         _append_str(w._line, <str>acc)
         w._line.append(b".append(")
-        _render_into(w._line, obj, None, 0)
+        _render_into(w._line, obj, None)
         w._line.append(b")\n")
         try:
             w._put()

@@ -117,7 +117,7 @@ cdef class Writer:
     cdef int _emit_value(self, str head, value, str tail, fallback) except -1:
         self._line.clear()
         _append_str(self._line, head)
-        _render_into(self._line, value, fallback, 0)
+        _render_into(self._line, value, fallback)
         _append_str(self._line, tail)
         self._line.push_back(b'\n')
         self._put()
