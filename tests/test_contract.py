@@ -15,6 +15,8 @@ from hypothesis import strategies as st
 
 import laaos
 
+from helpers import same
+
 pytestmark = pytest.mark.contract
 
 EXAMPLES = int(os.environ.get("LAAOS_CONTRACT_EXAMPLES", "120"))
@@ -44,23 +46,6 @@ def nested(depth):
 
 deep = st.integers(min_value=85, max_value=110).map(nested)
 any_value = values | deep
-
-
-def same(a, b):
-    """Equality where NaN equals NaN and -0.0 differs from 0.0."""
-    if isinstance(a, float) and isinstance(b, float):
-        if math.isnan(a) or math.isnan(b):
-            return math.isnan(a) and math.isnan(b)
-        return a == b and math.copysign(1, a) == math.copysign(1, b)
-    if isinstance(a, complex) and isinstance(b, complex):
-        return same(a.real, b.real) and same(a.imag, b.imag)
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
-    if isinstance(a, (list, tuple)):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
-    return a == b
 
 
 def containers(value, kind):
