@@ -39,6 +39,7 @@ from .follow import follow
 from .many import load_many
 from .recover import Recovery, recover
 from .proxies import StoreAccessible, StoreDict, StoreList, StoreRoot, StoreSet, to_plain
+from .runs import MarkError, Record
 from .store import Store
 
 __version__ = "3.0.0"
@@ -55,6 +56,8 @@ __all__ = [
     "LogError",
     "LogLimitError",
     "LogSyntaxError",
+    "MarkError",
+    "Record",
     "Recovery",
     "SliceNotSupportedError",
     "Store",

@@ -4,6 +4,10 @@ The original laaos let a log be imported as Python (which executed it).  This fi
 sits at the end of ``sys.meta_path``, so real submodules of the package always win; for
 any other ``laaos.NAME`` it looks for ``laaos/NAME.py`` under the working directory and
 makes a module whose ``store`` is the safely loaded store.
+
+A log named after a real submodule (``laaos/torch.py``) cannot be imported that way: the
+submodule wins (the package imports its own modules).  ``laaos.safe_load("laaos/torch.py")``
+loads it; ``from laaos.torch import store`` says so (``shadowed``).
 """
 
 from __future__ import annotations
@@ -49,3 +53,17 @@ class LogFinder(importlib.abc.MetaPathFinder):
 def install() -> None:
     if not any(isinstance(f, LogFinder) for f in sys.meta_path):
         sys.meta_path.append(LogFinder())
+
+
+def shadowed(module: str, attribute: str) -> Any:
+    """A real submodule's ``__getattr__``: explain ``from laaos.torch import store`` when
+    ``./laaos/torch.py`` is a log of that name."""
+    name = module.rpartition(".")[2]
+    candidate = os.path.join("laaos", name + ".py")
+    if attribute == "store" and os.path.isfile(candidate) and \
+            os.path.normcase(os.path.abspath("laaos")) != os.path.normcase(_PACKAGE_DIR):
+        raise ImportError(
+            f"{module} is a module of laaos itself, so `from {module} import store` cannot load "
+            f"your log {candidate}: load it with laaos.safe_load({candidate!r})"
+        )
+    raise AttributeError(f"module {module!r} has no attribute {attribute!r}")

@@ -9,7 +9,12 @@ catch them.
 
 from __future__ import annotations
 
+import os
+import sys
+import warnings
 from typing import Optional
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
 class LaaosError(Exception):
@@ -101,3 +106,14 @@ class TornTailWarning(UserWarning):
 
 class LockUnavailableWarning(UserWarning):
     """The log's filesystem cannot lock files, so a second writer cannot be refused."""
+
+
+def warn_at_caller(warning: Warning) -> None:
+    """Issue ``warning`` at the user's line: the first frame outside the laaos package,
+    however deep inside laaos it was found (``safe_load`` -> ``load`` -> ``finish``)."""
+    frame = sys._getframe(1)
+    level = 2  # 1 would be this function; 2 is its caller
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE_DIR):
+        frame = frame.f_back
+        level += 1
+    warnings.warn(warning, stacklevel=level)

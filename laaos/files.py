@@ -11,12 +11,13 @@ import errno
 import io
 import os
 import sys
-import warnings
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
-from .errors import LockUnavailableWarning, StoreLockedError, TornTailWarning
+from . import runs
+from .errors import LockUnavailableWarning, StoreLockedError, TornTailWarning, warn_at_caller
 from .handlers import TypeHandler
-from .helpers import ensure_dirs, generate_time_id
+from .helpers import ensure_dirs, generate_run_id, generate_time_id
+from ._writer import DURABILITIES
 from .loader import CHUNK, finish, new_parser
 from .store import Store, StoreRoot
 
@@ -50,9 +51,10 @@ class FileLog:
 
     laaos_owns_fd = True
 
-    def __init__(self, path: str, lock: bool = True):
+    def __init__(self, path: str, lock: bool = True, *, read_only: bool = False):
+        # read_only: only to hold the lock (compact reads a log it may not write to)
         self.path = path
-        flags = os.O_RDWR | os.O_CREAT | os.O_APPEND
+        flags = os.O_RDONLY if read_only else os.O_RDWR | os.O_CREAT | os.O_APPEND
         flags |= getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
         self._fd = os.open(path, flags, 0o666)
         self._locked = False
@@ -63,12 +65,10 @@ class FileLog:
                 if e.errno in _NO_LOCKS:
                     # Lustre mounted without -o flock, NFS mounted with nolock, ...: log
                     # anyway (refusing would stop the run), but say what is not guarded.
-                    warnings.warn(
+                    warn_at_caller(LockUnavailableWarning(
                         f"{path}: this filesystem does not support file locks ({e.strerror}); "
-                        "laaos cannot refuse a second writer of this log (see RELIABILITY.md)",
-                        LockUnavailableWarning,
-                        stacklevel=4,
-                    )
+                        "laaos cannot refuse a second writer of this log (see RELIABILITY.md)"
+                    ))
                     return
                 os.close(self._fd)
                 raise StoreLockedError(
@@ -126,6 +126,8 @@ def open_file_store(
     durability: str = "flush",
     buffer_size: int = 1 << 16,
     flush_interval: float = 1.0,
+    provenance: bool = True,
+    rewind_to: Optional[str] = None,
 ) -> StoreRoot:
     """Open the log ``{prefix}{store_name}{suffix}{ext}`` for writing and return its store.
 
@@ -133,12 +135,21 @@ def open_file_store(
     safe loader (``exposed_symbols`` / ``extra_mappings`` as for ``safe_load``) and
     appended to; a torn last statement is cut off into a sidecar file
     ``LOG.torn-TIME`` first.  ``truncate=True`` starts the log afresh.
-    ``suffix=None`` uses the current time.  The file is locked against other writers
+    ``suffix=None`` uses the start time and process id (``generate_run_id``: runs started
+    in the same second get logs of their own).  The file is locked against other writers
     until the store is closed.  ``durability`` is ``"flush"`` (default), ``"fsync"`` or
     ``"buffered"``; see the README.
+
+    Each session appends a record of where it ran (time, host, user, command, git
+    commit, scheduler job ids; ``laaos.load(path).sessions``) unless
+    ``provenance=False``.  ``rewind_to=label`` reopens the log at the state it had at
+    its last ``root.mark(label)`` and carries on from there; what came after the mark
+    stays in the file as history.
     """
     if suffix is None:
-        suffix = generate_time_id()
+        suffix = generate_run_id()
+    if truncate and rewind_to is not None:
+        raise ValueError("rewind_to= cannot be combined with truncate=True")
     return _open_store(
         f"{prefix}{store_name}{suffix}{ext}",
         truncate=truncate,
@@ -150,6 +161,8 @@ def open_file_store(
         durability=durability,
         buffer_size=buffer_size,
         flush_interval=flush_interval,
+        provenance=provenance,
+        rewind_to=rewind_to,
     )
 
 
@@ -170,7 +183,7 @@ def create_file_store(
     is kept, and a new store (``store = ...``) is appended after it, so loading gives the
     new run.  Prefer ``open_file_store``, which carries on the existing store."""
     if suffix is None:
-        suffix = generate_time_id()
+        suffix = generate_run_id()
     return _open_store(
         f"{prefix}{store_name}{suffix}{ext}",
         truncate=truncate,
@@ -197,16 +210,30 @@ def _open_store(
     durability: str,
     buffer_size: int,
     flush_interval: float,
+    provenance: bool = False,
+    rewind_to: Optional[str] = None,
 ) -> StoreRoot:
+    # Checked before the file is made or a session record written, so that a bad
+    # argument leaves no log behind and changes none.
+    if durability not in DURABILITIES:
+        raise ValueError(f"durability must be one of {DURABILITIES}, not {durability!r}")
+    if initial_data is not None and not isinstance(initial_data, Mapping):
+        raise TypeError(f"initial_data must be a dict, not {type(initial_data).__name__}")
     ensure_dirs(filename)
     created = not os.path.exists(filename)
     log = FileLog(filename)
     try:
         if truncate:
             os.ftruncate(log.fileno(), 0)
+        rewind = None
+        if rewind_to is not None:  # before the tail is repaired: a refused rewind changes nothing
+            rewind = runs.find_rewind(log, filename, rewind_to, exposed_symbols, extra_mappings)
         existing = None
         if os.fstat(log.fileno()).st_size:
             existing = _load_for_append(log, filename, exposed_symbols, extra_mappings)
+        existing = runs.begin_session(
+            log, existing, rewind, provenance=provenance, durability=durability, type_handlers=type_handlers
+        )
         store = Store(
             log,
             uri=filename,
@@ -220,6 +247,10 @@ def _open_store(
         if created and durability == "fsync":
             _fsync_dir(filename)
     except BaseException:
+        if created:
+            # A value that cannot be stored in initial_data leaves no log behind either;
+            # the lock is still ours, so no other writer has it open.
+            os.unlink(filename)
         log.close()
         raise
     return store.root
@@ -241,12 +272,11 @@ def _load_for_append(log: FileLog, filename: str, exposed_symbols: Any, extra_ma
             _write_synced(sidecar, tail)
         os.ftruncate(log.fileno(), result.valid_bytes)
         if result.dropped_statements or sidecar:
-            warnings.warn(
+            warn_at_caller(
                 TornTailWarning(
                     f"{filename}:{parser.tail_line}: cut off an incomplete last statement "
                     f"({result.dropped_bytes} bytes, kept in {sidecar}) before appending"
-                ),
-                stacklevel=4,
+                )
             )
     return result.store
 
@@ -291,11 +321,12 @@ def compact(
     source_path, destination_path = os.fspath(source_path), os.fspath(destination_path)
     if not os.path.isfile(source_path):
         raise FileNotFoundError(f"no log at {source_path}")
-    guard = FileLog(source_path)  # refuse to compact a log that is being written
+    guard = FileLog(source_path, read_only=True)  # refuse to compact a log that is being written
     try:
         store = load(source_path, exposed_symbols, extra_mappings).store
         ensure_dirs(destination_path)
-        _replace_synced(destination_path, compacted(store, type_handlers))
+        sessions = b"".join(runs.session_records(source_path))  # provenance outlives history
+        _replace_synced(destination_path, sessions + compacted(store, type_handlers))
     finally:
         guard.close()
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import os
+import threading
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -10,8 +12,27 @@ T = TypeVar("T")
 
 
 def generate_time_id() -> str:
-    """``_YYYY-MM-DD-HHMMSS`` of now: the default suffix of a new log's name."""
+    """``_YYYY-MM-DD-HHMMSS`` of now (one-second resolution, as in the original laaos)."""
     return "_" + datetime.now().strftime("%Y-%m-%d-%H%M%S")
+
+
+_run_ids = {"last": "", "count": itertools.count(2)}
+_run_ids_lock = threading.Lock()
+
+
+def generate_run_id() -> str:
+    """``_YYYY-MM-DD-HHMMSS-ffffff-PID`` of now: the default suffix of a new log's name.
+
+    Unique per run: runs started in the same second (a sweep launched at once) differ in
+    microseconds and process id; two calls of one process in the same microsecond get
+    ``-2``, ``-3``, ... appended.  Names still sort by start time.
+    """
+    base = "_" + datetime.now().strftime("%Y-%m-%d-%H%M%S-%f") + f"-{os.getpid()}"
+    with _run_ids_lock:
+        if base != _run_ids["last"]:
+            _run_ids["last"], _run_ids["count"] = base, itertools.count(2)
+            return base
+        return f"{base}-{next(_run_ids['count'])}"
 
 
 def ensure_dirs(filename: Any) -> None:

@@ -10,12 +10,11 @@ described in the ``LoadResult``.
 from __future__ import annotations
 
 import os
-import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
 from . import _backend
-from .errors import LogError, TornTailWarning
+from .errors import LogError, TornTailWarning, warn_at_caller
 
 CHUNK = 1 << 20
 PathLike = Union[str, "os.PathLike[str]"]
@@ -34,18 +33,39 @@ class LoadResult:
     dropped_bytes: int  # the torn tail: size - valid_bytes
     dropped_statements: int  # 1 when the tail held part of a statement, else 0
     skipped: List[Tuple[int, str]] = field(default_factory=list)  # (line, why), skip_errors=True
+    tail_line: int = 0  # the line where the dropped tail starts (0: nothing dropped)
 
     @property
     def torn(self) -> bool:
         """Whether the log ends in an incomplete statement."""
         return self.dropped_statements > 0
 
+    @property
+    def sessions(self) -> list:
+        """The log's session records (``laaos.runs.Record``: where each writer ran)."""
+        from .runs import records_of
+
+        return [r for r in records_of(self) if r.kind == "session"]
+
+    @property
+    def marks(self) -> list:
+        """The log's marks and rewinds (``laaos.runs.Record``), in file order."""
+        from .runs import records_of
+
+        return [r for r in records_of(self) if r.kind in ("mark", "rewind")]
+
 
 def symbols_of(exposed_symbols: Optional[Iterable[Any]], extra_mappings: Optional[Mapping[str, Any]]) -> Dict[str, Any]:
     """The names a log may use: ``exposed_symbols`` by ``__name__``, plus ``extra_mappings``."""
     symbols: Dict[str, Any] = {}
     for symbol in exposed_symbols or ():
-        symbols[symbol.__name__] = symbol
+        name = getattr(symbol, "__name__", None)
+        if not isinstance(name, str):
+            raise TypeError(
+                f"exposed_symbols holds {symbol!r}, which has no __name__: pass the objects "
+                f"themselves (classes, modules, functions), or extra_mappings={{'NAME': object}}"
+            )
+        symbols[name] = symbol
     symbols.update(extra_mappings or {})
     return symbols
 
@@ -70,15 +90,15 @@ def finish(parser: Any, name: str, size: int, *, warn: bool = True, allow_empty:
         dropped_bytes=size - valid,
         dropped_statements=dropped_statements,
         skipped=list(parser.skipped),
+        tail_line=parser.tail_line if size > valid else 0,
     )
     if warn and (dropped_statements or tail.strip(b" \t\r\n")):
         what = "an incomplete last statement" if dropped_statements else "NUL padding"
-        warnings.warn(
+        warn_at_caller(
             TornTailWarning(
                 f"{name}:{parser.tail_line}: dropped {what} ({size - valid} bytes), "
                 "as a crash or power loss mid-write leaves it; everything before it was loaded"
-            ),
-            stacklevel=3,
+            )
         )
     if store is None and not allow_empty:
         raise LogError("no complete `store = ...` statement: not a laaos log, or empty", name, None)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import glob
 import os
+import pickle
 from concurrent.futures import Executor, ProcessPoolExecutor
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
+from .errors import TornTailWarning, warn_at_caller
 from .loader import PathLike, load
 
 # Below this many bytes in all, one process loads faster than starting a pool.
@@ -14,28 +16,40 @@ PARALLEL_MIN_BYTES = 32 << 20
 
 
 class Loaded(dict):
-    """``{path: store}`` of the logs that loaded; ``errors`` holds ``{path: exception}``
-    of those that did not."""
+    """``{path: store}`` (or ``{path: select(store)}``) of the logs that loaded;
+    ``errors`` holds ``{path: exception}`` of those that did not, ``torn``
+    ``{path: bytes dropped}`` of those that loaded but ended in an incomplete statement
+    (a run killed mid-write)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.errors: Dict[str, BaseException] = {}
+        self.torn: Dict[str, int] = {}
 
 
 def _paths(logs: Union[str, PathLike, Iterable[PathLike]]) -> List[str]:
     if isinstance(logs, (str, os.PathLike)):
         name = os.fspath(logs)
         if glob.has_magic(name):
-            return sorted(glob.glob(name, recursive=True))
+            found = sorted(glob.glob(name, recursive=True))
+            if not found:
+                raise FileNotFoundError(f"no file matches {name!r} (relative to {os.getcwd()})")
+            return found
         return [name]
     return [os.fspath(p) for p in logs]
 
 
-def _load_one(path: str, exposed_symbols: Any, extra_mappings: Any, skip_errors: bool) -> Tuple[str, Any, Any]:
+def _load_one(
+    path: str, exposed_symbols: Any, extra_mappings: Any, skip_errors: bool, select: Any = None
+) -> Tuple[str, Any, Any, int]:
     try:
-        return path, load(path, exposed_symbols, extra_mappings, skip_errors=skip_errors, warn=False).store, None
+        result = load(path, exposed_symbols, extra_mappings, skip_errors=skip_errors, warn=False)
+        store = result.store
+        torn = result.dropped_bytes if result.torn else 0
+        # Where the log was loaded (a worker, a cluster node): only the result travels back.
+        return path, store if select is None else select(store), None, torn
     except Exception as e:  # collected per file, reported by the caller
-        return path, None, e
+        return path, None, e, 0
 
 
 def load_many(
@@ -46,23 +60,33 @@ def load_many(
     skip_errors: bool = False,
     executor: Optional[Executor] = None,
     processes: Optional[int] = None,
+    select: Optional[Callable[[dict], Any]] = None,
 ) -> Loaded:
     """Load many logs: a glob pattern (``"sweep/**/*.py"``) or a list of paths.
 
     Returns ``{path: store}`` in the order of the paths; a log that fails to load does
-    not stop the others: its exception is in ``.errors[path]``.  Large sweeps load in
+    not stop the others: its exception is in ``.errors[path]``.  Logs that end in a torn
+    statement load without it, are listed in ``.torn`` and named in one
+    ``TornTailWarning``.  A pattern that matches no file raises ``FileNotFoundError``.  Large sweeps load in
     parallel on a process pool (``processes`` workers, one per core by default); pass
     ``executor=`` to use any ``concurrent.futures.Executor`` instead, such as a
     cluster's (``dask.distributed.Client(...).get_executor()``).  ``processes=1``
     loads in this process.
+
+    ``select=fn`` calls ``fn(store)`` where each log is loaded (a worker process, a
+    cluster node) and returns ``{path: fn(store)}``: only what the analysis needs is
+    sent back.  ``fn`` must pickle for a process pool (a module-level function);
+    Dask's executor also takes lambdas and closures.  An exception in ``fn`` is kept in
+    ``.errors`` like a log that failed to load.
     """
     paths = _paths(logs)
-    args = (list(exposed_symbols or ()), dict(extra_mappings or {}), skip_errors)
+    args = (list(exposed_symbols or ()), dict(extra_mappings or {}), skip_errors, select)
     if executor is None and processes != 1 and len(paths) > 1:
         total = sum(os.path.getsize(p) for p in paths if os.path.isfile(p))
         if total >= PARALLEL_MIN_BYTES or processes:
             workers = min(len(paths), processes or os.cpu_count() or 1)
             if workers > 1:
+                _check_pickles(select)
                 with ProcessPoolExecutor(workers) as pool:
                     return _collect(paths, pool, args)
     if executor is None:
@@ -70,16 +94,35 @@ def load_many(
     return _collect(paths, executor, args)
 
 
+def _check_pickles(select: Any) -> None:
+    if select is not None:
+        try:
+            pickle.dumps(select)
+        except Exception as e:
+            raise TypeError(
+                f"select={select!r} cannot be sent to the worker processes ({e}): pass a "
+                "module-level function, or processes=1, or a Dask executor= (which sends lambdas)"
+            ) from e
+
+
 def _collect(paths: List[str], executor: Executor, args: tuple) -> Loaded:
     futures = [executor.submit(_load_one, p, *args) for p in paths]
     return _collect_results(f.result() for f in futures)
 
 
-def _collect_results(results: Iterable[Tuple[str, Any, Any]]) -> Loaded:
+def _collect_results(results: Iterable[Tuple[str, Any, Any, int]]) -> Loaded:
     loaded = Loaded()
-    for path, store, error in results:
+    for path, store, error, torn in results:
         if error is None:
             loaded[path] = store
         else:
             loaded.errors[path] = error
+        if torn:
+            loaded.torn[path] = torn
+    if loaded.torn:
+        names = ", ".join(list(loaded.torn)[:5]) + (", ..." if len(loaded.torn) > 5 else "")
+        warn_at_caller(TornTailWarning(
+            f"{len(loaded.torn)} of {len(loaded) + len(loaded.errors)} logs end in an incomplete "
+            f"statement (a run killed mid-write), dropped: {names} (see .torn)"
+        ))
     return loaded

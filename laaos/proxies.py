@@ -222,6 +222,13 @@ class StoreRoot(StoreDict):
     def flush(self) -> None:
         return self._store.flush()
 
+    def mark(self, label: str) -> None:
+        """Append the mark ``label`` to the log, e.g. when a checkpoint is saved:
+        ``open_file_store(..., rewind_to=label)`` later reopens the log at this state."""
+        from .runs import mark
+
+        mark(self._store, label)
+
     @property
     def uri(self) -> Optional[str]:
         return self._store.uri

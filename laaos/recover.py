@@ -3,74 +3,108 @@
 A log can be damaged in the middle when an older writer (the original laaos, or a copy
 tool) appended after a torn statement without cutting it off, or when a disk flipped
 bytes.  The loader refuses such a log, naming the line; ``recover`` is the way out.
+A well-formed statement that names a symbol nobody passed (a ``datetime`` logged through
+``DefaultTypeHandlers``) is not damage: ``recover`` keeps it (see ``laaos.diagnosis``).
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Any, Iterable, List, Mapping, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
+from . import runs
+from .diagnosis import Placeholder, diagnose
+from .errors import LaaosError
 from .files import FileLog, _replace_synced, _sidecar_name, _write_synced, compacted
-from .loader import PathLike, load, new_parser
+from .loader import PathLike, new_parser
 
 
 @dataclass
 class Recovery:
-    """What ``recover`` did to a log."""
+    """What ``recover`` did to a log (or, with ``dry_run=True``, would do)."""
 
     path: str
     statements: int  # statements kept
     rejected_lines: List[Tuple[int, str]] = field(default_factory=list)  # (line, why)
     dropped_bytes: int = 0  # the torn tail
-    rejected_path: Optional[str] = None  # where the bad bytes went (None: nothing was bad)
+    rejected_path: Optional[str] = None  # where the bad bytes went (None: nothing was bad, or a dry run)
     compacted: bool = False  # True when the kept statements had to be rewritten as one
+    missing_symbols: Dict[str, int] = field(default_factory=dict)  # kept; name -> first line
+    dry_run: bool = False
+    empty: bool = False  # the file holds no statement at all
 
     @property
     def changed(self) -> bool:
+        """Whether the log was changed (never, in a dry run)."""
         return self.rejected_path is not None
+
+    @property
+    def needed(self) -> bool:
+        """Whether there is anything to set aside (damage or a torn tail)."""
+        return bool(self.rejected_lines or self.dropped_bytes)
 
 
 def recover(
     path: PathLike,
     exposed_symbols: Optional[Iterable[Any]] = None,
     extra_mappings: Optional[Mapping[str, Any]] = None,
+    *,
+    dry_run: bool = False,
 ) -> Recovery:
     """Repair the log at ``path`` in place; return what was kept and what was set aside.
 
     Every statement that loads is kept, in its order and its exact text; the bad
     statements and a torn tail are moved, byte for byte, to ``<path>.rejected_<time>``.
-    Should the kept lines not load on their own (a bad statement spread over several
-    lines), the log is rewritten as one statement of the recovered store instead.  The
-    new log is written to a temporary file, synced and renamed over the old one.  A log
-    that a writer holds open is refused (``StoreLockedError``).
+    A well-formed statement naming a symbol that was not passed is kept (and listed in
+    ``Recovery.missing_symbols``).  Should the kept lines not load on their own (a bad
+    statement spread over several lines), the log is rewritten as one statement of the
+    recovered store instead.  The new log is written to a temporary file, synced and
+    renamed over the old one.  A log that a writer holds open is refused
+    (``StoreLockedError``).  ``dry_run=True`` changes nothing and says what would be done.
     """
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"no log at {path}")
-    guard = FileLog(path)  # a live writer would append to the file we replace
+    guard = None if dry_run else FileLog(path)  # a live writer would append to the file we replace
     try:
         with open(path, "rb") as f:
             data = f.read()
-        result = load(path, exposed_symbols, extra_mappings, skip_errors=True, warn=False, allow_empty=True)
-        recovery = Recovery(path, result.statements, list(result.skipped), result.dropped_bytes)
-        if not result.skipped and not result.dropped_bytes:
+        diagnosis = diagnose(path, exposed_symbols, extra_mappings, data=data)
+        result = diagnosis.result
+        recovery = Recovery(
+            path, result.statements, list(diagnosis.damaged), result.dropped_bytes,
+            missing_symbols=dict(diagnosis.missing), dry_run=dry_run, empty=diagnosis.empty,
+        )
+        if not recovery.needed or recovery.empty:
             return recovery
-        bad = {line for line, _ in result.skipped}
+        bad = {line for line, _ in diagnosis.damaged}
         kept, rejected = [], []
         for number, line in enumerate(data[: result.valid_bytes].split(b"\n")[:-1], 1):
             (rejected if number in bad else kept).append(line + b"\n")
         rejected.append(data[result.valid_bytes :])
         text = b"".join(kept)
-        if not _loads_to(text, result.store, path, exposed_symbols, extra_mappings):
-            text = compacted(result.store)
+        symbols = {**dict(extra_mappings or {}), **{n: Placeholder(n) for n in diagnosis.missing}}
+        if not _loads_to(text, result.store, path, exposed_symbols, symbols):
+            if diagnosis.missing:
+                raise LaaosError(
+                    f"{path}: the good statements must be rewritten as one, which needs the "
+                    f"symbols the log names: pass {', '.join(sorted(diagnosis.missing))} "
+                    "(exposed_symbols= / extra_mappings=, or --symbol on the command line); "
+                    "nothing was changed"
+                )
+            # provenance outlives the rewrite, as in compact; marks are folded away
+            text = b"".join(runs.session_records(path)) + compacted(result.store)
             recovery.compacted = True
+        if dry_run:
+            return recovery
         recovery.rejected_path = _sidecar_name(path, "rejected")
         _write_synced(recovery.rejected_path, b"".join(rejected))
         _replace_synced(path, text)
         return recovery
     finally:
-        guard.close()
+        if guard is not None:
+            guard.close()
 
 
 def _loads_to(text: bytes, store: Any, name: str, exposed_symbols: Any, extra_mappings: Any) -> bool:

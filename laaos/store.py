@@ -287,8 +287,13 @@ class Store:
             # importing any of them.
             tolist = getattr(obj, "tolist", None)
             if callable(tolist):
+                kind = getattr(getattr(obj, "dtype", None), "kind", "")
+                if kind in ("M", "m"):  # numpy datetime64 / timedelta64: their text (README)
+                    return self._normalize(obj.astype(str).tolist(), depth)
                 value = tolist()
                 if type(value) is type(obj):
+                    if kind in ("f", "c"):  # longdouble: the nearest float (README)
+                        return self._normalize(obj.astype(float if kind == "f" else complex).tolist(), depth)
                     raise _unsupported(obj)
                 return self._normalize(value, depth)
         for handler in self._type_handlers:

@@ -17,7 +17,7 @@ from laaos.cli import main
 
 @pytest.fixture
 def run_log(tmp_path):
-    root = laaos.open_file_store("run", "", prefix=f"{tmp_path}/", initial_data={"cfg": {"lr": 0.1}})
+    root = laaos.open_file_store("run", "", prefix=f"{tmp_path}/", initial_data={"cfg": {"lr": 0.1}}, provenance=False)
     root["losses"] = []
     root["metrics"] = []
     for i in range(50):
@@ -57,7 +57,7 @@ def test_check_reports_ok_torn_and_damaged(run_log, capsys, tmp_path):
     code, out, _ = cli(capsys, "check", run_log)
     assert code == 1 and "TORN" in out and "line 109" in out
     with open(run_log, "ab") as f:  # a writer that appended without repairing the tear
-        f.write(b"store['x'] = 1\nstore['y'] = os.system('x')\nstore['z'] = 3\n")
+        f.write(b"store['x'] = 1\nstore['y'] = __import__('os')\nstore['z'] = 3\n")
     code, out, _ = cli(capsys, "check", run_log)
     assert code == 1 and "DAMAGED" in out and "run.py:109" in out and "line(s) 109, 110" in out
     code, out, _ = cli(capsys, "recover", run_log)
@@ -179,7 +179,8 @@ def test_cli_follow_prints_new_statements(tmp_path):
     path.write_text("store = {}\nstore['a']=1\n")
     proc = subprocess.Popen([sys.executable, "-m", "laaos", "follow", str(path), "--interval", "0.02",
                              "--idle-timeout", "1"], stdout=subprocess.PIPE, text=True, cwd=tmp_path)
-    time.sleep(0.5)
+    first = proc.stdout.readline()  # it has looked at the file: what comes now is new
+    assert first.startswith("following")
     with open(path, "a") as f:
         f.write("store['b']=2\n")
     out, _ = proc.communicate(timeout=30)
@@ -223,3 +224,250 @@ def test_load_many_into_pandas(tmp_path):
                       names=["run", "row"])
     assert frame.shape == (60, 2) and list(frame.columns) == ["step", "loss"]
     assert frame.loc["seed0.py"]["loss"].iloc[0] == 1.0
+
+
+# ---- symbols: a healthy log that names them is not damaged -------------------------------
+
+from test_recover import symbol_log  # noqa: E402,F401  (the fixture)
+
+
+def test_check_of_a_healthy_log_with_symbols_says_which_to_pass(symbol_log, capsys):
+    path, _ = symbol_log
+    code, out, _ = cli(capsys, "check", str(path))
+    assert code == 0, out
+    assert "DAMAGED" not in out and "recover" not in out
+    assert "NEEDS SYMBOLS" in out and "datetime, first at" in out and "Color, first at" in out
+    assert "--symbol datetime" in out and "--symbol MODULE:Color" in out
+    code, out, _ = cli(capsys, "check", str(path), "--symbol", "datetime", "--symbol", "laaos_test_colors:Color")
+    assert code == 0 and "NEEDS SYMBOLS" not in out and out.rstrip().endswith("OK")
+
+
+def test_commands_take_symbols_and_say_which_are_missing(symbol_log, capsys, tmp_path):
+    path, _ = symbol_log
+    code, _, err = cli(capsys, "show", str(path))
+    assert code == 1 and "not damaged" in err and "--symbol datetime" in err and "Traceback" not in err
+    syms = ["--symbol", "datetime", "--symbol", "Colour=laaos_test_colors:Color"]
+    code, _, _ = cli(capsys, "show", str(path), *syms)
+    assert code == 1  # the log says Color, not Colour
+    syms[-1] = "laaos_test_colors:Color"
+    code, out, _ = cli(capsys, "show", str(path), *syms)
+    assert code == 0 and "Color.RED" in out and "datetime.datetime(2026, 1, 2, 3, 4, 5)" in out
+    code, out, _ = cli(capsys, "recover", str(path))
+    assert code == 0 and "nothing to recover" in out and "not damage" in out
+    out_path = str(tmp_path / "small.py")
+    code, out, err = cli(capsys, "compact", str(path), "-o", out_path, *syms)
+    assert code == 0, err
+    import datetime
+
+    from laaos_test_colors import Color
+
+    assert laaos.safe_load(out_path, [datetime, Color])["color"] is Color.RED
+    for bad in ("nosuchmodule_xyz", "datetime:nope", "=datetime", "a b=datetime:date"):
+        with pytest.raises(SystemExit) as e:
+            main(["check", str(path), "--symbol", bad])
+        assert e.value.code == 2
+
+
+# ---- no user mistake ends in a traceback -------------------------------------------------
+
+
+@pytest.fixture
+def mistakes(tmp_path, run_log):
+    """Logs and paths that users get wrong."""
+    paths = {"log": run_log, "dir": str(tmp_path), "missing": str(tmp_path / "typo.py")}
+    for name, data in {
+        "empty": b"",
+        "nul": b"\x00" * 512,
+        "tornfirst": b"store = {'a': [1,\n2,",
+        "damaged": b"store = {}\nstore['a'] = 1\nstore['b'] = 1 +* 2\nstore['c'] = 3\n",
+        "torn": b"store = {}\nstore['a'] = [1.5]\nstore['a'].append(2.",
+        "binary": bytes(range(256)) * 4,
+        "latin1": "store = {'caf\xe9': 1}\n".encode("latin-1"),
+        "nostore": b"x = 1\n",
+        "keys": b"store = {1: 'int', '1': 'str', 'a.b': [1.0, 2.0], 'm': [{'acc': 0.5}, {'acc': 0.75}]}\n",
+        "symbols": b"store = {}\nstore['t'] = datetime.datetime(2026, 1, 1, 0, 0)\n",
+    }.items():
+        (tmp_path / f"{name}.py").write_bytes(data)
+        paths[name] = str(tmp_path / f"{name}.py")
+    paths["nodir"] = str(tmp_path / "no" / "such" / "dir" / "out.json")
+    paths["png"] = str(tmp_path / "p.png")
+    return paths
+
+
+MISTAKES = [
+    # (argv with {names} of the fixture's paths, exit status, a piece of the message)
+    ("show {missing}", 1, "no such log file"),
+    ("show {dir}", 1, "is a directory"),
+    ("show {damaged}", 1, "damaged.py:3"),
+    ("show {binary}", 1, "binary.py:1"),
+    ("show {latin1}", 1, "latin1.py:1"),
+    ("show {nostore}", 1, "nostore.py:1"),
+    ("show {empty}", 1, "no complete `store = ...` statement"),
+    ("show {torn}", 0, "incomplete statement, not shown"),
+    ("show {symbols}", 1, "--symbol datetime"),
+    ("show {log} nope", 1, "no key 'nope'"),
+    ("show {log} losses[", 1, "without its ']'"),
+    ("show {log} losses..x", 1, "empty name"),
+    ("show {log} losses.", 1, "ends in '.'"),
+    ("show {log} losses[x+y]", 1, "not a number or a quoted string"),
+    ("show {log} losses[999]", 1, "out of range"),
+    ("show {log} losses.x", 1, "not an index"),
+    ("show {log} cfg.lr.x", 1, "cannot look up"),
+    ("show {keys} 1", 1, "write ['1'] or [1]"),
+    ("show {keys} [1]", 0, "int"),
+    ("show {keys} ['1']", 0, "str"),
+    ("show {keys} ['a.b']", 0, "list[2] of float"),
+    ("show {keys} m.acc", 0, "list[2] of float"),
+    ("show {keys} m[-1].acc", 0, "0.75"),
+    ("check {missing}", 1, "no such log file"),
+    ("check {dir}", 1, "is a directory"),
+    ("check {empty}", 1, "EMPTY"),
+    ("check {nul}", 1, "EMPTY"),
+    ("recover {nul}", 0, "empty: nothing to recover"),
+    ("check {tornfirst}", 1, "incomplete last statement (from line 1)"),
+    ("show {tornfirst}", 1, "no complete `store = ...` statement"),
+    ("check {torn}", 1, "(from line 3)"),
+    ("check {binary}", 1, "DAMAGED"),
+    ("check {torn}", 1, "TORN"),
+    ("check {nostore}", 1, "DAMAGED"),
+    ("check {symbols}", 0, "NEEDS SYMBOLS"),
+    ("recover {missing}", 1, "no such log file"),
+    ("recover {dir}", 1, "is a directory"),
+    ("recover {empty}", 0, "empty: nothing to recover"),
+    ("recover {damaged} --dry-run", 0, "would reject line 3"),
+    ("compact {missing}", 1, "no such log file"),
+    ("compact {dir}", 1, "is a directory"),
+    ("compact {damaged}", 1, "damaged.py:3"),
+    ("compact {empty}", 1, "no complete `store = ...` statement"),
+    ("compact {log} -o {dir}", 1, "laaos compact:"),
+    ("export {keys}", 1, "would both be the JSON key"),
+    ("export {keys} --repr-keys", 0, "\"'1'\": \"str\""),
+    ("export {log} -o {dir}", 1, "laaos export:"),
+    ("export {log} --indent x", 2, "invalid int value"),
+    ("export {log} --nan maybe", 2, "invalid choice"),
+    ("export {symbols} --symbol datetime", 1, "cannot write this store as JSON"),
+    ("plot {log} losses -o x.jpgg", 1, "cannot write a .jpgg image"),
+    ("plot {log} losses -o {png} --x cfg", 1, "is not a non-empty list"),
+    ("plot {log} metrics -o {png}", 1, "name a field"),
+    ("plot {log} tags -o {png}", 1, "not a non-empty list"),
+    ("plot {log} nope -o {png}", 1, "no key 'nope'"),
+    ("plot {missing} losses -o {png}", 1, "no such log file"),
+    ("plot {log} losses", 2, "required: -o"),
+    ("follow {missing}", 1, "no such log file"),
+    ("follow {dir}", 1, "is a directory"),
+    ("follow {log} --interval x", 2, "invalid float value"),
+    ("check {log} --symbol nosuchmodule_xyz", 2, "cannot import 'nosuchmodule_xyz'"),
+    ("frobnicate {log}", 2, "invalid choice"),
+    ("", 2, "required"),
+]
+
+
+@pytest.mark.parametrize("argv, status, message", MISTAKES, ids=[m[0] or "(nothing)" for m in MISTAKES])
+def test_no_user_mistake_ends_in_a_traceback(mistakes, capsys, argv, status, message):
+    if argv.startswith("plot"):
+        pytest.importorskip("matplotlib")
+    args = [a.format(**mistakes) for a in argv.split()]
+    try:
+        code = main(args)
+    except SystemExit as e:
+        code = e.code
+    out, err = capsys.readouterr()
+    assert code == status, out + err
+    assert message in out + err
+    assert "Traceback" not in out + err
+
+
+def test_show_where_stdout_cannot_encode_a_key(tmp_path, backend_env):
+    path = tmp_path / "run.py"
+    path.write_text("store = {'caf\xe9 \u4e2d': [1.0, 2.0]}\n", encoding="utf-8")
+    env = dict(backend_env, PYTHONUTF8="0", LC_ALL="C", PYTHONIOENCODING="ascii")
+    for argv in (["show", str(path)], ["export", str(path)], ["check", str(path)]):
+        proc = subprocess.run([sys.executable, "-m", "laaos", *argv], capture_output=True, env=env,
+                              cwd=tmp_path, timeout=60)
+        assert proc.returncode == 0, proc.stderr
+        assert b"Traceback" not in proc.stderr
+    proc = subprocess.run([sys.executable, "-m", "laaos", "show", str(path)], capture_output=True, env=env,
+                          cwd=tmp_path, timeout=60)
+    assert b"caf\\xe9 \\u4e2d" in proc.stdout
+
+
+def test_export_keeps_keys_1_and_str_1_apart_or_refuses(tmp_path, capsys):
+    path = tmp_path / "run.py"
+    path.write_text("store = {'d': {1: 'int', '1': 'str', (1, 2): 't'}}\n")
+    code, _, err = cli(capsys, "export", str(path))
+    assert code == 1 and "store['d']: the keys 1 and '1'" in err
+    code, out, _ = cli(capsys, "export", str(path), "--repr-keys")
+    assert code == 0 and json.loads(out) == {"'d'": {"1": "int", "'1'": "str", "(1, 2)": "t"}}
+    code, out, _ = cli(capsys, "export", str(path), "d", "[(1, 2)]")
+    assert code == 1  # a tuple is not a key step
+
+
+def test_plot_names_any_key_and_labels_the_x_axis_honestly(tmp_path, capsys, monkeypatch):
+    pytest.importorskip("matplotlib")
+    import matplotlib.axes
+
+    labels = []
+    monkeypatch.setattr(matplotlib.axes.Axes, "set_xlabel", lambda self, text, *a, **k: labels.append(text))
+    path = tmp_path / "run.py"
+    path.write_text("store = {'eval.acc': [0.5, 0.75], 'eval': {'acc': [0.1, 0.2]}, 'step': [10, 20]}\n")
+    png = str(tmp_path / "p.png")
+    code, out, err = cli(capsys, "plot", str(path), "['eval.acc']", "eval.acc", "-o", png)
+    assert code == 0, err
+    assert labels == ["index in the list"]
+    code, out, err = cli(capsys, "plot", str(path), "eval.acc", "--x", "step", "-o", png)
+    assert code == 0 and labels[-1] == "step"
+
+
+def test_compact_of_a_torn_log_keeps_the_tail_and_reads_its_source_only(tmp_path, capsys):
+    src = tmp_path / "src" / "run.py"
+    src.parent.mkdir()
+    src.write_bytes(b"store = {}\nstore['a'] = [1.5]\nstore['a'].append(2.")
+    out = tmp_path / "out" / "small.py"
+    opened = []
+
+    def audit(event, args):
+        if event == "open" and args[0] == str(src):
+            opened.append(args[2] if len(args) > 2 else args[1])
+
+    _AUDIT.append(audit)
+    try:
+        os.chmod(src.parent, 0o555)
+        os.chmod(src, 0o444)
+        code, text, err = cli(capsys, "compact", str(src), "-o", str(out))
+    finally:
+        _AUDIT.remove(audit)
+        os.chmod(src.parent, 0o755)
+    assert code == 0, err
+    assert opened and all(f & (os.O_WRONLY | os.O_RDWR) == 0 for f in opened if isinstance(f, int))
+    assert all("w" not in f and "a" not in f and "+" not in f for f in opened if isinstance(f, str))
+    assert laaos.safe_load(out) == {"a": [1.5]}
+    sidecars = list(out.parent.glob("small.py.torn_*"))
+    assert len(sidecars) == 1 and sidecars[0].read_bytes() == b"store['a'].append(2."
+    assert "incomplete statement" in text and str(sidecars[0]) in text
+
+
+_AUDIT = []
+sys.addaudithook(lambda event, args: [hook(event, args) for hook in list(_AUDIT)])
+
+
+def test_load_many_of_a_pattern_matching_nothing_raises_and_torn_logs_are_reported(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"no file matches .*nothing\*\.py"):
+        laaos.load_many(str(tmp_path / "nothing*.py"))
+    make_sweep(tmp_path, n=3)
+    with open(tmp_path / "sweep" / "seed1.py", "ab") as f:
+        f.write(b"store['metrics'].append({'step': 20, 'lo")
+    with pytest.warns(laaos.TornTailWarning, match=r"1 of 4 logs end in an incomplete statement.*seed1\.py"):
+        loaded = laaos.load_many(str(tmp_path / "sweep" / "*.py"))
+    assert list(loaded.torn) == [str(tmp_path / "sweep" / "seed1.py")]
+    assert len(loaded["" + str(tmp_path / "sweep" / "seed1.py")]["metrics"]) == 20
+
+
+@pytest.mark.skipif(sys.platform == "win32" or os.geteuid() == 0, reason="root reads any file")
+@pytest.mark.parametrize("command", ["show", "check", "compact", "recover", "export", "follow"])
+def test_an_unreadable_log_is_one_line_not_a_traceback(run_log, capsys, command):
+    os.chmod(run_log, 0)
+    try:
+        code, out, err = cli(capsys, command, run_log)
+    finally:
+        os.chmod(run_log, 0o644)
+    assert code == 1 and "Permission denied" in err and "Traceback" not in out + err

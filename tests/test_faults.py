@@ -58,7 +58,9 @@ def test_a_full_disk_raises_and_keeps_memory_and_log_in_step(small_fs, durabilit
 
 
 def test_a_full_disk_in_buffered_mode_keeps_the_buffer_for_a_retry(small_fs):
-    root = laaos.open_file_store("run", "", prefix=f"{small_fs}/", durability="buffered", buffer_size=1 << 20)
+    root = laaos.open_file_store(
+        "run", "", prefix=f"{small_fs}/", durability="buffered", buffer_size=1 << 20, provenance=False
+    )
     root["rows"] = []
     for i in range(40):
         root["rows"].append([i, "x" * 2000])  # 80 KB: more than the disk holds, all in memory

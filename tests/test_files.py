@@ -29,7 +29,7 @@ def test_truncate_starts_afresh(tmp_path):
     root = laaos.open_file_store("run", "", prefix=f"{tmp_path}/")
     root["a"] = 1
     root.close()
-    root = laaos.open_file_store("run", "", prefix=f"{tmp_path}/", truncate=True)
+    root = laaos.open_file_store("run", "", prefix=f"{tmp_path}/", truncate=True, provenance=False)
     root.close()
     assert (tmp_path / "run.py").read_text() == "store = {}\n"
 
@@ -82,7 +82,7 @@ def test_reopening_cuts_a_torn_tail_into_a_sidecar(tmp_path):
     path = tmp_path / "run.py"
     path.write_bytes(b"store = {}\nstore['l']=[1]\nstore['l'].append(2")
     with pytest.warns(laaos.TornTailWarning, match="torn"):
-        root = laaos.open_file_store("run", "", prefix=f"{tmp_path}/")
+        root = laaos.open_file_store("run", "", prefix=f"{tmp_path}/", provenance=False)
     root["l"].append(3)
     root.close()
     assert path.read_text() == "store = {}\nstore['l']=[1]\nstore['l'].append(3)\n"
@@ -121,7 +121,9 @@ def test_durability_modes_write_the_same_log(tmp_path, durability):
 
 def test_buffered_mode_holds_statements_until_flush(tmp_path):
     path = tmp_path / "run.py"
-    root = laaos.open_file_store("run", "", prefix=f"{tmp_path}/", durability="buffered", flush_interval=3600)
+    root = laaos.open_file_store(
+        "run", "", prefix=f"{tmp_path}/", durability="buffered", flush_interval=3600, provenance=False
+    )
     root["a"] = 1
     assert path.read_bytes() == b""
     root.flush()
@@ -151,7 +153,7 @@ def test_bad_durability_is_refused(tmp_path):
 
 
 def test_compact(tmp_path):
-    root = laaos.open_file_store("run", "", prefix=f"{tmp_path}/")
+    root = laaos.open_file_store("run", "", prefix=f"{tmp_path}/", provenance=False)
     root["l"] = []
     for i in range(10):
         root["l"].append(i)
@@ -226,3 +228,73 @@ def test_a_filesystem_without_locks_warns_and_still_logs(tmp_path, monkeypatch):
     root["a"] = 1
     root.close()
     assert laaos.safe_load(tmp_path / "run.py") == {"a": 1}
+
+
+# ---- the smaller problems of issue 11 ------------------------------------------------------
+
+
+@pytest.mark.parametrize("kwargs, error", [
+    ({"durability": "sync"}, ValueError),
+    ({"initial_data": [1, 2]}, TypeError),
+    ({"initial_data": {"a": object()}}, laaos.UnsupportedTypeError),
+])
+def test_a_bad_argument_leaves_no_empty_log_behind(tmp_path, kwargs, error):
+    with pytest.raises(error):
+        laaos.open_file_store("run", "", prefix=f"{tmp_path}/", **kwargs)
+    assert not (tmp_path / "run.py").exists()
+    root = laaos.open_file_store("run", "", prefix=f"{tmp_path}/")  # and the name is free
+    root["a"] = 1
+    root.close()
+    if "durability" in kwargs:  # (initial_data is not used for an existing log)
+        with pytest.raises(error):  # an existing log is kept as it was
+            laaos.open_file_store("run", "", prefix=f"{tmp_path}/", **kwargs)
+    assert laaos.safe_load(tmp_path / "run.py") == {"a": 1}
+
+
+def test_runs_started_in_the_same_second_get_logs_of_their_own(tmp_path, backend_env):
+    roots = [laaos.open_file_store("run", prefix=f"{tmp_path}/") for _ in range(3)]
+    for root in roots:
+        root.close()
+    files = sorted(p.name for p in tmp_path.iterdir())
+    assert len(files) == 3 and all(f"-{os.getpid()}" in f for f in files), files
+    code = "import laaos; laaos.open_file_store('run', prefix='logs/').close()"
+    children = [subprocess.Popen([sys.executable, "-c", code], cwd=tmp_path, env=backend_env) for _ in range(4)]
+    assert all(c.wait(60) == 0 for c in children)
+    assert len(list((tmp_path / "logs").iterdir())) == 4
+    assert laaos.generate_time_id().count("-") == 3  # the original's format is kept
+
+
+def test_exposed_symbols_of_strings_say_what_to_pass(tmp_path):
+    (tmp_path / "run.py").write_text("store = {}\n")
+    with pytest.raises(TypeError, match=r"exposed_symbols holds 'str', which has no __name__.*extra_mappings"):
+        laaos.safe_load(tmp_path / "run.py", exposed_symbols=["str"])
+
+
+def test_torn_tail_warnings_point_at_the_callers_line(tmp_path):
+    (tmp_path / "run.py").write_bytes(b"store = {}\nstore['a'] = 1\nstore['b'] = [")
+    for call in (lambda: laaos.safe_load(tmp_path / "run.py"), lambda: laaos.load(tmp_path / "run.py"),
+                 lambda: laaos.load_many([tmp_path / "run.py"]),
+                 lambda: laaos.open_file_store("run", "", prefix=f"{tmp_path}/").close()):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            call()
+        torn = [w for w in caught if issubclass(w.category, laaos.TornTailWarning)]
+        assert torn and all(w.filename == __file__ for w in torn), [(w.filename, w.lineno) for w in torn]
+
+
+def test_a_log_named_after_a_submodule_says_how_to_load_it(tmp_path, backend_env):
+    (tmp_path / "laaos").mkdir()
+    (tmp_path / "laaos" / "torch.py").write_text("store = {'a': 1}\n")
+    code = textwrap.dedent("""\
+        import laaos
+        try:
+            from laaos.torch import store
+        except ImportError as e:
+            print(e)
+        print(laaos.safe_load("laaos/torch.py"))
+        """)
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=backend_env, capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert "laaos.torch is a module of laaos itself" in out.stdout
+    assert "laaos.safe_load('laaos/torch.py')" in out.stdout and "{'a': 1}" in out.stdout

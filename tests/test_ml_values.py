@@ -144,3 +144,22 @@ def test_per_step_dicts_become_a_dataframe_in_one_call():
     frame = pd.DataFrame(load(log)["metrics"])
     assert list(frame.columns) == ["step", "loss", "acc"] and len(frame) == 5
     assert frame["loss"].iloc[-1] == 0.2 and frame["acc"].iloc[-1] == 1.0
+
+
+def test_numpy_longdouble_datetime64_and_timedelta64_are_stored_as_documented():
+    root, log = new_store()
+    root["ld"] = np.longdouble(0.1)
+    root["lds"] = np.array([1.5, 2.25], dtype=np.longdouble)
+    root["cld"] = np.clongdouble(1 + 2j)
+    root["when"] = np.datetime64("2026-01-02T03:04:05")
+    root["days"] = np.array(["2026-01-01", "NaT"], dtype="datetime64[D]")
+    root["took"] = np.timedelta64(5, "s")
+    root["tooks"] = np.array([1, 2], dtype="timedelta64[ms]")
+    loaded = load(log)
+    assert loaded["ld"] == 0.1 and type(loaded["ld"]) is float
+    assert loaded["lds"] == [1.5, 2.25] and loaded["cld"] == 1 + 2j
+    assert loaded["when"] == "2026-01-02T03:04:05"
+    assert loaded["days"] == ["2026-01-01", "NaT"]
+    assert loaded["took"] == "5 seconds" and loaded["tooks"] == ["1 milliseconds", "2 milliseconds"]
+    # the text reads back into numpy
+    assert np.datetime64(loaded["when"]) == np.datetime64("2026-01-02T03:04:05")

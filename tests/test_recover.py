@@ -2,6 +2,7 @@
 everything else while setting the bad bytes aside."""
 
 import os
+import sys
 
 import pytest
 
@@ -63,6 +64,22 @@ def test_recover_rewrites_when_a_bad_statement_spans_lines(tmp_path):
     assert recovery.changed
 
 
+def test_recover_that_rewrites_keeps_the_session_records(tmp_path, monkeypatch):
+    # the rewrite is the fallback for kept lines that no longer load to the same store
+    monkeypatch.setattr(sys.modules["laaos.recover"], "_loads_to", lambda *args: False)
+    root = laaos.open_file_store("run", "", prefix=f"{tmp_path}/", initial_data={"b": 1})
+    root.close()
+    path = tmp_path / "run.py"
+    sessions = laaos.load(path).sessions
+    assert len(sessions) == 1
+    with open(path, "a") as f:
+        f.write("store['a']=[1,\n2, @]\nstore['b']=2\n")
+    recovery = laaos.recover(path)
+    assert recovery.compacted
+    assert laaos.safe_load(path) == {"b": 2}
+    assert [s.info for s in laaos.load(path).sessions] == [s.info for s in sessions]
+
+
 def test_recover_leaves_a_healthy_log_alone_and_refuses_a_live_one(tmp_path):
     root = laaos.open_file_store("run", "", prefix=f"{tmp_path}/")
     root["a"] = 1
@@ -74,3 +91,65 @@ def test_recover_leaves_a_healthy_log_alone_and_refuses_a_live_one(tmp_path):
     assert not recovery.changed and recovery.statements == 2
     assert (tmp_path / "run.py").read_bytes() == before
     assert os.listdir(tmp_path) == ["run.py"]
+
+
+# ---- a healthy log that names symbols is not damage --------------------------------------
+
+COLORS = "import enum\n\n\nclass Color(enum.Enum):\n    RED = 1\n    BLUE = 2\n"
+
+
+@pytest.fixture
+def symbol_log(tmp_path, monkeypatch):
+    """A healthy log written with DefaultTypeHandlers (a datetime) and WeakEnumHandler (an
+    enum from the user's module ``laaos_test_colors`` in the working directory)."""
+    import datetime
+    import importlib
+    import sys
+
+    (tmp_path / "laaos_test_colors.py").write_text(COLORS)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    sys.modules.pop("laaos_test_colors", None)
+    colors = importlib.import_module("laaos_test_colors")
+    handlers = [laaos.WeakEnumHandler(), *laaos.DefaultTypeHandlers]
+    root = laaos.open_file_store("run", "", prefix=f"{tmp_path}/", type_handlers=handlers)
+    root["losses"] = [0.5]
+    root["start"] = datetime.datetime(2026, 1, 2, 3, 4, 5)
+    root["color"] = colors.Color.RED
+    root["losses"].append(0.25)
+    root.close()
+    return tmp_path / "run.py", colors
+
+
+def test_recover_keeps_statements_that_name_symbols_not_passed(symbol_log):
+    path, _ = symbol_log
+    torn_line = path.read_bytes().count(b"\n") + 1
+    with open(path, "ab") as f:  # damage in the middle: a torn statement, then more
+        f.write(b"store['losses'].append(0.1\nstore['losses'].append(0.125)\nstore['when'] = datetime.date(2026, 1, 3)\n")
+    before = path.read_bytes()
+    dry = laaos.recover(path, dry_run=True)
+    assert path.read_bytes() == before and not dry.changed and dry.dry_run
+    assert [line for line, _ in dry.rejected_lines] == [torn_line]
+    assert set(dry.missing_symbols) == {"datetime", "Color"}
+    recovery = laaos.recover(path)
+    assert recovery.changed and not recovery.compacted
+    assert [line for line, _ in recovery.rejected_lines] == [torn_line]
+    text = path.read_text()
+    assert "datetime.datetime(2026, 1, 2, 3, 4, 5)" in text and "Color.RED" in text
+    assert "datetime.date(2026, 1, 3)" in text
+    import datetime
+
+    from laaos_test_colors import Color
+
+    store = laaos.safe_load(path, [datetime, Color])
+    assert store["losses"] == [0.5, 0.25, 0.125] and store["color"] is Color.RED
+    assert store["when"] == datetime.date(2026, 1, 3)
+
+
+def test_recover_dry_run_of_a_torn_tail_changes_nothing(tmp_path):
+    path = tmp_path / "run.py"
+    path.write_bytes(b"store = {}\nstore['a']=1\nstore['b']=[1, 2")
+    recovery = laaos.recover(path, dry_run=True)
+    assert recovery.needed and not recovery.changed and recovery.dropped_bytes == len(b"store['b']=[1, 2")
+    assert path.read_bytes() == b"store = {}\nstore['a']=1\nstore['b']=[1, 2"
+    assert [p.name for p in tmp_path.iterdir()] == ["run.py"]
