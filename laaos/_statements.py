@@ -98,7 +98,9 @@ def _deeper_than(value: Any, limit: int) -> bool:
 _NESTED = (list, dict, set, tuple)
 
 
-def _list_statements(acc: str, value: list, render: Render, head: str, tail: str, offset: int) -> Iterator[str]:
+def _list_statements(
+    acc: str, value: list, render: Render, head: str, tail: str, offset: int
+) -> Iterator[str]:
     if not any(type(v) in _NESTED for v in value):
         yield from _flat_list_statements(acc, value, render, head, tail)
         return

@@ -9,7 +9,6 @@ What happens at exit, on SIGTERM and after ``fork`` is in ``laaos._lifecycle``.
 from __future__ import annotations
 
 import enum
-import math
 import os
 import warnings
 from collections.abc import Mapping
@@ -139,6 +138,7 @@ class Store:
         warnings.warn(
             f"unclosed laaos store {self._name()}: call close() or use `with` (closed now)",
             ResourceWarning,
+            stacklevel=2,
             source=self,
         )
         try:

@@ -131,7 +131,7 @@ def test_appends_racing_close_never_write_anywhere_else(tmp_path):
         stop = threading.Event()
         errors = []
 
-        def append():
+        def append(xs=xs, stop=stop, errors=errors):
             while not stop.is_set():
                 try:
                     xs.append(1.5)
