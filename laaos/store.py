@@ -76,13 +76,18 @@ class Store:
         if append_mode:
             plain = initial_data  # loaded from the log: already plain and loadable
         else:
-            # (no depth limit here: store_statements splits what is too deep, which is
-            # how compact() writes a log whose nesting grew one statement at a time)
-            plain = self._normalize(initial_data, _UNLIMITED)
-            if type(plain) is not dict:
-                raise TypeError(f"initial_data must be a dict, not {type(initial_data).__name__}")
-            for statement in store_statements(plain, self._render):
-                self._emit_text(statement)
+            try:
+                # (no depth limit here: store_statements splits what is too deep, which is
+                # how compact() writes a log whose nesting grew one statement at a time)
+                plain = self._normalize(initial_data, _UNLIMITED)
+                if type(plain) is not dict:
+                    raise TypeError(f"initial_data must be a dict, not {type(initial_data).__name__}")
+                for statement in store_statements(plain, self._render):
+                    self._emit_text(statement)
+            except BaseException:
+                # No store was made: the caller keeps its log (nothing to warn about later)
+                self._writer.close(f"the store on {self._name()} was never opened")
+                raise
         self._root = StoreRoot._adopt(self, plain)
         for key, value in plain.items():
             plain[key] = self._proxify(value)

@@ -173,3 +173,19 @@ def test_what_a_child_may_do_with_an_inherited_store(tmp_path, backend_env, meth
     else:
         assert "start: TypeError" in proc.stdout and "laaos.to_plain" in proc.stdout, proc.stdout
     assert laaos.safe_load(tmp_path / "run.py") == {"xs": [1, 2, 3]}
+
+
+def test_a_refused_initial_data_leaves_no_unclosed_store_behind(tmp_path, backend_env):
+    proc = run("""
+        import gc, warnings, io
+        import laaos
+        warnings.simplefilter("error")
+        try:
+            laaos.Store(io.StringIO(), initial_data={"s": {float("nan")}})
+        except ValueError as e:
+            print("refused")
+        gc.collect()
+        print("clean")
+    """, tmp_path, backend_env)
+    assert proc.returncode == 0 and proc.stdout.split() == ["refused", "clean"], proc.stderr
+    assert "ResourceWarning" not in proc.stderr
