@@ -19,6 +19,8 @@ import pytest
 import laaos
 from laaos import _backend
 
+from conftest import os_write_floor
+
 N = int(os.environ.get("LAAOS_BENCH_WRITE_N", "300000"))
 random.seed(1)
 FLOATS = [random.random() for _ in range(N)]
@@ -65,16 +67,7 @@ def test_appends_flush(benchmark, workdir, backend):
 
 @pytest.mark.benchmark(group="300k float appends, flush")
 def test_appends_os_write_floor(benchmark, workdir):
-    lines = [f"store['losses'].append({x!r})\n".encode() for x in FLOATS]
-
-    def run():
-        fd = os.open(f"{workdir}/floor.py", os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND)
-        write = os.write
-        for line in lines:
-            write(fd, line)
-        os.close(fd)
-
-    bench(benchmark, run)
+    bench(benchmark, os_write_floor(f"{workdir}/floor.py", FLOATS))
 
 
 # ---- a realistic training log -------------------------------------------------------
