@@ -19,7 +19,7 @@ import pytest
 import laaos
 from laaos import _backend
 
-from conftest import N, STEPS
+from conftest import N, STEPS, os_write_floor
 
 random.seed(0)
 FLOATS = [random.random() for _ in range(N)]
@@ -77,16 +77,7 @@ def test_write_floats_original(benchmark, workdir, original):
 @pytest.mark.benchmark(group="write floats, flush (one write per append)")
 def test_write_floats_os_write_loop(benchmark, workdir):
     """The floor: one os.write per pre-rendered line."""
-    lines = [f"store['losses'].append({x!r})\n".encode() for x in FLOATS]
-
-    def run():
-        fd = os.open(f"{workdir}/oswrite.py", os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND)
-        write = os.write
-        for line in lines:
-            write(fd, line)
-        os.close(fd)
-
-    run_once(benchmark, run)
+    run_once(benchmark, os_write_floor(f"{workdir}/oswrite.py", FLOATS))
 
 
 def write_jsonl(path, codec, buffering):
