@@ -13,6 +13,17 @@ import warnings
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
+try:  # setuptools >= 59 vendors distutils' errors; older ones use the stdlib's
+    from setuptools.errors import CCompilerError, ExecError, PlatformError
+except ImportError:  # pragma: no cover
+    from distutils.errors import CCompilerError
+    from distutils.errors import DistutilsExecError as ExecError
+    from distutils.errors import DistutilsPlatformError as PlatformError
+
+# What a failed optional build raises (as markupsafe catches them): no compiler, a
+# compiler that fails, missing headers.  Anything else is a bug and propagates.
+BUILD_ERRORS = (CCompilerError, ExecError, PlatformError, OSError, ValueError)
+
 
 def _flag(name):
     return os.environ.get(name, "") not in ("", "0")
@@ -22,7 +33,7 @@ REQUIRE = _flag("LAAOS_REQUIRE_EXTENSIONS")
 SKIP = _flag("LAAOS_NO_EXTENSIONS") or platform.python_implementation() != "CPython"
 
 
-def _fallback(reason):
+def _build_pure_instead(reason):
     if REQUIRE:
         raise SystemExit(f"laaos: LAAOS_REQUIRE_EXTENSIONS=1 but the extension failed: {reason}")
     warnings.warn(f"laaos: building without the Cython extension ({reason}); using pure Python")
@@ -34,14 +45,14 @@ class OptionalBuildExt(build_ext):
     def run(self):
         try:
             super().run()
-        except Exception as e:  # no compiler, missing headers, ...
-            _fallback(repr(e))
+        except BUILD_ERRORS as e:  # no compiler, missing headers, ...
+            _build_pure_instead(repr(e))
 
     def build_extension(self, ext):
         try:
             super().build_extension(ext)
-        except Exception as e:
-            _fallback(repr(e))
+        except BUILD_ERRORS as e:
+            _build_pure_instead(repr(e))
 
 
 def extensions():
@@ -49,8 +60,9 @@ def extensions():
         return []
     try:
         from Cython.Build import cythonize
+        from Cython.Compiler.Errors import CompileError
     except ImportError as e:
-        _fallback(repr(e))
+        _build_pure_instead(repr(e))
         return []
     if sys.platform == "win32":
         args = ["/O2", "/std:c++17"]
@@ -65,8 +77,8 @@ def extensions():
     )
     try:
         return cythonize([ext], compiler_directives={"language_level": "3"}, quiet=True)
-    except Exception as e:  # a Cython too old or too new for our sources
-        _fallback(repr(e))
+    except (CompileError, ValueError) as e:  # a Cython too old or too new for our sources
+        _build_pure_instead(repr(e))
         return []
 
 

@@ -28,3 +28,18 @@ def original():
 @pytest.fixture(scope="session")
 def workdir(tmp_path_factory):
     return tmp_path_factory.mktemp("bench")
+
+
+def os_write_floor(path, floats):
+    """The floor of a `flush` writer: a function that writes one pre-rendered append
+    statement per float with one ``os.write`` each."""
+    lines = [f"store['losses'].append({x!r})\n".encode() for x in floats]
+
+    def run():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND)
+        write = os.write
+        for line in lines:
+            write(fd, line)
+        os.close(fd)
+
+    return run

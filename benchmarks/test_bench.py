@@ -19,7 +19,7 @@ import pytest
 import laaos
 from laaos import _backend
 
-from conftest import N, STEPS
+from conftest import N, STEPS, os_write_floor
 
 random.seed(0)
 FLOATS = [random.random() for _ in range(N)]
@@ -77,16 +77,7 @@ def test_write_floats_original(benchmark, workdir, original):
 @pytest.mark.benchmark(group="write floats, flush (one write per append)")
 def test_write_floats_os_write_loop(benchmark, workdir):
     """The floor: one os.write per pre-rendered line."""
-    lines = [f"store['losses'].append({x!r})\n".encode() for x in FLOATS]
-
-    def run():
-        fd = os.open(f"{workdir}/oswrite.py", os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND)
-        write = os.write
-        for line in lines:
-            write(fd, line)
-        os.close(fd)
-
-    run_once(benchmark, run)
+    run_once(benchmark, os_write_floor(f"{workdir}/oswrite.py", FLOATS))
 
 
 def write_jsonl(path, codec, buffering):
@@ -186,6 +177,124 @@ def test_load_metrics(benchmark, workdir, loader, original):
     make_logs(workdir)
     code = LOADERS[loader].replace("PATH", repr(str(workdir / "metrics")))
     run_once(benchmark, lambda: exec(code, {}), rounds=1 if loader == "original" else 3)
+
+
+# ---- loading the shapes users write ------------------------------------------------------------
+#
+# Each shape is written by laaos (buffered) and as JSON Lines of the same records, then
+# loaded by every loader side by side.  The original 2.1.1 runs one round: it is slow.
+
+
+def shape_training(root, rows):
+    """100k steps: three interleaved series, an eval dict every 100 steps, 64 per-sample
+    floats every 1000 steps, and a config."""
+    rnd = random.Random(1)
+    root["config"] = {"lr": 0.001, "batch_size": 64, "model": "resnet18", "seed": 1}
+    rows.append({"config": {"lr": 0.001, "batch_size": 64, "model": "resnet18", "seed": 1}})
+    for key in ("loss", "acc", "lr", "eval", "scores"):
+        root[key] = []
+    loss, acc, lr, evals, scores = (root[k].append for k in ("loss", "acc", "lr", "eval", "scores"))
+    for i in range(STEPS):
+        row = {"step": i, "loss": rnd.random(), "acc": rnd.random(), "lr": 0.001 * (1 - i / STEPS)}
+        loss(row["loss"])
+        acc(row["acc"])
+        lr(row["lr"])
+        rows.append(row)
+        if i % 100 == 0:
+            e = {"step": i, "val_loss": rnd.random(), "val_acc": rnd.random()}
+            evals(e)
+            rows.append({"eval": e})
+        if i % 1000 == 0:
+            s = [rnd.random() for _ in range(64)]
+            scores(s)
+            rows.append({"scores": s})
+
+
+def shape_active_learning(root, rows):
+    """Per-sample data: a dict of lists of 10k floats, replaced each of 50 acquisition rounds."""
+    rnd = random.Random(2)
+    root["al"] = {}
+    for r in range(50):
+        data = {k: [rnd.random() for _ in range(10_000)] for k in ("entropy", "margin")}
+        root["al"]["round"] = r
+        root["al"]["scores"] = data
+        rows.append({"round": r, "scores": data})
+
+
+def shape_config_1mb(root, rows):
+    """A config holding a 1 MB string (a model card, a printed architecture), and a few metrics."""
+    text = "".join(f"layer {i}: Conv2d(64, 64, kernel_size=(3, 3)) 'quoted' \\ \u00e9\n" for i in range(20_000))[:1 << 20]
+    root["config"] = {"lr": 0.1, "notes": text}
+    root["final"] = {"acc": 0.9}
+    rows.append({"config": {"lr": 0.1, "notes": text}})
+    rows.append({"final": {"acc": 0.9}})
+
+
+def shape_deep(root, rows):
+    """Deep but legal nesting: 10k values nested 40 levels (dicts in lists)."""
+    root["trees"] = []
+    append = root["trees"].append
+    for i in range(10_000):
+        value = [i, 0.5]
+        for level in range(20):
+            value = [{"k": value, "n": level}]
+        append(value)
+        rows.append({"tree": value})
+
+
+SHAPES = {
+    "training log": shape_training,
+    "active learning": shape_active_learning,
+    "config with a 1 MB string": shape_config_1mb,
+    "deep nesting": shape_deep,
+}
+
+
+def make_shape(workdir, shape):
+    stem = workdir / ("shape-" + shape.replace(" ", "-"))
+    if not stem.with_suffix(".jsonl").exists():
+        _backend.impl = IMPLS["cython"] or IMPLS["python"]
+        rows = []
+        root = laaos.open_file_store(stem.name, "", prefix=f"{workdir}/", truncate=True, durability="buffered")
+        SHAPES[shape](root, rows)
+        root.close()
+        with open(stem.with_suffix(".jsonl"), "wb") as f:
+            for row in rows:
+                f.write(orjson.dumps(row) + b"\n")
+    return stem
+
+
+@pytest.mark.parametrize("loader", list(LOADERS))
+@pytest.mark.parametrize("shape", list(SHAPES))
+def test_load_shape(benchmark, workdir, shape, loader, original):
+    benchmark.group = f"load: {shape}"
+    stem = make_shape(workdir, shape)
+    code = LOADERS[loader].replace("PATH", repr(str(stem)))
+    run_once(benchmark, lambda: exec(code, {}), rounds=1 if loader == "original" else 3)
+
+
+@pytest.mark.benchmark(group="load: training log")
+@pytest.mark.parametrize("backend", ["cython", "python"])
+def test_load_training_log_keys_config(benchmark, workdir, backend):
+    """A partial load: only store['config'] of the training log."""
+    use(backend)
+    stem = make_shape(workdir, "training log")
+    result = run_once(benchmark, lambda: laaos.safe_load(str(stem) + ".py", keys=["config"]))
+    assert list(result) == ["config"]
+
+
+@pytest.mark.benchmark(group="load 1M float appends")
+@pytest.mark.parametrize("backend", ["cython", "python"])
+def test_load_two_alternating_series(benchmark, workdir, backend):
+    """Two lists appended alternately (half the float log each): the head table's case."""
+    use(backend)
+    path = workdir / "alternating.py"
+    if not path.exists():
+        with open(path, "w") as f:
+            f.write("store = {}\nstore['a']=[]\nstore['b']=[]\n")
+            for i, x in enumerate(FLOATS):
+                f.write(f"store['{'ab'[i % 2]}'].append({x!r})\n")
+    run_once(benchmark, lambda: laaos.safe_load(path))
 
 
 @pytest.mark.parametrize("log", ["floats", "metrics"])

@@ -38,8 +38,9 @@ from .loader import LoadResult, load, safe_load, safe_load_store, safe_load_str
 from .follow import follow
 from .many import load_many
 from .recover import Recovery, recover
+from .proxies import StoreAccessible, StoreDict, StoreList, StoreRoot, StoreSet, to_plain
 from .runs import MarkError, Record
-from .store import Store, StoreAccessible, StoreDict, StoreList, StoreRoot, StoreSet
+from .store import Store
 
 __version__ = "3.0.0"
 
@@ -90,6 +91,7 @@ __all__ = [
     "open_file_store",
     "put",
     "recover",
+    "to_plain",
     "safe_load",
     "safe_load_store",
     "safe_load_str",

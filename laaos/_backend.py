@@ -8,7 +8,7 @@ reaches the backend through ``impl`` only, so the tests can swap it.
 import os
 import platform
 from types import ModuleType
-from typing import TYPE_CHECKING, Optional
+from typing import Any, Optional
 
 from . import _pure as python_impl
 
@@ -16,9 +16,7 @@ NO_EXTENSIONS = os.environ.get("LAAOS_NO_EXTENSIONS", "") not in ("", "0")
 REQUIRE_EXTENSIONS = os.environ.get("LAAOS_REQUIRE_EXTENSIONS", "") not in ("", "0")
 
 cython_impl: Optional[ModuleType] = None
-if TYPE_CHECKING:
-    pass
-elif not NO_EXTENSIONS and platform.python_implementation() == "CPython":
+if not NO_EXTENSIONS and platform.python_implementation() == "CPython":
     try:
         from . import _speedups as cython_impl
     except ImportError:
@@ -30,3 +28,10 @@ elif not NO_EXTENSIONS and platform.python_implementation() == "CPython":
 
 impl: ModuleType = cython_impl if cython_impl is not None else python_impl
 BACKEND = "cython" if impl is cython_impl else "python"
+
+
+def speed_up_proxies(list_cls: Any, dict_cls: Any) -> None:
+    """Let the extension take over the hot proxy calls that it accelerates (it hands a
+    store on the pure backend back to the Python methods)."""
+    if cython_impl is not None:
+        cython_impl.install_list_append(list_cls, dict_cls)

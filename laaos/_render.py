@@ -7,6 +7,7 @@ to ``fallback``, which the store implements with its ``TypeHandler``s.
 
 from __future__ import annotations
 
+import math
 from typing import Any, Callable
 
 _float_repr = float.__repr__
@@ -39,9 +40,15 @@ def render_int(x: int) -> str:
 
 def render_complex(x: complex) -> str:
     r, i = x.real, x.imag
-    if r - r == 0 and i - i == 0:  # both finite: repr loads back
+    # repr loads back when both parts are finite, except a negative zero: `-0j` and
+    # `(-0+1j)` evaluate to a positive zero part
+    if r - r == 0 and i - i == 0 and not _negative_zero(r) and not _negative_zero(i):
         return complex.__repr__(x)
     return f"complex({render_float(r)}, {render_float(i)})"
+
+
+def _negative_zero(x: float) -> bool:
+    return x == 0 and math.copysign(1.0, x) < 0
 
 
 def render(value: Any, fallback: Callable[[Any], str]) -> str:
@@ -72,3 +79,22 @@ def render(value: Any, fallback: Callable[[Any], str]) -> str:
     if t is complex:
         return render_complex(value)
     return fallback(value)
+
+
+# The longest statement laaos writes, in bytes: an eighth of what the loader accepts
+# (MAX_STATEMENT_BYTES in _parser.py), so that a reader with tighter limits, or laaos
+# 2.1.1, still loads every log.  Longer values are written as several statements
+# (laaos._statements); a single string or bytes value this long is refused.
+MAX_WRITTEN_STATEMENT = 8 << 20
+
+
+class StatementTooLarge(ValueError):
+    """A statement longer than ``MAX_WRITTEN_STATEMENT``; nothing was written."""
+
+    def __init__(self, size: int):
+        self.size = size
+        super().__init__(
+            f"laaos cannot log a statement of {size} bytes (the limit is "
+            f"{MAX_WRITTEN_STATEMENT}; containers are split to fit, a single string or "
+            "bytes value cannot be): store such data in a file of its own and log its path"
+        )

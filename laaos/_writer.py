@@ -3,6 +3,11 @@
 A statement reaches the log whole or not at all: it is rendered completely before the
 first byte is written, and a write that fails half-way is cut back off the file, so the
 log always ends on a statement boundary that the loader accepts.
+
+The writer keeps the store's one closed state: once ``close`` (or ``abandon``) has run,
+it holds no descriptor or file object any more, and every write raises
+``StoreClosedError`` with the reason it was given.  The store calls every method with
+``lock`` held, so a write racing ``close()`` either lands before it or is refused.
 """
 
 from __future__ import annotations
@@ -10,9 +15,10 @@ from __future__ import annotations
 import os
 import threading
 import time
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
-from ._render import render
+from ._render import MAX_WRITTEN_STATEMENT, StatementTooLarge, render
+from .errors import StoreClosedError
 
 DURABILITIES = ("flush", "fsync", "buffered")
 
@@ -37,15 +43,17 @@ class Writer:
             raise ValueError(f"durability must be one of {DURABILITIES}, not {durability!r}")
         self._fd = target if isinstance(target, int) else -1
         self._obj = None if isinstance(target, int) else target
-        self._mode = DURABILITIES.index(durability)
+        self._durability = durability
+        self._buffered = durability == "buffered"
+        self._fsync = durability == "fsync"
         self._buffer_size = max(int(buffer_size), 1)
         self._interval = float(flush_interval)
         self._chunks: list = []
         self._pending = 0
         self._last_flush = time.monotonic()
-        # Set by the store once it is closed or a write failed (the Cython twin's fast
-        # path reads it; here it is only kept in step).
-        self.stopped = False
+        # Why the writer is closed (None while it is open), and the error behind it.
+        self._closed_reason: Optional[str] = None
+        self._closed_cause: Optional[BaseException] = None
         # True while a statement or a flush is under way: a signal handler that runs in
         # between (pure Python only) must not flush the half-updated buffer.
         self.busy = False
@@ -56,12 +64,29 @@ class Writer:
 
     @property
     def durability(self) -> str:
-        return DURABILITIES[self._mode]
+        return self._durability
 
     @property
-    def pending(self) -> int:
-        """Bytes (characters, for a text file object) buffered and not yet written."""
-        return self._pending
+    def closed(self) -> bool:
+        return self._closed_reason is not None
+
+    def close(self, reason: str, cause: Optional[BaseException] = None) -> None:
+        """Stop writing: drop the target and whatever is buffered (``flush`` first to keep
+        it).  Every later write raises ``StoreClosedError(reason)`` from ``cause``."""
+        if self._closed_reason is None:
+            self._closed_reason, self._closed_cause = reason, cause
+        self._fd, self._obj = -1, None
+        self._chunks.clear()
+        self._pending = 0
+
+    def abandon(self, reason: str) -> None:
+        """``close`` in the child of a fork: the buffer is the parent's to write, and the
+        lock may have been held by a thread that does not exist here, so it is replaced."""
+        self.lock = threading.RLock()
+        self.close(reason)
+
+    def _refuse(self) -> None:
+        raise StoreClosedError(self._closed_reason) from self._closed_cause
 
     def emit(self, text: str) -> None:
         """Append one statement (``text`` has no newline)."""
@@ -72,22 +97,26 @@ class Writer:
         self._put(head + render(value, fallback) + tail + "\n")
 
     def _put(self, text: str) -> None:
+        if self._closed_reason is not None:
+            self._refuse()
+        if len(text) > MAX_WRITTEN_STATEMENT // 4 and len(text.encode("utf-8")) > MAX_WRITTEN_STATEMENT:
+            raise StatementTooLarge(len(text.encode("utf-8")))
         was, self.busy = self.busy, True
         try:
             if self._fd >= 0:
                 data = text.encode("utf-8")  # may raise: then nothing was written
-                if self._mode == 2:
+                if self._buffered:
                     self._buffer(data)
                 else:
                     self._write_fd(data)
-                    if self._mode == 1:
+                    if self._fsync:
                         os.fsync(self._fd)
-            elif self._mode == 2:
+            elif self._buffered:
                 self._buffer(text)
             else:
                 self._obj.write(text)
                 self._obj.flush()
-                if self._mode == 1:
+                if self._fsync:
                     _fsync_object(self._obj)
         finally:
             self.busy = was
@@ -102,7 +131,9 @@ class Writer:
             self.flush()
 
     def flush(self) -> None:
-        """Write out whatever is buffered (and, for ``"fsync"``, sync it)."""
+        """Write out whatever is buffered."""
+        if self._closed_reason is not None:
+            self._refuse()
         was, self.busy = self.busy, True
         try:
             if self._chunks:
@@ -118,14 +149,6 @@ class Writer:
             self._last_flush = time.monotonic()
         finally:
             self.busy = was
-
-    def sync(self) -> None:
-        """Flush, then ask the OS to put the file on the disk."""
-        self.flush()
-        if self._fd >= 0:
-            os.fsync(self._fd)
-        else:
-            _fsync_object(self._obj)
 
     def _write_fd(self, data: bytes) -> None:
         n = os.write(self._fd, data)  # nothing landed if this raises

@@ -335,6 +335,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     if result.store is None and not diagnosis.damaged and not result.dropped_bytes:
         print(f"{path}: DAMAGED: no complete `store = ...` statement")
         return 1
+    if result.legacy_floats:
+        print(f"{path}: OLD FORMAT: {result.legacy_floats:,} statement(s) hold a bare nan/inf/-inf as "
+              "laaos 2.1.1 wrote non-finite floats; they load as those floats (not damage)")
     if diagnosis.missing:
         print(f"{path}: NEEDS SYMBOLS: well-formed statements name symbols that were not passed:")
         for name, line in diagnosis.missing.items():

@@ -309,7 +309,8 @@ def compact(
     extra_mappings: Optional[Mapping[str, Any]] = None,
     type_handlers: Optional[Sequence[TypeHandler]] = None,
 ) -> None:
-    """Write the store of ``source_path`` as one statement to ``destination_path``.
+    """Write the store of ``source_path`` to ``destination_path`` as one statement (or
+    as few as the loader's limits allow).
 
     The new log is written to a temporary file, synced and renamed over the
     destination, so a crash never leaves a half-written log.  A log that a writer holds
@@ -331,10 +332,13 @@ def compact(
 
 
 def compacted(store: Any, type_handlers: Optional[Sequence[TypeHandler]] = None) -> bytes:
-    """The log text of ``store`` as one statement."""
+    """The log text of ``store``: one statement where it fits the loader's limits, and
+    where it does not (too deep, too long) several, as ``laaos._statements`` writes them."""
     out = io.StringIO()
-    Store(out, initial_data=store or {}, type_handlers=type_handlers)
-    return out.getvalue().encode("utf-8")
+    writer = Store(out, initial_data=store or {}, type_handlers=type_handlers)
+    text = out.getvalue()
+    writer.close()
+    return text.encode("utf-8")
 
 
 def _write_synced(path: str, data: bytes, mode: str = "xb") -> None:

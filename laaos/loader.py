@@ -34,6 +34,10 @@ class LoadResult:
     dropped_statements: int  # 1 when the tail held part of a statement, else 0
     skipped: List[Tuple[int, str]] = field(default_factory=list)  # (line, why), skip_errors=True
     tail_line: int = 0  # the line where the dropped tail starts (0: nothing dropped)
+    # Statements that use the bare `nan` / `inf` that laaos 2.1.1 wrote for non-finite
+    # floats: loaded as those floats; a log of the old version, not damage.
+    legacy_floats: int = 0
+    keys: Optional[List[Any]] = None  # the top-level keys of a partial load, else None
 
     @property
     def torn(self) -> bool:
@@ -70,8 +74,13 @@ def symbols_of(exposed_symbols: Optional[Iterable[Any]], extra_mappings: Optiona
     return symbols
 
 
-def new_parser(name: str, exposed_symbols=None, extra_mappings=None, skip_errors=False, **limits: Any):
-    return _backend.impl.LogParser(name, symbols_of(exposed_symbols, extra_mappings), skip_errors, **limits)
+def new_parser(name: str, exposed_symbols=None, extra_mappings=None, skip_errors=False, keys=None, **limits: Any):
+    """The backend's ``LogParser`` for one log (``keys``: a partial load of those top-level keys)."""
+    if isinstance(keys, (str, bytes)):
+        raise TypeError("keys= takes a list of top-level keys, not one string")
+    return _backend.impl.LogParser(
+        name, symbols_of(exposed_symbols, extra_mappings), skip_errors, keys=keys, **limits
+    )
 
 
 def finish(parser: Any, name: str, size: int, *, warn: bool = True, allow_empty: bool = False) -> LoadResult:
@@ -91,6 +100,8 @@ def finish(parser: Any, name: str, size: int, *, warn: bool = True, allow_empty:
         dropped_statements=dropped_statements,
         skipped=list(parser.skipped),
         tail_line=parser.tail_line if size > valid else 0,
+        legacy_floats=parser.legacy_floats,
+        keys=None if parser.keys is None else list(parser.keys),
     )
     if warn and (dropped_statements or tail.strip(b" \t\r\n")):
         what = "an incomplete last statement" if dropped_statements else "NUL padding"
@@ -114,6 +125,7 @@ def load(
     warn: bool = True,
     allow_empty: bool = False,
     progress: Optional[Callable[[int, int], None]] = None,
+    keys: Optional[Iterable[Any]] = None,
     **limits: Any,
 ) -> LoadResult:
     """Load the log at ``path`` and say what was found (see ``LoadResult``).
@@ -121,9 +133,13 @@ def load(
     ``skip_errors=True`` skips bad statements instead of raising, and lists them in
     ``LoadResult.skipped``.  ``max_statement_bytes=`` raises the size limit of one
     statement.  ``progress(done, total)`` is called after each MiB read.
+
+    ``keys=[...]`` makes a partial load: only statements under those top-level keys are
+    applied (the store holds only those keys).  The others are still split into lines,
+    and a torn tail is still dropped, but their values are not parsed: see the README.
     """
     name = os.fspath(path)
-    parser = new_parser(name, exposed_symbols, extra_mappings, skip_errors, **limits)
+    parser = new_parser(name, exposed_symbols, extra_mappings, skip_errors, keys, **limits)
     size = 0
     with open(name, "rb") as f:
         total = os.fstat(f.fileno()).st_size
@@ -144,6 +160,7 @@ def safe_load(
     extra_mappings: Optional[Mapping[str, Any]] = None,
     *,
     skip_errors: bool = False,
+    keys: Optional[Iterable[Any]] = None,
 ) -> dict:
     """Load the store that the log at ``path`` holds, without executing anything.
 
@@ -151,8 +168,9 @@ def safe_load(
     object) are the names the log may use, e.g. ``exposed_symbols=[Color]`` for
     ``Color.RED``.  A torn last statement is dropped with a ``TornTailWarning``;
     malformed or refused statements raise a ``LogError`` naming the file and line.
+    ``keys=[...]`` loads only those top-level keys (see ``load``).
     """
-    return load(path, exposed_symbols, extra_mappings, skip_errors=skip_errors).store
+    return load(path, exposed_symbols, extra_mappings, skip_errors=skip_errors, keys=keys).store
 
 
 safe_load_store = safe_load
@@ -165,11 +183,12 @@ def safe_load_str(
     *,
     skip_errors: bool = False,
     name: str = "<string>",
+    keys: Optional[Iterable[Any]] = None,
 ) -> dict:
     """Load the store from log text held in memory (a missing final newline is fine)."""
     data = code.encode("utf-8")
     if not data.endswith(b"\n"):
         data += b"\n"  # text in memory was not torn by a crash
-    parser = new_parser(name, exposed_symbols, extra_mappings, skip_errors)
+    parser = new_parser(name, exposed_symbols, extra_mappings, skip_errors, keys)
     parser.feed(data)
     return finish(parser, name, len(data)).store

@@ -40,10 +40,11 @@ def _paths(logs: Union[str, PathLike, Iterable[PathLike]]) -> List[str]:
 
 
 def _load_one(
-    path: str, exposed_symbols: Any, extra_mappings: Any, skip_errors: bool, select: Any = None
+    path: str, exposed_symbols: Any, extra_mappings: Any, skip_errors: bool, select: Any = None,
+    keys: Any = None,
 ) -> Tuple[str, Any, Any, int]:
     try:
-        result = load(path, exposed_symbols, extra_mappings, skip_errors=skip_errors, warn=False)
+        result = load(path, exposed_symbols, extra_mappings, skip_errors=skip_errors, warn=False, keys=keys)
         store = result.store
         torn = result.dropped_bytes if result.torn else 0
         # Where the log was loaded (a worker, a cluster node): only the result travels back.
@@ -61,6 +62,7 @@ def load_many(
     executor: Optional[Executor] = None,
     processes: Optional[int] = None,
     select: Optional[Callable[[dict], Any]] = None,
+    keys: Optional[Iterable[Any]] = None,
 ) -> Loaded:
     """Load many logs: a glob pattern (``"sweep/**/*.py"``) or a list of paths.
 
@@ -71,7 +73,8 @@ def load_many(
     parallel on a process pool (``processes`` workers, one per core by default); pass
     ``executor=`` to use any ``concurrent.futures.Executor`` instead, such as a
     cluster's (``dask.distributed.Client(...).get_executor()``).  ``processes=1``
-    loads in this process.
+    loads in this process.  ``keys=[...]`` loads only those top-level keys of each log
+    (see ``laaos.load``).
 
     ``select=fn`` calls ``fn(store)`` where each log is loaded (a worker process, a
     cluster node) and returns ``{path: fn(store)}``: only what the analysis needs is
@@ -80,7 +83,8 @@ def load_many(
     ``.errors`` like a log that failed to load.
     """
     paths = _paths(logs)
-    args = (list(exposed_symbols or ()), dict(extra_mappings or {}), skip_errors, select)
+    keys = None if keys is None else list(keys)
+    args = (list(exposed_symbols or ()), dict(extra_mappings or {}), skip_errors, select, keys)
     if executor is None and processes != 1 and len(paths) > 1:
         total = sum(os.path.getsize(p) for p in paths if os.path.isfile(p))
         if total >= PARALLEL_MIN_BYTES or processes:

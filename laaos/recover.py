@@ -13,6 +13,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
+from . import runs
 from .diagnosis import Placeholder, diagnose
 from .errors import LaaosError
 from .files import FileLog, _replace_synced, _sidecar_name, _write_synced, compacted
@@ -92,7 +93,8 @@ def recover(
                     "(exposed_symbols= / extra_mappings=, or --symbol on the command line); "
                     "nothing was changed"
                 )
-            text = compacted(result.store)
+            # provenance outlives the rewrite, as in compact; marks are folded away
+            text = b"".join(runs.session_records(path)) + compacted(result.store)
             recovery.compacted = True
         if dry_run:
             return recovery

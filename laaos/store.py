@@ -1,34 +1,35 @@
-"""The store: ``Store`` and the proxies that log every mutation as one statement.
+"""The ``Store``: a log and its in-memory root, over the store's whole life.
 
-Every mutating call follows the same order, under the store's lock: check the container
-is still linked, normalize the value to plain data, render and write the statement, and
-only then change memory.  So a value that cannot be stored, or a write that fails,
-leaves both the log and the in-memory store as they were.
+A store writes through its backend's ``Writer``, which keeps the one closed state; every
+operation runs under the writer's lock.  Values are normalized here to plain data (the
+one copy a value gets on its way in) and then adopted by the proxies (``laaos.proxies``).
+What happens at exit, on SIGTERM and after ``fork`` is in ``laaos._lifecycle``.
 """
 
 from __future__ import annotations
 
-import atexit
 import enum
-import operator
 import os
-import signal
-import threading
-import weakref
-from collections.abc import Mapping, MutableMapping, MutableSequence, MutableSet
-from typing import Any, Iterator, List, Optional, Sequence
+import warnings
+from collections.abc import Mapping
+from typing import Any, List, Optional, Sequence
 
-from . import _backend
-from .errors import (
-    SliceNotSupportedError,
-    StoreClosedError,
-    UnlinkedContainerError,
-    UnsupportedTypeError,
-)
+from . import _backend, _lifecycle
+from ._parser import MAX_DEPTH
+from ._render import StatementTooLarge
+from ._statements import store_statements, value_statements
+from .errors import UnsupportedTypeError
 from .handlers import TypeHandler
-
-_SCALARS = frozenset((int, float, str, bool, type(None), bytes, complex))
-_MISSING = object()
+from .proxies import (  # noqa: F401  (re-exported: laaos.store is where they used to live)
+    _UNLIMITED,
+    SCALARS,
+    StoreAccessible,
+    StoreDict,
+    StoreList,
+    StoreRoot,
+    StoreSet,
+    to_plain,
+)
 
 
 class Store:
@@ -38,9 +39,16 @@ class Store:
     on a locked file.  ``initial_data`` seeds a new store; with ``append_mode=True``
     it is the state of an existing log and nothing is written for it.
     ``type_handlers`` store types laaos does not know (see ``TypeHandler``).
-    ``durability`` is ``"flush"``, ``"fsync"`` or ``"buffered"`` (see the README); a
-    buffered store is flushed by ``flush()``, ``close()``, at interpreter exit and on
-    SIGTERM (when nothing else handles SIGTERM).
+    ``durability`` is ``"flush"``, ``"fsync"`` or ``"buffered"`` (see the README).
+
+    Close a store with ``close()`` (or ``with``).  A store dropped unclosed is closed when
+    it is garbage-collected, with a ``ResourceWarning`` as an unclosed file gives; every
+    store still open at interpreter exit is closed then, and on SIGTERM where nothing
+    else handles it.  Each close writes what a buffered store holds and releases the
+    log's lock.  In the child of a ``fork`` (``multiprocessing`` with the ``fork`` start
+    method) an inherited store can be read as it was at the fork, but it is closed: a
+    write raises ``StoreClosedError``, and the child never writes the parent's buffer.
+    A store cannot be pickled (``spawn``/``forkserver``): pass ``laaos.to_plain(x)``.
     """
 
     def __init__(
@@ -58,8 +66,6 @@ class Store:
         self._type_handlers: List[TypeHandler] = list(type_handlers or ())
         self._log = log
         self._uri = uri
-        self._closed = False
-        self._broken: Optional[BaseException] = None
         impl = _backend.impl
         self._render_impl = impl.render
         target = log.fileno() if getattr(log, "laaos_owns_fd", False) else log
@@ -70,18 +76,25 @@ class Store:
         if append_mode:
             plain = initial_data  # loaded from the log: already plain and loadable
         else:
-            plain = self._normalize(initial_data)
-            if type(plain) is not dict:
-                raise TypeError(f"initial_data must be a dict, not {type(initial_data).__name__}")
-            if plain:
-                self._emit_value("store = (\n", plain, "\n)")
-            else:
-                self._emit_text("store = {}")
-        self._root = StoreRoot._adopt(self, {k: self._proxify(v) for k, v in plain.items()})
+            try:
+                # (no depth limit here: store_statements splits what is too deep, which is
+                # how compact() writes a log whose nesting grew one statement at a time)
+                plain = self._normalize(initial_data, _UNLIMITED)
+                if type(plain) is not dict:
+                    raise TypeError(f"initial_data must be a dict, not {type(initial_data).__name__}")
+                for statement in store_statements(plain, self._render):
+                    self._emit_text(statement)
+            except BaseException:
+                # No store was made: the caller keeps its log (nothing to warn about later)
+                self._writer.close(f"the store on {self._name()} was never opened")
+                raise
+        self._root = StoreRoot._adopt(self, plain)
+        for key, value in plain.items():
+            plain[key] = self._proxify(value)
         self._root._link("store")
+        _lifecycle.track(self)
         if durability == "buffered":
-            _BUFFERED.add(self)
-            _flush_on_sigterm()
+            _lifecycle.close_on_sigterm()
 
     # ---- public ------------------------------------------------------------------------
 
@@ -100,29 +113,48 @@ class Store:
     def flush(self) -> None:
         """Write out buffered statements (``durability="buffered"``)."""
         with self._lock:
-            if not self._closed:
+            if not self._writer.closed:
                 self._writer.flush()
 
     def close(self) -> None:
-        """Flush and close the log.  Closing again does nothing."""
+        """Flush and close the log, releasing its lock.  Closing again does nothing."""
         with self._lock:
-            if self._closed:
+            writer = self._writer
+            if writer.closed:
                 return
             try:
-                if self._broken is None:
-                    self._writer.flush()
+                writer.flush()
             finally:
-                self._closed = True
-                self._writer.stopped = True
-                _BUFFERED.discard(self)
+                writer.close(f"the store on {self._name()} is closed")
+                _lifecycle.untrack(self)
                 self._log.close()
 
     @property
     def closed(self) -> bool:
-        return self._closed
+        return self._writer.closed
 
     def __repr__(self) -> str:
         return repr(self._root)
+
+    def __del__(self) -> None:
+        writer = getattr(self, "_writer", None)
+        if writer is None or writer.closed:
+            return
+        warnings.warn(
+            f"unclosed laaos store {self._name()}: call close() or use `with` (closed now)",
+            ResourceWarning,
+            stacklevel=2,
+            source=self,
+        )
+        try:
+            self.close()
+        except Exception:  # nobody to tell in a finalizer; the log still ends whole
+            pass
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        from .proxies import _not_picklable
+
+        raise _not_picklable(self)
 
     # The original's static helpers, kept for code that calls them.
     @staticmethod
@@ -138,29 +170,40 @@ class Store:
     def repr(store: "Store", obj: Any) -> str:
         return store._render(store._normalize(obj))
 
+    # ---- lifecycle ---------------------------------------------------------------------
+
+    def _name(self) -> str:
+        return repr(self._uri or self._log)
+
+    def _abandon(self, parent: int) -> None:
+        """In the child of a fork: close without writing the parent's buffer or touching
+        the log (closing it would release the parent's lock)."""
+        self._writer.abandon(
+            f"the store on {self._name()} belongs to process {parent}; this process "
+            f"({os.getpid()}) is a child made by fork and inherited it, so it cannot "
+            "write to it (the statements of both processes would mix in one log). Send "
+            "results back to the parent and log them there, or open a log of its own "
+            "(see the README, 'Processes')"
+        )
+        self._lock = self._writer.lock
+
     # ---- writing -----------------------------------------------------------------------
 
-    def _check_open(self) -> None:
-        if self._closed:
-            raise StoreClosedError(f"the store on {self._uri or self._log!r} is closed")
-        if self._broken is not None:
-            raise StoreClosedError(
-                f"an earlier write to {self._uri or self._log!r} failed ({self._broken!r}); "
-                "the log may end in a partial statement: reopen it to repair"
-            ) from self._broken
-
-    def _emit_value(self, head: str, value: Any, tail: str) -> None:
-        if self._writer.stopped:  # closed, or an earlier write failed
-            self._check_open()
+    def _emit_value(self, head: str, value: Any, tail: str, accessor: str, offset: int = 0) -> None:
+        """Write ``head + value + tail``; ``accessor`` names the value afterwards (for a
+        value too long for one statement: see ``laaos._statements``)."""
         try:
-            self._writer.emit_value(head, value, tail, self._fallback)
+            self._writer.emit_value(head, value, tail, self._render_unknown)
+        except StatementTooLarge:
+            if type(value) not in _CONTAINERS:
+                raise
+            for statement in value_statements(accessor, value, self._render, head, tail, offset=offset):
+                self._emit_text(statement)
         except OSError as e:
             self._write_failed(e)
             raise
 
     def _emit_text(self, text: str) -> None:
-        if self._writer.stopped:  # closed, or an earlier write failed
-            self._check_open()
         try:
             self._writer.emit(text)
         except OSError as e:
@@ -171,21 +214,22 @@ class Store:
         # A file store cuts a failed statement back off its file; a text file object
         # cannot be repaired, so the store stops writing to it.
         if not getattr(self._log, "laaos_owns_fd", False):
-            self._broken = error
-            self._writer.stopped = True
+            self._writer.close(
+                f"an earlier write to {self._name()} failed ({error!r}); "
+                "the log may end in a partial statement: reopen it to repair",
+                error,
+            )
 
     # ---- values ------------------------------------------------------------------------
 
     def _render(self, value: Any) -> str:
-        return self._render_impl(value, self._fallback)
+        return self._render_impl(value, self._render_unknown)
 
     def _render_any(self, obj: Any) -> str:
-        return self._render_impl(self._normalize(obj), self._fallback)
+        return self._render_impl(self._normalize(obj), self._render_unknown)
 
-    def _fallback(self, obj: Any) -> str:
-        """Render what the backend's renderer does not know: proxies and handled objects."""
-        if isinstance(obj, StoreAccessible):
-            return self._render(self._normalize(obj))
+    def _render_unknown(self, obj: Any) -> str:
+        """Render what the backend's renderer does not know: objects a handler takes."""
         for handler in self._type_handlers:
             if handler.supports(obj):
                 text = handler.repr(obj, self._render_any, self)
@@ -193,32 +237,40 @@ class Store:
                 return text
         raise _unsupported(obj)
 
-    def _normalize(self, obj: Any) -> Any:
-        """Plain data for ``obj``: lists, dicts, sets, scalars and handled objects."""
+    def _normalize(self, obj: Any, depth: int = 0) -> Any:
+        """Plain data for ``obj``: lists, dicts, sets, scalars and handled objects; a new
+        container for every container (the one copy a value gets on its way in)."""
         t = type(obj)
-        if t in _SCALARS:
+        if t in SCALARS:
             return obj
-        if t is list:
-            return [self._normalize(v) for v in obj]
+        if depth >= _MAX_VALUE_DEPTH:
+            raise _too_deep()
+        depth += 1
+        if t is list or t is tuple:
+            return [self._normalize(v, depth) for v in obj]
         if t is dict:
-            return {self._key(k): self._normalize(v) for k, v in obj.items()}
+            return {self._normalize_key(k): self._normalize(v, depth) for k, v in obj.items()}
         if t is StoreList:
-            return [self._normalize(v) for v in obj._seq]
+            return [self._normalize(v, depth) for v in obj._seq]
         if t is StoreDict or t is StoreRoot:
-            return {k: self._normalize(v) for k, v in obj._data.items()}
+            return {k: self._normalize(v, depth) for k, v in obj._data.items()}
         if t is set or t is StoreSet:
-            return {self._key(v) for v in obj}
-        if t is tuple:
-            return [self._normalize(v) for v in obj]
-        return self._normalize_other(obj)
+            return {self._normalize_key(v) for v in obj}
+        return self._normalize_other(obj, depth)
 
-    def _key(self, obj: Any) -> Any:
-        """Plain data for a dict key or set element: tuples stay tuples."""
+    def _normalize_key(self, obj: Any) -> Any:
+        """Plain data for a dict key or set element: tuples stay tuples; NaN is refused,
+        because no loaded key is equal to it (the log could not address it again)."""
         t = type(obj)
-        if t in _SCALARS:
+        if t in SCALARS:
+            if (t is float or t is complex) and obj != obj:
+                raise ValueError(
+                    "laaos cannot use NaN as a dict key or set element: NaN != NaN, so the "
+                    "loaded log could never find it again; use a string such as 'nan'"
+                )
             return obj
         if t is tuple:
-            return tuple([self._key(v) for v in obj])
+            return tuple([self._normalize_key(v) for v in obj])
         value = self._normalize(obj)
         try:
             hash(value)
@@ -228,13 +280,13 @@ class Store:
             ) from None
         return value
 
-    def _normalize_other(self, obj: Any) -> Any:
+    def _normalize_other(self, obj: Any, depth: int) -> Any:
         if isinstance(obj, Mapping):
-            return {self._key(k): self._normalize(v) for k, v in obj.items()}
+            return {self._normalize_key(k): self._normalize(v, depth) for k, v in obj.items()}
         if isinstance(obj, (list, tuple)):
-            return [self._normalize(v) for v in obj]
+            return [self._normalize(v, depth) for v in obj]
         if isinstance(obj, (set, frozenset)):
-            return {self._key(v) for v in obj}
+            return {self._normalize_key(v) for v in obj}
         if not isinstance(obj, (str, bytes, enum.Enum)):
             # numpy scalars and arrays, torch tensors, ...: plain Python values, without
             # importing any of them.
@@ -242,17 +294,17 @@ class Store:
             if callable(tolist):
                 kind = getattr(getattr(obj, "dtype", None), "kind", "")
                 if kind in ("M", "m"):  # numpy datetime64 / timedelta64: their text (README)
-                    return self._normalize(obj.astype(str).tolist())
+                    return self._normalize(obj.astype(str).tolist(), depth)
                 value = tolist()
                 if type(value) is type(obj):
                     if kind in ("f", "c"):  # longdouble: the nearest float (README)
-                        return self._normalize(obj.astype(float if kind == "f" else complex).tolist())
+                        return self._normalize(obj.astype(float if kind == "f" else complex).tolist(), depth)
                     raise _unsupported(obj)
-                return self._normalize(value)
+                return self._normalize(value, depth)
         for handler in self._type_handlers:
             if handler.supports(obj):
                 wrapped = handler.wrap(obj, self._normalize)
-                return obj if wrapped is obj else self._normalize(wrapped)
+                return obj if wrapped is obj else self._normalize(wrapped, depth)
         for base in (int, float, str, bytes, complex):
             if isinstance(obj, base):  # IntEnum and friends with no handler: their value
                 return base.__new__(base, obj) if base is not str else str.__str__(obj)
@@ -262,19 +314,41 @@ class Store:
             except TypeError:
                 pass
             else:
-                return [self._normalize(v) for v in items]
+                return [self._normalize(v, depth) for v in items]
         raise _unsupported(obj)
 
     def _proxify(self, value: Any) -> Any:
-        """The stored form of plain data: containers become linked proxies."""
+        """The stored form of plain data: its containers become linked proxies, adopting
+        the containers ``_normalize`` made (no second copy)."""
         t = type(value)
         if t is list:
-            return StoreList._adopt(self, [self._proxify(v) for v in value])
+            for i, v in enumerate(value):
+                if type(v) in _CONTAINERS:
+                    value[i] = self._proxify(v)
+            return StoreList._adopt(self, value)
         if t is dict:
-            return StoreDict._adopt(self, {k: self._proxify(v) for k, v in value.items()})
+            for k, v in value.items():
+                if type(v) in _CONTAINERS:
+                    value[k] = self._proxify(v)
+            return StoreDict._adopt(self, value)
         if t is set:
             return StoreSet._adopt(self, value)
         return value
+
+
+_CONTAINERS = (list, dict, set)
+# A value may nest this deep below the statement that logs it: the loader refuses
+# statements nested deeper than MAX_DEPTH, and the accessor and the statement's own
+# brackets take a few levels of that.
+_MAX_VALUE_DEPTH = MAX_DEPTH - 4
+
+
+def _too_deep() -> ValueError:
+    return ValueError(
+        f"laaos cannot log a value nested more than {_MAX_VALUE_DEPTH} levels deep (the "
+        f"loader's limit is {MAX_DEPTH} levels per statement): store the inner part under "
+        "its own key, or flatten it; nothing was written"
+    )
 
 
 def _unsupported(obj: Any) -> UnsupportedTypeError:
@@ -299,403 +373,3 @@ def _check_expression(text: Any, handler: TypeHandler, obj: Any) -> None:
             f"{type(handler).__name__} rendered a {type(obj).__qualname__} as {text[:80]!r}, "
             f"which the laaos loader cannot read ({problem}); nothing was written"
         )
-
-
-class StoreAccessible:
-    """Base of the proxies: knows its store and its accessor (``store['a'][0]``)."""
-
-    # Slots: a log of a million dicts holds a million proxies, and the hot calls read
-    # these attributes on every operation.
-    __slots__ = ("_store", "_accessor", "__weakref__")
-
-    def __init__(self, store: Store):
-        self._store = store
-        self._accessor: Optional[str] = None
-
-    @property
-    def laaos_store(self) -> Store:
-        return self._store
-
-    def _check_accessor(self) -> str:
-        acc = self._accessor
-        if acc is None:
-            raise UnlinkedContainerError(
-                "You tried to mutate a store collection after it has been unlinked "
-                "(it was replaced or deleted in the store): mutate the store's current "
-                "container instead."
-            )
-        return acc
-
-    def _wrap(self, obj: Any) -> Any:
-        return Store.wrap(self._store, obj)
-
-    def _repr(self, obj: Any) -> str:
-        return self._store._render_any(obj)
-
-    def _write(self, text: str) -> None:
-        Store.write(self._store, text)
-
-    def _unlink(self) -> None:
-        self._accessor = None
-
-    def _link(self, accessor: str) -> None:
-        self._accessor = accessor
-
-    @staticmethod
-    def unlink(obj: Any) -> None:
-        if isinstance(obj, StoreAccessible):
-            obj._unlink()
-
-    @staticmethod
-    def link(obj: Any, accessor: str) -> None:
-        if isinstance(obj, StoreAccessible):
-            obj._link(accessor)
-
-    def __repr__(self) -> str:
-        return self._store._render(self._store._normalize(self))
-
-
-class StoreDict(StoreAccessible, MutableMapping):
-    """A dict in the store."""
-
-    __slots__ = ("_data",)
-
-    def __init__(self, store: Store, initial_data: Any):
-        super().__init__(store)
-        self._data = dict(initial_data)
-
-    @classmethod
-    def _adopt(cls, store: Store, data: dict) -> "StoreDict":
-        self = cls.__new__(cls)
-        self._store, self._accessor, self._data = store, None, data
-        return self
-
-    def _unlink(self) -> None:
-        self._accessor = None
-        for value in self._data.values():
-            if isinstance(value, StoreAccessible):
-                value._unlink()
-
-    def _link(self, accessor: str) -> None:
-        self._accessor = accessor
-        for key, value in self._data.items():
-            if isinstance(value, StoreAccessible):
-                value._link(f"{accessor}[{self._store._render(key)}]")
-
-    def __getitem__(self, key: Any) -> Any:
-        return self._data[key]
-
-    def __setitem__(self, key: Any, value: Any) -> None:
-        store = self._store
-        with store._lock:
-            acc = self._check_accessor()
-            old = self._data.get(key, _MISSING)
-            if old is value:
-                return
-            key = store._key(key)
-            plain = value if type(value) in _SCALARS else store._normalize(value)
-            head = f"{acc}[{store._render(key)}]"
-            store._emit_value(head + "=", plain, "")
-            if isinstance(old, StoreAccessible):
-                old._unlink()
-            stored = store._proxify(plain)
-            self._data[key] = stored
-            if isinstance(stored, StoreAccessible):
-                stored._link(head)
-
-    def __delitem__(self, key: Any) -> None:
-        store = self._store
-        with store._lock:
-            old = self._data[key]  # the KeyError a dict raises
-            acc = self._check_accessor()
-            store._emit_text(f"del {acc}[{store._render(store._key(key))}]")
-            if isinstance(old, StoreAccessible):
-                old._unlink()
-            del self._data[key]
-
-    def clear(self) -> None:
-        store = self._store
-        with store._lock:
-            acc = self._check_accessor()
-            if self._data:
-                store._emit_text(f"{acc}.clear()")
-                for value in self._data.values():
-                    StoreAccessible.unlink(value)
-                self._data.clear()
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-    def __iter__(self) -> Iterator[Any]:
-        # Over a snapshot of the keys (one C-level copy): a dashboard thread reading the
-        # store while the training thread adds keys must not get "dictionary changed
-        # size during iteration".
-        return iter(list(self._data))
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._data
-
-
-class StoreRoot(StoreDict):
-    """The store's top-level dict: also closes, flushes and names the store."""
-
-    __slots__ = ()
-
-    def close(self) -> None:
-        return self._store.close()
-
-    def flush(self) -> None:
-        return self._store.flush()
-
-    def mark(self, label: str) -> None:
-        """Append the mark ``label`` to the log, e.g. when a checkpoint is saved:
-        ``open_file_store(..., rewind_to=label)`` later reopens the log at this state."""
-        from .runs import mark
-
-        mark(self._store, label)
-
-    @property
-    def uri(self) -> Optional[str]:
-        return self._store.uri
-
-    def __enter__(self) -> "StoreRoot":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self._store.close()
-
-
-class StoreList(StoreAccessible, MutableSequence):
-    """A list in the store."""
-
-    __slots__ = ("_seq",)
-
-    def __init__(self, store: Store, seq: Any):
-        super().__init__(store)
-        self._seq = list(seq)
-
-    @classmethod
-    def _adopt(cls, store: Store, seq: list) -> "StoreList":
-        self = cls.__new__(cls)
-        self._store, self._accessor, self._seq = store, None, seq
-        return self
-
-    def _unlink(self) -> None:
-        self._accessor = None
-        for value in self._seq:
-            if isinstance(value, StoreAccessible):
-                value._unlink()
-
-    def _link(self, accessor: str) -> None:
-        self._accessor = accessor
-        self._relink(0)
-
-    def _relink(self, start: int) -> None:
-        acc = self._accessor
-        seq = self._seq
-        for i in range(start, len(seq)):
-            value = seq[i]
-            if isinstance(value, StoreAccessible):
-                value._link(f"{acc}[{i}]")
-
-    def _index(self, index: Any) -> int:
-        if isinstance(index, slice):
-            raise SliceNotSupportedError("Slices are not supported for lists in the store!")
-        index = operator.index(index)
-        n = len(self._seq)
-        if not -n <= index < n:
-            raise IndexError("list assignment index out of range")
-        return index + n if index < 0 else index
-
-    def append(self, obj: Any) -> None:
-        store = self._store
-        with store._lock:
-            acc = self._accessor
-            if acc is None:
-                self._check_accessor()
-            plain = obj if type(obj) in _SCALARS else store._normalize(obj)
-            store._emit_value(acc + ".append(", plain, ")")
-            if type(plain) in _SCALARS:
-                self._seq.append(plain)
-            else:
-                stored = store._proxify(plain)
-                self._seq.append(stored)
-                if isinstance(stored, StoreAccessible):
-                    stored._link(f"{acc}[{len(self._seq) - 1}]")
-
-    def extend(self, values: Any) -> None:
-        store = self._store
-        with store._lock:
-            acc = self._check_accessor()
-            plain = store._normalize(list(values._seq if values is self else values))
-            if not plain:
-                return
-            store._emit_value(acc + ".extend(", plain, ")")
-            start = len(self._seq)
-            self._seq.extend([store._proxify(v) for v in plain])
-            self._relink(start)
-
-    def insert(self, index: int, obj: Any) -> None:
-        store = self._store
-        with store._lock:
-            acc = self._check_accessor()
-            n = len(self._seq)
-            index = operator.index(index)
-            index = min(max(index + n if index < 0 else index, 0), n)
-            plain = store._normalize(obj)
-            store._emit_value(f"{acc}.insert({index}, ", plain, ")")
-            self._seq.insert(index, store._proxify(plain))
-            self._relink(index)
-
-    def clear(self) -> None:
-        store = self._store
-        with store._lock:
-            acc = self._check_accessor()
-            store._emit_text(f"{acc}.clear()")
-            for value in self._seq:
-                StoreAccessible.unlink(value)
-            self._seq.clear()
-
-    def __getitem__(self, index: Any) -> Any:
-        return self._seq[index]
-
-    def __setitem__(self, index: Any, value: Any) -> None:
-        store = self._store
-        with store._lock:
-            index = self._index(index)
-            acc = self._check_accessor()
-            old = self._seq[index]
-            if old is value:
-                return
-            plain = store._normalize(value)
-            store._emit_value(f"{acc}[{index}] = ", plain, "")
-            StoreAccessible.unlink(old)
-            stored = store._proxify(plain)
-            self._seq[index] = stored
-            StoreAccessible.link(stored, f"{acc}[{index}]")
-
-    def __delitem__(self, index: Any) -> None:
-        store = self._store
-        with store._lock:
-            index = self._index(index)
-            acc = self._check_accessor()
-            store._emit_text(f"del {acc}[{index}]")
-            StoreAccessible.unlink(self._seq[index])
-            del self._seq[index]
-            self._relink(index)
-
-    def __len__(self) -> int:
-        return len(self._seq)
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(self._seq)
-
-    def __contains__(self, value: object) -> bool:
-        return value in self._seq
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, StoreList):
-            return self._seq == other._seq
-        return self._seq == other
-
-    __hash__ = None  # type: ignore[assignment]
-
-
-class StoreSet(StoreAccessible, MutableSet):
-    """A set in the store."""
-
-    __slots__ = ("_set",)
-
-    def __init__(self, store: Store, initial_data: Any):
-        super().__init__(store)
-        self._set = set(initial_data)
-
-    @classmethod
-    def _adopt(cls, store: Store, data: set) -> "StoreSet":
-        self = cls.__new__(cls)
-        self._store, self._accessor, self._set = store, None, data
-        return self
-
-    @classmethod
-    def _from_iterable(cls, it: Any) -> set:
-        return set(it)  # results of `a | b` etc. are plain sets, not store members
-
-    def add(self, x: Any) -> None:
-        store = self._store
-        with store._lock:
-            acc = self._check_accessor()
-            key = store._key(x)
-            if key in self._set:
-                return
-            store._emit_value(acc + ".add(", key, ")")
-            self._set.add(key)
-
-    def discard(self, x: Any) -> None:
-        store = self._store
-        with store._lock:
-            acc = self._check_accessor()
-            if x not in self._set:
-                return
-            store._emit_value(acc + ".discard(", store._key(x), ")")
-            self._set.discard(x)
-
-    def clear(self) -> None:
-        store = self._store
-        with store._lock:
-            acc = self._check_accessor()
-            if self._set:
-                store._emit_text(f"{acc}.clear()")
-                self._set.clear()
-
-    def __contains__(self, x: object) -> bool:
-        return x in self._set
-
-    def __len__(self) -> int:
-        return len(self._set)
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(list(self._set))  # a snapshot, as for StoreDict
-
-
-if _backend.cython_impl is not None:
-    # StoreList.append of scalars and flat dicts in one C call (src_ext/proxies.pxi); it hands every
-    # other case, and every store on the pure backend, back to the method above.
-    _backend.cython_impl.install_list_append(StoreList, StoreDict)
-
-
-# Stores with durability="buffered" are flushed when the interpreter exits, and when the
-# process gets SIGTERM (what schedulers send before they preempt a job), which otherwise
-# ends Python without running atexit.
-_BUFFERED: "weakref.WeakSet[Store]" = weakref.WeakSet()
-
-
-@atexit.register
-def _flush_buffered_stores() -> None:
-    for store in list(_BUFFERED):
-        try:
-            store.close()
-        except Exception:  # at exit there is nobody left to tell
-            pass
-
-
-def _on_sigterm(signum: int, frame: Any) -> None:
-    if any(store._writer.busy for store in list(_BUFFERED)):
-        # The signal arrived inside a write (it runs between two lines of the writer's
-        # Python code): try again in a moment rather than flush a half-updated buffer.
-        threading.Timer(0.005, os.kill, (os.getpid(), signal.SIGTERM)).start()
-        return
-    _flush_buffered_stores()
-    # Then die of SIGTERM as the process would have without us.
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    os.kill(os.getpid(), signal.SIGTERM)
-
-
-def _flush_on_sigterm() -> None:
-    """Install the SIGTERM flush, only where nobody else handles SIGTERM."""
-    if threading.current_thread() is not threading.main_thread():
-        return  # signal handlers can only be set from the main thread
-    try:
-        if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
-            signal.signal(signal.SIGTERM, _on_sigterm)
-    except (ValueError, OSError, AttributeError):  # no SIGTERM here, or an embedded interpreter
-        pass

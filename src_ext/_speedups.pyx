@@ -3,9 +3,11 @@
 # distutils: language = c++
 """The Cython backend of laaos: the same names as the pure-Python ``laaos._pure``.
 
-``render`` writes values as exact source, ``Writer`` appends statements through a C
-buffer, and ``LogParser`` parses the common statements in C and hands every other one
-to the pure twin's code (never to ``exec``).  The three parts live in the included files.
+``render`` writes values as exact source (render.pxi), ``Writer`` appends statements
+through a C buffer and keeps the closed state (writer.pxi, with the lock of lock.pxi),
+the proxies' hot ``append`` runs in C (proxies.pxi), and ``LogParser`` parses the common
+statements in C and hands every other one to the pure twin's code, never to ``exec``
+(parser.pxi).
 """
 
 cimport cython

@@ -47,7 +47,7 @@ def list_append(self, obj):
         flat = True
     store = self._store
     writer = store._writer
-    if type(writer) is not Writer or (<Writer>writer).stopped:
+    if type(writer) is not Writer:
         return _python_append(self, obj)
     w = <Writer>writer
     w.lock.take()
@@ -55,13 +55,17 @@ def list_append(self, obj):
         acc = self._accessor
         if acc is None:
             return _python_append(self, obj)  # raises UnlinkedContainerError (reentrant)
+        # (a closed writer refuses in _put, under the lock: an append racing close()
+        # either lands before it or raises StoreClosedError, never writes elsewhere)
         w._line.clear()
         _append_str(w._line, <str>acc)
         w._line.append(b".append(")
-        _render_into(w._line, obj, None, 0)
+        _render_into(w._line, obj, None)
         w._line.append(b")\n")
         try:
             w._put()
+        except _StatementTooLarge:
+            return _python_append(self, obj)  # nothing written: it splits the value
         except OSError as e:
             store._write_failed(e)
             raise

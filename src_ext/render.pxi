@@ -51,7 +51,7 @@ cdef inline void _append_int(string& out, object x) except *:
         out.push_back(buf[i])
 
 
-cdef void _render_into(string& out, object value, object fallback, int depth) except *:
+cdef void _render_into(string& out, object value, object fallback) except *:
     cdef type t = type(value)
     cdef Py_ssize_t i, n
     cdef bint first
@@ -74,7 +74,7 @@ cdef void _render_into(string& out, object value, object fallback, int depth) ex
         for i in range(n):
             if i:
                 out.append(b", ")
-            _render_into(out, (<list>value)[i], fallback, depth + 1)
+            _render_into(out, (<list>value)[i], fallback)
         out.push_back(b']')
     elif t is dict:
         out.push_back(b'{')
@@ -83,9 +83,9 @@ cdef void _render_into(string& out, object value, object fallback, int depth) ex
             if not first:
                 out.append(b", ")
             first = False
-            _render_into(out, k, fallback, depth + 1)
+            _render_into(out, k, fallback)
             out.append(b": ")
-            _render_into(out, v, fallback, depth + 1)
+            _render_into(out, v, fallback)
         out.push_back(b'}')
     elif t is set:
         if not value:
@@ -97,7 +97,7 @@ cdef void _render_into(string& out, object value, object fallback, int depth) ex
                 if not first:
                     out.append(b", ")
                 first = False
-                _render_into(out, v, fallback, depth + 1)
+                _render_into(out, v, fallback)
             out.push_back(b'}')
     elif t is tuple:
         out.push_back(b'(')
@@ -105,7 +105,7 @@ cdef void _render_into(string& out, object value, object fallback, int depth) ex
         for i in range(n):
             if i:
                 out.append(b", ")
-            _render_into(out, (<tuple>value)[i], fallback, depth + 1)
+            _render_into(out, (<tuple>value)[i], fallback)
         if n == 1:
             out.push_back(b',')
         out.push_back(b')')
@@ -120,7 +120,7 @@ cdef void _render_into(string& out, object value, object fallback, int depth) ex
 def render(value, fallback):
     """Render a plain value as Python source, exactly as ``repr`` would where it loads."""
     cdef string out
-    _render_into(out, value, fallback, 0)
+    _render_into(out, value, fallback)
     return PyUnicode_DecodeUTF8(out.c_str(), <Py_ssize_t>out.size(), NULL)
 
 

@@ -3,8 +3,18 @@
 # A statement is rendered whole into `line` before anything is written, so a value
 # that fails to render writes nothing; a write(2) that fails part-way is cut back off
 # the file with ftruncate, so the log always ends on a statement boundary.
+#
+# The writer keeps the store's one closed state: after `close` (or `abandon`) it holds no
+# descriptor or file object, and every write raises StoreClosedError with its reason.
 
 import os as _os
+import threading as _threading
+
+from laaos._render import MAX_WRITTEN_STATEMENT as _MAX_WRITTEN_STATEMENT
+from laaos._render import StatementTooLarge as _StatementTooLarge
+from laaos.errors import StoreClosedError as _StoreClosedError
+
+cdef size_t _max_written = _MAX_WRITTEN_STATEMENT
 
 from libc.errno cimport EINTR, errno
 
@@ -24,16 +34,18 @@ cdef class Writer:
 
     cdef int _fd
     cdef object _obj
-    cdef int _mode
+    cdef bint _buffered
+    cdef bint _fsync
+    cdef str _durability
     cdef size_t _buffer_size
     cdef double _interval
     cdef double _last_flush
     cdef long long _offset
     cdef string _buf
     cdef string _line
-    # Set by the store once it is closed or a write failed: the C fast path (proxies.pxi)
-    # then leaves the call to the Python code, which raises the right error.
-    cdef public bint stopped
+    # Why the writer is closed (None while it is open), and the error behind it.
+    cdef object _closed_reason
+    cdef object _closed_cause
     # The store's lock, which the store takes around every operation.
     cdef readonly RLock lock
     # True while Python code runs inside a statement or a flush (a text file object's
@@ -52,19 +64,39 @@ cdef class Writer:
             self._obj = target
             self._offset = 0
         self.lock = RLock()
-        self._mode = _DURABILITIES.index(durability)
+        self._durability = durability
+        self._buffered = durability == "buffered"
+        self._fsync = durability == "fsync"
         self._buffer_size = max(int(buffer_size), 1)
         self._interval = float(flush_interval)
         self._last_flush = _monotonic()
 
     @property
     def durability(self):
-        return _DURABILITIES[self._mode]
+        return self._durability
 
     @property
-    def pending(self):
-        """Bytes buffered and not yet written."""
-        return self._buf.size()
+    def closed(self):
+        return self._closed_reason is not None
+
+    def close(self, str reason, cause=None):
+        """Stop writing: drop the target and whatever is buffered (``flush`` first to keep
+        it).  Every later write raises ``StoreClosedError(reason)`` from ``cause``."""
+        if self._closed_reason is None:
+            self._closed_reason = reason
+            self._closed_cause = cause
+        self._fd = -1
+        self._obj = None
+        self._buf.clear()
+
+    def abandon(self, str reason):
+        """``close`` in the child of a fork: the buffer is the parent's to write, and the
+        lock may have been held by a thread that does not exist here, so it is replaced."""
+        self.lock = RLock()
+        self.close(reason)
+
+    cdef int _refuse(self) except -1:
+        raise _StoreClosedError(self._closed_reason) from self._closed_cause
 
     def emit(self, str text):
         """Append one statement (``text`` has no newline)."""
@@ -85,13 +117,17 @@ cdef class Writer:
     cdef int _emit_value(self, str head, value, str tail, fallback) except -1:
         self._line.clear()
         _append_str(self._line, head)
-        _render_into(self._line, value, fallback, 0)
+        _render_into(self._line, value, fallback)
         _append_str(self._line, tail)
         self._line.push_back(b'\n')
         self._put()
 
     cdef int _put(self) except -1:
-        if self._mode == 2:
+        if self._closed_reason is not None:
+            self._refuse()
+        if self._line.size() > _max_written:
+            raise _StatementTooLarge(self._line.size())
+        if self._buffered:
             self._buf.append(self._line)
             if self._buf.size() >= self._buffer_size or (
                 _monotonic() - self._last_flush >= self._interval
@@ -100,14 +136,14 @@ cdef class Writer:
             return 0
         if self._fd >= 0:
             self._write_fd(self._line.c_str(), self._line.size())
-            if self._mode == 1:
+            if self._fsync:
                 _os.fsync(self._fd)
         else:
             self.busy = True
             try:
                 self._obj.write(PyUnicode_DecodeUTF8(self._line.c_str(), <Py_ssize_t>self._line.size(), NULL))
                 self._obj.flush()
-                if self._mode == 1:
+                if self._fsync:
                     _fsync_object(self._obj)
             finally:
                 self.busy = False
@@ -116,6 +152,8 @@ cdef class Writer:
     def flush(self):
         """Write out whatever is buffered."""
         with cython.critical_section(self):
+            if self._closed_reason is not None:
+                self._refuse()
             self._flush()
 
     cdef int _flush(self) except -1:
@@ -133,18 +171,6 @@ cdef class Writer:
         if self._obj is not None:
             self._obj.flush()
         self._last_flush = _monotonic()
-
-    def sync(self):
-        """Flush, then ask the OS to put the file on the disk."""
-        with cython.critical_section(self):
-            self._sync()
-
-    cdef int _sync(self) except -1:
-        self._flush()
-        if self._fd >= 0:
-            _os.fsync(self._fd)
-        else:
-            _fsync_object(self._obj)
 
     cdef int _write_fd(self, const char* data, size_t size) except -1:
         cdef size_t done = 0

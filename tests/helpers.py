@@ -34,6 +34,8 @@ def same(a, b):
         if math.isnan(a) or math.isnan(b):
             return math.isnan(a) and math.isnan(b)
         return a == b and math.copysign(1, a) == math.copysign(1, b)
+    if isinstance(a, complex) and isinstance(b, complex):
+        return same(a.real, b.real) and same(a.imag, b.imag)
     if type(a) is not type(b):
         return False
     if isinstance(a, dict):

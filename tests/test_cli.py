@@ -142,7 +142,7 @@ with open(path, "wb", buffering=0) as f:
 
 def test_follow_yields_growing_stores_and_never_a_torn_statement(tmp_path):
     path = tmp_path / "live.py"
-    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(path)])
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(path)], cwd=tmp_path)
     lengths = []
     for store in laaos.follow(path, interval=0.005, idle_timeout=1.5):
         xs = store["xs"]
@@ -471,3 +471,11 @@ def test_an_unreadable_log_is_one_line_not_a_traceback(run_log, capsys, command)
     finally:
         os.chmod(run_log, 0o644)
     assert code == 1 and "Permission denied" in err and "Traceback" not in out + err
+
+
+def test_check_of_a_2_1_1_log_with_bare_nan_says_old_format_not_damage(capsys):
+    path = os.path.join(os.path.dirname(__file__), "data", "laaos-2.1.1", "nonfinite.py")
+    code, out, _ = cli(capsys, "check", path)
+    assert code == 0, out
+    assert "OLD FORMAT" in out and "DAMAGED" not in out and "recover" not in out
+    assert out.rstrip().endswith("OK")

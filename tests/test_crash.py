@@ -59,6 +59,9 @@ def start(prefix, durability, env, stop_after=-1, ending="0"):
         [sys.executable, "-c", WRITER, prefix, durability, str(stop_after), ending],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
         cwd=os.path.dirname(prefix),  # not the source tree: the installed laaos
+        # Unbuffered: a buffered readline() of the "start" line may read acknowledgements
+        # ahead, which communicate() (reading the descriptor itself) then never sees.
+        bufsize=0,
     )
 
 

@@ -2,6 +2,7 @@
 everything else while setting the bad bytes aside."""
 
 import os
+import sys
 
 import pytest
 
@@ -61,6 +62,22 @@ def test_recover_rewrites_when_a_bad_statement_spans_lines(tmp_path):
     recovery = laaos.recover(path)
     assert laaos.safe_load(path) == {"b": 2}
     assert recovery.changed
+
+
+def test_recover_that_rewrites_keeps_the_session_records(tmp_path, monkeypatch):
+    # the rewrite is the fallback for kept lines that no longer load to the same store
+    monkeypatch.setattr(sys.modules["laaos.recover"], "_loads_to", lambda *args: False)
+    root = laaos.open_file_store("run", "", prefix=f"{tmp_path}/", initial_data={"b": 1})
+    root.close()
+    path = tmp_path / "run.py"
+    sessions = laaos.load(path).sessions
+    assert len(sessions) == 1
+    with open(path, "a") as f:
+        f.write("store['a']=[1,\n2, @]\nstore['b']=2\n")
+    recovery = laaos.recover(path)
+    assert recovery.compacted
+    assert laaos.safe_load(path) == {"b": 2}
+    assert [s.info for s in laaos.load(path).sessions] == [s.info for s in sessions]
 
 
 def test_recover_leaves_a_healthy_log_alone_and_refuses_a_live_one(tmp_path):

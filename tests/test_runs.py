@@ -287,7 +287,8 @@ def test_a_killed_run_resumed_from_its_checkpoint(tmp_path, backend_env, origina
     """SIGKILL mid-run; the run resumes from its last checkpoint with rewind_to; laaos
     and the original laaos load the log to the same state."""
     child = subprocess.Popen(
-        [sys.executable, "-c", KILLED, f"{tmp_path}/"], stdout=subprocess.PIPE, env=backend_env
+        [sys.executable, "-c", KILLED, f"{tmp_path}/"], stdout=subprocess.PIPE, env=backend_env,
+        cwd=tmp_path,  # outside the source tree: the installed laaos
     )
     labels = [child.stdout.readline().decode().strip() for _ in range(5)]
     child.send_signal(signal.SIGKILL)
@@ -302,7 +303,7 @@ def test_a_killed_run_resumed_from_its_checkpoint(tmp_path, backend_env, origina
         root["loss"].append("resumed")
         root.close()
     """)
-    subprocess.run([sys.executable, "-c", resume, f"{tmp_path}/"], env=backend_env, check=True)
+    subprocess.run([sys.executable, "-c", resume, f"{tmp_path}/"], env=backend_env, check=True, cwd=tmp_path)
     expected = {"loss": [i * 0.5 for i in range(step + 1)] + ["resumed"], "ckpt": step}
     assert laaos.safe_load(tmp_path / "run.py") == expected
     out = run_original(original_laaos, "import laaos\nprint(repr(laaos.safe_load('run.py')))\n", tmp_path)

@@ -392,3 +392,22 @@ def test_appended_dicts_are_linked_copies():
     assert plain(root) == loaded or math.isnan(loaded["m"][0]["loss"])
     assert loaded["m"][0]["lr"] == 0.1 and loaded["m"][1] == {"nested": {"x": [1, 2]}, "after_delete": 1}
     assert "store['m'][0]['lr']=0.1" in log.getvalue()
+
+
+def test_copying_out_gives_plain_data_or_names_the_helper():
+    import copy
+    import json
+    import pickle
+
+    root, log = new_store(initial_data={"l": [1, {"a": {2}}], "d": {"x": [1.5]}})
+    for value in (root, root["l"], root["d"], root["l"][1]["a"]):
+        snapshot = copy.deepcopy(value)
+        assert type(snapshot) in (dict, list, set) and snapshot == laaos.to_plain(value)
+        with pytest.raises(TypeError, match=r"laaos\.to_plain"):
+            pickle.dumps(value)
+    with pytest.raises(TypeError, match=r"laaos\.to_plain"):
+        pickle.dumps(root.laaos_store)
+    assert copy.copy(root["l"]) == [1, root["l"][1]]  # shallow: plain list, store items
+    assert json.loads(json.dumps(laaos.to_plain(root["d"]))) == {"x": [1.5]}
+    root["l"].append(copy.deepcopy(root["d"]))  # a plain copy goes back in as a value
+    assert load(log)["l"][2] == {"x": [1.5]}

@@ -40,5 +40,46 @@ def test_stub_matches_the_extension(backend):
     assert set(declared) == runtime
     for name, members in declared.items():
         if members is not None:
-            # LogParser.py is the pure parser it hands statements to: an internal.
-            assert public(members) == public(dir(getattr(ext, name))) - {"py"}, name
+            cls = getattr(ext, name)
+            runtime = public(dir(cls))
+            if name == "LogParser":  # its state is instance attributes
+                runtime |= public(vars(cls()))
+            assert public(members) == runtime, name
+
+
+def test_stub_lists_the_parser_state():
+    """The stub's LogParser names every public member and attribute of the parser."""
+    from laaos._parser import LogParser
+
+    parser = LogParser()
+    runtime = public(dir(LogParser)) | public(vars(parser))
+    assert public(stub_names()["LogParser"]) == runtime
+
+
+@pytest.mark.parametrize("backend", ["cython"], indirect=True)
+def test_twins_export_the_same_names_and_signatures(backend):
+    """laaos._pure and laaos._speedups: the same names, the same call signatures."""
+    pure, ext = _backend.python_impl, _backend.cython_impl
+    for name in pure.__all__:
+        a, b = getattr(pure, name), getattr(ext, name)
+        if inspect.isclass(a):
+            for member in public(dir(a)):
+                fa, fb = getattr(a, member), getattr(b, member)
+                if callable(fa) and not isinstance(fa, property):
+                    assert shape(fb) in (None, shape(fa)), f"{name}.{member}"
+            fa, fb = a.__init__, b.__init__
+        else:
+            fa, fb = a, b
+        assert shape(fb) in (None, shape(fa)), name
+
+
+def shape(function):
+    """Parameter names, kinds and defaults (annotations differ between the twins)."""
+    try:
+        sig = inspect.signature(function)
+    except ValueError:  # a cdef class method without a text signature (binding=False)
+        return None
+    params = [(p.name, p.kind, p.default) for p in sig.parameters.values()]
+    if [p[1] for p in params[1:]] == [inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD]:
+        return None  # a slot wrapper's (self, /, *args, **kwargs) says nothing
+    return params

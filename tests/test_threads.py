@@ -118,3 +118,90 @@ def test_threads_reading_while_others_write(tmp_path):
     assert seen and max(seen) <= 3000
     root.close()
     assert laaos.safe_load(tmp_path / "run.py")["xs"] == list(range(3000))
+
+
+def test_appends_racing_close_never_write_anywhere_else(tmp_path):
+    """An append that loses the race with close() raises StoreClosedError; it never
+    writes into the file that reuses the closed log's descriptor number."""
+    import os
+
+    for round in range(30):
+        root = laaos.open_file_store(f"run{round}", "", prefix=f"{tmp_path}/", initial_data={"xs": []})
+        xs = root["xs"]
+        stop = threading.Event()
+        errors = []
+
+        def append(xs=xs, stop=stop, errors=errors):
+            while not stop.is_set():
+                try:
+                    xs.append(1.5)
+                    xs.append({"a": 1})
+                except laaos.StoreClosedError:
+                    pass
+                except BaseException as e:  # pragma: no cover - reported below
+                    errors.append(e)
+                    return
+
+        threads = [threading.Thread(target=append) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        root.close()
+        other = tmp_path / f"other{round}"
+        fd = os.open(other, os.O_RDWR | os.O_CREAT | os.O_APPEND)  # likely the log's old number
+        try:
+            for _ in range(200):
+                if any(t.is_alive() for t in threads):
+                    pass
+            stop.set()
+            for thread in threads:
+                thread.join()
+        finally:
+            os.close(fd)
+        assert not errors
+        assert other.read_bytes() == b"", round
+        loaded = laaos.safe_load(tmp_path / f"run{round}.py")
+        assert len(loaded["xs"]) == len(plain(root)["xs"])
+
+
+def test_reading_while_another_thread_writes(tmp_path):
+    """repr, iteration, copies, == and to_plain from one thread while another adds keys."""
+    import copy
+
+    root = laaos.open_file_store("run", "", prefix=f"{tmp_path}/", durability="buffered",
+                                 initial_data={"d": {}, "l": [], "s": set()})
+    stop = threading.Event()
+    errors = []
+
+    def write():
+        for i in range(1500):
+            root["d"][str(i)] = {"v": [i]}
+            root["l"].append({"i": i})
+            root["s"].add(i)
+            root[f"k{i}"] = i
+        stop.set()
+
+    def read():
+        try:
+            while not stop.is_set():
+                repr(root)
+                list(root.items())
+                copy.deepcopy(root["d"])
+                copy.copy(root["l"])
+                assert root["s"] != {-1} and root != {} and root["l"] != [-1]
+                laaos.to_plain(root)
+                set(root["s"])
+        except BaseException as e:
+            errors.append(e)
+
+    writer = threading.Thread(target=write)
+    readers = [threading.Thread(target=read) for _ in range(2)]
+    writer.start()
+    for r in readers:
+        r.start()
+    for r in readers:
+        r.join()
+    stop.set()
+    writer.join()
+    root.close()
+    assert not errors, errors
+    assert laaos.safe_load(tmp_path / "run.py") == laaos.to_plain(root)

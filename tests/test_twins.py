@@ -1,6 +1,7 @@
 """Differential tests: the Cython and the pure-Python twins agree byte for byte, and
 rendering equals repr wherever repr is the format."""
 
+import ast
 import math
 import struct
 import warnings
@@ -93,16 +94,17 @@ def test_rendered_values_load_back(value):
     assert same(loaded, value) or (isinstance(value, complex) and loaded == value)
 
 
-def parse_with(impl, data, skip=False):
-    parser = impl.LogParser("<fuzz>", {}, skip)
+def parse_with(impl, data, skip=False, keys=None):
+    parser = impl.LogParser("<fuzz>", {}, skip, keys=keys)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             parser.feed(data)
             root = parser.finish()
     except laaos.LogError as e:
-        return ("error", type(e).__name__, e.line)
-    return ("ok", repr(root), parser.statements, parser.valid_bytes, parser.pending, parser.skipped)
+        return ("error", type(e).__name__, e.line, str(e))
+    return ("ok", repr(root), parser.statements, parser.valid_bytes, parser.pending, parser.skipped,
+            parser.legacy_floats, parser.lines)
 
 
 SEED_LOG = (
@@ -116,7 +118,7 @@ SEED_LOG = (
 
 @needs_both
 @given(st.data())
-@settings(max_examples=1500, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=1500, suppress_health_check=[HealthCheck.too_slow], deadline=None)  # a busy machine
 def test_twins_parse_mutated_logs_identically(data):
     log = bytearray(SEED_LOG)
     for _ in range(data.draw(st.integers(1, 4))):
@@ -198,3 +200,41 @@ def canonical(value):
     if isinstance(value, (list, tuple)):
         return [canonical(v) for v in value]
     return value
+
+
+# ---- strings and bytes: every escape, both twins, the same value or the same refusal -------
+
+ESCAPED = [
+    r"'\x41\xe9\xff'", r"'\u00e9\u4e2d\ud800\udfff'", r"'\U0001F600\U0010ffff'", r"'\U00110000'",
+    r"'\N{BULLET}'", r"'\a\b\f\v\0\101\777'", r"'\q\ '", r"'\x4'", r"'\u12'", r"'tab\tnl\ncr\r'",
+    r"'\\'", r"'\''", r'"\""', r"'\\\''", r"b'\x00\xff\\\'\n'", r"B'abc'", r"u'\u00e9'", r"U'x'",
+    r"r'x'", r"rb'x'", r"f'x'", r"br'x'", r"Rb'x'", r"b'\u00e9'", r"b'\101'", "b'\xc3\xa9'",
+    "'\xc3\xa9\xe4\xb8\xad'", "'\xed\xa0\x80'", "'\xff'", r"'unterminated", r"'ends in \'",
+    r"'a' 'b'", r"'a'b'c'", r"('a', b'b', 'c\n')", r"{'\x00': b'\x01', '\n': {'\t'}}",
+]
+
+
+@needs_both
+@pytest.mark.parametrize("literal", ESCAPED)
+def test_twins_read_every_string_escape_alike(literal):
+    for form in ("store['v']={}\n", "store['l'].append({})\n", "store['d'][{}]=1\n"):
+        data = b"store = {'l': [], 'd': {}}\nstore['l'].append(1)\n" + form.format(literal).encode("utf-8", "surrogatepass")
+        results = [parse_with(m, data) for m in TWINS]
+        assert results[0] == results[1], (literal, form)
+
+
+@needs_both
+@given(st.text() | st.binary())
+@settings(max_examples=500)
+def test_twins_read_every_repr_of_strings_and_bytes_alike(value):
+    data = b"store = {'l': []}\nstore['l'].append(0)\nstore['l'].append(" + repr(value).encode("utf-8", "surrogatepass") + b")\n"
+    results = [parse_with(m, data) for m in TWINS]
+    assert results[0] == results[1]
+    assert results[0][0] == "ok" and ast.literal_eval(results[0][1])["l"][1] == value
+
+
+@needs_both
+@pytest.mark.parametrize("keys", [None, ["l"], ["cfg"], ["s", "n", 7]])
+def test_twins_agree_on_partial_loads(keys):
+    results = [parse_with(m, SEED_LOG, keys=keys) for m in TWINS]
+    assert results[0] == results[1]

@@ -1,0 +1,175 @@
+"""The write path against its targets (issue 10), side by side in one run:
+
+    pytest benchmarks/test_write.py --benchmark-columns=median,min,max,rounds
+
+300k float appends (laaos buffered and flush, both backends; laaos 2.1.1; one
+``os.write`` per pre-rendered line), a realistic training log (three interleaved series,
+an eval dict every 100 steps, a per-sample list every 1000) against orjson and json JSON
+Lines of the same records, and each mutation kind, scalar and nested, extension against
+the pure twin.  ``LAAOS_BENCH_WRITE_N`` changes the 300k.
+"""
+
+import json
+import os
+import random
+
+import orjson
+import pytest
+
+import laaos
+from laaos import _backend
+
+from conftest import os_write_floor
+
+N = int(os.environ.get("LAAOS_BENCH_WRITE_N", "300000"))
+random.seed(1)
+FLOATS = [random.random() for _ in range(N)]
+IMPLS = {"cython": _backend.cython_impl, "python": _backend.python_impl}
+
+
+def use(backend):
+    if IMPLS[backend] is None:
+        pytest.skip("the Cython extension is not built")
+    _backend.impl = IMPLS[backend]
+
+
+def bench(benchmark, fn, rounds=3):
+    return benchmark.pedantic(fn, rounds=rounds, iterations=1, warmup_rounds=0)
+
+
+def appends(opener, path_prefix, **kwargs):
+    root = opener("f", "", prefix=path_prefix, truncate=True, **kwargs)
+    root["losses"] = []
+    append = root["losses"].append
+    for x in FLOATS:
+        append(x)
+    root.close()
+
+
+@pytest.mark.benchmark(group="300k float appends, buffered")
+@pytest.mark.parametrize("backend", ["cython", "python"])
+def test_appends_buffered(benchmark, workdir, backend):
+    use(backend)
+    bench(benchmark, lambda: appends(laaos.open_file_store, f"{workdir}/wb-{backend}-", durability="buffered"))
+
+
+@pytest.mark.benchmark(group="300k float appends, buffered")
+def test_appends_original(benchmark, workdir, original):
+    bench(benchmark, lambda: appends(original.open_file_store, f"{workdir}/wb-orig-"), rounds=1)
+
+
+@pytest.mark.benchmark(group="300k float appends, flush")
+@pytest.mark.parametrize("backend", ["cython", "python"])
+def test_appends_flush(benchmark, workdir, backend):
+    use(backend)
+    bench(benchmark, lambda: appends(laaos.open_file_store, f"{workdir}/wf-{backend}-"))
+
+
+@pytest.mark.benchmark(group="300k float appends, flush")
+def test_appends_os_write_floor(benchmark, workdir):
+    bench(benchmark, os_write_floor(f"{workdir}/floor.py", FLOATS))
+
+
+# ---- a realistic training log -------------------------------------------------------
+
+
+def training_records(steps=N // 3):
+    rnd = random.Random(2)
+    for step in range(steps):
+        yield "loss", rnd.random()
+        yield "lr", 1e-3 * (1 - step / steps)
+        yield "grad_norm", rnd.random() * 10
+        if step % 100 == 99:
+            yield "eval", {"step": step, "acc": rnd.random(), "loss": rnd.random(), "split": "val"}
+        if step % 1000 == 999:
+            yield "samples", [rnd.random() for _ in range(64)]
+
+
+RECORDS = list(training_records())
+
+
+@pytest.mark.benchmark(group="realistic training log")
+@pytest.mark.parametrize("backend", ["cython", "python"])
+def test_training_log_laaos_buffered(benchmark, workdir, backend):
+    use(backend)
+
+    def run():
+        root = laaos.open_file_store("t", "", prefix=f"{workdir}/t-{backend}-", truncate=True,
+                                     durability="buffered")
+        series = {k: [] for k in ("loss", "lr", "grad_norm", "eval", "samples")}
+        root.update(series)
+        lists = {k: root[k].append for k in series}
+        for key, value in RECORDS:
+            lists[key](value)
+        root.close()
+
+    bench(benchmark, run)
+
+
+@pytest.mark.benchmark(group="realistic training log")
+@pytest.mark.parametrize("codec", ["orjson", "json"])
+def test_training_log_jsonl(benchmark, workdir, codec):
+    def run():
+        with open(f"{workdir}/t.{codec}.jsonl", "wb") as f:
+            write = f.write
+            if codec == "orjson":
+                dumps = orjson.dumps
+                for key, value in RECORDS:
+                    write(dumps({key: value}) + b"\n")
+            else:
+                for key, value in RECORDS:
+                    write((json.dumps({key: value}) + "\n").encode())
+
+    bench(benchmark, run)
+
+
+# ---- each mutation kind, extension against the pure twin ----------------------------
+
+OPS = N // 15
+NESTED = {"a": [1, 2.5, "x"], "b": {"c": None}}
+
+
+def mutate(kind, nested, root):
+    value = NESTED if nested else 0.5
+    if kind == "set":
+        d = root["d"]
+        for i in range(OPS):
+            d[i % 64] = value
+    elif kind == "append":
+        append = root["l"].append
+        for i in range(OPS):
+            append(value)
+    elif kind == "insert":
+        lst = root["l"]
+        for i in range(OPS):
+            lst.insert(-1, value)  # near the end: what moves is relinked, not the point here
+    elif kind == "extend":
+        lst = root["l"]
+        for i in range(OPS):
+            lst.extend([value, value])
+    elif kind == "add":
+        s = root["s"]
+        for i in range(OPS):
+            s.add((i, "x") if nested else i)
+    elif kind == "del":
+        d = root["d"]
+        for i in range(OPS):
+            d[i] = value
+        for i in range(OPS):
+            del d[i]
+
+
+@pytest.mark.benchmark(group="mutations")
+@pytest.mark.parametrize("nested", [False, True], ids=["scalar", "nested"])
+@pytest.mark.parametrize("kind", ["set", "append", "insert", "extend", "add", "del"])
+@pytest.mark.parametrize("backend", ["cython", "python"])
+def test_mutation(benchmark, workdir, backend, kind, nested):
+    use(backend)
+
+    def run():
+        root = laaos.open_file_store("m", "", prefix=f"{workdir}/m-{backend}-", truncate=True,
+                                     durability="buffered", initial_data={"d": {}, "l": [], "s": set()})
+        mutate(kind, nested, root)
+        root.close()
+
+    bench(benchmark, run)

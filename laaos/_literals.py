@@ -1,0 +1,254 @@
+"""Tokens and literals of the log format: the limits, the tokenizer, string scanning.
+
+Both backends share these rules.  Strings and bytes are *scanned* (find the closing
+quote, skipping escapes) and decoded with the codecs Python itself uses, never matched by
+a backtracking regex: a literal of N bytes costs O(N) time and a few N of memory.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from typing import Any, List, Tuple
+
+from .errors import LogError, LogLimitError, LogSyntaxError, UnsafeLogError
+
+MAX_DEPTH = 100  # nesting of brackets in one statement
+MAX_STATEMENT_BYTES = 64 << 20  # one statement, multi-line ones included
+MAX_NUMBER_CHARS = 4301  # Python's own int limit (4300 digits), plus a sign
+
+# A quote (with a prefix of up to two letters) starts a string; its end is found by
+# scan_string, not by this regex.
+_TOKEN = re.compile(
+    r"""
+     (?P<ws>[ \t\f\r]+|\#[^\n]*)
+    |(?P<num>(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9][0-9_]*)(?:[eE][+-]?[0-9][0-9_]*)?[jJ]?)
+    |(?P<quote>[A-Za-z]{0,2}['"])
+    |(?P<name>[A-Za-z_][A-Za-z0-9_]*)
+    |(?P<op>[\[\](){}.,:=+\-])
+    |(?P<bad>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+# A flat list of plain numbers as repr writes it ("[0.5, 1e-05, -2.0]"): read in bulk in
+# value position, since per-sample data is long lists of floats.
+_INT = r"-?(?:0|[1-9][0-9]{0,17})"
+_FLOAT = r"-?[0-9]+(?:\.[0-9]+(?:e[+-]?[0-9]+)?|e[+-]?[0-9]+)"
+_INT_LIST = re.compile(rf"\[({_INT}(?:, {_INT})*)\]")
+_FLOAT_LIST = re.compile(rf"\[({_FLOAT}(?:, {_FLOAT})*)\]")
+_SCALAR = rf"(?:{_FLOAT}|{_INT}|None|True|False)"
+# A flat dict of plain string keys and scalars ("{'step': 3, 'loss': 0.5}"): a metrics
+# dict per step.  The fast path reads it; anything else takes the general path.
+_FLAT_DICT = re.compile(rf"\{{(?:'[^'\\\n]*': {_SCALAR}(?:, '[^'\\\n]*': {_SCALAR})*)?\}}")
+_DICT_ITEM = re.compile(rf"'([^'\\\n]*)': ({_SCALAR})")
+_AFTER_VALUE_START = frozenset("=(,[{:")  # ops after which '[' opens a list, not a subscript
+OPENERS = {"(": ")", "[": "]", "{": "}"}
+CONSTANTS = {"None": None, "True": True, "False": False}
+# What float() accepts from a log: float('nan'), float('-inf'), ...
+FLOAT_WORDS = {"nan", "inf", "-inf", "+inf", "infinity", "-infinity", "+infinity", "-nan", "+nan"}
+# laaos 2.1.1 wrote non-finite floats as bare `nan` and `inf` (and `-inf`).
+LEGACY_FLOATS = {"nan": float("nan"), "inf": float("inf")}
+_DIGITS = frozenset("0123456789")
+MISS = object()  # "not a simple literal": the caller takes the general path
+
+
+def scan_string(line: str, start: int, quote: str) -> int:
+    """The index of the quote that closes a string whose body starts at ``start``, or -1.
+
+    A quote closes the string unless an odd run of backslashes precedes it; each search
+    moves forward only, so the scan is linear in the literal's length and loops once per
+    quote character in it, not once per escape.
+    """
+    find = line.find
+    j = find(quote, start)
+    while j >= 0:
+        k = j
+        while k > start and line[k - 1] == "\\":
+            k -= 1
+        if (j - k) % 2 == 0:
+            return j
+        j = find(quote, j + 1)
+    return -1
+
+
+def decode_string(prefix: str, body: str, name: str, lineno: int) -> Any:
+    """The value of a string literal: ``prefix`` (as written) and the text between the quotes."""
+    prefix = prefix.lower()
+    if "f" in prefix:
+        raise UnsafeLogError("f-strings are not allowed", name, lineno, "f-string")
+    if prefix not in ("", "b", "u"):
+        raise LogSyntaxError(f"string prefix {prefix!r} is not supported", name, lineno, prefix)
+    try:
+        if prefix == "b":
+            if not body.isascii():
+                raise ValueError("bytes can only contain ASCII literal characters")
+            return codecs.escape_decode(body)[0]  # an ASCII str is read in place, no copy
+        if "\\" not in body:
+            return body
+        if "\\N" in body.replace("\\\\", ""):
+            raise ValueError("\\N{...} escapes are not supported")
+        return body.encode("latin-1", "backslashreplace").decode("unicode_escape")
+    except (ValueError, UnicodeError) as e:
+        raise LogSyntaxError(f"bad string literal: {e}", name, lineno, "string") from None
+
+
+def tokenize(line: str, lineno: int, depth: int, name: str) -> Tuple[List[tuple], int]:
+    """The tokens ``(kind, text or value, column)`` of one physical line, and the bracket
+    depth after it (``depth`` is the depth before it)."""
+    tokens: List[tuple] = []
+    append = tokens.append
+    match = _TOKEN.match
+    pos = 0
+    n = len(line)
+    while pos < n:
+        m = match(line, pos)
+        kind = m.lastgroup
+        text = m.group()
+        start = pos
+        pos = m.end()
+        if kind == "ws":
+            continue
+        if kind == "op":
+            if text == "[" and depth < MAX_DEPTH and tokens and tokens[-1][0] == "op" and tokens[-1][1] in _AFTER_VALUE_START:
+                m = _FLOAT_LIST.match(line, start) or _INT_LIST.match(line, start)
+                if m is not None:
+                    parts = m.group(1).split(", ")
+                    convert = int if m.re is _INT_LIST else float
+                    append(("value", list(map(convert, parts)), start))
+                    pos = m.end()
+                    continue
+            if text in OPENERS:
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise LogLimitError(f"nesting deeper than {MAX_DEPTH} levels", name, lineno, "deep nesting")
+            elif text in ")]}":
+                depth -= 1
+                if depth < 0:
+                    raise LogSyntaxError(f"unmatched {text!r}", name, lineno, text)
+            append(("op", text, start))
+        elif kind == "num":
+            if len(text) > MAX_NUMBER_CHARS:
+                raise LogLimitError(
+                    f"a number of {len(text)} digits (the limit is {MAX_NUMBER_CHARS - 1})",
+                    name,
+                    lineno,
+                    "huge number",
+                )
+            append(("num", text, start))
+        elif kind == "quote":
+            close = scan_string(line, pos, text[-1])
+            if close < 0:
+                raise LogSyntaxError("unterminated string", name, lineno, "string")
+            append(("str", decode_string(text[:-1], line[pos:close], name, lineno), start))
+            pos = close + 1
+        elif kind == "name":
+            append(("name", text, start))
+        else:
+            if text == ";":
+                raise LogSyntaxError("';' (one statement per line)", name, lineno, ";")
+            if text in "*/%@<>|&^~!":
+                raise UnsafeLogError(f"operator {text!r} is not allowed", name, lineno, f"operator {text!r}")
+            raise LogSyntaxError(f"unexpected character {text!r}", name, lineno, text)
+    return tokens, depth
+
+
+def number(text: str) -> Any:
+    """The value of a number token (ValueError for one Python would refuse)."""
+    if text[-1] in "jJ":
+        return complex(0.0, float(text[:-1]))
+    if "." in text or "e" in text or "E" in text:
+        return float(text)
+    if len(text) > 1 and text[0] == "0" and text.strip("0_"):
+        raise ValueError("leading zeros")
+    return int(text)
+
+
+def fast_value(s: str) -> Any:
+    """The value of a simple literal (number, plain string, None/True/False), else ``MISS``.
+
+    Exactly what the general parser gives for the same text, only faster.
+    """
+    c = s[:1]
+    if c in _DIGITS or c == "-":
+        if s[-1] in _DIGITS and s.isascii():
+            try:
+                if "." in s or "e" in s or "E" in s:
+                    return float(s)
+                digits = s[1:] if c == "-" else s
+                if "_" not in s and (digits[0] != "0" or len(digits) == 1):
+                    return int(s)
+            except ValueError:
+                pass
+        return MISS
+    if c == "'" and len(s) >= 2 and s[-1] == "'":
+        body = s[1:-1]
+        if "'" not in body and "\\" not in body and "\n" not in body:
+            return body
+        return MISS
+    if c == "{":
+        if _FLAT_DICT.fullmatch(s):
+            return {k: fast_value(v) for k, v in _DICT_ITEM.findall(s)}
+        return MISS
+    if c == "[":
+        m = _FLOAT_LIST.fullmatch(s) or _INT_LIST.fullmatch(s)
+        if m is not None:
+            return list(map(int if m.re is _INT_LIST else float, m.group(1).split(", ")))
+        return [] if s == "[]" else MISS
+    return CONSTANTS.get(s, MISS) if len(s) < 6 else MISS
+
+
+def top_key(line: str) -> Tuple[Any, int]:
+    """For ``store[KEY]...`` with KEY a plain literal: ``(KEY, index after ']')``, else ``(MISS, 0)``.
+
+    Used by partial loads to skip a statement without parsing its value.
+    """
+    if not line.startswith("store["):
+        return MISS, 0
+    c = line[6:7]
+    if c == "'" or c == '"':
+        close = scan_string(line, 7, c)
+        if close < 0 or line[close + 1 : close + 2] != "]":
+            return MISS, 0
+        body = line[7:close]
+        if "\\" in body:
+            try:
+                return decode_string("", body, "", 0), close + 2
+            except LogError:
+                return MISS, 0
+        return body, close + 2
+    close = line.find("]", 6)
+    if close < 0:
+        return MISS, 0
+    return fast_value(line[6:close]), close + 1
+
+
+def balanced_rest(text: str) -> bool:
+    """Whether ``text`` (the rest of a skipped statement) ends the statement on this line:
+    as many closing brackets as opening ones outside strings, every string closed, no
+    comment.  The native parser applies the same rule in C."""
+    if "'" not in text and '"' not in text:
+        if "#" in text:
+            return False
+        opened = text.count("(")
+        if "[" in text or "{" in text or "]" in text or "}" in text:
+            opened += text.count("[") + text.count("{") - text.count("]") - text.count("}")
+        return opened == text.count(")")
+    depth = 0
+    i = 0
+    n = len(text)
+    while i < n:
+        c = text[i]
+        if c == "'" or c == '"':
+            close = scan_string(text, i + 1, c)
+            if close < 0:
+                return False
+            i = close + 1
+            continue
+        if c == "#":
+            return False
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+        i += 1
+    return depth == 0

@@ -1,0 +1,188 @@
+"""Statements that give an accessor a whole value, each within the loader's limits.
+
+One literal is the natural way to log a value (``store['x']=[...]``), but a literal
+deeper than the loader's nesting limit, or longer than the longest statement laaos
+writes, would make a log that does not load.  Such a value is written as several
+statements instead: the first with as much of it as fits (an empty container at
+least), then ``extend`` statements for a list's further items, item assignments for a
+dict's, ``add`` for a set's, and the same again, recursively, for any item that is
+itself too deep or too long.  Every statement is one laaos 2.1.1 loads too.
+
+``store_statements`` writes a whole store this way: the Store's initial data,
+``compact`` and ``recover`` all use it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterator, List, Optional
+
+from ._parser import MAX_DEPTH
+from ._render import MAX_WRITTEN_STATEMENT, StatementTooLarge
+
+# How deep one literal may nest (the statement's own brackets take the rest of
+# MAX_DEPTH), and how long a chunk of a split container's items is.
+MAX_LITERAL_DEPTH = MAX_DEPTH - 10
+CHUNK_BYTES = 1 << 20
+
+Render = Callable[[Any], str]
+
+
+def store_statements(data: dict, render: Render) -> Iterator[str]:
+    """The statements of a log whose store is ``data`` (plain values): ``store = (...)``
+    as one literal where it fits, several statements otherwise (see the module).
+
+    ``render`` renders a plain value (a backend's ``render`` with a fallback for handled
+    types).  Each yielded string is one statement without its newline.
+    """
+    if not data:
+        yield "store = {}"
+    else:
+        yield from value_statements("store", data, render, "store = (\n", "\n)")
+
+
+def value_statements(
+    accessor: str, value: Any, render: Render, head: str, tail: str, *, offset: int = 0
+) -> Iterator[str]:
+    """Statements after which ``accessor`` holds the plain ``value``.
+
+    The first is ``head + <value or its first part> + tail`` (``store['x']=`` and ``""``,
+    or ``store['l'].append(`` and ``")"``, ...); the others address ``accessor``.
+    ``offset`` is the index of ``value``'s first item in ``accessor``, for a list whose
+    first statement is an ``extend`` of an existing list.
+    """
+    text = _render_whole(value, render, MAX_LITERAL_DEPTH)
+    if text is not None:
+        yield head + text + tail
+        return
+    t = type(value)
+    if t is list:
+        yield from _list_statements(accessor, value, render, head, tail, offset)
+    elif t is dict:
+        yield from _dict_statements(accessor, value, render, head, tail)
+    else:  # a set: its elements are scalars and tuples, split only by length
+        yield from _set_statements(accessor, value, render, head, tail)
+
+
+def _render_whole(value: Any, render: Render, depth: int) -> Optional[str]:
+    """``render(value)`` if it fits in one literal of at most ``depth`` levels, else None;
+    a scalar too long for any statement raises StatementTooLarge."""
+    t = type(value)
+    if t is list or t is dict or t is set or t is tuple:
+        if _deeper_than(value, depth):
+            if t is tuple:
+                raise ValueError(f"laaos cannot log a tuple nested more than {depth} levels deep")
+            return None
+        text = render(value)
+        return text if len(text) <= CHUNK_BYTES or _size(text) <= CHUNK_BYTES else None
+    text = render(value)
+    if len(text) > MAX_WRITTEN_STATEMENT // 4 and _size(text) > MAX_WRITTEN_STATEMENT - 1024:
+        raise StatementTooLarge(_size(text))
+    return text
+
+
+def _size(text: str) -> int:
+    return len(text.encode("utf-8"))
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    if limit < 1:
+        return True
+    t = type(value)
+    if t is dict:
+        return any(type(v) in _NESTED and _deeper_than(v, limit - 1) for v in value.values()) or any(
+            type(k) is tuple and _deeper_than(k, limit - 1) for k in value
+        )
+    return any(type(v) in _NESTED and _deeper_than(v, limit - 1) for v in value)
+
+
+_NESTED = (list, dict, set, tuple)
+
+
+def _list_statements(
+    acc: str, value: list, render: Render, head: str, tail: str, offset: int
+) -> Iterator[str]:
+    if not any(type(v) in _NESTED for v in value):
+        yield from _flat_list_statements(acc, value, render, head, tail)
+        return
+    first = True
+    pending: List[str] = []
+    size = 0
+    for i, item in enumerate(value):
+        text = _render_whole(item, render, MAX_LITERAL_DEPTH - 1)
+        if text is not None and (not pending or size + len(text) <= CHUNK_BYTES):
+            pending.append(text)
+            size += len(text) + 2
+            continue
+        if pending or first:
+            yield _list_chunk(acc, pending, head, tail, first)
+            first, pending, size = False, [], 0
+        if text is not None:
+            pending.append(text)
+            size = len(text) + 2
+        else:
+            yield from value_statements(f"{acc}[{offset + i}]", item, render, f"{acc}.append(", ")")
+    if pending or first:
+        yield _list_chunk(acc, pending, head, tail, first)
+
+
+def _flat_list_statements(acc: str, value: list, render: Render, head: str, tail: str) -> Iterator[str]:
+    """A long list of scalars (the common huge value): rendered a slice at a time, the
+    slice sized from the first items' length; a slice that comes out far too long (its
+    strings are longer) is rendered again item by item."""
+    sample = value[:1000]
+    per = max(1, CHUNK_BYTES * len(sample) // (len(render(sample)) + 1))
+    first = True
+    for start in range(0, len(value), per):
+        part = value[start : start + per]
+        text = render(part)
+        if len(text) > 4 * CHUNK_BYTES:
+            for item in part:  # each alone: a string too long for any statement raises
+                item_text = _render_whole(item, render, 0)
+                yield _list_chunk(acc, [item_text], head, tail, first)
+                first = False
+            continue
+        yield (head + text + tail) if first else f"{acc}.extend({text})"
+        first = False
+
+
+def _list_chunk(acc: str, items: List[str], head: str, tail: str, first: bool) -> str:
+    """The first statement of a split list, or an ``extend`` of it."""
+    if first:
+        return head + "[" + ", ".join(items) + "]" + tail
+    return f"{acc}.extend([" + ", ".join(items) + "])"
+
+
+def _dict_statements(acc: str, value: dict, render: Render, head: str, tail: str) -> Iterator[str]:
+    first: List[str] = []
+    size = 0
+    rest = []
+    for key, item in value.items():
+        k = render(key)
+        text = _render_whole(item, render, MAX_LITERAL_DEPTH - 1)
+        if text is not None and size + len(text) + len(k) <= CHUNK_BYTES and not rest:
+            first.append(f"{k}: {text}")
+            size += len(text) + len(k) + 4
+        else:
+            rest.append((k, item, text))
+    yield head + "{" + ", ".join(first) + "}" + tail
+    for k, item, text in rest:
+        if text is not None:
+            yield f"{acc}[{k}]={text}"
+        else:
+            yield from value_statements(f"{acc}[{k}]", item, render, f"{acc}[{k}]=", "")
+
+
+def _set_statements(acc: str, value: set, render: Render, head: str, tail: str) -> Iterator[str]:
+    first: List[str] = []
+    size = 0
+    rest = []
+    for item in value:
+        text = _render_whole(item, render, MAX_LITERAL_DEPTH - 1)
+        if size + len(text) <= CHUNK_BYTES and not rest:
+            first.append(text)
+            size += len(text) + 2
+        else:
+            rest.append(text)
+    yield head + ("{" + ", ".join(first) + "}" if first else "set()") + tail
+    for text in rest:
+        yield f"{acc}.add({text})"

@@ -1,0 +1,444 @@
+"""The proxies: the store's dicts, lists and sets, each of which logs every mutation.
+
+Every mutating call follows the same order, under the store's lock: check the container
+is still linked, normalize the value to plain data, render and write the statement, and
+only then change memory.  So a value that cannot be stored, or a write that fails
+(a closed store included: the writer refuses under the same lock), leaves both the log
+and the in-memory store as they were.  These methods are the one definition of what each
+mutation does; the backend only speeds up the steps they call (``_backend``).
+
+Reading (iteration, ``repr``, ``==``, ``laaos.to_plain``) also takes the lock, so another
+thread's writes never change a container while it is being read.  A proxy cannot be
+pickled (it is a live view of a log that only its process writes): ``copy.deepcopy`` and
+``laaos.to_plain`` give plain data.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import MutableMapping, MutableSequence, MutableSet
+from typing import Any, Iterator, Optional
+
+from . import _backend
+from .errors import SliceNotSupportedError, UnlinkedContainerError
+
+SCALARS = frozenset((int, float, str, bool, type(None), bytes, complex))
+_MISSING = object()
+# A depth to start normalizing at where nothing is written (copies, repr): no limit.
+_UNLIMITED = -(1 << 30)
+
+
+def to_plain(value: Any) -> Any:
+    """A plain copy of a store or any of its containers: dicts, lists and sets of plain
+    values, detached from the log (for ``pickle``, ``json``, another process...).
+
+    Anything else is returned as it is.
+    """
+    if isinstance(value, StoreAccessible):
+        with value._store._lock:
+            return value._store._normalize(value, _UNLIMITED)
+    store = getattr(value, "root", None)
+    if isinstance(store, StoreAccessible):  # a Store
+        return to_plain(store)
+    return value
+
+
+def _not_picklable(obj: Any) -> TypeError:
+    return TypeError(
+        f"a laaos {type(obj).__name__} cannot be pickled: it is a live view of a log that "
+        "only its own process writes. Pass laaos.to_plain(x), a plain copy, instead "
+        "(copy.deepcopy(x) gives the same)"
+    )
+
+
+class StoreAccessible:
+    """Base of the proxies: knows its store and its accessor (``store['a'][0]``)."""
+
+    # Slots: a log of a million dicts holds a million proxies, and the hot calls read
+    # these attributes on every operation.
+    __slots__ = ("_store", "_accessor", "__weakref__")
+
+    def __init__(self, store: Any):
+        self._store = store
+        self._accessor: Optional[str] = None
+
+    @property
+    def laaos_store(self) -> Any:
+        return self._store
+
+    def _linked_accessor(self) -> str:
+        """The accessor, or UnlinkedContainerError for a replaced or deleted container."""
+        acc = self._accessor
+        if acc is None:
+            raise UnlinkedContainerError(
+                "You tried to mutate a store collection after it has been unlinked "
+                "(it was replaced or deleted in the store): mutate the store's current "
+                "container instead."
+            )
+        return acc
+
+    # The original's helpers, kept for code that calls them.
+    def _wrap(self, obj: Any) -> Any:
+        return self._store._proxify(self._store._normalize(obj))
+
+    def _repr(self, obj: Any) -> str:
+        return self._store._render_any(obj)
+
+    def _write(self, text: str) -> None:
+        with self._store._lock:
+            self._store._emit_text(text)
+
+    def _unlink(self) -> None:
+        self._accessor = None
+
+    def _link(self, accessor: str) -> None:
+        self._accessor = accessor
+
+    @staticmethod
+    def unlink(obj: Any) -> None:
+        if isinstance(obj, StoreAccessible):
+            obj._unlink()
+
+    @staticmethod
+    def link(obj: Any, accessor: str) -> None:
+        if isinstance(obj, StoreAccessible):
+            obj._link(accessor)
+
+    def __repr__(self) -> str:
+        store = self._store
+        with store._lock:
+            return store._render(store._normalize(self, _UNLIMITED))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, StoreAccessible):
+            other = to_plain(other)
+        return to_plain(self) == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        raise _not_picklable(self)
+
+    def __deepcopy__(self, memo: Any) -> Any:
+        return to_plain(self)
+
+
+class StoreDict(StoreAccessible, MutableMapping):
+    """A dict in the store."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, store: Any, initial_data: Any):
+        super().__init__(store)
+        self._data = dict(initial_data)
+
+    @classmethod
+    def _adopt(cls, store: Any, data: dict) -> "StoreDict":
+        self = cls.__new__(cls)
+        self._store, self._accessor, self._data = store, None, data
+        return self
+
+    def _unlink(self) -> None:
+        self._accessor = None
+        for value in self._data.values():
+            if isinstance(value, StoreAccessible):
+                value._unlink()
+
+    def _link(self, accessor: str) -> None:
+        self._accessor = accessor
+        for key, value in self._data.items():
+            if isinstance(value, StoreAccessible):
+                value._link(f"{accessor}[{self._store._render(key)}]")
+
+    def __getitem__(self, key: Any) -> Any:
+        return self._data[key]
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        store = self._store
+        with store._lock:
+            acc = self._linked_accessor()
+            old = self._data.get(key, _MISSING)
+            if old is value:
+                return
+            key = store._normalize_key(key)
+            plain = value if type(value) in SCALARS else store._normalize(value)
+            head = f"{acc}[{store._render(key)}]"
+            store._emit_value(head + "=", plain, "", head)
+            if isinstance(old, StoreAccessible):
+                old._unlink()
+            stored = store._proxify(plain)
+            self._data[key] = stored
+            if isinstance(stored, StoreAccessible):
+                stored._link(head)
+
+    def __delitem__(self, key: Any) -> None:
+        store = self._store
+        with store._lock:
+            old = self._data[key]  # the KeyError a dict raises
+            acc = self._linked_accessor()
+            store._emit_text(f"del {acc}[{store._render(store._normalize_key(key))}]")
+            if isinstance(old, StoreAccessible):
+                old._unlink()
+            del self._data[key]
+
+    def clear(self) -> None:
+        store = self._store
+        with store._lock:
+            acc = self._linked_accessor()
+            if self._data:
+                store._emit_text(f"{acc}.clear()")
+                for value in self._data.values():
+                    StoreAccessible.unlink(value)
+                self._data.clear()
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __iter__(self) -> Iterator[Any]:
+        # Over a snapshot of the keys: a dashboard thread reading the store while the
+        # training thread adds keys must not get "dictionary changed size during iteration".
+        with self._store._lock:
+            return iter(list(self._data))
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._data
+
+    def __copy__(self) -> dict:
+        with self._store._lock:
+            return dict(self._data)
+
+    __eq__ = StoreAccessible.__eq__
+    __hash__ = None  # type: ignore[assignment]
+
+
+class StoreRoot(StoreDict):
+    """The store's top-level dict: also closes, flushes and names the store."""
+
+    __slots__ = ()
+
+    def close(self) -> None:
+        return self._store.close()
+
+    def flush(self) -> None:
+        return self._store.flush()
+
+    def mark(self, label: str) -> None:
+        """Append the mark ``label`` to the log, e.g. when a checkpoint is saved:
+        ``open_file_store(..., rewind_to=label)`` later reopens the log at this state."""
+        from .runs import mark
+
+        mark(self._store, label)
+
+    @property
+    def uri(self) -> Optional[str]:
+        return self._store.uri
+
+    def __enter__(self) -> "StoreRoot":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._store.close()
+
+
+class StoreList(StoreAccessible, MutableSequence):
+    """A list in the store."""
+
+    __slots__ = ("_seq",)
+
+    def __init__(self, store: Any, seq: Any):
+        super().__init__(store)
+        self._seq = list(seq)
+
+    @classmethod
+    def _adopt(cls, store: Any, seq: list) -> "StoreList":
+        self = cls.__new__(cls)
+        self._store, self._accessor, self._seq = store, None, seq
+        return self
+
+    def _unlink(self) -> None:
+        self._accessor = None
+        for value in self._seq:
+            if isinstance(value, StoreAccessible):
+                value._unlink()
+
+    def _link(self, accessor: str) -> None:
+        self._accessor = accessor
+        self._relink(0)
+
+    def _relink(self, start: int) -> None:
+        acc = self._accessor
+        seq = self._seq
+        for i in range(start, len(seq)):
+            value = seq[i]
+            if isinstance(value, StoreAccessible):
+                value._link(f"{acc}[{i}]")
+
+    def _index(self, index: Any) -> int:
+        if isinstance(index, slice):
+            raise SliceNotSupportedError("Slices are not supported for lists in the store!")
+        index = operator.index(index)
+        n = len(self._seq)
+        if not -n <= index < n:
+            raise IndexError("list assignment index out of range")
+        return index + n if index < 0 else index
+
+    def append(self, obj: Any) -> None:
+        store = self._store
+        with store._lock:
+            acc = self._accessor
+            if acc is None:
+                self._linked_accessor()
+            plain = obj if type(obj) in SCALARS else store._normalize(obj)
+            store._emit_value(acc + ".append(", plain, ")", f"{acc}[{len(self._seq)}]")
+            if type(plain) in SCALARS:
+                self._seq.append(plain)
+            else:
+                stored = store._proxify(plain)
+                self._seq.append(stored)
+                if isinstance(stored, StoreAccessible):
+                    stored._link(f"{acc}[{len(self._seq) - 1}]")
+
+    def extend(self, values: Any) -> None:
+        store = self._store
+        with store._lock:
+            acc = self._linked_accessor()
+            plain = store._normalize(list(values._seq if values is self else values))
+            if not plain:
+                return
+            start = len(self._seq)
+            store._emit_value(acc + ".extend(", plain, ")", acc, start)
+            self._seq.extend([store._proxify(v) for v in plain])
+            self._relink(start)
+
+    def insert(self, index: int, obj: Any) -> None:
+        store = self._store
+        with store._lock:
+            acc = self._linked_accessor()
+            n = len(self._seq)
+            index = operator.index(index)
+            index = min(max(index + n if index < 0 else index, 0), n)
+            plain = store._normalize(obj)
+            store._emit_value(f"{acc}.insert({index}, ", plain, ")", f"{acc}[{index}]")
+            self._seq.insert(index, store._proxify(plain))
+            self._relink(index)
+
+    def clear(self) -> None:
+        store = self._store
+        with store._lock:
+            acc = self._linked_accessor()
+            store._emit_text(f"{acc}.clear()")
+            for value in self._seq:
+                StoreAccessible.unlink(value)
+            self._seq.clear()
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._seq[index]
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        store = self._store
+        with store._lock:
+            index = self._index(index)
+            acc = self._linked_accessor()
+            old = self._seq[index]
+            if old is value:
+                return
+            plain = store._normalize(value)
+            store._emit_value(f"{acc}[{index}] = ", plain, "", f"{acc}[{index}]")
+            StoreAccessible.unlink(old)
+            stored = store._proxify(plain)
+            self._seq[index] = stored
+            StoreAccessible.link(stored, f"{acc}[{index}]")
+
+    def __delitem__(self, index: Any) -> None:
+        store = self._store
+        with store._lock:
+            index = self._index(index)
+            acc = self._linked_accessor()
+            store._emit_text(f"del {acc}[{index}]")
+            StoreAccessible.unlink(self._seq[index])
+            del self._seq[index]
+            self._relink(index)
+
+    def __len__(self) -> int:
+        return len(self._seq)
+
+    def __iter__(self) -> Iterator[Any]:
+        with self._store._lock:
+            return iter(list(self._seq))  # a snapshot, as for StoreDict
+
+    def __contains__(self, value: object) -> bool:
+        return value in self._seq
+
+    def __copy__(self) -> list:
+        with self._store._lock:
+            return list(self._seq)
+
+    __eq__ = StoreAccessible.__eq__
+    __hash__ = None  # type: ignore[assignment]
+
+
+class StoreSet(StoreAccessible, MutableSet):
+    """A set in the store."""
+
+    __slots__ = ("_set",)
+
+    def __init__(self, store: Any, initial_data: Any):
+        super().__init__(store)
+        self._set = set(initial_data)
+
+    @classmethod
+    def _adopt(cls, store: Any, data: set) -> "StoreSet":
+        self = cls.__new__(cls)
+        self._store, self._accessor, self._set = store, None, data
+        return self
+
+    @classmethod
+    def _from_iterable(cls, it: Any) -> set:
+        return set(it)  # results of `a | b` etc. are plain sets, not store members
+
+    def add(self, x: Any) -> None:
+        store = self._store
+        with store._lock:
+            acc = self._linked_accessor()
+            key = store._normalize_key(x)
+            if key in self._set:
+                return
+            store._emit_value(acc + ".add(", key, ")", acc)
+            self._set.add(key)
+
+    def discard(self, x: Any) -> None:
+        store = self._store
+        with store._lock:
+            acc = self._linked_accessor()
+            if x not in self._set:
+                return
+            store._emit_value(acc + ".discard(", store._normalize_key(x), ")", acc)
+            self._set.discard(x)
+
+    def clear(self) -> None:
+        store = self._store
+        with store._lock:
+            acc = self._linked_accessor()
+            if self._set:
+                store._emit_text(f"{acc}.clear()")
+                self._set.clear()
+
+    def __contains__(self, x: object) -> bool:
+        return x in self._set
+
+    def __len__(self) -> int:
+        return len(self._set)
+
+    def __iter__(self) -> Iterator[Any]:
+        with self._store._lock:
+            return iter(list(self._set))  # a snapshot, as for StoreDict
+
+    def __copy__(self) -> set:
+        with self._store._lock:
+            return set(self._set)
+
+    __eq__ = StoreAccessible.__eq__
+    __hash__ = None  # type: ignore[assignment]
+
+
+_backend.speed_up_proxies(StoreList, StoreDict)
