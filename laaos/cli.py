@@ -26,6 +26,7 @@ from typing import Any, List, Optional, Sequence
 from . import __version__
 from .errors import LaaosError, LogError, TornTailWarning, UnknownSymbolError
 from .loader import LoadResult, load, new_parser
+from .diagnosis import unsafe_why
 from .runs import describe_records
 
 KEY_HELP = """\
@@ -743,9 +744,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except UnknownSymbolError as e:
         unsafe = unsafe_statement(e)
         if unsafe:  # never advise passing it: the log would run it
-            print(f"laaos {args.command}: {e}\n  {unsafe} can run code or change files and no laaos "
-                  f"writer puts it in a log: do not pass it; `laaos check {args.file}` shows the "
-                  f"damage and `laaos recover {args.file}` moves it aside", file=sys.stderr)
+            # (not the loader's message, which advises passing the name)
+            print(f"laaos {args.command}: {e.path}:{e.line}: DAMAGED: {unsafe_why(unsafe)}\n"
+                  f"  `laaos check {args.file}` lists the damage and `laaos recover {args.file}` "
+                  "moves it aside", file=sys.stderr)
         else:
             print(f"laaos {args.command}: {e}\n  the log is not damaged: pass {symbol_hint([e.name])}",
                   file=sys.stderr)
