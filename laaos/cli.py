@@ -26,7 +26,7 @@ from typing import Any, List, Optional, Sequence
 from . import __version__
 from .errors import LaaosError, LogError, TornTailWarning, UnknownSymbolError
 from .loader import LoadResult, load, new_parser
-from .diagnosis import unsafe_why
+from .diagnosis import guarded, unsafe_why
 from .runs import describe_records
 
 KEY_HELP = """\
@@ -117,7 +117,8 @@ def symbol_spec(spec: str) -> Any:
     else:
         obj = importlib.import_module(module_name.partition(".")[0])  # as `import a.b` binds `a`
         name = module_name.partition(".")[0]
-    return (alias or name, obj)
+    # The log reaches the symbol's attributes: never a module it imports (datetime.sys).
+    return (alias or name, guarded(obj, name))
 
 
 # ---- key paths -----------------------------------------------------------------------------

@@ -201,3 +201,28 @@ def test_check_reports_a_line_over_the_limit_as_damage_with_its_line(tmp_path, c
     code, out, _ = cli(capsys, "recover", str(path))
     assert code == 0 and f"rejected line {lines + 1}" in out
     assert laaos.safe_load(str(path)) == {"a": 1, "b": 2}
+
+
+# ---- a symbol the user passes is not a way into os or sys --------------------------------
+
+
+@pytest.mark.parametrize("statement", [
+    "store['x']=datetime.sys.exit(7)",
+    "store['x']=datetime.sys.stdout.write('PWNED')",
+    "store['x']=datetime.sys.setrecursionlimit(50)",
+])
+def test_a_passed_module_does_not_reach_the_modules_it_imports(hostile_log, capsys, statement):
+    path = hostile_log(statement)
+    code, out, err = cli(capsys, "show", path, "--symbol", "datetime")  # the advice for datetimes
+    assert code == 1 and "PWNED" not in out and f"{path}:3" in err and "Traceback" not in err
+    import sys
+
+    assert sys.getrecursionlimit() > 50
+
+
+def test_passed_symbols_still_load_what_handlers_wrote(hostile_log, capsys):
+    path = hostile_log("store['t']=datetime.datetime(2026, 1, 2, 3, 4)\n"
+                       "store['d']=datetime.date.fromordinal(1)\nstore['e']=enum.Enum")
+    code, out, err = cli(capsys, "show", path, "--symbol", "datetime", "--symbol", "enum")
+    assert code == 0, err
+    assert "datetime.datetime(2026, 1, 2, 3, 4)" in out and "datetime.date(1, 1, 1)" in out
