@@ -226,3 +226,33 @@ def test_passed_symbols_still_load_what_handlers_wrote(hostile_log, capsys):
     code, out, err = cli(capsys, "show", path, "--symbol", "datetime", "--symbol", "enum")
     assert code == 0, err
     assert "datetime.datetime(2026, 1, 2, 3, 4)" in out and "datetime.date(1, 1, 1)" in out
+
+
+# ---- load_many: a wrong argument is an error at once, not a dict of per-file errors -------
+
+
+@pytest.fixture
+def sweep(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for i in range(3):
+        with laaos.open_file_store(f"r{i}", "", prefix="sweep/") as root:
+            root["x"] = [i]
+    return tmp_path
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"select": 5}, "select="),
+    ({"select": "x"}, "select="),
+    ({"processes": 0}, "processes="),
+    ({"processes": -1}, "processes="),
+    ({"processes": 1.5}, "processes="),
+])
+def test_load_many_refuses_bad_arguments_at_once(sweep, kwargs, match):
+    with pytest.raises((TypeError, ValueError), match=match):
+        laaos.load_many("sweep/*.py", **kwargs)
+
+
+def test_load_many_takes_a_bytes_pattern_and_refuses_none(sweep):
+    assert sorted(laaos.load_many(b"sweep/*.py")) == [f"sweep/r{i}.py" for i in range(3)]
+    with pytest.raises(TypeError, match="glob pattern"):
+        laaos.load_many(None)
