@@ -322,8 +322,12 @@ def cmd_check(args: argparse.Namespace) -> int:
         line, why = diagnosis.damaged[0]
         print(f"{path}: DAMAGED: {len(diagnosis.damaged)} statement(s) not well formed, at line(s) {lines}")
         print(f"  {path}:{line}: {why}")
-        print(f"  `laaos recover {path}` keeps the good statements and moves the bad bytes aside "
-              "(`--dry-run` first shows what it would do)")
+        if result.statements:
+            print(f"  `laaos recover {path}` keeps the good statements and moves the bad bytes aside "
+                  "(`--dry-run` first shows what it would do)")
+        else:  # recover refuses: it would keep nothing
+            print(f"  not one statement loads: not a laaos log, or its first `store = ...` statement "
+                  "is damaged (fix that line by hand)")
         status = 1
     elif diagnosis.empty:
         print(f"{path}: EMPTY: no `store = ...` statement yet (a writer that has not written, or not a "

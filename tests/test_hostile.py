@@ -256,3 +256,21 @@ def test_load_many_takes_a_bytes_pattern_and_refuses_none(sweep):
     assert sorted(laaos.load_many(b"sweep/*.py")) == [f"sweep/r{i}.py" for i in range(3)]
     with pytest.raises(TypeError, match="glob pattern"):
         laaos.load_many(None)
+
+
+# ---- recover does not turn a file that is no laaos log into an empty one -----------------
+
+
+@pytest.mark.parametrize("data", [bytes(range(256)) * 20 + b"\n" * 3,
+                                  b"\x89PNG\r\n\x1a\n" + b"\x00\x01\x02garbage\n" * 50,
+                                  b"#!/bin/sh\nrm -rf /tmp/nothing\necho hi\n"])
+def test_recover_refuses_a_file_of_which_no_statement_loads(tmp_path, capsys, data):
+    path = tmp_path / "notalog.py"
+    path.write_bytes(data)
+    for dry in ([], ["--dry-run"]):
+        code, out, err = cli(capsys, "recover", str(path), *dry)
+        assert code == 1 and "nothing was changed" in err and str(path) in err
+    assert path.read_bytes() == data
+    assert [p.name for p in tmp_path.iterdir()] == ["notalog.py"]
+    code, out, _ = cli(capsys, "check", str(path))
+    assert code == 1 and "DAMAGED" in out and "not one statement loads" in out and "laaos recover" not in out
