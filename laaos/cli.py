@@ -18,6 +18,7 @@ import base64
 import json
 import math
 import os
+import re
 import sys
 import time
 import warnings
@@ -732,6 +733,29 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+# Control characters (ESC starts a terminal's escape sequences; a hostile log can hold
+# them raw in a string, a key or a session record) and the invisible or bidi-reordering
+# ones (which make a statement read as another).  Written as \\uXXXX, which JSON and
+# Python string literals read as the same character.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_UNPRINTABLE_ERR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+class _Printable:
+    """A text stream that writes what ``pattern`` matches as ``\\uXXXX`` escapes."""
+
+    def __init__(self, stream: Any, pattern: Any):
+        self._stream = stream
+        self._pattern = pattern
+
+    def write(self, text: str) -> int:
+        self._stream.write(self._pattern.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     # A console that cannot encode a key (a Windows code page, LC_ALL=C) gets \\u escapes,
     # not a UnicodeEncodeError.
@@ -740,6 +764,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
         except (AttributeError, ValueError, OSError):
             pass
+    stdout, stderr = sys.stdout, sys.stderr
+    # (stderr keeps \r: the progress line rewrites itself with it)
+    sys.stdout, sys.stderr = _Printable(stdout, _UNPRINTABLE), _Printable(stderr, _UNPRINTABLE_ERR)
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout, sys.stderr = stdout, stderr
+
+
+def _main(argv: Optional[Sequence[str]]) -> int:
     args = build_parser().parse_args(argv)
     args.symbols = dict(args.symbol)
     try:

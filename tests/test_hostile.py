@@ -274,3 +274,29 @@ def test_recover_refuses_a_file_of_which_no_statement_loads(tmp_path, capsys, da
     assert [p.name for p in tmp_path.iterdir()] == ["notalog.py"]
     code, out, _ = cli(capsys, "check", str(path))
     assert code == 1 and "DAMAGED" in out and "not one statement loads" in out and "laaos recover" not in out
+
+
+# ---- a log cannot send escape sequences to the user's terminal ---------------------------
+
+
+def test_no_command_prints_a_control_character_from_the_log(tmp_path, capsys):
+    healthy = tmp_path / "esc.py"
+    healthy.write_bytes(
+        b'#laaos:session {"time": "t", "host": "h\\u001b]0;owned\\u0007", "pid": 1, "user": "u", '
+        b'"argv": ["\\u001b[2J\\u001b[31mrm -rf ~"]}\n'
+        b"store = {}\nstore['k\x1b[2J']='\x1b]0;title\x07'\n"
+        b"#laaos:mark {\"label\": \"e\\u001b[2J\", \"time\": \"t\"}\n"
+        b"store['z']=1\n"
+    )
+    damaged = tmp_path / "bad.py"
+    damaged.write_bytes(b"store = {}\nstore['c']=Color.RED  # \x1b[2J\nstore['bad']=1 +* '\x1b[2J'\n"
+                        b"store['z']=1\n")
+    outputs = []
+    for argv in (["show", str(healthy)], ["check", str(healthy)],
+                 ["follow", str(healthy), "--from-start", "--idle-timeout", "0.2", "--interval", "0.05"],
+                 ["check", str(damaged)], ["recover", str(damaged), "--dry-run"]):
+        code, out, err = cli(capsys, *argv)
+        outputs.append(out + err)
+    text = "".join(outputs)
+    assert "store['z']=1" in text and "NEEDS SYMBOLS" in text and "owned" in text  # all shown
+    assert "\x1b" not in text and "\x07" not in text
