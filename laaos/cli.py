@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import hashlib
 import json
 import math
 import os
@@ -584,14 +585,25 @@ def cmd_follow(args: argparse.Namespace) -> int:
     lineno = 0
     skip = 0
     failed = None
+    # The complete lines passed so far (printed or skipped), as a hash of the file's first
+    # `seen_bytes` bytes: after a rewrite that kept them (a torn tail cut off and new
+    # statements appended between two looks) the follower goes on after them, so that
+    # it neither prints them again nor misses what was appended.
+    seen, seen_bytes, at = hashlib.blake2b(digest_size=16), 0, 0
     try:
         for chunk in tail:
             if chunk is None:  # (re)started: the file is new or was rewritten
-                parser, pending, lineno = new_parser(args.file, None, args.symbols), b"", 0
-                skip = 0 if args.from_start else os.path.getsize(args.file)
+                parser, pending, lineno, at = new_parser(args.file, None, args.symbols), b"", 0, 0
+                kept = bool(tail.restarts and seen_bytes) and _starts_with(args.file, seen_bytes, seen.digest())
+                if kept:
+                    skip = seen_bytes
+                else:
+                    seen, seen_bytes = hashlib.blake2b(digest_size=16), 0
+                    skip = 0 if args.from_start else os.path.getsize(args.file)
                 if tail.restarts:
                     print(f"--- {args.file} was rewritten (compacted, truncated, or a torn statement "
-                          "cut off): reading it again" + ("" if args.from_start else ", from its end"),
+                          "cut off): reading it again" + (", after the lines shown" if kept else
+                                                          "" if args.from_start else ", from its end"),
                           flush=True)
                 elif skip:
                     print(f"following {args.file} (from its end; --from-start prints it all)", flush=True)
@@ -609,6 +621,10 @@ def cmd_follow(args: argparse.Namespace) -> int:
             pending = data[end:]
             for line in data[:end].split(b"\n")[:-1]:
                 lineno += 1
+                if at >= seen_bytes:
+                    seen.update(line + b"\n")
+                    seen_bytes += len(line) + 1
+                at += len(line) + 1
                 if skip > 0:
                     skip -= len(line) + 1
                     continue
@@ -616,6 +632,23 @@ def cmd_follow(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         return 0
     return 0
+
+
+def _starts_with(path: str, size: int, digest: bytes) -> bool:
+    """Whether the first ``size`` bytes of the file at ``path`` hash to ``digest``."""
+    h = hashlib.blake2b(digest_size=16)
+    try:
+        with open(path, "rb") as f:
+            left = size
+            while left > 0:
+                block = f.read(min(left, 1 << 20))
+                if not block:
+                    return False
+                h.update(block)
+                left -= len(block)
+    except OSError:
+        return False
+    return h.digest() == digest
 
 
 # ---- the command ---------------------------------------------------------------------------

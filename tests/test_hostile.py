@@ -300,3 +300,33 @@ def test_no_command_prints_a_control_character_from_the_log(tmp_path, capsys):
     text = "".join(outputs)
     assert "store['z']=1" in text and "NEEDS SYMBOLS" in text and "owned" in text  # all shown
     assert "\x1b" not in text and "\x07" not in text
+
+
+# ---- follow: a torn tail cut off by a resumed writer hides none of its new statements ---
+
+
+def test_cli_follow_prints_what_a_resumed_writer_appends_after_cutting_a_torn_tail(tmp_path, backend_env):
+    import subprocess
+    import sys
+    import time
+
+    path = tmp_path / "run.py"
+    with laaos.open_file_store("run", "", prefix=f"{tmp_path}/", provenance=False) as root:
+        root["x"] = [0]
+    proc = subprocess.Popen([sys.executable, "-m", "laaos", "follow", str(path), "--interval", "0.3",
+                             "--idle-timeout", "3"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, cwd=tmp_path, env=backend_env)
+    assert proc.stdout.readline().startswith("following")
+    time.sleep(0.4)
+    with open(path, "ab") as f:  # a writer killed mid-statement
+        f.write(b"store['x'].append(12")
+    time.sleep(0.8)  # the follower has read the torn bytes
+    # the run resumes: the torn tail is cut off and new statements land between two looks
+    resume = ("import laaos, warnings; warnings.simplefilter('ignore')\n"
+              f"r = laaos.open_file_store('run', '', prefix={str(tmp_path) + '/'!r}, provenance=False)\n"
+              "r['x'].append(1); r['x'].append(2); r.close()\n")
+    subprocess.run([sys.executable, "-c", resume], check=True, cwd=tmp_path, env=backend_env)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert "store['x'].append(1)" in out and "store['x'].append(2)" in out, out
+    assert "store = " not in out  # the lines shown before are not shown again
