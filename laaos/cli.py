@@ -65,6 +65,12 @@ def check_file(path: str) -> None:
         raise CommandError(f"{path}: no such log file")
 
 
+def refuse_directory(output: str) -> None:
+    """An output path that is a directory: say so (not an OS error about a temporary file)."""
+    if os.path.isdir(output):
+        raise CommandError(f"{output}: is a directory: name a file to write (-o DIR/NAME)")
+
+
 def load_log(path: str, symbols: Optional[dict] = None) -> LoadResult:
     check_file(path)
     show = os.path.getsize(path) >= PROGRESS_MIN_BYTES and sys.stderr.isatty()
@@ -393,6 +399,7 @@ def cmd_compact(args: argparse.Namespace) -> int:
 
     check_file(args.file)
     out = args.output or args.file
+    refuse_directory(out)
     before = os.path.getsize(args.file)
     if before >= PROGRESS_MIN_BYTES and sys.stderr.isatty():
         print(f"compacting {args.file} ({human(before)})...", file=sys.stderr, flush=True)
@@ -494,6 +501,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     except (TypeError, ValueError) as e:  # an object loaded through --symbol
         raise CommandError(f"{args.file}: cannot write this store as JSON: {e}") from None
     if args.output and args.output != "-":
+        refuse_directory(args.output)
         with open(args.output, "w", encoding="utf-8") as f:
             f.write(text + "\n")
         print(f"{args.output}: {human(os.path.getsize(args.output))}", file=sys.stderr)

@@ -64,6 +64,8 @@ def recover(
     (``StoreLockedError``).  ``dry_run=True`` changes nothing and says what would be done.
     """
     path = os.fspath(path)
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"{path}: is a directory, not a log file")
     if not os.path.isfile(path):
         raise FileNotFoundError(f"no log at {path}")
     guard = None if dry_run else FileLog(path)  # a live writer would append to the file we replace

@@ -330,3 +330,15 @@ def test_cli_follow_prints_what_a_resumed_writer_appends_after_cutting_a_torn_ta
     assert proc.returncode == 0, err
     assert "store['x'].append(1)" in out and "store['x'].append(2)" in out, out
     assert "store = " not in out  # the lines shown before are not shown again
+
+
+def test_compact_and_export_into_a_directory_say_so(small_log, tmp_path, capsys):
+    for argv in (["compact", small_log, "-o", str(tmp_path)], ["export", small_log, "-o", str(tmp_path)]):
+        code, out, err = cli(capsys, *argv)
+        assert code == 1 and f"{tmp_path}: is a directory" in err and ".tmp" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.py"]
+
+
+def test_recover_of_a_directory_says_it_is_one(tmp_path):
+    with pytest.raises(IsADirectoryError, match="is a directory"):
+        laaos.recover(tmp_path)
