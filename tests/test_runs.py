@@ -337,3 +337,27 @@ def test_scan_finds_records_across_chunk_boundaries_and_long_lines():
     for size in (1, 5, 7, 64, 4999):
         chunks = [data[i : i + size] for i in range(0, len(data), size)]
         assert [(r.kind, r.line, r.label, r.offset, r.end) for r in scan(chunks)] == expected
+
+
+def test_a_rewound_state_too_deep_for_one_statement_still_loads(tmp_path, original_laaos):
+    """The rewind writes the state at the mark through the same writer as compact: a state
+    nested deeper than one statement may be is written as several, which laaos and the
+    original laaos both load."""
+    with open_log(tmp_path) as root:
+        node = root
+        for _ in range(120):  # each level one statement, as a program builds it
+            node["n"] = {}
+            node = node["n"]
+        node["leaf"] = [1.5]
+        root.mark("deep")
+        root["after"] = 1
+    path = tmp_path / "run.py"
+    open_log(tmp_path, rewind_to="deep").close()
+    expected = laaos.safe_load(path)
+    assert "after" not in expected
+    depth, node = 0, expected
+    while "n" in node:
+        node, depth = node["n"], depth + 1
+    assert depth == 120 and node == {"leaf": [1.5]}
+    out = run_original(original_laaos, "import laaos\nprint(repr(laaos.safe_load('run.py')))\n", tmp_path)
+    assert ast.literal_eval(out) == expected
