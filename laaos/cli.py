@@ -711,7 +711,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = command("show", "the store as a tree", "Show a log's store as a tree: keys, types, lengths "
                 "of lists, the latest values of series.", keys=True)
     s.add_argument("file")
-    s.add_argument("key", nargs="*", help="a KEY path to walk down to (several are joined)")
+    s.add_argument("key", nargs="*", default=[], help="a KEY path to walk down to (several are joined)")
     s.set_defaults(run=cmd_show)
 
     s = command("check", "check a log for damage", "Count statements and check for a torn tail or "
@@ -739,7 +739,7 @@ def build_parser() -> argparse.ArgumentParser:
                 "non-string keys their JSON text (an error when that makes two keys one: see "
                 "--repr-keys).", keys=True)
     s.add_argument("file")
-    s.add_argument("key", nargs="*", help="export only this KEY path of the store")
+    s.add_argument("key", nargs="*", default=[], help="export only this KEY path of the store")
     s.add_argument("-o", "--output", help="output file (default: standard output)")
     s.add_argument("--nan", choices=["null", "string", "js"], default="null",
                    help="how NaN and infinities are written: null (default, strict JSON), "

@@ -342,3 +342,11 @@ def test_compact_and_export_into_a_directory_say_so(small_log, tmp_path, capsys)
 def test_recover_of_a_directory_says_it_is_one(tmp_path):
     with pytest.raises(IsADirectoryError, match="is a directory"):
         laaos.recover(tmp_path)
+
+
+@pytest.mark.parametrize("command", ["show", "export"])
+def test_a_missing_file_argument_does_not_call_the_optional_key_required(capsys, command):
+    with pytest.raises(SystemExit) as e:
+        main([command])
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and "required: file" in err and "key" not in err.splitlines()[-1]
