@@ -293,7 +293,7 @@ def summary(value: Any) -> str:
 def cmd_show(args: argparse.Namespace) -> int:
     result = load_store(args)
     value = select(result.store, args.key)
-    print(f"{args.file}  ({result.statements:,} statements, {human(result.size)})")
+    print(f"{args.file}  ({count(result.statements, 'statement')}, {human(result.size)})")
     if args.key:
         print(".".join(args.key))
     for line in tree(value, "  "):
@@ -303,6 +303,11 @@ def cmd_show(args: argparse.Namespace) -> int:
     for line in describe_records(result):
         print(line)
     return 0
+
+
+def count(n: int, noun: str) -> str:
+    """``1 statement``, ``2 statements``, ``1,000 lines``."""
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
 def human(size: int) -> str:
@@ -323,7 +328,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     check_file(path)
     diagnosis = diagnose(path, None, args.symbols)
     result = diagnosis.result
-    print(f"{path}: {result.statements:,} statements, {result.lines:,} lines, {human(result.size)}")
+    print(f"{path}: {count(result.statements, 'statement')}, {count(result.lines, 'line')}, {human(result.size)}")
     status = 0
     if diagnosis.damaged:
         lines = ", ".join(str(line) for line, _ in diagnosis.damaged[:20])
@@ -438,11 +443,11 @@ def cmd_recover(args: argparse.Namespace) -> int:
         print(f"{args.file}: empty: nothing to recover (no `store = ...` statement yet)")
         return 0
     if not recovery.needed:
-        print(f"{args.file}: nothing to recover ({recovery.statements:,} statements, all good)")
+        print(f"{args.file}: nothing to recover ({count(recovery.statements, 'statement')}, all good)")
         return 0
     keep, reject, rewrite = ("would keep", "would reject", "would rewrite") if args.dry_run else \
         ("kept", "rejected", "rewritten")
-    print(f"{args.file}: {keep} {recovery.statements:,} statements"
+    print(f"{args.file}: {keep} {count(recovery.statements, 'statement')}"
           + (f" ({rewrite} as one statement)" if recovery.compacted else ""))
     for line, why in recovery.rejected_lines:
         print(f"  {reject} line {line}: {why}")
