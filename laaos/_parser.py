@@ -28,6 +28,7 @@ an incomplete tail back until more bytes arrive, and ``finish`` reports it as to
 
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from ._grammar import (
@@ -53,6 +54,10 @@ from .errors import CorruptLogError, LogError, LogLimitError, LogSyntaxError, Un
 __all__ = ["LogParser", "check_expression", "parse_value", "MAX_DEPTH", "MAX_STATEMENT_BYTES"]
 
 _STATEMENT_STARTS = ("store", "del ")
+_SPACE = " \t\f\r"  # what the tokenizer skips
+# The head of a statement whose value may be a plain literal: `store = `, `store[K]...=`
+# or `store[K]....append(` (extend, add, discard) with plain string or int keys.
+_HEAD = re.compile(r"store(?:\[(?:'[^'\\\n]*'|-?[0-9]+)\])*(?: = |=|\.(?:append|extend|add|discard)\()")
 
 
 class LogParser:
@@ -231,7 +236,7 @@ class LogParser:
             q = line.find("=")
             entry = self.heads.get(line[: q + 1]) if q > 0 else None
             if entry is not None:
-                value = fast_value(line[q + 1 :].strip())
+                value = fast_value(line[q + 1 :].strip(_SPACE))
                 if value is not MISS:
                     self.apply_cached(entry, value, lineno)
                     return
@@ -257,6 +262,24 @@ class LogParser:
                 "huge statement",
             )
             return
+        m = _HEAD.match(line)
+        if m is not None:
+            # A new head and a plain literal value: the value is read by the fast path and
+            # only the head (with a placeholder value) by the grammar, which gives the same
+            # operation, or the same error, as the whole line would.
+            head = m.group()
+            call = head[-1] == "("
+            if not call or line[-1:] == ")":
+                value = fast_value(line[m.end() : -1 if call else None].strip(_SPACE))
+                if value is not MISS:
+                    placeholder = head + ("None)" if call else "None")
+                    try:
+                        tokens = tokenize(placeholder, lineno, 0, self.name)[0]
+                    except LogError:  # a key the tokenizer refuses: the whole line says so
+                        tokens = None
+                    if tokens is not None:
+                        self._run(tokens, placeholder, lineno, value)
+                        return
         try:
             tokens, depth = tokenize(line, lineno, 0, self.name)
         except LogError as e:
@@ -311,11 +334,12 @@ class LogParser:
 
     # ---- statements ----------------------------------------------------------------------
 
-    def _run(self, tokens: list, line: Optional[str], lineno: int) -> None:
+    def _run(self, tokens: list, line: Optional[str], lineno: int, value: Any = MISS) -> None:
+        # value: the statement's value when the fast path read it (tokens hold a placeholder)
         try:
             st = Statement(self, tokens, lineno)
-            kind, target, key, value, head_end = st.parse()
-            self.apply(kind, target, key, value, lineno)
+            kind, target, key, parsed, head_end = st.parse()
+            self.apply(kind, target, key, parsed if value is MISS else value, lineno)
         except Skipped:
             return
         except UnknownSymbolError as e:
