@@ -321,6 +321,25 @@ def test_a_partial_load_holds_exactly_the_keys_asked_for(tmp_path, keys):
     assert set(result.keys) == set(keys) and result.lines == 10 and result.valid_bytes == result.size
 
 
+def test_a_partial_load_skips_every_shape_of_line_as_a_whole_load_would_apply_it(tmp_path):
+    # The kernel skips `.method(NUMBER)` lines under a skipped key with a quick check and
+    # everything else with the exact rule: both must end each statement where a whole load does.
+    log = (
+        "store = {'config': {}, 'l': []}\r\n"
+        "store['l'].append(1)\r\nstore['l'].append(-1.5e-05)\nstore['l'].append(1e5)\r\n"
+        "store['l'].append([1,\n2])\nstore['l'].append(')')\nstore['l'].append(2)  # (\n"
+        "store['config']['a']=1\nstore['l'].append(3)\nstore['l'].append((4,\r\n5))\n"
+        "store['l'].extend([6, '\u00e9'])\nstore['l'].append(7)\nstore['config']['b']=[1,\n2]\n"
+    ) * 3
+    path = tmp_path / "run.py"
+    path.write_bytes(log.encode())
+    whole = laaos.load(path)
+    part = laaos.load(path, keys=["config"])
+    assert part.store == {"config": whole.store["config"]} == {"config": {"a": 1, "b": [1, 2]}}
+    assert part.lines == whole.lines and part.valid_bytes == whole.valid_bytes == len(log.encode())
+    assert laaos.load(path, keys=["l"]).store == {"l": whole.store["l"]}
+
+
 def test_a_partial_load_keeps_the_torn_tail_rule(tmp_path):
     path = tmp_path / "run.py"
     path.write_bytes(TRAINING.encode() + b"store['losses'].append(0.")
