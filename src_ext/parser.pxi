@@ -801,7 +801,7 @@ class LogParser(_pyparser.LogParser):
         cdef long long fast = 0
         cdef object done
         cdef bint is_open = self.open_statement
-        cdef Cursor flags
+        cdef Cursor flags, cur
         cdef dict heads = self.heads
         # The heads of the last few appends (interleaved series), checked with memcmp
         # before the head table; valid until Python code runs, which may clear the table.
@@ -869,6 +869,28 @@ class LogParser(_pyparser.LogParser):
                     else:
                         nl = <const char*>memchr(p, b'\n', stop - p)
                 else:
+                    if ring_n and not is_open:
+                        # (1') the head of a recent append and a plain number, found in
+                        # place: the number cannot run past its line, and `)` then the
+                        # newline end the statement, so the line needs no memchr.
+                        for i in range(ring_n):
+                            hlen = ring_len[i]
+                            if stop - p > hlen and p[hlen - 11] == ring_head[i][hlen - 11] and _same(p, ring_head[i], hlen):
+                                break
+                        else:
+                            i = -1
+                        if i >= 0 and ((b'0' <= p[hlen] <= b'9') or (p[hlen] == b'-' and b'0' <= p[hlen + 1] <= b'9')):
+                            cur = flags
+                            cur.p = p + hlen
+                            cur.end = stop
+                            cur.miss = False
+                            value = _number(&cur)
+                            q = cur.p
+                            if not cur.miss and q[0] == b')' and (q[1] == b'\n' or (q[1] == b'\r' and q[2] == b'\n')):
+                                PyList_Append(<object>ring_target[i], value)
+                                fast += 1
+                                p = q + (2 if q[1] == b'\n' else 3)
+                                continue
                     nl = <const char*>memchr(p, b'\n', stop - p)
                 le = nl
                 if le > p and le[-1] == b'\r':
