@@ -48,13 +48,18 @@ from ._grammar import (
     parse_value,
     wanted,
 )
-from ._literals import MAX_DEPTH, MAX_STATEMENT_BYTES, MISS, balanced_rest, fast_value, tokenize, top_key
+from ._literals import MAX_DEPTH, MAX_NUMBER_CHARS, MAX_STATEMENT_BYTES, MISS, balanced_rest, fast_value, tokenize, top_key
 from .errors import CorruptLogError, LogError, LogLimitError, LogSyntaxError, UnknownSymbolError
 
 __all__ = ["LogParser", "check_expression", "parse_value", "MAX_DEPTH", "MAX_STATEMENT_BYTES"]
 
 _STATEMENT_STARTS = ("store", "del ")
 _SPACE = " \t\f\r"  # what the tokenizer skips
+# A run of whole lines, each an append of a float as repr writes it, with one plain key.
+_FLOAT_APPENDS = re.compile(
+    r"^(?:store\[[^\]\n]*+\]\.append\(-?[0-9]{1,2000}+\.[0-9]{1,2000}+(?:e[+-]?[0-9]{1,4}+)?\)\n)++", re.M
+)
+_HEAD_VALUES: Dict[str, Any] = {}  # head -> the regex that finds its values in a run
 # The head of a statement whose value may be a plain literal: `store = `, `store[K]...=`
 # or `store[K]....append(` (extend, add, discard) with plain string or int keys.
 _HEAD = re.compile(r"store(?:\[(?:'[^'\\\n]*'|-?[0-9]+)\])*(?: = |=|\.(?:append|extend|add|discard)\()")
@@ -154,9 +159,16 @@ class LogParser:
         base = self.lines
         run = self.line
         try:
-            lines = chunk.decode("utf-8").split("\n")
+            text: Optional[str] = chunk.decode("utf-8")
         except UnicodeDecodeError:
-            lines = chunk.split(b"\n")  # decoded line by line below, errors in line order
+            text = None
+        if text is not None and self.keys is None:
+            held = [text]
+            del text  # held only by the list, so that a huge line is not kept twice
+            self._scan_text(held, base)
+            return
+        # decoded line by line below if need be, errors in line order
+        lines: list = chunk.split(b"\n") if text is None else text.split("\n")
         lines.pop()  # the empty string after the last newline
         if type(lines[0]) is str:
             for i, line in enumerate(lines, base + 1):
@@ -170,6 +182,63 @@ class LogParser:
                     continue
                 run(line, i)
         self.lines = base + len(lines)
+
+    def _scan_text(self, held: list, base: int) -> None:
+        # Runs of the commonest statement, an append of a float (`store['loss'].append(0.5)`),
+        # are found by one regex and applied per list in bulk, in C (findall, map, extend),
+        # when every line of the run has a head the table knows, each for its own list.
+        # Every other line (and any run in doubt) goes through ``line``, in order.
+        # ``held`` holds the decoded text alone: it is let go before its last lines run.
+        text = held.pop()
+        pos = 0
+        lineno = base
+        search = _FLOAT_APPENDS.search
+        try:
+            while True:
+                m = search(text, pos) if self._open is None else None
+                if m is None:
+                    rest = text[pos:].split("\n") if pos else text.split("\n")
+                    del text
+                    lineno = self._lines(rest, lineno)
+                    return
+                if m.start() > pos:
+                    lineno = self._lines(text[pos : m.start()].split("\n"), lineno)
+                run = m.group()
+                if self._open is not None or not self._bulk(run):  # (a line above opened one)
+                    lineno = self._lines(run.split("\n"), lineno)
+                else:
+                    lineno += run.count("\n")
+                pos = m.end()
+        finally:
+            self.lines = lineno
+
+    def _lines(self, lines: list, lineno: int) -> int:
+        lines.pop()  # the empty string after the last newline
+        run = self.line
+        for line in lines:
+            lineno += 1
+            run(line, lineno)
+        return lineno
+
+    def _bulk(self, run: str) -> bool:
+        targets = []
+        total = 0
+        for head, entry in self.heads.items():
+            if entry[0] == APPEND and head in run:
+                pattern = _HEAD_VALUES.get(head)
+                if pattern is None:
+                    if len(_HEAD_VALUES) > 4096:
+                        _HEAD_VALUES.clear()  # many logs, many heads: keep the cache small
+                    pattern = _HEAD_VALUES[head] = re.compile("\n" + re.escape(head) + "([^\n)]*+)\\)")
+                values = pattern.findall("\n" + run)  # (a head at a line's start only)
+                targets.append((entry[1], values))
+                total += len(values)
+        if total != run.count("\n") or len({id(t) for t, _ in targets}) != len(targets):
+            return False  # a head the table does not hold, or two heads for one list
+        for target, values in targets:
+            target.extend(map(float, values))
+        self.statements += total
+        return True
 
     def _check_size(self, size: int) -> None:
         if size > self.max_statement_bytes:

@@ -340,6 +340,23 @@ def test_a_partial_load_skips_every_shape_of_line_as_a_whole_load_would_apply_it
     assert laaos.load(path, keys=["l"]).store == {"l": whole.store["l"]}
 
 
+def test_runs_of_float_appends_load_in_order_whatever_their_heads():
+    # The pure twin applies runs of `store[K].append(FLOAT)` per list in bulk: two heads
+    # for one list, a head hidden inside another line's key, a multi-line statement open
+    # before a run, and a list replaced between runs must all load as line by line.
+    log = (
+        "store = {'a': [], 'b': []}\n"
+        + "store['a'].append(1.5)\nstore[\"a\"].append(2.5)\nstore['b'].append(-3.5e-05)\n" * 3
+        + "store['a'].append(4.5)\nstore['xstore['a'].append(5.5)\n"
+        + "store['b'].append([6.5,\n7.5])\nstore['a'].append(8.5)\nstore['b'] = []\nstore['b'].append(9.5)\n"
+    )
+    with pytest.raises(laaos.LogSyntaxError) as info:
+        laaos.safe_load_str(log)
+    assert info.value.line == 12
+    store = laaos.safe_load_str(log, skip_errors=True)
+    assert store == {"a": [1.5, 2.5] * 3 + [4.5, 8.5], "b": [9.5]}
+
+
 def test_a_partial_load_keeps_the_torn_tail_rule(tmp_path):
     path = tmp_path / "run.py"
     path.write_bytes(TRAINING.encode() + b"store['losses'].append(0.")
