@@ -56,9 +56,11 @@ __all__ = ["LogParser", "check_expression", "parse_value", "MAX_DEPTH", "MAX_STA
 _STATEMENT_STARTS = ("store", "del ")
 _SPACE = " \t\f\r"  # what the tokenizer skips
 # A run of whole lines, each an append of a float as repr writes it, with one plain key.
-_FLOAT_APPENDS = re.compile(
-    r"^(?:store\[[^\]\n]*+\]\.append\(-?[0-9]{1,2000}+\.[0-9]{1,2000}+(?:e[+-]?[0-9]{1,4}+)?\)\n)++", re.M
-)
+_FLOAT_APPEND_LINES = r"(?:store\[[^\]\n]*+\]\.append\(-?[0-9]{1,2000}+\.[0-9]{1,2000}+(?:e[+-]?[0-9]{1,4}+)?\)\n)++"
+_FLOAT_APPENDS_AT = re.compile(_FLOAT_APPEND_LINES)
+# (searched for as "\nstore[", a literal the regex engine skips to: a huge line is passed
+# over at the speed of a string search)
+_FLOAT_APPENDS = re.compile(r"\n(" + _FLOAT_APPEND_LINES + ")")
 _HEAD_VALUES: Dict[str, Any] = {}  # head -> the regex that finds its values in a run
 # The head of a statement whose value may be a plain literal: `store = `, `store[K]...=`
 # or `store[K]....append(` (extend, add, discard) with plain string or int keys.
@@ -195,20 +197,25 @@ class LogParser:
         search = _FLOAT_APPENDS.search
         try:
             while True:
-                m = search(text, pos) if self._open is None else None
+                m = None
+                if self._open is None:  # pos is a line's start: a newline before it, or 0
+                    m = _FLOAT_APPENDS_AT.match(text, 0) if pos == 0 else None
+                    if m is None:
+                        m = search(text, pos - 1 if pos else 0)
                 if m is None:
                     rest = text[pos:].split("\n") if pos else text.split("\n")
                     del text
                     lineno = self._lines(rest, lineno)
                     return
-                if m.start() > pos:
-                    lineno = self._lines(text[pos : m.start()].split("\n"), lineno)
-                run = m.group()
+                group = m.lastindex or 0  # the run, without the newline before it
+                if m.start(group) > pos:
+                    lineno = self._lines(text[pos : m.start(group)].split("\n"), lineno)
+                run = m.group(group)
                 if self._open is not None or not self._bulk(run):  # (a line above opened one)
                     lineno = self._lines(run.split("\n"), lineno)
                 else:
                     lineno += run.count("\n")
-                pos = m.end()
+                pos = m.end(group)
         finally:
             self.lines = lineno
 
