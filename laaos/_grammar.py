@@ -8,9 +8,11 @@ with literal arguments) are accepted; nothing is executed.
 
 from __future__ import annotations
 
+from types import ModuleType
 from typing import Any, Dict, List
 
 from ._literals import CONSTANTS, FLOAT_WORDS, LEGACY_FLOATS, MAX_DEPTH, number, tokenize
+from ._symbols import UNSAFE_ATTRIBUTES, unsafe_why
 from .errors import CorruptLogError, LogError, LogLimitError, LogSyntaxError, UnknownSymbolError, UnsafeLogError
 
 # Operation kinds, shared with the native parser.
@@ -347,6 +349,11 @@ class Statement:
             except AttributeError:
                 raise self.err(LogSyntaxError, f"{name} has no attribute {attr!r}") from None
             name = f"{name}.{attr}"
+            # A symbol the user passed must not lead the log further than its own
+            # classes, functions and values: never to a module it imports
+            # (`datetime.sys`) or to a name that runs code (`os.system`).
+            if isinstance(obj, ModuleType) or attr in UNSAFE_ATTRIBUTES:
+                raise self.err(UnsafeLogError, unsafe_why(name), f"attribute {name}")
         if not (self.peek()[1] == "(" and self.peek()[0] == "op"):
             if builtin:
                 raise self.err(UnsafeLogError, f"name {name!r} is only allowed as a call", f"name {name!r}")

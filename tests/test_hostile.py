@@ -350,3 +350,25 @@ def test_a_missing_file_argument_does_not_call_the_optional_key_required(capsys,
         main([command])
     err = capsys.readouterr().err
     assert e.value.code == 2 and "required: file" in err and "key" not in err.splitlines()[-1]
+
+
+# ---- the Python API: a passed symbol leads nowhere else -----------------------------------
+
+@pytest.mark.parametrize("statement", [
+    "store['x']=datetime.sys.exit(7)",
+    "store['x']=datetime.sys.stdout.write('PWNED')",
+    "store['x']=os.system('touch PWNED')",
+    "store['x']=os.path.join('a', 'b')",
+])
+def test_a_symbol_passed_to_the_loader_reaches_no_module_and_runs_nothing(tmp_path, statement):
+    import datetime
+    import os as os_module
+
+    path = tmp_path / "log.py"
+    path.write_text("store = {}\n" + statement + "\n")
+    with pytest.raises(laaos.UnsafeLogError, match=r"log\.py:2:"):
+        laaos.safe_load(path, [datetime, os_module])
+    assert not (tmp_path / "PWNED").exists()
+    # what a handler writes through the same symbol still loads
+    path.write_text("store = {}\nstore['t']=datetime.datetime(2020, 1, 2)\n")
+    assert laaos.safe_load(path, [datetime]) == {"t": datetime.datetime(2020, 1, 2)}
