@@ -35,3 +35,11 @@ def speed_up_proxies(list_cls: Any, dict_cls: Any) -> None:
     store on the pure backend back to the Python methods)."""
     if cython_impl is not None:
         cython_impl.install_list_append(list_cls, dict_cls)
+
+
+def speed_up_store(store_cls: Any, list_cls: Any, dict_cls: Any, set_cls: Any, max_value_depth: int) -> None:
+    """Let the extension take over the steps the proxies call (``Store._normalize``,
+    ``_normalize_key``, ``_proxify``) for the plain types; it hands everything else, and
+    a store on the pure backend, to the Python methods."""
+    if cython_impl is not None:
+        cython_impl.install_store_steps(store_cls, list_cls, dict_cls, set_cls, max_value_depth)

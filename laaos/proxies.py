@@ -166,10 +166,7 @@ class StoreDict(StoreAccessible, MutableMapping):
             store._emit_value(head + "=", plain, "", head)
             if isinstance(old, StoreAccessible):
                 old._unlink()
-            stored = store._proxify(plain)
-            self._data[key] = stored
-            if isinstance(stored, StoreAccessible):
-                stored._link(head)
+            self._data[key] = store._proxify(plain, head)
 
     def __delitem__(self, key: Any) -> None:
         store = self._store
@@ -290,13 +287,8 @@ class StoreList(StoreAccessible, MutableSequence):
                 self._linked_accessor()
             plain = obj if type(obj) in SCALARS else store._normalize(obj)
             store._emit_value(acc + ".append(", plain, ")", f"{acc}[{len(self._seq)}]")
-            if type(plain) in SCALARS:
-                self._seq.append(plain)
-            else:
-                stored = store._proxify(plain)
-                self._seq.append(stored)
-                if isinstance(stored, StoreAccessible):
-                    stored._link(f"{acc}[{len(self._seq) - 1}]")
+            seq = self._seq
+            seq.append(plain if type(plain) in SCALARS else store._proxify(plain, f"{acc}[{len(seq)}]"))
 
     def extend(self, values: Any) -> None:
         store = self._store
@@ -307,8 +299,9 @@ class StoreList(StoreAccessible, MutableSequence):
                 return
             start = len(self._seq)
             store._emit_value(acc + ".extend(", plain, ")", acc, start)
-            self._seq.extend([store._proxify(v) for v in plain])
-            self._relink(start)
+            seq = self._seq
+            for v in plain:
+                seq.append(v if type(v) in SCALARS else store._proxify(v, f"{acc}[{len(seq)}]"))
 
     def insert(self, index: int, obj: Any) -> None:
         store = self._store
@@ -319,8 +312,8 @@ class StoreList(StoreAccessible, MutableSequence):
             index = min(max(index + n if index < 0 else index, 0), n)
             plain = store._normalize(obj)
             store._emit_value(f"{acc}.insert({index}, ", plain, ")", f"{acc}[{index}]")
-            self._seq.insert(index, store._proxify(plain))
-            self._relink(index)
+            self._seq.insert(index, store._proxify(plain, f"{acc}[{index}]"))
+            self._relink(index + 1)
 
     def clear(self) -> None:
         store = self._store
@@ -345,9 +338,7 @@ class StoreList(StoreAccessible, MutableSequence):
             plain = store._normalize(value)
             store._emit_value(f"{acc}[{index}] = ", plain, "", f"{acc}[{index}]")
             StoreAccessible.unlink(old)
-            stored = store._proxify(plain)
-            self._seq[index] = stored
-            StoreAccessible.link(stored, f"{acc}[{index}]")
+            self._seq[index] = store._proxify(plain, f"{acc}[{index}]")
 
     def __delitem__(self, index: Any) -> None:
         store = self._store

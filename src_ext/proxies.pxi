@@ -82,3 +82,171 @@ def list_append(self, obj):
             seq.append(obj)
     finally:
         w.lock.give()
+
+
+# ---- the steps the proxies call, in C ---------------------------------------------
+#
+# `Store._normalize`, `Store._normalize_key` and `Store._proxify` are the pure twins
+# (laaos/store.py); these take their place on the class (laaos/_backend.py) and do the
+# same for the plain types, in C.  Whatever else -- handled types, numpy values, the
+# errors -- goes to the Python method, which stays the one place they are decided.  A
+# store on the pure backend (the tests switch backends in one process) is handed to the
+# Python methods whole, so each backend runs its own twin.
+
+cdef object _py_normalize = None
+cdef object _py_normalize_key = None
+cdef object _py_proxify = None
+cdef object _StoreList = None
+cdef object _StoreSet = None
+cdef int _max_value_depth = 0
+
+
+def install_store_steps(store_cls, list_cls, dict_cls, set_cls, int max_value_depth):
+    """Give ``store_cls`` (``Store``) the C ``_normalize``, ``_normalize_key`` and
+    ``_proxify``; containers become ``list_cls``/``dict_cls``/``set_cls`` proxies."""
+    global _py_normalize, _py_normalize_key, _py_proxify, _StoreList, _StoreDict, _StoreSet
+    global _max_value_depth
+    if _py_normalize is not None:
+        return
+    _py_normalize = store_cls._normalize
+    _py_normalize_key = store_cls._normalize_key
+    _py_proxify = store_cls._proxify
+    _StoreList, _StoreDict, _StoreSet = list_cls, dict_cls, set_cls
+    _max_value_depth = max_value_depth
+    store_cls._normalize = store_normalize
+    store_cls._normalize_key = store_normalize_key
+    store_cls._proxify = store_proxify
+
+
+cdef inline bint _on_extension(store) except -1:
+    return type(store._writer) is Writer
+
+
+cdef inline bint _is_plain_scalar(object v):
+    cdef type t = type(v)
+    return (t is float or t is int or t is str or t is bool or v is None or t is bytes
+            or t is complex)
+
+
+cdef object _normalize(object store, object obj, int depth):
+    cdef type t = type(obj)
+    cdef list out
+    cdef dict d
+    if _is_plain_scalar(obj):
+        return obj
+    if depth >= _max_value_depth:
+        return _py_normalize(store, obj, depth)  # raises the error that says why
+    depth += 1
+    if t is list or t is tuple:
+        out = []
+        for v in obj:
+            out.append(_normalize(store, v, depth))
+        return out
+    if t is dict:
+        d = {}
+        for k, v in (<dict>obj).items():
+            d[_normalize_key(store, k)] = _normalize(store, v, depth)
+        return d
+    if t is _StoreList:
+        out = []
+        for v in <list>obj._seq:
+            out.append(_normalize(store, v, depth))
+        return out
+    if t is _StoreDict or (t is not set and isinstance(obj, _StoreDict)):  # StoreRoot too
+        d = {}
+        for k, v in (<dict>obj._data).items():
+            d[k] = _normalize(store, v, depth)
+        return d
+    if t is set:
+        return {_normalize_key(store, v) for v in <set>obj}
+    if t is _StoreSet:
+        return {_normalize_key(store, v) for v in <set>obj._set}
+    return store._normalize_other(obj, depth)
+
+
+cdef object _normalize_key(object store, object obj):
+    cdef type t = type(obj)
+    if _is_plain_scalar(obj):
+        if (t is float or t is complex) and obj != obj:
+            return _py_normalize_key(store, obj)  # raises: NaN cannot be found again
+        return obj
+    if t is tuple:
+        return tuple([_normalize_key(store, v) for v in <tuple>obj])
+    return _py_normalize_key(store, obj)
+
+
+cdef object _adopt(object cls, object store, object data, object accessor):
+    proxy = cls.__new__(cls)
+    proxy._store = store
+    proxy._accessor = accessor
+    return proxy
+
+
+cdef str _item_accessor(str accessor, object key, object fallback):
+    cdef string out
+    _append_str(out, accessor)
+    out.push_back(b'[')
+    _render_into(out, key, fallback)
+    out.push_back(b']')
+    return PyUnicode_DecodeUTF8(out.c_str(), <Py_ssize_t>out.size(), NULL)
+
+
+cdef object _proxify(object store, object value, object accessor, object fallback):
+    cdef type t = type(value)
+    cdef Py_ssize_t i
+    cdef list seq
+    cdef dict d
+    if t is list:
+        seq = <list>value
+        for i in range(len(seq)):
+            v = seq[i]
+            if type(v) is list or type(v) is dict or type(v) is set:
+                seq[i] = _proxify(store, v, None if accessor is None else f"{accessor}[{i}]", fallback)
+        proxy = _adopt(_StoreList, store, value, accessor)
+        proxy._seq = value
+        return proxy
+    if t is dict:
+        d = <dict>value
+        for k, v in d.items():
+            if type(v) is list or type(v) is dict or type(v) is set:
+                d[k] = _proxify(
+                    store, v, None if accessor is None else _item_accessor(accessor, k, fallback),
+                    fallback,
+                )
+        proxy = _adopt(_StoreDict, store, value, accessor)
+        proxy._data = value
+        return proxy
+    if t is set:
+        proxy = _adopt(_StoreSet, store, value, accessor)
+        proxy._set = value
+        return proxy
+    return value
+
+
+@cython.binding(True)
+def store_normalize(store, obj, depth=0):
+    """``Store._normalize`` in C (the pure twin is the Python method)."""
+    if _is_plain_scalar(obj):
+        return obj
+    if not _on_extension(store):
+        return _py_normalize(store, obj, depth)
+    return _normalize(store, obj, depth)
+
+
+@cython.binding(True)
+def store_normalize_key(store, obj):
+    """``Store._normalize_key`` in C."""
+    if not _on_extension(store):
+        return _py_normalize_key(store, obj)
+    return _normalize_key(store, obj)
+
+
+@cython.binding(True)
+def store_proxify(store, value, accessor=None):
+    """``Store._proxify`` in C."""
+    cdef type t = type(value)
+    if not (t is list or t is dict or t is set):
+        return value
+    if not _on_extension(store):
+        return _py_proxify(store, value, accessor)
+    return _proxify(store, value, accessor, store._render_unknown)
