@@ -9,6 +9,7 @@ Lines of the same records, and each mutation kind, scalar and nested, extension 
 the pure twin.  ``LAAOS_BENCH_WRITE_N`` changes the 300k.
 """
 
+import gc
 import json
 import os
 import random
@@ -33,8 +34,15 @@ def use(backend):
     _backend.impl = IMPLS[backend]
 
 
+def _collect():
+    gc.collect()  # (returns None: pytest-benchmark takes a returned value as arguments)
+
+
 def bench(benchmark, fn, rounds=3):
-    return benchmark.pedantic(fn, rounds=rounds, iterations=1, warmup_rounds=0)
+    # Each round starts from a collected heap: the stores of earlier rounds and tests are
+    # reference cycles, and collecting them would otherwise land in whichever round runs
+    # when the collector's thresholds trip.
+    return benchmark.pedantic(fn, rounds=rounds, iterations=1, warmup_rounds=0, setup=_collect)
 
 
 def appends(opener, path_prefix, **kwargs):
@@ -133,8 +141,9 @@ def mutate(kind, nested, root):
     value = NESTED if nested else 0.5
     if kind == "set":
         d = root["d"]
-        for i in range(OPS):
-            d[i % 64] = value
+        values = [value] * OPS if nested else FLOATS[:OPS]  # a new scalar each time: an
+        for i in range(OPS):  # identical one is not written again (`old is value`)
+            d[i % 64] = values[i]
     elif kind == "append":
         append = root["l"].append
         for i in range(OPS):

@@ -161,12 +161,11 @@ class StoreDict(StoreAccessible, MutableMapping):
             if old is value:
                 return
             key = store._normalize_key(key)
-            plain = value if type(value) in SCALARS else store._normalize(value)
             head = f"{acc}[{store._render(key)}]"
-            store._emit_value(head + "=", plain, "", head)
+            stored = store._write_value(head + "=", value, "", head)
             if isinstance(old, StoreAccessible):
                 old._unlink()
-            self._data[key] = store._proxify(plain, head)
+            self._data[key] = stored
 
     def __delitem__(self, key: Any) -> None:
         store = self._store
@@ -285,10 +284,8 @@ class StoreList(StoreAccessible, MutableSequence):
             acc = self._accessor
             if acc is None:
                 self._linked_accessor()
-            plain = obj if type(obj) in SCALARS else store._normalize(obj)
-            store._emit_value(acc + ".append(", plain, ")", f"{acc}[{len(self._seq)}]")
             seq = self._seq
-            seq.append(plain if type(plain) in SCALARS else store._proxify(plain, f"{acc}[{len(seq)}]"))
+            seq.append(store._write_value(acc + ".append(", obj, ")", f"{acc}[{len(seq)}]"))
 
     def extend(self, values: Any) -> None:
         store = self._store
@@ -310,9 +307,8 @@ class StoreList(StoreAccessible, MutableSequence):
             n = len(self._seq)
             index = operator.index(index)
             index = min(max(index + n if index < 0 else index, 0), n)
-            plain = store._normalize(obj)
-            store._emit_value(f"{acc}.insert({index}, ", plain, ")", f"{acc}[{index}]")
-            self._seq.insert(index, store._proxify(plain, f"{acc}[{index}]"))
+            item = f"{acc}[{index}]"
+            self._seq.insert(index, store._write_value(f"{acc}.insert({index}, ", obj, ")", item))
             self._relink(index + 1)
 
     def clear(self) -> None:
@@ -335,10 +331,10 @@ class StoreList(StoreAccessible, MutableSequence):
             old = self._seq[index]
             if old is value:
                 return
-            plain = store._normalize(value)
-            store._emit_value(f"{acc}[{index}] = ", plain, "", f"{acc}[{index}]")
+            item = f"{acc}[{index}]"
+            stored = store._write_value(item + " = ", value, "", item)
             StoreAccessible.unlink(old)
-            self._seq[index] = store._proxify(plain, f"{acc}[{index}]")
+            self._seq[index] = stored
 
     def __delitem__(self, index: Any) -> None:
         store = self._store

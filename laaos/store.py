@@ -203,6 +203,14 @@ class Store:
             self._write_failed(e)
             raise
 
+    def _write_value(self, head: str, obj: Any, tail: str, accessor: str) -> Any:
+        """The steps of every mutation that stores a value: normalize ``obj`` (the one copy
+        it gets), write ``head + value + tail``, and return its stored form, linked as
+        ``accessor``.  If it raises, nothing was written."""
+        plain = self._normalize(obj)
+        self._emit_value(head, plain, tail, accessor)
+        return self._proxify(plain, accessor)
+
     def _emit_text(self, text: str) -> None:
         try:
             self._writer.emit(text)

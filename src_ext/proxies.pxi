@@ -96,16 +96,20 @@ def list_append(self, obj):
 cdef object _py_normalize = None
 cdef object _py_normalize_key = None
 cdef object _py_proxify = None
+cdef object _py_write_value = None
+cdef object _py_emit_text = None
+cdef object _py_render = None
 cdef object _StoreList = None
 cdef object _StoreSet = None
 cdef int _max_value_depth = 0
 
 
 def install_store_steps(store_cls, list_cls, dict_cls, set_cls, int max_value_depth):
-    """Give ``store_cls`` (``Store``) the C ``_normalize``, ``_normalize_key`` and
-    ``_proxify``; containers become ``list_cls``/``dict_cls``/``set_cls`` proxies."""
+    """Give ``store_cls`` (``Store``) the C ``_normalize``, ``_normalize_key``,
+    ``_proxify``, ``_write_value``, ``_emit_text`` and ``_render``; containers become
+    ``list_cls``/``dict_cls``/``set_cls`` proxies."""
     global _py_normalize, _py_normalize_key, _py_proxify, _StoreList, _StoreDict, _StoreSet
-    global _max_value_depth
+    global _max_value_depth, _py_write_value, _py_emit_text, _py_render
     if _py_normalize is not None:
         return
     _py_normalize = store_cls._normalize
@@ -116,6 +120,12 @@ def install_store_steps(store_cls, list_cls, dict_cls, set_cls, int max_value_de
     store_cls._normalize = store_normalize
     store_cls._normalize_key = store_normalize_key
     store_cls._proxify = store_proxify
+    _py_write_value = store_cls._write_value
+    _py_emit_text = store_cls._emit_text
+    _py_render = store_cls._render
+    store_cls._write_value = store_write_value
+    store_cls._emit_text = store_emit_text
+    store_cls._render = store_render
 
 
 cdef inline bint _on_extension(store) except -1:
@@ -250,3 +260,47 @@ def store_proxify(store, value, accessor=None):
     if not _on_extension(store):
         return _py_proxify(store, value, accessor)
     return _proxify(store, value, accessor, store._render_unknown)
+
+
+@cython.binding(True)
+def store_write_value(store, str head, obj, str tail, str accessor):
+    """``Store._write_value`` in C: normalize, render and write, proxify."""
+    cdef Writer w
+    writer = store._writer
+    if type(writer) is not Writer:
+        return _py_write_value(store, head, obj, tail, accessor)
+    w = <Writer>writer
+    plain = _normalize(store, obj, 0)
+    fallback = store._render_unknown
+    try:
+        w._emit_value(head, plain, tail, fallback)
+    except _StatementTooLarge:
+        # nothing was written: the Python steps split it into several statements
+        return _py_write_value(store, head, obj, tail, accessor)
+    except OSError as e:
+        store._write_failed(e)
+        raise
+    return _proxify(store, plain, accessor, fallback)
+
+
+@cython.binding(True)
+def store_emit_text(store, str text):
+    """``Store._emit_text`` in C."""
+    writer = store._writer
+    if type(writer) is not Writer:
+        return _py_emit_text(store, text)
+    try:
+        (<Writer>writer)._emit(text)
+    except OSError as e:
+        store._write_failed(e)
+        raise
+
+
+@cython.binding(True)
+def store_render(store, value):
+    """``Store._render`` in C."""
+    cdef string out
+    if type(store._writer) is not Writer:
+        return _py_render(store, value)
+    _render_into(out, value, store._render_unknown)
+    return PyUnicode_DecodeUTF8(out.c_str(), <Py_ssize_t>out.size(), NULL)
