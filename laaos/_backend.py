@@ -35,6 +35,7 @@ def speed_up_proxies(list_cls: Any, dict_cls: Any) -> None:
     store on the pure backend back to the Python methods)."""
     if cython_impl is not None:
         cython_impl.install_list_append(list_cls, dict_cls)
+        cython_impl.install_linking(list_cls, dict_cls)
 
 
 def speed_up_store(store_cls: Any, list_cls: Any, dict_cls: Any, set_cls: Any, max_value_depth: int) -> None:

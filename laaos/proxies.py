@@ -291,14 +291,10 @@ class StoreList(StoreAccessible, MutableSequence):
         store = self._store
         with store._lock:
             acc = self._linked_accessor()
-            plain = store._normalize(list(values._seq if values is self else values))
-            if not plain:
-                return
-            start = len(self._seq)
-            store._emit_value(acc + ".extend(", plain, ")", acc, start)
-            seq = self._seq
-            for v in plain:
-                seq.append(v if type(v) in SCALARS else store._proxify(v, f"{acc}[{len(seq)}]"))
+            items = list(values._seq if values is self else values)
+            if items:
+                seq = self._seq
+                seq.extend(store._write_items(acc + ".extend(", items, ")", acc, len(seq)))
 
     def insert(self, index: int, obj: Any) -> None:
         store = self._store

@@ -211,6 +211,16 @@ class Store:
         self._emit_value(head, plain, tail, accessor)
         return self._proxify(plain, accessor)
 
+    def _write_items(self, head: str, items: list, tail: str, accessor: str, start: int) -> list:
+        """``_write_value`` for the items of a list that extends ``accessor`` from index
+        ``start``: their stored forms, linked as ``accessor[start]``, ``[start + 1]``..."""
+        plain = self._normalize(items)
+        self._emit_value(head, plain, tail, accessor, start)
+        return [
+            self._proxify(v, f"{accessor}[{i}]") if type(v) in _CONTAINERS else v
+            for i, v in enumerate(plain, start)
+        ]
+
     def _emit_text(self, text: str) -> None:
         try:
             self._writer.emit(text)

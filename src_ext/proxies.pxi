@@ -97,6 +97,7 @@ cdef object _py_normalize = None
 cdef object _py_normalize_key = None
 cdef object _py_proxify = None
 cdef object _py_write_value = None
+cdef object _py_write_items = None
 cdef object _py_emit_text = None
 cdef object _py_render = None
 cdef object _StoreList = None
@@ -106,10 +107,10 @@ cdef int _max_value_depth = 0
 
 def install_store_steps(store_cls, list_cls, dict_cls, set_cls, int max_value_depth):
     """Give ``store_cls`` (``Store``) the C ``_normalize``, ``_normalize_key``,
-    ``_proxify``, ``_write_value``, ``_emit_text`` and ``_render``; containers become
+    ``_proxify``, ``_write_value``, ``_write_items``, ``_emit_text`` and ``_render``; containers become
     ``list_cls``/``dict_cls``/``set_cls`` proxies."""
     global _py_normalize, _py_normalize_key, _py_proxify, _StoreList, _StoreDict, _StoreSet
-    global _max_value_depth, _py_write_value, _py_emit_text, _py_render
+    global _max_value_depth, _py_write_value, _py_emit_text, _py_render, _py_write_items
     if _py_normalize is not None:
         return
     _py_normalize = store_cls._normalize
@@ -124,6 +125,8 @@ def install_store_steps(store_cls, list_cls, dict_cls, set_cls, int max_value_de
     _py_emit_text = store_cls._emit_text
     _py_render = store_cls._render
     store_cls._write_value = store_write_value
+    _py_write_items = store_cls._write_items
+    store_cls._write_items = store_write_items
     store_cls._emit_text = store_emit_text
     store_cls._render = store_render
 
@@ -304,3 +307,135 @@ def store_render(store, value):
         return _py_render(store, value)
     _render_into(out, value, store._render_unknown)
     return PyUnicode_DecodeUTF8(out.c_str(), <Py_ssize_t>out.size(), NULL)
+
+
+@cython.binding(True)
+def store_write_items(store, str head, list items, str tail, str accessor, Py_ssize_t start):
+    """``Store._write_items`` in C."""
+    cdef Writer w
+    cdef list plain
+    cdef Py_ssize_t i
+    writer = store._writer
+    if type(writer) is not Writer:
+        return _py_write_items(store, head, items, tail, accessor, start)
+    w = <Writer>writer
+    plain = <list>_normalize(store, items, 0)
+    fallback = store._render_unknown
+    try:
+        w._emit_value(head, plain, tail, fallback)
+    except _StatementTooLarge:
+        return _py_write_items(store, head, items, tail, accessor, start)
+    except OSError as e:
+        store._write_failed(e)
+        raise
+    for i in range(len(plain)):
+        v = plain[i]
+        if type(v) is list or type(v) is dict or type(v) is set:
+            plain[i] = _proxify(store, v, f"{accessor}[{start + i}]", fallback)
+    return plain
+
+
+
+# ---- linking: what names each container, redone when it moves ----------------------
+
+cdef object _py_dict_link = None
+cdef object _py_dict_unlink = None
+cdef object _py_list_link = None
+cdef object _py_list_unlink = None
+cdef object _py_list_relink = None
+
+
+def install_linking(list_cls, dict_cls):
+    """Give ``StoreList`` and ``StoreDict`` the C ``_link``, ``_unlink`` and
+    ``_relink`` (the Python methods are their twins and run for the pure backend)."""
+    global _py_dict_link, _py_dict_unlink, _py_list_link, _py_list_unlink, _py_list_relink
+    if _py_dict_link is not None:
+        return
+    _py_dict_link, _py_dict_unlink = dict_cls._link, dict_cls._unlink
+    _py_list_link, _py_list_unlink = list_cls._link, list_cls._unlink
+    _py_list_relink = list_cls._relink
+    dict_cls._link, dict_cls._unlink = dict_link, proxy_unlink
+    list_cls._link, list_cls._unlink = list_link, proxy_unlink
+    list_cls._relink = list_relink
+
+
+cdef inline bint _is_proxy(object v):
+    cdef type t = type(v)
+    return t is _StoreList or t is _StoreDict or t is _StoreSet
+
+
+cdef int _unlink_tree(object proxy) except -1:
+    cdef type t = type(proxy)
+    proxy._accessor = None
+    if t is _StoreList:
+        for v in <list>proxy._seq:
+            if _is_proxy(v):
+                _unlink_tree(v)
+    elif t is not _StoreSet:
+        for v in (<dict>proxy._data).values():
+            if _is_proxy(v):
+                _unlink_tree(v)
+    return 0
+
+
+cdef int _link_tree(object proxy, str accessor, object fallback) except -1:
+    cdef type t = type(proxy)
+    cdef list seq
+    cdef Py_ssize_t i
+    proxy._accessor = accessor
+    if t is _StoreList:
+        seq = <list>proxy._seq
+        for i in range(len(seq)):
+            v = seq[i]
+            if _is_proxy(v):
+                _link_tree(v, f"{accessor}[{i}]", fallback)
+    elif t is not _StoreSet:
+        for k, v in (<dict>proxy._data).items():
+            if _is_proxy(v):
+                _link_tree(v, _item_accessor(accessor, k, fallback), fallback)
+    return 0
+
+
+@cython.binding(True)
+def proxy_unlink(self):
+    """``StoreDict._unlink`` / ``StoreList._unlink`` in C."""
+    if not _on_extension(self._store):
+        return (_py_list_unlink if type(self) is _StoreList else _py_dict_unlink)(self)
+    _unlink_tree(self)
+
+
+@cython.binding(True)
+def dict_link(self, accessor):
+    """``StoreDict._link`` in C."""
+    store = self._store
+    if not _on_extension(store):
+        return _py_dict_link(self, accessor)
+    _link_tree(self, accessor, store._render_unknown)
+
+
+@cython.binding(True)
+def list_link(self, accessor):
+    """``StoreList._link`` in C."""
+    store = self._store
+    if not _on_extension(store):
+        return _py_list_link(self, accessor)
+    _link_tree(self, accessor, store._render_unknown)
+
+
+@cython.binding(True)
+def list_relink(self, Py_ssize_t start):
+    """``StoreList._relink`` in C."""
+    cdef list seq
+    cdef Py_ssize_t i
+    store = self._store
+    if not _on_extension(store):
+        return _py_list_relink(self, start)
+    accessor = self._accessor
+    seq = <list>self._seq
+    fallback = None
+    for i in range(start, len(seq)):
+        v = seq[i]
+        if _is_proxy(v):
+            if fallback is None:
+                fallback = store._render_unknown
+            _link_tree(v, f"{accessor}[{i}]", fallback)
