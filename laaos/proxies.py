@@ -302,7 +302,10 @@ class StoreList(StoreAccessible, MutableSequence):
             acc = self._linked_accessor()
             n = len(self._seq)
             index = operator.index(index)
-            index = min(max(index + n if index < 0 else index, 0), n)
+            if index < 0:
+                index = index + n if index > -n else 0
+            elif index > n:
+                index = n
             item = f"{acc}[{index}]"
             self._seq.insert(index, store._write_value(f"{acc}.insert({index}, ", obj, ")", item))
             self._relink(index + 1)
@@ -382,7 +385,9 @@ class StoreSet(StoreAccessible, MutableSet):
     def add(self, x: Any) -> None:
         store = self._store
         with store._lock:
-            acc = self._linked_accessor()
+            acc = self._accessor
+            if acc is None:
+                self._linked_accessor()
             key = store._normalize_key(x)
             if key in self._set:
                 return

@@ -98,6 +98,7 @@ cdef object _py_normalize_key = None
 cdef object _py_proxify = None
 cdef object _py_write_value = None
 cdef object _py_write_items = None
+cdef object _py_emit_value = None
 cdef object _py_emit_text = None
 cdef object _py_render = None
 cdef object _StoreList = None
@@ -107,10 +108,11 @@ cdef int _max_value_depth = 0
 
 def install_store_steps(store_cls, list_cls, dict_cls, set_cls, int max_value_depth):
     """Give ``store_cls`` (``Store``) the C ``_normalize``, ``_normalize_key``,
-    ``_proxify``, ``_write_value``, ``_write_items``, ``_emit_text`` and ``_render``; containers become
+    ``_proxify``, ``_write_value``, ``_write_items``, ``_emit_value``, ``_emit_text`` and ``_render``; containers become
     ``list_cls``/``dict_cls``/``set_cls`` proxies."""
     global _py_normalize, _py_normalize_key, _py_proxify, _StoreList, _StoreDict, _StoreSet
     global _max_value_depth, _py_write_value, _py_emit_text, _py_render, _py_write_items
+    global _py_emit_value
     if _py_normalize is not None:
         return
     _py_normalize = store_cls._normalize
@@ -127,6 +129,8 @@ def install_store_steps(store_cls, list_cls, dict_cls, set_cls, int max_value_de
     store_cls._write_value = store_write_value
     _py_write_items = store_cls._write_items
     store_cls._write_items = store_write_items
+    _py_emit_value = store_cls._emit_value
+    store_cls._emit_value = store_emit_value
     store_cls._emit_text = store_emit_text
     store_cls._render = store_render
 
@@ -284,6 +288,21 @@ def store_write_value(store, str head, obj, str tail, str accessor):
         store._write_failed(e)
         raise
     return _proxify(store, plain, accessor, fallback)
+
+
+@cython.binding(True)
+def store_emit_value(store, str head, value, str tail, str accessor, offset=0):
+    """``Store._emit_value`` in C."""
+    writer = store._writer
+    if type(writer) is not Writer:
+        return _py_emit_value(store, head, value, tail, accessor, offset)
+    try:
+        (<Writer>writer)._emit_value(head, value, tail, store._render_unknown)
+    except _StatementTooLarge:
+        return _py_emit_value(store, head, value, tail, accessor, offset)  # splits it
+    except OSError as e:
+        store._write_failed(e)
+        raise
 
 
 @cython.binding(True)
