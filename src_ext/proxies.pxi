@@ -9,15 +9,48 @@
 # the semantics.
 
 
+from cpython.object cimport PyObject
+
+cdef extern from "Python.h":
+    ctypedef struct PyMemberDef:
+        Py_ssize_t offset
+    ctypedef struct PyMemberDescrObject:
+        PyMemberDef* d_member
+
 cdef object _python_append = None
 cdef object _StoreDict = None
+cdef object _StoreList = None
+# Where a StoreList keeps its slots (`__slots__`): read straight from the object, which
+# costs a load instead of an attribute lookup through the type's MRO.
+cdef Py_ssize_t _off_store = 0, _off_accessor = 0, _off_seq = 0
+
+
+cdef Py_ssize_t _slot_offset(object cls, str name) except -1:
+    for klass in cls.__mro__:
+        descr = klass.__dict__.get(name)
+        if descr is not None:
+            if type(descr).__name__ != "member_descriptor":
+                raise TypeError(f"{cls.__name__}.{name} is not a slot")
+            return (<PyMemberDescrObject*>descr).d_member.offset
+    raise TypeError(f"{cls.__name__} has no slot {name}")
+
+
+cdef inline object _slot(object obj, Py_ssize_t offset):
+    cdef PyObject* p = (<PyObject**>((<char*><PyObject*>obj) + offset))[0]
+    if p == NULL:
+        return None
+    return <object>p
 
 
 def install_list_append(list_cls, dict_cls):
     """Give ``list_cls`` (``StoreList``) the C ``append``; flat dicts become ``dict_cls``
     (``StoreDict``) proxies, as ``Store._proxify`` makes them."""
-    global _python_append, _StoreDict
+    global _python_append, _StoreDict, _StoreList, _off_store, _off_accessor, _off_seq
     if _python_append is None:
+        _StoreList = list_cls
+        _off_store = _slot_offset(list_cls, "_store")
+        _off_accessor = _slot_offset(list_cls, "_accessor")
+        _off_seq = _slot_offset(list_cls, "_seq")
         _python_append = list_cls.append
         _StoreDict = dict_cls
         list_cls.append = list_append
@@ -45,14 +78,16 @@ def list_append(self, obj):
         if type(obj) is not dict or not _is_flat_dict(<dict>obj):
             return _python_append(self, obj)
         flat = True
-    store = self._store
+    if type(self) is not _StoreList:
+        return _python_append(self, obj)
+    store = _slot(self, _off_store)
     writer = store._writer
     if type(writer) is not Writer:
         return _python_append(self, obj)
     w = <Writer>writer
     w.lock.take()
     try:
-        acc = self._accessor
+        acc = _slot(self, _off_accessor)
         if acc is None:
             return _python_append(self, obj)  # raises UnlinkedContainerError (reentrant)
         # (a closed writer refuses in _put, under the lock: an append racing close()
@@ -69,7 +104,7 @@ def list_append(self, obj):
         except OSError as e:
             store._write_failed(e)
             raise
-        seq = <list>self._seq
+        seq = <list>_slot(self, _off_seq)
         if flat:
             # What Store._proxify and StoreDict._link make of it: a linked proxy that
             # owns a copy of the dict.
@@ -101,7 +136,6 @@ cdef object _py_write_items = None
 cdef object _py_emit_value = None
 cdef object _py_emit_text = None
 cdef object _py_render = None
-cdef object _StoreList = None
 cdef object _StoreSet = None
 cdef int _max_value_depth = 0
 
