@@ -1,13 +1,18 @@
-# The hot proxy call in C: `store['losses'].append(x)` for a scalar x, and
-# `store['metrics'].append({'step': 3, 'loss': 0.25, ...})` for a flat dict of scalars.
+# The proxies' steps in C: what the one Python definition of each mutation calls.
 #
-# A training loop logs once per step; in Python that call costs a lock, a few checks,
-# several method calls and the rendering.  `list_append` does the same steps in the
-# same order (lock, linked?, render and write, then memory) in one C call, and leaves
-# every other case -- nested containers, handled types, a closed store, a store on the
-# pure backend -- to the Python method it replaces, which stays the one definition of
-# the semantics.
-
+# laaos/proxies.py and laaos/store.py hold the semantics: every mutation takes the lock,
+# checks the container is linked, normalizes the value, writes the statement, and only
+# then changes memory.  The steps it calls -- Store._normalize / _normalize_key,
+# _write_value / _write_items (normalize, render and write, proxify and link in one C
+# call), _emit_value / _emit_text / _render, and the proxies' _link / _unlink / _relink
+# -- are replaced here, on the classes, by C twins (laaos/_backend.py installs them).
+# Each twin hands a store on the pure backend, and every case it does not know (handled
+# types, numpy values, errors, a statement too long for one line), to the Python method.
+#
+# `list_append` is the one call done whole in C: `store['losses'].append(x)` for a
+# scalar or a flat dict of scalars, once per training step, where even the Python
+# method's frame would cost as much as the rest.  It takes the same steps in the same
+# order, and leaves every other case to the Python method.
 
 from cpython.object cimport PyObject
 
@@ -119,14 +124,11 @@ def list_append(self, obj):
         w.lock.give()
 
 
-# ---- the steps the proxies call, in C ---------------------------------------------
+# ---- the Store's steps ----------------------------------------------------------
 #
-# `Store._normalize`, `Store._normalize_key` and `Store._proxify` are the pure twins
-# (laaos/store.py); these take their place on the class (laaos/_backend.py) and do the
-# same for the plain types, in C.  Whatever else -- handled types, numpy values, the
-# errors -- goes to the Python method, which stays the one place they are decided.  A
-# store on the pure backend (the tests switch backends in one process) is handed to the
-# Python methods whole, so each backend runs its own twin.
+# The Python methods are the twins and stay the one place where the rare cases are
+# decided.  A store on the pure backend (the tests switch backends in one process) is
+# handed to them whole, so each backend runs its own twin.
 
 cdef object _py_normalize = None
 cdef object _py_normalize_key = None
