@@ -63,7 +63,7 @@ def test_appends_buffered(benchmark, workdir, backend):
 
 @pytest.mark.benchmark(group="300k float appends, buffered")
 def test_appends_original(benchmark, workdir, original):
-    bench(benchmark, lambda: appends(original.open_file_store, f"{workdir}/wb-orig-"), rounds=1)
+    bench(benchmark, lambda: appends(original.open_file_store, f"{workdir}/wb-orig-"))
 
 
 @pytest.mark.benchmark(group="300k float appends, flush")

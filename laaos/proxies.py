@@ -299,15 +299,19 @@ class StoreList(StoreAccessible, MutableSequence):
     def insert(self, index: int, obj: Any) -> None:
         store = self._store
         with store._lock:
-            acc = self._linked_accessor()
-            n = len(self._seq)
-            index = operator.index(index)
+            acc = self._accessor
+            if acc is None:
+                self._linked_accessor()
+            seq = self._seq
+            n = len(seq)
+            if type(index) is not int:
+                index = operator.index(index)
             if index < 0:
                 index = index + n if index > -n else 0
             elif index > n:
                 index = n
             item = f"{acc}[{index}]"
-            self._seq.insert(index, store._write_value(f"{acc}.insert({index}, ", obj, ")", item))
+            seq.insert(index, store._write_value(f"{acc}.insert({index}, ", obj, ")", item))
             self._relink(index + 1)
 
     def clear(self) -> None:
