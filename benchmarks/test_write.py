@@ -58,7 +58,9 @@ def appends(opener, path_prefix, **kwargs):
 @pytest.mark.parametrize("backend", ["cython", "python"])
 def test_appends_buffered(benchmark, workdir, backend):
     use(backend)
-    bench(benchmark, lambda: appends(laaos.open_file_store, f"{workdir}/wb-{backend}-", durability="buffered"))
+    bench(
+        benchmark, lambda: appends(laaos.open_file_store, f"{workdir}/wb-{backend}-", durability="buffered")
+    )
 
 
 @pytest.mark.benchmark(group="300k float appends, buffered")
@@ -102,8 +104,9 @@ def test_training_log_laaos_buffered(benchmark, workdir, backend):
     use(backend)
 
     def run():
-        root = laaos.open_file_store("t", "", prefix=f"{workdir}/t-{backend}-", truncate=True,
-                                     durability="buffered")
+        root = laaos.open_file_store(
+            "t", "", prefix=f"{workdir}/t-{backend}-", truncate=True, durability="buffered"
+        )
         series = {k: [] for k in ("loss", "lr", "grad_norm", "eval", "samples")}
         root.update(series)
         lists = {k: root[k].append for k in series}
@@ -176,8 +179,14 @@ def test_mutation(benchmark, workdir, backend, kind, nested):
     use(backend)
 
     def run():
-        root = laaos.open_file_store("m", "", prefix=f"{workdir}/m-{backend}-", truncate=True,
-                                     durability="buffered", initial_data={"d": {}, "l": [], "s": set()})
+        root = laaos.open_file_store(
+            "m",
+            "",
+            prefix=f"{workdir}/m-{backend}-",
+            truncate=True,
+            durability="buffered",
+            initial_data={"d": {}, "l": [], "s": set()},
+        )
         mutate(kind, nested, root)
         root.close()
 
