@@ -40,17 +40,13 @@ def render_int(x: int) -> str:
 
 def render_complex(x: complex) -> str:
     r, i = x.real, x.imag
-    # repr loads back when both parts are finite, except a negative zero: `-0j` and
-    # `(-0+1j)` evaluate to a positive zero part, and `-1j` (a zero real part) to a
-    # negative one
-    if (
-        r - r == 0
-        and i - i == 0
-        and not _negative_zero(r)
-        and not _negative_zero(i)
-        and not (r == 0 and i < 0)
-    ):
-        return complex.__repr__(x)
+    # repr loads back when both parts are finite, except a negative zero (`-0j` and
+    # `(-0+1j)` evaluate to a positive zero part) and a zero real part left out before a
+    # negative imaginary one (`-1j` is -(1j), whose real part is -0.0)
+    if r - r == 0 and i - i == 0 and not _negative_zero(r) and not _negative_zero(i):
+        text = complex.__repr__(x)
+        if text[0] != "-":
+            return text
     return f"complex({render_float(r)}, {render_float(i)})"
 
 
