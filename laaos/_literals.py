@@ -8,6 +8,7 @@ a backtracking regex: a literal of N bytes costs O(N) time and a few N of memory
 from __future__ import annotations
 
 import codecs
+import json
 import re
 from typing import Any, List, Tuple
 
@@ -51,6 +52,111 @@ LEGACY_FLOATS = {"nan": float("nan"), "inf": float("inf")}
 _DIGITS = frozenset("0123456789")
 MISS = object()  # "not a simple literal": the caller takes the general path
 
+# A literal value in the subset that JSON reads the same way (lists, dicts with string
+# keys, strings, finite numbers in JSON's grammar, None/True/False) is translated to JSON
+# and read by the json module's C scanner: tens of times faster than the tokenizer and the
+# recursive-descent parser below, which stay the reference for everything else (and for
+# every error).  Outside its strings, such a literal holds only these (and no number
+# longer than the tokenizer's limit on one):
+_JSON_OUTSIDE = re.compile(
+    r"(?:[\[\]{},: \x00]++|[0-9.eE+\-]{1,%d}+(?![0-9.eE+\-])|None|True|False)*+" % MAX_NUMBER_CHARS
+)
+_QUOTE = re.compile("['\"]")
+_JSON_ESCAPES = re.compile(r'(?:[^\\]++|\\[\\nrtbf"])*+')  # text whose escapes JSON reads as Python does
+_NOT_BRACKET = re.compile(r"[^\[\]{}]++")
+# A value with at most this many brackets, or nested at most 80 deep, is far inside
+# MAX_DEPTH wherever it stands (an append's argument is one level deeper than a set's
+# value); deeper values take the general path, which applies the limit.
+_JSON_DEPTH = 64
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(name)  # NaN, Infinity: not Python literals
+
+
+_json_scan = json.JSONDecoder(strict=False, parse_constant=_no_constant).scan_once
+_json_string = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def _split_strings(s: str) -> Any:
+    """``[outside, string, outside, ..., outside]`` (strings with their quotes), or None
+    for an unterminated string."""
+    parts = []
+    pos = 0
+    search = _QUOTE.search
+    while True:
+        m = search(s, pos)
+        if m is None:
+            parts.append(s[pos:])
+            return parts
+        i = m.start()
+        close = scan_string(s, i + 1, s[i])
+        if close < 0:
+            return None
+        parts.append(s[pos:i])
+        parts.append(s[i : close + 1])
+        pos = close + 1
+
+
+def _json_str(token: str) -> str:
+    """A Python str literal (quotes included, no prefix, no NUL) as a JSON string, or ""
+    if its escapes are not ones the general path reads the same way."""
+    body = token[1:-1]
+    if "\\" not in body:
+        if token[0] == '"':
+            return token
+        return '"' + body.replace('"', '\\"') + '"'
+    # Python and JSON read \\ \" \n \r \t \b \f alike; \' becomes a plain quote.  Taking
+    # it out without telling pairs apart is safe: where its backslash ends a pair ("\\'"),
+    # "\'" is left, which the check refuses.  Any other escape: decoded, written as JSON.
+    t = body.replace("\\'", "'") if "\\'" in body else body
+    if _JSON_ESCAPES.fullmatch(t) is not None and not (token[0] == "'" and '"' in t):
+        return '"' + t + '"'
+    try:
+        return _json_string(decode_string("", body, "", 0))
+    except LogError:
+        return ""
+
+
+def json_literal(s: str) -> Any:
+    """The value of the literal ``s`` (no surrounding spaces) if it is in the subset that
+    JSON reads the same way, else ``MISS``.  Exactly what the general parser gives."""
+    if "\x00" in s:
+        return MISS
+    if "\\" in s or '"' in s:
+        parts = _split_strings(s)
+        if parts is None:
+            return MISS
+        strings = [_json_str(t) for t in parts[1::2]]
+        if "" in strings:
+            return MISS
+        parts[1::2] = strings
+        outside = "\x00".join(parts[0::2])
+        join = ""
+    else:  # single-quoted strings without escapes: every other piece is a string's text
+        parts = s.split("'")
+        if not len(parts) & 1:
+            return MISS
+        outside = "\x00".join(parts[0::2])
+        join = '"'
+    if _JSON_OUTSIDE.fullmatch(outside) is None:
+        return MISS
+    if outside.count("[") + outside.count("{") > _JSON_DEPTH:
+        brackets = _NOT_BRACKET.sub("", outside)
+        for _ in range(40):  # each round removes one or two levels
+            brackets = brackets.replace("[]", "").replace("{}", "")
+        if brackets:
+            return MISS
+    if "N" in outside or "T" in outside or "F" in outside:
+        outside = outside.replace("None", "null").replace("True", "true").replace("False", "false")
+    parts[0::2] = outside.split("\x00")
+    text = join.join(parts)
+    try:
+        value, end = _json_scan(text, 0)
+    except (StopIteration, ValueError):
+        return MISS
+    return value if end == len(text) else MISS
+
 
 def scan_string(line: str, start: int, quote: str) -> int:
     """The index of the quote that closes a string whose body starts at ``start``, or -1.
@@ -85,7 +191,7 @@ def decode_string(prefix: str, body: str, name: str, lineno: int) -> Any:
             return codecs.escape_decode(body)[0]  # an ASCII str is read in place, no copy
         if "\\" not in body:
             return body
-        if "\\N" in body.replace("\\\\", ""):
+        if "\\N" in body and "\\N" in body.replace("\\\\", ""):
             raise ValueError("\\N{...} escapes are not supported")
         return body.encode("latin-1", "backslashreplace").decode("unicode_escape")
     except (ValueError, UnicodeError) as e:
@@ -170,7 +276,7 @@ def fast_value(s: str) -> Any:
     """
     c = s[:1]
     if c in _DIGITS or c == "-":
-        if s[-1] in _DIGITS and s.isascii():
+        if s[-1] in _DIGITS and s.isascii() and len(s) <= MAX_NUMBER_CHARS:  # longer: the limit applies
             try:
                 if "." in s or "e" in s or "E" in s:
                     return float(s)
@@ -186,14 +292,14 @@ def fast_value(s: str) -> Any:
             return body
         return MISS
     if c == "{":
-        if _FLAT_DICT.fullmatch(s):
-            return {k: fast_value(v) for k, v in _DICT_ITEM.findall(s)}
-        return MISS
+        return json_literal(s)
     if c == "[":
         m = _FLOAT_LIST.fullmatch(s) or _INT_LIST.fullmatch(s)
         if m is not None:
             return list(map(int if m.re is _INT_LIST else float, m.group(1).split(", ")))
-        return [] if s == "[]" else MISS
+        return json_literal(s)
+    if c == '"':
+        return json_literal(s)
     return CONSTANTS.get(s, MISS) if len(s) < 6 else MISS
 
 

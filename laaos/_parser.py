@@ -28,6 +28,7 @@ an incomplete tail back until more bytes arrive, and ``finish`` reports it as to
 
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from ._grammar import (
@@ -47,12 +48,23 @@ from ._grammar import (
     parse_value,
     wanted,
 )
-from ._literals import MAX_DEPTH, MAX_STATEMENT_BYTES, MISS, balanced_rest, fast_value, tokenize, top_key
+from ._literals import MAX_DEPTH, MAX_NUMBER_CHARS, MAX_STATEMENT_BYTES, MISS, balanced_rest, fast_value, tokenize, top_key
 from .errors import CorruptLogError, LogError, LogLimitError, LogSyntaxError, UnknownSymbolError
 
 __all__ = ["LogParser", "check_expression", "parse_value", "MAX_DEPTH", "MAX_STATEMENT_BYTES"]
 
 _STATEMENT_STARTS = ("store", "del ")
+_SPACE = " \t\f\r"  # what the tokenizer skips
+# A run of whole lines, each an append of a float as repr writes it, with one plain key.
+_FLOAT_APPEND_LINES = r"(?:store\[[^\]\n]*+\]\.append\(-?[0-9]{1,2000}+\.[0-9]{1,2000}+(?:e[+-]?[0-9]{1,4}+)?\)\n)++"
+_FLOAT_APPENDS_AT = re.compile(_FLOAT_APPEND_LINES)
+# (searched for as "\nstore[", a literal the regex engine skips to: a huge line is passed
+# over at the speed of a string search)
+_FLOAT_APPENDS = re.compile(r"\n(" + _FLOAT_APPEND_LINES + ")")
+_HEAD_VALUES: Dict[str, Any] = {}  # head -> the regex that finds its values in a run
+# The head of a statement whose value may be a plain literal: `store = `, `store[K]...=`
+# or `store[K]....append(` (extend, add, discard) with plain string or int keys.
+_HEAD = re.compile(r"store(?:\[(?:'[^'\\\n]*'|-?[0-9]+)\])*(?: = |=|\.(?:append|extend|add|discard)\()")
 
 
 class LogParser:
@@ -149,9 +161,16 @@ class LogParser:
         base = self.lines
         run = self.line
         try:
-            lines = chunk.decode("utf-8").split("\n")
+            text: Optional[str] = chunk.decode("utf-8")
         except UnicodeDecodeError:
-            lines = chunk.split(b"\n")  # decoded line by line below, errors in line order
+            text = None
+        if text is not None and self.keys is None:
+            held = [text]
+            del text  # held only by the list, so that a huge line is not kept twice
+            self._scan_text(held, base)
+            return
+        # decoded line by line below if need be, errors in line order
+        lines: list = chunk.split(b"\n") if text is None else text.split("\n")
         lines.pop()  # the empty string after the last newline
         if type(lines[0]) is str:
             for i, line in enumerate(lines, base + 1):
@@ -165,6 +184,68 @@ class LogParser:
                     continue
                 run(line, i)
         self.lines = base + len(lines)
+
+    def _scan_text(self, held: list, base: int) -> None:
+        # Runs of the commonest statement, an append of a float (`store['loss'].append(0.5)`),
+        # are found by one regex and applied per list in bulk, in C (findall, map, extend),
+        # when every line of the run has a head the table knows, each for its own list.
+        # Every other line (and any run in doubt) goes through ``line``, in order.
+        # ``held`` holds the decoded text alone: it is let go before its last lines run.
+        text = held.pop()
+        pos = 0
+        lineno = base
+        search = _FLOAT_APPENDS.search
+        try:
+            while True:
+                m = None
+                if self._open is None:  # pos is a line's start: a newline before it, or 0
+                    m = _FLOAT_APPENDS_AT.match(text, 0) if pos == 0 else None
+                    if m is None:
+                        m = search(text, pos - 1 if pos else 0)
+                if m is None:
+                    rest = text[pos:].split("\n") if pos else text.split("\n")
+                    del text
+                    lineno = self._lines(rest, lineno)
+                    return
+                group = m.lastindex or 0  # the run, without the newline before it
+                if m.start(group) > pos:
+                    lineno = self._lines(text[pos : m.start(group)].split("\n"), lineno)
+                run = m.group(group)
+                if self._open is not None or not self._bulk(run):  # (a line above opened one)
+                    lineno = self._lines(run.split("\n"), lineno)
+                else:
+                    lineno += run.count("\n")
+                pos = m.end(group)
+        finally:
+            self.lines = lineno
+
+    def _lines(self, lines: list, lineno: int) -> int:
+        lines.pop()  # the empty string after the last newline
+        run = self.line
+        for line in lines:
+            lineno += 1
+            run(line, lineno)
+        return lineno
+
+    def _bulk(self, run: str) -> bool:
+        targets = []
+        total = 0
+        for head, entry in self.heads.items():
+            if entry[0] == APPEND and head in run:
+                pattern = _HEAD_VALUES.get(head)
+                if pattern is None:
+                    if len(_HEAD_VALUES) > 4096:
+                        _HEAD_VALUES.clear()  # many logs, many heads: keep the cache small
+                    pattern = _HEAD_VALUES[head] = re.compile("\n" + re.escape(head) + "([^\n)]*+)\\)")
+                values = pattern.findall("\n" + run)  # (a head at a line's start only)
+                targets.append((entry[1], values))
+                total += len(values)
+        if total != run.count("\n") or len({id(t) for t, _ in targets}) != len(targets):
+            return False  # a head the table does not hold, or two heads for one list
+        for target, values in targets:
+            target.extend(map(float, values))
+        self.statements += total
+        return True
 
     def _check_size(self, size: int) -> None:
         if size > self.max_statement_bytes:
@@ -231,7 +312,7 @@ class LogParser:
             q = line.find("=")
             entry = self.heads.get(line[: q + 1]) if q > 0 else None
             if entry is not None:
-                value = fast_value(line[q + 1 :].strip())
+                value = fast_value(line[q + 1 :].strip(_SPACE))
                 if value is not MISS:
                     self.apply_cached(entry, value, lineno)
                     return
@@ -257,6 +338,24 @@ class LogParser:
                 "huge statement",
             )
             return
+        m = _HEAD.match(line)
+        if m is not None:
+            # A new head and a plain literal value: the value is read by the fast path and
+            # only the head (with a placeholder value) by the grammar, which gives the same
+            # operation, or the same error, as the whole line would.
+            head = m.group()
+            call = head[-1] == "("
+            if not call or line[-1:] == ")":
+                value = fast_value(line[m.end() : -1 if call else None].strip(_SPACE))
+                if value is not MISS:
+                    placeholder = head + ("None)" if call else "None")
+                    try:
+                        tokens = tokenize(placeholder, lineno, 0, self.name)[0]
+                    except LogError:  # a key the tokenizer refuses: the whole line says so
+                        tokens = None
+                    if tokens is not None:
+                        self._run(tokens, placeholder, lineno, value)
+                        return
         try:
             tokens, depth = tokenize(line, lineno, 0, self.name)
         except LogError as e:
@@ -311,11 +410,12 @@ class LogParser:
 
     # ---- statements ----------------------------------------------------------------------
 
-    def _run(self, tokens: list, line: Optional[str], lineno: int) -> None:
+    def _run(self, tokens: list, line: Optional[str], lineno: int, value: Any = MISS) -> None:
+        # value: the statement's value when the fast path read it (tokens hold a placeholder)
         try:
             st = Statement(self, tokens, lineno)
-            kind, target, key, value, head_end = st.parse()
-            self.apply(kind, target, key, value, lineno)
+            kind, target, key, parsed, head_end = st.parse()
+            self.apply(kind, target, key, parsed if value is MISS else value, lineno)
         except Skipped:
             return
         except UnknownSymbolError as e:

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import argparse
 import base64
+import hashlib
 import json
 import math
 import os
+import re
 import sys
 import time
 import warnings
@@ -26,6 +28,7 @@ from typing import Any, List, Optional, Sequence
 from . import __version__
 from .errors import LaaosError, LogError, TornTailWarning, UnknownSymbolError
 from .loader import LoadResult, load, new_parser
+from .diagnosis import guarded, unsafe_why
 from .runs import describe_records
 
 KEY_HELP = """\
@@ -62,6 +65,12 @@ def check_file(path: str) -> None:
         raise CommandError(f"{path}: no such log file")
 
 
+def refuse_directory(output: str) -> None:
+    """An output path that is a directory: say so (not an OS error about a temporary file)."""
+    if os.path.isdir(output):
+        raise CommandError(f"{output}: is a directory: name a file to write (-o DIR/NAME)")
+
+
 def load_log(path: str, symbols: Optional[dict] = None) -> LoadResult:
     check_file(path)
     show = os.path.getsize(path) >= PROGRESS_MIN_BYTES and sys.stderr.isatty()
@@ -87,12 +96,19 @@ def symbol_spec(spec: str) -> Any:
     """``--symbol``: ``module``, ``module:attr.path`` or ``NAME=module:attr.path``."""
     import importlib
 
+    from .diagnosis import unsafe_symbol
+
     alias, eq, target = spec.partition("=")
     if not eq:
         alias, target = "", spec
     module_name, colon, attr = target.partition(":")
     if not module_name or (colon and not attr) or (eq and not alias.isidentifier()):
         raise argparse.ArgumentTypeError(f"{spec!r}: expected MODULE, MODULE:NAME or ALIAS=MODULE:NAME")
+    if unsafe_symbol(target):  # checked before the import: importing it may already act
+        raise argparse.ArgumentTypeError(
+            f"{spec!r}: refused: {target} can run code or change files, and a log written by "
+            "laaos never needs it (a statement naming it is foreign or tampered: "
+            "`laaos check` shows it, `laaos recover` moves it aside)")
     sys.path.insert(0, os.getcwd())  # the user's own modules, as `python -m` finds them
     try:
         obj = importlib.import_module(module_name)
@@ -109,7 +125,8 @@ def symbol_spec(spec: str) -> Any:
     else:
         obj = importlib.import_module(module_name.partition(".")[0])  # as `import a.b` binds `a`
         name = module_name.partition(".")[0]
-    return (alias or name, obj)
+    # The log reaches the symbol's attributes: never a module it imports (datetime.sys).
+    return (alias or name, guarded(obj, name))
 
 
 # ---- key paths -----------------------------------------------------------------------------
@@ -276,7 +293,7 @@ def summary(value: Any) -> str:
 def cmd_show(args: argparse.Namespace) -> int:
     result = load_store(args)
     value = select(result.store, args.key)
-    print(f"{args.file}  ({result.statements:,} statements, {human(result.size)})")
+    print(f"{args.file}  ({count(result.statements, 'statement')}, {human(result.size)})")
     if args.key:
         print(".".join(args.key))
     for line in tree(value, "  "):
@@ -286,6 +303,11 @@ def cmd_show(args: argparse.Namespace) -> int:
     for line in describe_records(result):
         print(line)
     return 0
+
+
+def count(n: int, noun: str) -> str:
+    """``1 statement``, ``2 statements``, ``1,000 lines``."""
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
 def human(size: int) -> str:
@@ -306,15 +328,19 @@ def cmd_check(args: argparse.Namespace) -> int:
     check_file(path)
     diagnosis = diagnose(path, None, args.symbols)
     result = diagnosis.result
-    print(f"{path}: {result.statements:,} statements, {result.lines:,} lines, {human(result.size)}")
+    print(f"{path}: {count(result.statements, 'statement')}, {count(result.lines, 'line')}, {human(result.size)}")
     status = 0
     if diagnosis.damaged:
         lines = ", ".join(str(line) for line, _ in diagnosis.damaged[:20])
         line, why = diagnosis.damaged[0]
         print(f"{path}: DAMAGED: {len(diagnosis.damaged)} statement(s) not well formed, at line(s) {lines}")
         print(f"  {path}:{line}: {why}")
-        print(f"  `laaos recover {path}` keeps the good statements and moves the bad bytes aside "
-              "(`--dry-run` first shows what it would do)")
+        if result.statements:
+            print(f"  `laaos recover {path}` keeps the good statements and moves the bad bytes aside "
+                  "(`--dry-run` first shows what it would do)")
+        else:  # recover refuses: it would keep nothing
+            print(f"  not one statement loads: not a laaos log, or its first `store = ...` statement "
+                  "is damaged (fix that line by hand)")
         status = 1
     elif diagnosis.empty:
         print(f"{path}: EMPTY: no `store = ...` statement yet (a writer that has not written, or not a "
@@ -349,6 +375,22 @@ def line_of(path: str, number: int) -> str:
     return ""
 
 
+def unsafe_statement(error: UnknownSymbolError) -> Optional[str]:
+    """What unsafe name the statement of ``error`` reaches (``os``, or ``datetime.sys``
+    behind a harmless first name), if any: such a name is never to be suggested."""
+    from .diagnosis import diagnose, unsafe_symbol
+
+    if unsafe_symbol(error.name):
+        return error.name
+    if error.line is None or not os.path.isfile(error.path):
+        return None
+    with open(error.path, "rb") as f:
+        for number, text in enumerate(f, 1):
+            if number == error.line:  # that statement alone, after an empty store
+                return diagnose(error.path, data=b"store = {}\n" + text.rstrip(b"\r\n") + b"\n").unsafe.get(2)
+    return None
+
+
 def symbol_hint(names: Any) -> str:
     names = sorted(names)
     flags = " ".join(f"--symbol MODULE:{n}" if n[:1].isupper() else f"--symbol {n}" for n in names)
@@ -362,6 +404,7 @@ def cmd_compact(args: argparse.Namespace) -> int:
 
     check_file(args.file)
     out = args.output or args.file
+    refuse_directory(out)
     before = os.path.getsize(args.file)
     if before >= PROGRESS_MIN_BYTES and sys.stderr.isatty():
         print(f"compacting {args.file} ({human(before)})...", file=sys.stderr, flush=True)
@@ -400,11 +443,11 @@ def cmd_recover(args: argparse.Namespace) -> int:
         print(f"{args.file}: empty: nothing to recover (no `store = ...` statement yet)")
         return 0
     if not recovery.needed:
-        print(f"{args.file}: nothing to recover ({recovery.statements:,} statements, all good)")
+        print(f"{args.file}: nothing to recover ({count(recovery.statements, 'statement')}, all good)")
         return 0
     keep, reject, rewrite = ("would keep", "would reject", "would rewrite") if args.dry_run else \
         ("kept", "rejected", "rewritten")
-    print(f"{args.file}: {keep} {recovery.statements:,} statements"
+    print(f"{args.file}: {keep} {count(recovery.statements, 'statement')}"
           + (f" ({rewrite} as one statement)" if recovery.compacted else ""))
     for line, why in recovery.rejected_lines:
         print(f"  {reject} line {line}: {why}")
@@ -463,6 +506,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     except (TypeError, ValueError) as e:  # an object loaded through --symbol
         raise CommandError(f"{args.file}: cannot write this store as JSON: {e}") from None
     if args.output and args.output != "-":
+        refuse_directory(args.output)
         with open(args.output, "w", encoding="utf-8") as f:
             f.write(text + "\n")
         print(f"{args.output}: {human(os.path.getsize(args.output))}", file=sys.stderr)
@@ -554,14 +598,25 @@ def cmd_follow(args: argparse.Namespace) -> int:
     lineno = 0
     skip = 0
     failed = None
+    # The complete lines passed so far (printed or skipped), as a hash of the file's first
+    # `seen_bytes` bytes: after a rewrite that kept them (a torn tail cut off and new
+    # statements appended between two looks) the follower goes on after them, so that
+    # it neither prints them again nor misses what was appended.
+    seen, seen_bytes, at = hashlib.blake2b(digest_size=16), 0, 0
     try:
         for chunk in tail:
             if chunk is None:  # (re)started: the file is new or was rewritten
-                parser, pending, lineno = new_parser(args.file, None, args.symbols), b"", 0
-                skip = 0 if args.from_start else os.path.getsize(args.file)
+                parser, pending, lineno, at = new_parser(args.file, None, args.symbols), b"", 0, 0
+                kept = bool(tail.restarts and seen_bytes) and _starts_with(args.file, seen_bytes, seen.digest())
+                if kept:
+                    skip = seen_bytes
+                else:
+                    seen, seen_bytes = hashlib.blake2b(digest_size=16), 0
+                    skip = 0 if args.from_start else os.path.getsize(args.file)
                 if tail.restarts:
                     print(f"--- {args.file} was rewritten (compacted, truncated, or a torn statement "
-                          "cut off): reading it again" + ("" if args.from_start else ", from its end"),
+                          "cut off): reading it again" + (", after the lines shown" if kept else
+                                                          "" if args.from_start else ", from its end"),
                           flush=True)
                 elif skip:
                     print(f"following {args.file} (from its end; --from-start prints it all)", flush=True)
@@ -579,6 +634,10 @@ def cmd_follow(args: argparse.Namespace) -> int:
             pending = data[end:]
             for line in data[:end].split(b"\n")[:-1]:
                 lineno += 1
+                if at >= seen_bytes:
+                    seen.update(line + b"\n")
+                    seen_bytes += len(line) + 1
+                at += len(line) + 1
                 if skip > 0:
                     skip -= len(line) + 1
                     continue
@@ -588,7 +647,54 @@ def cmd_follow(args: argparse.Namespace) -> int:
     return 0
 
 
+def _starts_with(path: str, size: int, digest: bytes) -> bool:
+    """Whether the first ``size`` bytes of the file at ``path`` hash to ``digest``."""
+    h = hashlib.blake2b(digest_size=16)
+    try:
+        with open(path, "rb") as f:
+            left = size
+            while left > 0:
+                block = f.read(min(left, 1 << 20))
+                if not block:
+                    return False
+                h.update(block)
+                left -= len(block)
+    except OSError:
+        return False
+    return h.digest() == digest
+
+
 # ---- the command ---------------------------------------------------------------------------
+
+
+def seconds(text: str) -> float:
+    """An option's number of seconds: finite and not negative."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 <= value < math.inf:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a number of seconds >= 0")
+    return value
+
+
+def positive_seconds(text: str) -> float:
+    """``seconds``, above zero (an interval of 0 would spin a core)."""
+    value = seconds(text)
+    if not value:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a number of seconds > 0")
+    return value
+
+
+def not_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a whole number >= 0")
+    return value
+
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -610,7 +716,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = command("show", "the store as a tree", "Show a log's store as a tree: keys, types, lengths "
                 "of lists, the latest values of series.", keys=True)
     s.add_argument("file")
-    s.add_argument("key", nargs="*", help="a KEY path to walk down to (several are joined)")
+    s.add_argument("key", nargs="*", default=[], help="a KEY path to walk down to (several are joined)")
     s.set_defaults(run=cmd_show)
 
     s = command("check", "check a log for damage", "Count statements and check for a torn tail or "
@@ -638,13 +744,13 @@ def build_parser() -> argparse.ArgumentParser:
                 "non-string keys their JSON text (an error when that makes two keys one: see "
                 "--repr-keys).", keys=True)
     s.add_argument("file")
-    s.add_argument("key", nargs="*", help="export only this KEY path of the store")
+    s.add_argument("key", nargs="*", default=[], help="export only this KEY path of the store")
     s.add_argument("-o", "--output", help="output file (default: standard output)")
     s.add_argument("--nan", choices=["null", "string", "js"], default="null",
                    help="how NaN and infinities are written: null (default, strict JSON), "
                         "string (\"NaN\", \"Infinity\", \"-Infinity\"), or js (bare NaN/Infinity, "
                         "not strict JSON)")
-    s.add_argument("--indent", type=int, default=None, help="pretty-print with this indent")
+    s.add_argument("--indent", type=not_negative, default=None, help="pretty-print with this indent")
     s.add_argument("--repr-keys", action="store_true",
                    help="write every dict key as its Python repr (\"'a'\", \"1\"): lossless")
     s.set_defaults(run=cmd_export)
@@ -665,12 +771,35 @@ def build_parser() -> argparse.ArgumentParser:
                 "compaction, a restart, a torn statement cut off) it says so and reads it again.")
     s.add_argument("file")
     s.add_argument("--from-start", action="store_true", help="print the statements already there too")
-    s.add_argument("--interval", type=float, default=0.5, help="seconds between looks (default 0.5)")
-    s.add_argument("--idle-timeout", type=float, default=None, help="stop after this many idle seconds")
-    s.add_argument("--wait", type=float, default=None, metavar="SECONDS",
+    s.add_argument("--interval", type=positive_seconds, default=0.5, help="seconds between looks (default 0.5)")
+    s.add_argument("--idle-timeout", type=seconds, default=None, help="stop after this many idle seconds")
+    s.add_argument("--wait", type=seconds, default=None, metavar="SECONDS",
                    help="wait up to SECONDS for a missing file to appear (default: error at once)")
     s.set_defaults(run=cmd_follow)
     return p
+
+
+# Control characters (ESC starts a terminal's escape sequences; a hostile log can hold
+# them raw in a string, a key or a session record) and the invisible or bidi-reordering
+# ones (which make a statement read as another).  Written as \\uXXXX, which JSON and
+# Python string literals read as the same character.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_UNPRINTABLE_ERR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+class _Printable:
+    """A text stream that writes what ``pattern`` matches as ``\\uXXXX`` escapes."""
+
+    def __init__(self, stream: Any, pattern: Any):
+        self._stream = stream
+        self._pattern = pattern
+
+    def write(self, text: str) -> int:
+        self._stream.write(self._pattern.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -681,6 +810,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
         except (AttributeError, ValueError, OSError):
             pass
+    stdout, stderr = sys.stdout, sys.stderr
+    # (stderr keeps \r: the progress line rewrites itself with it)
+    sys.stdout, sys.stderr = _Printable(stdout, _UNPRINTABLE), _Printable(stderr, _UNPRINTABLE_ERR)
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout, sys.stderr = stdout, stderr
+
+
+def _main(argv: Optional[Sequence[str]]) -> int:
     args = build_parser().parse_args(argv)
     args.symbols = dict(args.symbol)
     try:
@@ -688,8 +827,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except BrokenPipeError:  # `laaos export ... | head`
         return 0
     except UnknownSymbolError as e:
-        print(f"laaos {args.command}: {e}\n  the log is not damaged: pass {symbol_hint([e.name])}",
-              file=sys.stderr)
+        unsafe = unsafe_statement(e)
+        if unsafe:  # never advise passing it: the log would run it
+            # (not the loader's message, which advises passing the name)
+            print(f"laaos {args.command}: {e.path}:{e.line}: DAMAGED: {unsafe_why(unsafe)}\n"
+                  f"  `laaos check {args.file}` lists the damage and `laaos recover {args.file}` "
+                  "moves it aside", file=sys.stderr)
+        else:
+            print(f"laaos {args.command}: {e}\n  the log is not damaged: pass {symbol_hint([e.name])}",
+                  file=sys.stderr)
         return 1
     except (CommandError, LaaosError, OSError, UnicodeError, RecursionError) as e:
         print(f"laaos {args.command}: {e}", file=sys.stderr)

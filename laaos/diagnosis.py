@@ -12,12 +12,20 @@ A log the loader refuses is in one of three states, and each needs a different a
 The loader raises ``UnknownSymbolError`` (with the missing ``name``) for the third only
 when the statement is otherwise well formed; ``diagnose`` stands a ``Placeholder`` in for
 each missing name and parses again, so that the statements after it are checked too.
+
+A name that can run code or change files (``os``, ``subprocess``, ``open``, ``eval``, or
+``pathlib.os.system`` reached through an attribute) is never a missing symbol: no laaos
+writer puts one in a log, and passing it (``--symbol os``) would let the log run it.  A
+statement naming one is damage, which ``recover`` moves aside; ``unsafe_symbol`` tells
+the command line never to suggest or accept such a name.
 """
 
 from __future__ import annotations
 
 import bisect
+import builtins
 import os
+import types
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
@@ -29,25 +37,118 @@ from .loader import LoadResult, PathLike, finish, load, new_parser
 MAX_CLASSIFIED = 200
 
 
+# Modules that run commands, load code or objects, or change files and the process.  A
+# log written by laaos never names them; a hostile or foreign log may.
+UNSAFE_MODULES = frozenset("""
+    os posix nt posixpath ntpath sys subprocess shutil builtins importlib imp runpy code
+    codeop pickle cPickle _pickle marshal shelve dill cloudpickle joblib ctypes cffi socket
+    ssl select selectors signal pty tty termios fcntl resource mmap multiprocessing
+    threading _thread concurrent asyncio tempfile glob fnmatch io _io pathlib zipfile
+    tarfile zipimport pkgutil site sysconfig platform inspect types gc ast dis webbrowser
+    urllib http ftplib smtplib poplib imaplib telnetlib xmlrpc socketserver pdb bdb trace
+    faulthandler atexit sqlite3 dbm logging unittest doctest distutils setuptools pip
+    operator functools
+""".split())
+# Builtins other than exception classes (``eval``, ``exec``, ``open``, ``getattr``,
+# ``__import__``, ...): laaos writes literals, ``set()``, ``float()`` and ``complex()``
+# only, which the loader knows without being passed anything.
+UNSAFE_BUILTINS = frozenset(
+    name for name, value in vars(builtins).items()
+    if not (isinstance(value, type) and issubclass(value, BaseException))
+)
+# Attributes that, reached through any symbol, only ever run code or change the system.
+# (Kept to names no enum member or field of a user's class plausibly has: a healthy log's
+# `Mode.write` or `Phase.run` must stay a missing symbol, not damage.)
+UNSAFE_ATTRIBUTES = frozenset("""
+    system popen spawnl spawnle spawnlp spawnlpe spawnv spawnve spawnvp spawnvpe execl
+    execle execlp execlpe execv execve execvp execvpe fork forkpty kill killpg rmtree
+    unlink removedirs putenv unsetenv environ modules import_module check_call
+    check_output getoutput getstatusoutput Popen urlopen eval exec compile getattr setattr
+    delattr globals locals setrecursionlimit settrace setprofile breakpoint
+    os posix nt sys subprocess shutil builtins importlib pickle marshal ctypes socket runpy
+    pty multiprocessing pathlib tempfile shelve
+""".split())  # (and the modules that most modules import, e.g. `datetime.sys`, `pathlib.os`)
+
+
+def unsafe_symbol(name: str) -> bool:
+    """Whether ``name`` (a symbol, ``a.b.c``, or a ``--symbol`` spec ``a.b:c.d``) names
+    something that can run code or change files: never a symbol a log needs."""
+    parts = name.replace(":", ".").split(".")
+    top = parts[0]
+    return (top in UNSAFE_MODULES or top in UNSAFE_BUILTINS
+            or any(p in UNSAFE_ATTRIBUTES or p.startswith("_") for p in parts[1:]))
+
+
+def unsafe_why(name: str) -> str:
+    """Why a statement naming ``name`` (an ``unsafe_symbol``) is damage, for ``check``."""
+    return (f"names {name}, which can run code or change files: no laaos writer puts it in a log "
+            f"(a foreign or tampered statement; never pass it as a symbol)")
+
+
 class Placeholder:
     """Stands in for a symbol that was not passed: any attribute and any call of it give
-    another placeholder.  It never runs anything: it only lets the parse go on."""
+    another placeholder.  It never runs anything: it only lets the parse go on.  An
+    attribute that ``unsafe_symbol`` refuses is not there (the refused text is noted in
+    ``refused``, for ``diagnose`` to say why the statement is damage)."""
 
-    __slots__ = ("_laaos_text",)
+    __slots__ = ("_laaos_text", "_laaos_refused")
 
-    def __init__(self, text: str):
+    def __init__(self, text: str, refused: Optional[List[str]] = None):
         self._laaos_text = text
+        self._laaos_refused = refused
 
     def __getattr__(self, name: str) -> Placeholder:
         if name.startswith("_"):
             raise AttributeError(name)
-        return Placeholder(f"{self._laaos_text}.{name}")
+        text = f"{self._laaos_text}.{name}"
+        if unsafe_symbol(text):
+            if self._laaos_refused is not None:
+                self._laaos_refused.append(text)
+            raise AttributeError(name)
+        return Placeholder(text, self._laaos_refused)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Placeholder:
-        return Placeholder(f"{self._laaos_text}(...)")
+        return Placeholder(f"{self._laaos_text}(...)", self._laaos_refused)
 
     def __repr__(self) -> str:
         return f"<{self._laaos_text}: symbol not passed>"
+
+
+class Guarded:
+    """A symbol the user passes (``--symbol datetime``), as a log may use it: its
+    attributes and calls, except an attribute that is a module or that ``unsafe_symbol``
+    refuses.  A log that names ``datetime.sys.exit(...)`` must not reach ``sys`` through
+    a module the user trusts.  (Plain values, such as an enum's members, are handed out
+    as they are; modules, classes and functions stay guarded.)"""
+
+    __slots__ = ("_laaos_obj", "_laaos_text")
+
+    def __init__(self, obj: Any, text: str):
+        self._laaos_obj = obj
+        self._laaos_text = text
+
+    def __getattr__(self, name: str) -> Any:
+        text = f"{self._laaos_text}.{name}"
+        if name.startswith("_") or unsafe_symbol(text):
+            raise AttributeError(name)
+        value = getattr(self._laaos_obj, name)
+        if isinstance(value, types.ModuleType):
+            raise AttributeError(name)
+        return guarded(value, text)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._laaos_obj(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        return repr(self._laaos_obj)
+
+
+def guarded(obj: Any, text: str) -> Any:
+    """``obj`` (a symbol named ``text``) as a ``Guarded`` when a log could reach further
+    through it: a module, a class, a function."""
+    if isinstance(obj, (types.ModuleType, type)) or callable(obj):
+        return Guarded(obj, text)
+    return obj
 
 
 @dataclass
@@ -61,6 +162,7 @@ class Diagnosis:
     result: LoadResult
     damaged: List[Tuple[int, str]] = field(default_factory=list)  # (line, why): not well formed
     missing: Dict[str, int] = field(default_factory=dict)  # symbol -> first line that names it
+    unsafe: Dict[int, str] = field(default_factory=dict)  # line -> the unsafe name it reaches (damage)
 
     @property
     def empty(self) -> bool:
@@ -90,18 +192,25 @@ def diagnose(
     exposed = list(exposed_symbols or ())
     if data is None:
         # A healthy log (the common case) costs one streaming parse.
-        result = load(name, exposed, extra, skip_errors=True, warn=False, allow_empty=True, **limits)
-        if not result.skipped:
-            return Diagnosis(result)
+        try:
+            result = load(name, exposed, extra, skip_errors=True, warn=False, allow_empty=True, **limits)
+        except LogError:
+            pass  # (a line over a limit, which skipping does not pass): classify line by line
+        else:
+            if not result.skipped:
+                return Diagnosis(result)
         with open(name, "rb") as f:
             data = f.read()
     lines = _LineIndex(data)
     missing: Dict[str, int] = {}
     damaged: Dict[int, str] = {}
+    unsafe: Dict[int, str] = {}
+    refused: List[str] = []  # unsafe attributes the placeholders were asked for
     parser = None
     while len(damaged) < MAX_CLASSIFIED:
-        symbols = {**extra, **{n: Placeholder(n) for n in missing}}
+        symbols = {**extra, **{n: Placeholder(n, refused) for n in missing}}
         parser = new_parser(name, exposed, symbols, False, **limits)
+        refused.clear()
         try:
             for chunk in lines.without(damaged):
                 parser.feed(chunk)
@@ -109,13 +218,22 @@ def diagnose(
         except UnknownSymbolError as e:
             if e.name in missing or e.line is None:  # cannot happen; never loop forever
                 damaged[e.line or 0] = e.message
+            elif unsafe_symbol(e.name):  # never a symbol to pass: the statement is damage
+                unsafe[e.line] = e.name
+                damaged[e.line] = unsafe_why(e.name)
             else:
                 missing[e.name] = e.line
         except LogError as e:
             if e.line is None or e.line in damaged or e.line > lines.count:
                 parser = None  # not about one line (a limit on the tail): skip mode says
                 break
-            damaged[e.line] = e.message
+            if refused:
+                unsafe[e.line] = refused[-1]
+                # a name first seen in this statement is not missing on its account (the
+                # next parse finds it again if a well-formed statement names it later)
+                for symbol in [n for n, line in missing.items() if line == e.line]:
+                    del missing[symbol]
+            damaged[e.line] = unsafe_why(refused[-1]) if refused else e.message
         parser = None
     if parser is None:  # past MAX_CLASSIFIED: the rest of the refused lines count as damage
         symbols = {**extra, **{n: Placeholder(n) for n in missing}}
@@ -126,7 +244,7 @@ def diagnose(
     for line, why in result.skipped:
         damaged.setdefault(line, why)
     result.skipped = sorted(damaged.items())
-    return Diagnosis(result, sorted(damaged.items()), missing)
+    return Diagnosis(result, sorted(damaged.items()), missing, unsafe)
 
 
 class _LineIndex:

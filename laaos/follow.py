@@ -8,6 +8,7 @@ file, a shorter one, or other bytes where it read some) and starts over.
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from typing import Any, Callable, Iterable, Iterator, Mapping, Optional
@@ -27,6 +28,12 @@ class Tail:
     def __init__(self, path: PathLike, *, interval: float = 0.5, idle_timeout: Optional[float] = None,
                  sleep: Callable[[float], None] = time.sleep):
         self.name = os.fspath(path)
+        # checked here, not at the first sleep (a traceback from time.sleep), and 0 would
+        # spin a core
+        if not (isinstance(interval, (int, float)) and 0 < interval < math.inf):
+            raise ValueError(f"interval must be a positive number of seconds, not {interval!r}")
+        if idle_timeout is not None and not (isinstance(idle_timeout, (int, float)) and idle_timeout >= 0):
+            raise ValueError(f"idle_timeout must be None or a number of seconds >= 0, not {idle_timeout!r}")
         self.interval = interval
         self.idle_timeout = idle_timeout
         self.sleep = sleep

@@ -28,15 +28,18 @@ class Loaded(dict):
 
 
 def _paths(logs: Union[str, PathLike, Iterable[PathLike]]) -> List[str]:
-    if isinstance(logs, (str, os.PathLike)):
-        name = os.fspath(logs)
+    if isinstance(logs, (str, bytes, os.PathLike)):
+        name = os.fsdecode(logs)  # (bytes: iterating them would give ints, not paths)
         if glob.has_magic(name):
             found = sorted(glob.glob(name, recursive=True))
             if not found:
                 raise FileNotFoundError(f"no file matches {name!r} (relative to {os.getcwd()})")
             return found
         return [name]
-    return [os.fspath(p) for p in logs]
+    try:
+        return [os.fspath(p) for p in logs]
+    except TypeError:
+        raise TypeError(f"load_many takes a glob pattern or a list of paths, not {logs!r}") from None
 
 
 def _load_one(
@@ -82,6 +85,11 @@ def load_many(
     Dask's executor also takes lambdas and closures.  An exception in ``fn`` is kept in
     ``.errors`` like a log that failed to load.
     """
+    # Checked here: a wrong argument would otherwise be one error per log in .errors.
+    if select is not None and not callable(select):
+        raise TypeError(f"select= takes a function of the store, not {select!r}")
+    if processes is not None and (type(processes) is not int or processes < 1):
+        raise ValueError(f"processes= takes a number of worker processes >= 1 (or None), not {processes!r}")
     paths = _paths(logs)
     keys = None if keys is None else list(keys)
     args = (list(exposed_symbols or ()), dict(extra_mappings or {}), skip_errors, select, keys)

@@ -55,7 +55,7 @@ def session_info(**extra: Any) -> Dict[str, Any]:
         "host": _safe(socket.gethostname),
         "pid": os.getpid(),
         "user": _safe(getpass.getuser),
-        "argv": list(sys.argv),
+        "argv": redacted_argv(sys.argv),
         "cwd": cwd,
         "python": platform.python_version(),
         "laaos": __version__,
@@ -64,6 +64,34 @@ def session_info(**extra: Any) -> Dict[str, Any]:
     }
     info.update(extra)
     return info
+
+
+# A log is shared with colleagues and papers; a secret on the command line must not go
+# with it.  The value of an option whose name says it holds one is replaced.
+_SECRET_WORDS = ("key", "token", "secret", "password", "passwd", "credential", "auth")
+REDACTED = "<redacted>"
+
+
+def redacted_argv(argv: Any) -> list:
+    """``argv`` with the values of secret-looking options (``--api-key X``,
+    ``--token=X``, ``--wandb-password X``) replaced by ``<redacted>``."""
+    out = []
+    hide_next = False
+    for arg in argv:
+        arg = str(arg)
+        if hide_next and not arg.startswith("-"):
+            out.append(REDACTED)
+            hide_next = False
+            continue
+        hide_next = False
+        name, eq, _ = arg.partition("=")
+        secret = arg.startswith("-") and any(w in name.lower() for w in _SECRET_WORDS)
+        if secret and eq:
+            out.append(f"{name}={REDACTED}")
+        else:
+            out.append(arg)
+            hide_next = secret
+    return out
 
 
 def utc_now() -> str:

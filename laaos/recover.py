@@ -64,6 +64,8 @@ def recover(
     (``StoreLockedError``).  ``dry_run=True`` changes nothing and says what would be done.
     """
     path = os.fspath(path)
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"{path}: is a directory, not a log file")
     if not os.path.isfile(path):
         raise FileNotFoundError(f"no log at {path}")
     guard = None if dry_run else FileLog(path)  # a live writer would append to the file we replace
@@ -78,6 +80,14 @@ def recover(
         )
         if not recovery.needed or recovery.empty:
             return recovery
+        if not result.statements and diagnosis.damaged:
+            # Keeping nothing would leave an empty log: not a repair of a laaos log.
+            line, why = diagnosis.damaged[0]
+            raise LaaosError(
+                f"{path}: not one statement of it loads ({len(diagnosis.damaged)} bad, the first "
+                f"at line {line}: {why}): not a laaos log, or its first `store = ...` statement is "
+                "damaged (fix that line by hand); nothing was changed"
+            )
         bad = {line for line, _ in diagnosis.damaged}
         kept, rejected = [], []
         for number, line in enumerate(data[: result.valid_bytes].split(b"\n")[:-1], 1):

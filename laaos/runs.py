@@ -163,13 +163,22 @@ def records_of(result: Any) -> List[Record]:
     return records
 
 
+# ``laaos show`` and an unknown label name this many of the latest records: a run that
+# marks every step has thousands.
+SHOWN = 20
+
+
 def describe_records(result: Any) -> List[str]:
-    """Lines for ``laaos show``: the sessions, then the marks and rewinds, of a log."""
+    """Lines for ``laaos show``: the sessions, then the marks and rewinds, of a log (the
+    latest ``SHOWN`` of each)."""
     lines: List[str] = []
     for title, records in (("sessions", result.sessions), ("marks", result.marks)):
         if records:
             lines.append(f"{title}:")
-            lines.extend(f"  {record}" for record in records)
+            if len(records) > SHOWN:
+                lines.append(f"  ... {len(records) - SHOWN} earlier {title} "
+                             f"(laaos.load(path).{title} lists them all)")
+            lines.extend(f"  {record}" for record in records[-SHOWN:])
     return lines
 
 
@@ -214,9 +223,16 @@ def find_rewind(log: Any, filename: str, label: str, exposed_symbols: Any, extra
     marks = [r for r in scan(log.read_all()) if r.kind == "mark"]
     chosen = [r for r in marks if r.label == label]
     if not chosen:
-        labels = sorted({r.label for r in marks if r.end and isinstance(r.label, str)})
-        have = ", ".join(repr(x) for x in labels) if labels else "none"
-        raise MarkError(f"no mark {label!r} to rewind to (the log's marks: {have})", filename)
+        labels = list(dict.fromkeys(r.label for r in marks if r.end and isinstance(r.label, str)))
+        if not labels:
+            have = ("the log's marks: none; `compact` folds marks away with the rest of the "
+                    "history, so mark again after compacting")
+        elif len(labels) > SHOWN:  # the latest, in the log's order
+            have = (f"the log's {len(labels)} marks end with "
+                    + ", ".join(repr(x) for x in labels[-SHOWN:]) + "; laaos.load(path).marks lists them all")
+        else:
+            have = "the log's marks: " + ", ".join(repr(x) for x in labels)
+        raise MarkError(f"no mark {label!r} to rewind to ({have})", filename)
     target = chosen[-1]
     if not target.end:
         raise MarkError(

@@ -22,6 +22,7 @@ from cpython.dict cimport PyDict_SetItem, PyDict_GetItem
 from cpython.set cimport PySet_Add
 from cpython.mem cimport PyMem_Malloc, PyMem_Free
 from cpython.object cimport PyObject
+from libc.stdint cimport uint64_t
 from libc.string cimport memchr, memcmp, memcpy, memset
 
 from laaos import _grammar as _pygrammar
@@ -550,6 +551,8 @@ _BAL[ord(']')] = 4
 _BAL[ord('}')] = 4
 
 
+cdef unsigned char _NUMBER_CHAR[256]  # what a number literal is made of
+_NUMBER_CHAR[:] = [1 if chr(_i) in "0123456789.eE+-" else 0 for _i in range(256)]
 cdef signed char _DELTA[256]  # what a byte adds to the bracket depth
 cdef unsigned char _STOP[256]  # a string, a comment or non-ASCII: the exact loop
 _DELTA[:] = [0] * 256
@@ -600,6 +603,27 @@ cdef bint _balanced(const char* p, const char* end):
         else:
             return False
     return depth == 0
+
+
+cdef inline bint _same(const char* a, const char* b, Py_ssize_t n) noexcept nogil:
+    # memcmp(a, b, n) == 0 for the short heads compared on every line, without the call:
+    # eight bytes at a time (memcpy of a constant size compiles to one load).
+    cdef uint64_t x, y
+    while n >= 8:
+        memcpy(&x, a, 8)
+        memcpy(&y, b, 8)
+        if x != y:
+            return False
+        a += 8
+        b += 8
+        n -= 8
+    while n > 0:
+        if a[0] != b[0]:
+            return False
+        a += 1
+        b += 1
+        n -= 1
+    return True
 
 
 cdef object _SKIPPED = object()
@@ -769,12 +793,15 @@ class LogParser(_pyparser.LogParser):
         cdef const char* nl
         cdef const char* le
         cdef const char* mark
+        cdef const char* q
+        cdef Py_ssize_t depth
+        cdef unsigned char k, special
         cdef Py_ssize_t hlen = 0
         cdef Py_ssize_t lineno = self.lines
         cdef long long fast = 0
         cdef object done
         cdef bint is_open = self.open_statement
-        cdef Cursor flags
+        cdef Cursor flags, cur
         cdef dict heads = self.heads
         # The heads of the last few appends (interleaved series), checked with memcmp
         # before the head table; valid until Python code runs, which may clear the table.
@@ -802,8 +829,69 @@ class LogParser(_pyparser.LogParser):
         flags.string_refs = <PyObject*>string_refs
         try:
             while p < stop:
-                nl = <const char*>memchr(p, b'\n', stop - p)
                 lineno += 1
+                if skip_n and not is_open:
+                    # (0') a line under a skipped key, found and checked in one pass: its
+                    # head matched in place, then its rest scanned up to the newline (the
+                    # chunk ends in one) for brackets, strings, comments and non-ASCII.
+                    for i in range(skip_n):
+                        hlen = skip_len[i]
+                        if stop - p > hlen and p[hlen - 2] == skip_head[i][hlen - 2] and _same(p, skip_head[i], hlen):
+                            break
+                    else:
+                        i = -1
+                    if i >= 0:
+                        q = p + hlen
+                        # Most such lines are `.method(NUMBER)`: balanced, nothing special.
+                        if q[0] == b'.':
+                            q += 1
+                            while b'a' <= q[0] <= b'z':
+                                q += 1
+                            if q[0] == b'(':
+                                q += 1
+                                while _NUMBER_CHAR[<unsigned char>q[0]]:
+                                    q += 1
+                                if q[0] == b')' and (q[1] == b'\n' or (q[1] == b'\r' and q[2] == b'\n')) and q - p < max_bytes:
+                                    p = q + (2 if q[1] == b'\n' else 3)
+                                    continue
+                            q = p + hlen
+                        depth = 0
+                        special = 0
+                        while q[0] != b'\n':
+                            k = <unsigned char>q[0]
+                            depth += _DELTA[k]
+                            special |= _STOP[k]
+                            q += 1
+                        if not special and depth == 0 and q - p <= max_bytes:
+                            p = q + 1
+                            continue
+                        nl = q  # a string or a comment in it: the exact rule below
+                    else:
+                        nl = <const char*>memchr(p, b'\n', stop - p)
+                else:
+                    if ring_n and not is_open:
+                        # (1') the head of a recent append and a plain number, found in
+                        # place: the number cannot run past its line, and `)` then the
+                        # newline end the statement, so the line needs no memchr.
+                        for i in range(ring_n):
+                            hlen = ring_len[i]
+                            if stop - p > hlen and p[hlen - 11] == ring_head[i][hlen - 11] and _same(p, ring_head[i], hlen):
+                                break
+                        else:
+                            i = -1
+                        if i >= 0 and ((b'0' <= p[hlen] <= b'9') or (p[hlen] == b'-' and b'0' <= p[hlen + 1] <= b'9')):
+                            cur = flags
+                            cur.p = p + hlen
+                            cur.end = stop
+                            cur.miss = False
+                            value = _number(&cur)
+                            q = cur.p
+                            if not cur.miss and q[0] == b')' and (q[1] == b'\n' or (q[1] == b'\r' and q[2] == b'\n')):
+                                PyList_Append(<object>ring_target[i], value)
+                                fast += 1
+                                p = q + (2 if q[1] == b'\n' else 3)
+                                continue
+                    nl = <const char*>memchr(p, b'\n', stop - p)
                 le = nl
                 if le > p and le[-1] == b'\r':
                     le -= 1
@@ -813,7 +901,7 @@ class LogParser(_pyparser.LogParser):
                         for i in range(skip_n):
                             hlen = skip_len[i]
                             # the key's last character first: it tells most keys apart
-                            if le - p > hlen and p[hlen - 2] == skip_head[i][hlen - 2] and memcmp(p, skip_head[i], hlen) == 0:
+                            if le - p > hlen and p[hlen - 2] == skip_head[i][hlen - 2] and _same(p, skip_head[i], hlen):
                                 break
                         else:
                             i = -1
@@ -824,7 +912,7 @@ class LogParser(_pyparser.LogParser):
                     if ring_n and le[-1] == b')':
                         for i in range(ring_n):
                             hlen = ring_len[i]
-                            if le - p > hlen and p[hlen - 11] == ring_head[i][hlen - 11] and memcmp(p, ring_head[i], hlen) == 0:
+                            if le - p > hlen and p[hlen - 11] == ring_head[i][hlen - 11] and _same(p, ring_head[i], hlen):
                                 break
                         else:
                             i = -1

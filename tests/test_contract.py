@@ -26,6 +26,7 @@ ints = st.integers() | st.sampled_from([2**64, -(2**100)])
 scalars = (
     st.none() | st.booleans() | ints | floats | st.text(max_size=20) | st.binary(max_size=10)
     | st.complex_numbers(allow_nan=True, allow_infinity=True)
+    | st.builds(complex, st.sampled_from([0.0, -0.0]), floats)  # signed zero real parts
 )
 keys = st.recursive(st.none() | st.booleans() | st.integers() | floats | st.text(max_size=8),
                     lambda inner: st.tuples(inner, inner), max_leaves=4)
@@ -159,6 +160,20 @@ def test_what_the_store_accepts_loads_back_and_what_it_refuses_changes_nothing(b
             assert same(laaos.to_plain(again), memory)
         finally:
             again.close()
+
+
+@pytest.mark.parametrize("real", [0.0, -0.0])
+@pytest.mark.parametrize("imag", [1.0, -1.0, 0.0, -0.0, -1e300, math.inf, -math.inf])
+def test_complex_numbers_keep_the_sign_of_each_part(backend, tmp_path, real, imag):
+    # repr(complex(0.0, -1.0)) is '-1j', which is -(1j): its real part loads as -0.0
+    value = complex(real, imag)
+    root = laaos.open_file_store("c", "", prefix=f"{tmp_path}/", provenance=False)
+    root["z"] = value
+    root.close()
+    loaded = laaos.safe_load(tmp_path / "c.py")["z"]
+    assert [math.copysign(1, p) for p in (loaded.real, loaded.imag)] == [
+        math.copysign(1, p) for p in (value.real, value.imag)
+    ] and same(loaded, value)
 
 
 @pytest.mark.slow

@@ -321,6 +321,42 @@ def test_a_partial_load_holds_exactly_the_keys_asked_for(tmp_path, keys):
     assert set(result.keys) == set(keys) and result.lines == 10 and result.valid_bytes == result.size
 
 
+def test_a_partial_load_skips_every_shape_of_line_as_a_whole_load_would_apply_it(tmp_path):
+    # The kernel skips `.method(NUMBER)` lines under a skipped key with a quick check and
+    # everything else with the exact rule: both must end each statement where a whole load does.
+    log = (
+        "store = {'config': {}, 'l': []}\r\n"
+        "store['l'].append(1)\r\nstore['l'].append(-1.5e-05)\nstore['l'].append(1e5)\r\n"
+        "store['l'].append([1,\n2])\nstore['l'].append(')')\nstore['l'].append(2)  # (\n"
+        "store['config']['a']=1\nstore['l'].append(3)\nstore['l'].append((4,\r\n5))\n"
+        "store['l'].extend([6, '\u00e9'])\nstore['l'].append(7)\nstore['config']['b']=[1,\n2]\n"
+    ) * 3
+    path = tmp_path / "run.py"
+    path.write_bytes(log.encode())
+    whole = laaos.load(path)
+    part = laaos.load(path, keys=["config"])
+    assert part.store == {"config": whole.store["config"]} == {"config": {"a": 1, "b": [1, 2]}}
+    assert part.lines == whole.lines and part.valid_bytes == whole.valid_bytes == len(log.encode())
+    assert laaos.load(path, keys=["l"]).store == {"l": whole.store["l"]}
+
+
+def test_runs_of_float_appends_load_in_order_whatever_their_heads():
+    # The pure twin applies runs of `store[K].append(FLOAT)` per list in bulk: two heads
+    # for one list, a head hidden inside another line's key, a multi-line statement open
+    # before a run, and a list replaced between runs must all load as line by line.
+    log = (
+        "store = {'a': [], 'b': []}\n"
+        + "store['a'].append(1.5)\nstore[\"a\"].append(2.5)\nstore['b'].append(-3.5e-05)\n" * 3
+        + "store['a'].append(4.5)\nstore['xstore['a'].append(5.5)\n"
+        + "store['b'].append([6.5,\n7.5])\nstore['a'].append(8.5)\nstore['b'] = []\nstore['b'].append(9.5)\n"
+    )
+    with pytest.raises(laaos.LogSyntaxError) as info:
+        laaos.safe_load_str(log)
+    assert info.value.line == 12
+    store = laaos.safe_load_str(log, skip_errors=True)
+    assert store == {"a": [1.5, 2.5] * 3 + [4.5, 8.5], "b": [9.5]}
+
+
 def test_a_partial_load_keeps_the_torn_tail_rule(tmp_path):
     path = tmp_path / "run.py"
     path.write_bytes(TRAINING.encode() + b"store['losses'].append(0.")

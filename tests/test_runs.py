@@ -12,11 +12,24 @@ import textwrap
 import pytest
 
 import laaos
+from laaos.provenance import redacted_argv
 import laaos.provenance
 from laaos import cli
 from laaos.runs import scan
 
 from conftest import run_original
+
+
+def test_secrets_on_the_command_line_are_not_recorded(tmp_path, monkeypatch):
+    argv = ["train.py", "--api-key", "sk-123", "--lr", "0.1", "--hf-token=hf_abc", "--password", "-v",
+            "--keyword-arg", "x", "--auth=", "data.csv"]
+    monkeypatch.setattr(sys, "argv", argv)
+    with open_log(tmp_path) as root:
+        root["a"] = 1
+    recorded = laaos.load(tmp_path / "run.py").sessions[0].info["argv"]
+    assert recorded == ["train.py", "--api-key", "<redacted>", "--lr", "0.1", "--hf-token=<redacted>",
+                        "--password", "-v", "--keyword-arg", "<redacted>", "--auth=<redacted>", "data.csv"]
+    assert "sk-123" not in (tmp_path / "run.py").read_text()
 
 
 def open_log(tmp_path, **kw):
@@ -43,7 +56,7 @@ def test_every_session_records_where_it_ran(tmp_path, monkeypatch):
     when = datetime.datetime.fromisoformat(first["time"])
     assert when.utcoffset() == datetime.timedelta(0)
     assert abs((datetime.datetime.now(datetime.timezone.utc) - when).total_seconds()) < 60
-    assert first["pid"] == os.getpid() and first["argv"] == sys.argv and first["cwd"] == os.getcwd()
+    assert first["pid"] == os.getpid() and first["argv"] == redacted_argv(sys.argv) and first["cwd"] == os.getcwd()
     assert first["host"] and first["user"] and first["python"] and first["laaos"] == laaos.__version__
     assert first["jobs"] == {"SLURM_JOB_ID": "4242", "SLURM_ARRAY_TASK_ID": "7"}
     assert second["jobs"] == {"SLURM_ARRAY_TASK_ID": "7"}

@@ -238,3 +238,52 @@ def test_twins_read_every_repr_of_strings_and_bytes_alike(value):
 def test_twins_agree_on_partial_loads(keys):
     results = [parse_with(m, SEED_LOG, keys=keys) for m in TWINS]
     assert results[0] == results[1]
+
+
+# ---- the pure twin's JSON-subset fast path agrees with its general parser ------------------
+
+json_like = st.recursive(
+    st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text() | st.booleans() | st.none(),
+    lambda v: st.lists(v, max_size=4) | st.dictionaries(st.text(max_size=5), v, max_size=4),
+    max_leaves=20,
+)
+LITERAL_BITS = ["[", "]", "{", "}", "'", '"', "\\n", "\\t", "\\r", '\\"', "\\\\\\'", ", ", ": ", ":", ",", " ", "\\", "\\'", "\\\\", "\\x41", "\\u00e9",
+                "\\N{DASH}", "\\/", "None", "True", "False", "NaN", "Infinity", "nan", "1", "-", "0", "01", "1e5",
+                "1.", ".5", "1_0", "e", "+", "b'", "u'", "\t", "\x00", "\xe9", "#", "(", ")", "9" * 4400, "[" * 70,
+                "]" * 70, "{'k': "]
+
+
+def general_value(text):
+    from laaos._grammar import parse_value
+    from laaos._parser import LogParser
+
+    try:
+        return parse_value(LogParser(), text)
+    except laaos.LogError:
+        return laaos.LogError
+
+
+@given(json_like)
+@settings(max_examples=1000, suppress_health_check=[HealthCheck.too_slow])
+def test_json_fast_path_reads_repr_as_the_general_parser(value):
+    from laaos._literals import MISS, json_literal
+
+    text = repr(value)
+    fast = json_literal(text)
+    if isinstance(value, (list, dict, str)) and not (isinstance(value, str) and "\x00" in value):
+        assert fast is not MISS or "\x00" in text or "\\N" in text
+    if fast is not MISS:
+        assert same(fast, general_value(text))
+
+
+@given(st.lists(st.sampled_from(LITERAL_BITS), max_size=12))
+@settings(max_examples=3000, suppress_health_check=[HealthCheck.too_slow])
+def test_json_fast_path_never_reads_what_the_general_parser_refuses(bits):
+    from laaos._literals import MISS, json_literal
+
+    text = "".join(bits).strip(" \t")
+    fast = json_literal(text)
+    if fast is not MISS:
+        expected = general_value(text)
+        assert expected is not laaos.LogError, text
+        assert same(fast, expected), text
