@@ -161,15 +161,11 @@ class StoreDict(StoreAccessible, MutableMapping):
             if old is value:
                 return
             key = store._normalize_key(key)
-            plain = value if type(value) in SCALARS else store._normalize(value)
             head = f"{acc}[{store._render(key)}]"
-            store._emit_value(head + "=", plain, "", head)
+            stored = store._write_value(head + "=", value, "", head)
             if isinstance(old, StoreAccessible):
                 old._unlink()
-            stored = store._proxify(plain)
             self._data[key] = stored
-            if isinstance(stored, StoreAccessible):
-                stored._link(head)
 
     def __delitem__(self, key: Any) -> None:
         store = self._store
@@ -288,39 +284,35 @@ class StoreList(StoreAccessible, MutableSequence):
             acc = self._accessor
             if acc is None:
                 self._linked_accessor()
-            plain = obj if type(obj) in SCALARS else store._normalize(obj)
-            store._emit_value(acc + ".append(", plain, ")", f"{acc}[{len(self._seq)}]")
-            if type(plain) in SCALARS:
-                self._seq.append(plain)
-            else:
-                stored = store._proxify(plain)
-                self._seq.append(stored)
-                if isinstance(stored, StoreAccessible):
-                    stored._link(f"{acc}[{len(self._seq) - 1}]")
+            seq = self._seq
+            seq.append(store._write_value(acc + ".append(", obj, ")", f"{acc}[{len(seq)}]"))
 
     def extend(self, values: Any) -> None:
         store = self._store
         with store._lock:
             acc = self._linked_accessor()
-            plain = store._normalize(list(values._seq if values is self else values))
-            if not plain:
-                return
-            start = len(self._seq)
-            store._emit_value(acc + ".extend(", plain, ")", acc, start)
-            self._seq.extend([store._proxify(v) for v in plain])
-            self._relink(start)
+            items = list(values._seq if values is self else values)
+            if items:
+                seq = self._seq
+                seq.extend(store._write_items(acc + ".extend(", items, ")", acc, len(seq)))
 
     def insert(self, index: int, obj: Any) -> None:
         store = self._store
         with store._lock:
-            acc = self._linked_accessor()
-            n = len(self._seq)
-            index = operator.index(index)
-            index = min(max(index + n if index < 0 else index, 0), n)
-            plain = store._normalize(obj)
-            store._emit_value(f"{acc}.insert({index}, ", plain, ")", f"{acc}[{index}]")
-            self._seq.insert(index, store._proxify(plain))
-            self._relink(index)
+            acc = self._accessor
+            if acc is None:
+                self._linked_accessor()
+            seq = self._seq
+            n = len(seq)
+            if type(index) is not int:
+                index = operator.index(index)
+            if index < 0:
+                index = index + n if index > -n else 0
+            elif index > n:
+                index = n
+            item = f"{acc}[{index}]"
+            seq.insert(index, store._write_value(f"{acc}.insert({index}, ", obj, ")", item))
+            self._relink(index + 1)
 
     def clear(self) -> None:
         store = self._store
@@ -342,12 +334,10 @@ class StoreList(StoreAccessible, MutableSequence):
             old = self._seq[index]
             if old is value:
                 return
-            plain = store._normalize(value)
-            store._emit_value(f"{acc}[{index}] = ", plain, "", f"{acc}[{index}]")
+            item = f"{acc}[{index}]"
+            stored = store._write_value(item + " = ", value, "", item)
             StoreAccessible.unlink(old)
-            stored = store._proxify(plain)
             self._seq[index] = stored
-            StoreAccessible.link(stored, f"{acc}[{index}]")
 
     def __delitem__(self, index: Any) -> None:
         store = self._store
@@ -399,7 +389,9 @@ class StoreSet(StoreAccessible, MutableSet):
     def add(self, x: Any) -> None:
         store = self._store
         with store._lock:
-            acc = self._linked_accessor()
+            acc = self._accessor
+            if acc is None:
+                self._linked_accessor()
             key = store._normalize_key(x)
             if key in self._set:
                 return

@@ -203,6 +203,24 @@ class Store:
             self._write_failed(e)
             raise
 
+    def _write_value(self, head: str, obj: Any, tail: str, accessor: str) -> Any:
+        """The steps of every mutation that stores a value: normalize ``obj`` (the one copy
+        it gets), write ``head + value + tail``, and return its stored form, linked as
+        ``accessor``.  If it raises, nothing was written."""
+        plain = self._normalize(obj)
+        self._emit_value(head, plain, tail, accessor)
+        return self._proxify(plain, accessor)
+
+    def _write_items(self, head: str, items: list, tail: str, accessor: str, start: int) -> list:
+        """``_write_value`` for the items of a list that extends ``accessor`` from index
+        ``start``: their stored forms, linked as ``accessor[start]``, ``[start + 1]``..."""
+        plain = self._normalize(items)
+        self._emit_value(head, plain, tail, accessor, start)
+        return [
+            self._proxify(v, f"{accessor}[{i}]") if type(v) in _CONTAINERS else v
+            for i, v in enumerate(plain, start)
+        ]
+
     def _emit_text(self, text: str) -> None:
         try:
             self._writer.emit(text)
@@ -317,23 +335,29 @@ class Store:
                 return [self._normalize(v, depth) for v in items]
         raise _unsupported(obj)
 
-    def _proxify(self, value: Any) -> Any:
-        """The stored form of plain data: its containers become linked proxies, adopting
-        the containers ``_normalize`` made (no second copy)."""
+    def _proxify(self, value: Any, accessor: Optional[str] = None) -> Any:
+        """The stored form of plain data: its containers become proxies, adopting the
+        containers ``_normalize`` made (no second copy), linked under ``accessor`` when
+        it is given (one pass: no second walk to link them)."""
         t = type(value)
         if t is list:
             for i, v in enumerate(value):
                 if type(v) in _CONTAINERS:
-                    value[i] = self._proxify(v)
-            return StoreList._adopt(self, value)
-        if t is dict:
+                    value[i] = self._proxify(v, None if accessor is None else f"{accessor}[{i}]")
+            proxy: Any = StoreList._adopt(self, value)
+        elif t is dict:
             for k, v in value.items():
                 if type(v) in _CONTAINERS:
-                    value[k] = self._proxify(v)
-            return StoreDict._adopt(self, value)
-        if t is set:
-            return StoreSet._adopt(self, value)
-        return value
+                    value[k] = self._proxify(
+                        v, None if accessor is None else f"{accessor}[{self._render(k)}]"
+                    )
+            proxy = StoreDict._adopt(self, value)
+        elif t is set:
+            proxy = StoreSet._adopt(self, value)
+        else:
+            return value
+        proxy._accessor = accessor
+        return proxy
 
 
 _CONTAINERS = (list, dict, set)
@@ -341,6 +365,7 @@ _CONTAINERS = (list, dict, set)
 # statements nested deeper than MAX_DEPTH, and the accessor and the statement's own
 # brackets take a few levels of that.
 _MAX_VALUE_DEPTH = MAX_DEPTH - 4
+_backend.speed_up_store(Store, StoreList, StoreDict, StoreSet, _MAX_VALUE_DEPTH)
 
 
 def _too_deep() -> ValueError:

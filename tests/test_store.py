@@ -152,6 +152,17 @@ def test_bytes_big_ints_and_complex_round_trip():
     assert load(log)["v"] == values
 
 
+def test_complex_with_a_zero_real_part_keeps_its_signs():
+    # `-2.5j` (repr of complex(0.0, -2.5)) would load with a real part of -0.0
+    root, log = new_store()
+    values = [complex(0.0, -2.5), complex(-0.0, -1.0), complex(0.0, 1.0), complex(-0.0, 2.0)]
+    root["v"] = values
+    loaded = load(log)["v"]
+    assert [(math.copysign(1, z.real), math.copysign(1, z.imag)) for z in loaded] == [
+        (math.copysign(1, z.real), math.copysign(1, z.imag)) for z in values
+    ]
+
+
 def test_numpy_values_are_stored_as_plain_python():
     root, log = new_store()
     root["s"] = np.float32(0.5)
