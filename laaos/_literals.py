@@ -193,9 +193,22 @@ def decode_string(prefix: str, body: str, name: str, lineno: int) -> Any:
             return body
         if "\\N" in body and "\\N" in body.replace("\\\\", ""):
             raise ValueError("\\N{...} escapes are not supported")
+        # A backslash before a character that starts no escape stays a backslash, as in
+        # Python source; doubled first, so that the codec does not warn about it.
+        if _HAS_STRAY_BACKSLASH.search(body):  # (rare: laaos and repr never write one)
+            body = _STRAY_BACKSLASH.sub(_double_stray, body)
         return body.encode("latin-1", "backslashreplace").decode("unicode_escape")
     except (ValueError, UnicodeError) as e:
         raise LogSyntaxError(f"bad string literal: {e}", name, lineno, "string") from None
+
+
+_STRAY_BACKSLASH = re.compile(r"\\(.?)", re.S)
+_HAS_STRAY_BACKSLASH = re.compile(r"(?<!\\)(?:\\\\)*\\(?:[^\\'\"abfnrtvx0-7NuU\n]|\Z)")
+_ESCAPES = frozenset("\\'\"abfnrtvx01234567NuU\n")
+
+
+def _double_stray(m: "re.Match[str]") -> str:
+    return m.group(0) if m.group(1) in _ESCAPES and m.group(1) else "\\" + m.group(0)
 
 
 def tokenize(line: str, lineno: int, depth: int, name: str) -> Tuple[List[tuple], int]:
