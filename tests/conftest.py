@@ -14,15 +14,17 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import settings
+from hypothesis import HealthCheck, settings
 
 from laaos import _backend
 
 # The property and fuzz tests draw the same examples on every run by default, so that CI
 # passes or fails on the code, not on the draw; LAAOS_HYPOTHESIS=explore draws new ones
 # (what the long fuzz runs in RELIABILITY.md do).
-settings.register_profile("repeatable", derandomize=True, print_blob=True)
-settings.register_profile("explore", derandomize=False, print_blob=True)
+# (The ``backend`` fixture only selects a module: sharing it across examples is safe.)
+_SHARED = dict(print_blob=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+settings.register_profile("repeatable", derandomize=True, **_SHARED)
+settings.register_profile("explore", derandomize=False, **_SHARED)
 settings.load_profile("explore" if os.environ.get("LAAOS_HYPOTHESIS") == "explore" else "repeatable")
 
 DATA = Path(__file__).parent / "data"

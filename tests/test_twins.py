@@ -16,6 +16,10 @@ from helpers import new_store, plain, same
 
 TWINS = [m for m in (_backend.cython_impl, _backend.python_impl) if m is not None]
 needs_both = pytest.mark.skipif(len(TWINS) < 2, reason="the Cython extension is not built")
+# A test that compares the twins itself (or tests one module directly) needs one run, not
+# one per value of the ``backend`` fixture: it takes ``backend`` and is pinned to one.
+once = pytest.mark.parametrize("backend", ["cython"], indirect=True)
+pure_once = pytest.mark.parametrize("backend", ["python"], indirect=True)
 
 
 def no_fallback(value):
@@ -78,16 +82,17 @@ def test_other_scalars_render_as_repr(value):
     assert _backend.impl.render(value, no_fallback) == repr(value)
 
 
+@once
 @needs_both
 @given(values)
-@settings(max_examples=500, suppress_health_check=[HealthCheck.too_slow])
-def test_twins_render_identically(value):
+@settings(max_examples=500, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+def test_twins_render_identically(backend, value):
     texts = {m.render(value, no_fallback) for m in TWINS}
     assert len(texts) == 1
 
 
 @given(values)
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 def test_rendered_values_load_back(value):
     text = "store = {}\nstore['v']=" + _backend.impl.render(value, no_fallback) + "\n"
     loaded = laaos.safe_load_str(text)["v"]
@@ -116,10 +121,11 @@ SEED_LOG = (
 )
 
 
+@once
 @needs_both
 @given(st.data())
-@settings(max_examples=1500, suppress_health_check=[HealthCheck.too_slow], deadline=None)  # a busy machine
-def test_twins_parse_mutated_logs_identically(data):
+@settings(max_examples=1500, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture], deadline=None)  # a busy machine
+def test_twins_parse_mutated_logs_identically(backend, data):
     log = bytearray(SEED_LOG)
     for _ in range(data.draw(st.integers(1, 4))):
         kind = data.draw(st.sampled_from(["flip", "insert", "delete", "truncate"]))
@@ -137,9 +143,10 @@ def test_twins_parse_mutated_logs_identically(data):
     assert results[0] == results[1]
 
 
+@once
 @needs_both
 @given(st.lists(st.binary(min_size=1, max_size=40), min_size=1, max_size=6))
-def test_twins_agree_however_the_bytes_are_chunked(chunks):
+def test_twins_agree_however_the_bytes_are_chunked(backend, chunks):
     data = SEED_LOG
     cuts = sorted({min(len(c), len(data)) for c in chunks} | {len(data)})
     for m in TWINS:
@@ -161,7 +168,7 @@ ops = st.lists(
 
 
 @given(ops)
-@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture], deadline=None)
 def test_random_operations_load_back_to_the_store(sequence):
     root, log = new_store()
     for op, name, value, index in sequence:
@@ -214,28 +221,31 @@ ESCAPED = [
 ]
 
 
+@once
 @needs_both
 @pytest.mark.parametrize("literal", ESCAPED)
-def test_twins_read_every_string_escape_alike(literal):
+def test_twins_read_every_string_escape_alike(backend, literal):
     for form in ("store['v']={}\n", "store['l'].append({})\n", "store['d'][{}]=1\n"):
         data = b"store = {'l': [], 'd': {}}\nstore['l'].append(1)\n" + form.format(literal).encode("utf-8", "surrogatepass")
         results = [parse_with(m, data) for m in TWINS]
         assert results[0] == results[1], (literal, form)
 
 
+@once
 @needs_both
 @given(st.text() | st.binary())
 @settings(max_examples=500)
-def test_twins_read_every_repr_of_strings_and_bytes_alike(value):
+def test_twins_read_every_repr_of_strings_and_bytes_alike(backend, value):
     data = b"store = {'l': []}\nstore['l'].append(0)\nstore['l'].append(" + repr(value).encode("utf-8", "surrogatepass") + b")\n"
     results = [parse_with(m, data) for m in TWINS]
     assert results[0] == results[1]
     assert results[0][0] == "ok" and ast.literal_eval(results[0][1])["l"][1] == value
 
 
+@once
 @needs_both
 @pytest.mark.parametrize("keys", [None, ["l"], ["cfg"], ["s", "n", 7]])
-def test_twins_agree_on_partial_loads(keys):
+def test_twins_agree_on_partial_loads(backend, keys):
     results = [parse_with(m, SEED_LOG, keys=keys) for m in TWINS]
     assert results[0] == results[1]
 
@@ -263,9 +273,10 @@ def general_value(text):
         return laaos.LogError
 
 
+@pure_once
 @given(json_like)
-@settings(max_examples=1000, suppress_health_check=[HealthCheck.too_slow])
-def test_json_fast_path_reads_repr_as_the_general_parser(value):
+@settings(max_examples=1000, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+def test_json_fast_path_reads_repr_as_the_general_parser(backend, value):
     from laaos._literals import MISS, json_literal
 
     text = repr(value)
@@ -276,9 +287,10 @@ def test_json_fast_path_reads_repr_as_the_general_parser(value):
         assert same(fast, general_value(text))
 
 
+@pure_once
 @given(st.lists(st.sampled_from(LITERAL_BITS), max_size=12))
-@settings(max_examples=3000, suppress_health_check=[HealthCheck.too_slow])
-def test_json_fast_path_never_reads_what_the_general_parser_refuses(bits):
+@settings(max_examples=3000, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+def test_json_fast_path_never_reads_what_the_general_parser_refuses(backend, bits):
     from laaos._literals import MISS, json_literal
 
     text = "".join(bits).strip(" \t")
