@@ -59,11 +59,13 @@ MISS = object()  # "not a simple literal": the caller takes the general path
 # every error).  Outside its strings, such a literal holds only these (and no number
 # longer than the tokenizer's limit on one):
 _JSON_OUTSIDE = re.compile(
-    r"(?:[\[\]{},: \x00]++|[0-9.eE+\-]{1,%d}+(?![0-9.eE+\-])|None|True|False)*+" % MAX_NUMBER_CHARS
+    r"(?:[\[\]{},: \x00]|[0-9.eE+\-]{1,%d}(?![0-9.eE+\-])|None|True|False)*" % MAX_NUMBER_CHARS
 )
 _QUOTE = re.compile("['\"]")
-_JSON_ESCAPES = re.compile(r'(?:[^\\]++|\\[\\nrtbf"])*+')  # text whose escapes JSON reads as Python does
-_NOT_BRACKET = re.compile(r"[^\[\]{}]++")
+_JSON_ESCAPES = re.compile(r'[^\\]*(?:\\[\\nrtbf"][^\\]*)*')  # text whose escapes JSON reads as Python does
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+# (These patterns, like the parser's, are written so that no part can match the same text
+# two ways: linear time without the possessive quantifiers Python 3.9 and 3.10 lack.)
 # A value with at most this many brackets, or nested at most 80 deep, is far inside
 # MAX_DEPTH wherever it stands (an append's argument is one level deeper than a set's
 # value); deeper values take the general path, which applies the limit.

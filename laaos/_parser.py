@@ -56,7 +56,7 @@ __all__ = ["LogParser", "check_expression", "parse_value", "MAX_DEPTH", "MAX_STA
 _STATEMENT_STARTS = ("store", "del ")
 _SPACE = " \t\f\r"  # what the tokenizer skips
 # A run of whole lines, each an append of a float as repr writes it, with one plain key.
-_FLOAT_APPEND_LINES = r"(?:store\[[^\]\n]*+\]\.append\(-?[0-9]{1,2000}+\.[0-9]{1,2000}+(?:e[+-]?[0-9]{1,4}+)?\)\n)++"
+_FLOAT_APPEND_LINES = r"(?:store\[[^\]\n]*\]\.append\(-?[0-9]{1,2000}\.[0-9]{1,2000}(?:e[+-]?[0-9]{1,4})?\)\n)+"
 _FLOAT_APPENDS_AT = re.compile(_FLOAT_APPEND_LINES)
 # (searched for as "\nstore[", a literal the regex engine skips to: a huge line is passed
 # over at the speed of a string search)
@@ -236,7 +236,7 @@ class LogParser:
                 if pattern is None:
                     if len(_HEAD_VALUES) > 4096:
                         _HEAD_VALUES.clear()  # many logs, many heads: keep the cache small
-                    pattern = _HEAD_VALUES[head] = re.compile("\n" + re.escape(head) + "([^\n)]*+)\\)")
+                    pattern = _HEAD_VALUES[head] = re.compile("\n" + re.escape(head) + "([^\n)]*)\\)")
                 values = pattern.findall("\n" + run)  # (a head at a line's start only)
                 targets.append((entry[1], values))
                 total += len(values)

@@ -4,6 +4,8 @@ Every test works on real files (and, where it matters, real processes) and runs 
 backends (the autouse ``backend`` fixture).
 """
 
+import sys
+
 import pytest
 
 import laaos
@@ -355,20 +357,28 @@ def test_a_missing_file_argument_does_not_call_the_optional_key_required(capsys,
 # ---- the Python API: a passed symbol leads nowhere else -----------------------------------
 
 @pytest.mark.parametrize("statement", [
-    "store['x']=datetime.sys.exit(7)",
-    "store['x']=datetime.sys.stdout.write('PWNED')",
+    "store['x']=helpers.sys.exit(7)",
+    "store['x']=helpers.sys.stdout.write('PWNED')",
+    "store['x']=helpers.os.system('touch PWNED')",
     "store['x']=os.system('touch PWNED')",
     "store['x']=os.path.join('a', 'b')",
 ])
 def test_a_symbol_passed_to_the_loader_reaches_no_module_and_runs_nothing(tmp_path, statement):
     import datetime
     import os as os_module
+    import types
 
+    # a module the user trusts, which imports others (as datetime.py, pathlib, ... do on
+    # some Python versions)
+    helpers = types.ModuleType("helpers")
+    helpers.sys, helpers.os, helpers.datetime = sys, os_module, datetime.datetime
     path = tmp_path / "log.py"
     path.write_text("store = {}\n" + statement + "\n")
     with pytest.raises(laaos.UnsafeLogError, match=r"log\.py:2:"):
-        laaos.safe_load(path, [datetime, os_module])
+        laaos.safe_load(path, [helpers, os_module])
     assert not (tmp_path / "PWNED").exists()
-    # what a handler writes through the same symbol still loads
-    path.write_text("store = {}\nstore['t']=datetime.datetime(2020, 1, 2)\n")
-    assert laaos.safe_load(path, [datetime]) == {"t": datetime.datetime(2020, 1, 2)}
+    # what a handler writes through the same symbols still loads
+    path.write_text("store = {}\nstore['t']=helpers.datetime(2020, 1, 2)\nstore['u']=datetime.date(2020, 1, 3)\n")
+    assert laaos.safe_load(path, [helpers, datetime]) == {
+        "t": datetime.datetime(2020, 1, 2), "u": datetime.date(2020, 1, 3)
+    }
