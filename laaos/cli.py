@@ -28,7 +28,7 @@ from typing import Any, List, Optional, Sequence
 from . import __version__
 from .errors import LaaosError, LogError, TornTailWarning, UnknownSymbolError
 from .loader import LoadResult, load, new_parser
-from .diagnosis import guarded, unsafe_why
+from .diagnosis import unsafe_why
 from .runs import describe_records
 
 KEY_HELP = """\
@@ -126,7 +126,8 @@ def symbol_spec(spec: str) -> Any:
         obj = importlib.import_module(module_name.partition(".")[0])  # as `import a.b` binds `a`
         name = module_name.partition(".")[0]
     # The log reaches the symbol's attributes: never a module it imports (datetime.sys).
-    return (alias or name, guarded(obj, name))
+    # (the loader itself keeps a log from reaching further through it: laaos/_symbols.py)
+    return (alias or name, obj)
 
 
 # ---- key paths -----------------------------------------------------------------------------

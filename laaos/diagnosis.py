@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import bisect
 import os
-import types
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
@@ -64,43 +63,6 @@ class Placeholder:
 
     def __repr__(self) -> str:
         return f"<{self._laaos_text}: symbol not passed>"
-
-
-class Guarded:
-    """A symbol the user passes (``--symbol datetime``), as a log may use it: its
-    attributes and calls, except an attribute that is a module or that ``unsafe_symbol``
-    refuses.  A log that names ``datetime.sys.exit(...)`` must not reach ``sys`` through
-    a module the user trusts.  (Plain values, such as an enum's members, are handed out
-    as they are; modules, classes and functions stay guarded.)"""
-
-    __slots__ = ("_laaos_obj", "_laaos_text")
-
-    def __init__(self, obj: Any, text: str):
-        self._laaos_obj = obj
-        self._laaos_text = text
-
-    def __getattr__(self, name: str) -> Any:
-        text = f"{self._laaos_text}.{name}"
-        if name.startswith("_") or unsafe_symbol(text):
-            raise AttributeError(name)
-        value = getattr(self._laaos_obj, name)
-        if isinstance(value, types.ModuleType):
-            raise AttributeError(name)
-        return guarded(value, text)
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self._laaos_obj(*args, **kwargs)
-
-    def __repr__(self) -> str:
-        return repr(self._laaos_obj)
-
-
-def guarded(obj: Any, text: str) -> Any:
-    """``obj`` (a symbol named ``text``) as a ``Guarded`` when a log could reach further
-    through it: a module, a class, a function."""
-    if isinstance(obj, (types.ModuleType, type)) or callable(obj):
-        return Guarded(obj, text)
-    return obj
 
 
 @dataclass
