@@ -43,3 +43,13 @@ def os_write_floor(path, floats):
         os.close(fd)
 
     return run
+
+
+def log_series(opener, name, prefix, key, rows, **kwargs):
+    """A training run's logging: a new log, ``rows`` appended one by one to ``store[key]``."""
+    root = opener(name, "", prefix=prefix, truncate=True, **kwargs)
+    root[key] = []
+    append = root[key].append
+    for row in rows:
+        append(row)
+    root.close()

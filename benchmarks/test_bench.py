@@ -19,7 +19,7 @@ import pytest
 import laaos
 from laaos import _backend
 
-from conftest import N, STEPS, os_write_floor
+from conftest import N, STEPS, log_series, os_write_floor
 
 random.seed(0)
 FLOATS = [random.random() for _ in range(N)]
@@ -38,16 +38,6 @@ def use(backend):
 
 def run_once(benchmark, fn, rounds=3):
     return benchmark.pedantic(fn, rounds=rounds, iterations=1, warmup_rounds=0)
-
-
-def log_series(opener, name, prefix, key, rows, **kwargs):
-    """A training run's logging: a new log, ``rows`` appended one by one to ``store[key]``."""
-    root = opener(name, "", prefix=prefix, truncate=True, **kwargs)
-    root[key] = []
-    append = root[key].append
-    for row in rows:
-        append(row)
-    root.close()
 
 
 # ---- writing 1M float appends ---------------------------------------------------------

@@ -20,7 +20,7 @@ import pytest
 import laaos
 from laaos import _backend
 
-from conftest import os_write_floor
+from conftest import log_series, os_write_floor
 
 N = int(os.environ.get("LAAOS_BENCH_WRITE_N", "300000"))
 random.seed(1)
@@ -45,34 +45,25 @@ def bench(benchmark, fn, rounds=3):
     return benchmark.pedantic(fn, rounds=rounds, iterations=1, warmup_rounds=0, setup=_collect)
 
 
-def appends(opener, path_prefix, **kwargs):
-    root = opener("f", "", prefix=path_prefix, truncate=True, **kwargs)
-    root["losses"] = []
-    append = root["losses"].append
-    for x in FLOATS:
-        append(x)
-    root.close()
-
-
 @pytest.mark.benchmark(group="300k float appends, buffered")
 @pytest.mark.parametrize("backend", ["cython", "python"])
 def test_appends_buffered(benchmark, workdir, backend):
     use(backend)
     bench(
-        benchmark, lambda: appends(laaos.open_file_store, f"{workdir}/wb-{backend}-", durability="buffered")
+        benchmark, lambda: log_series(laaos.open_file_store, "f", f"{workdir}/wb-{backend}-", "losses", FLOATS, durability="buffered")
     )
 
 
 @pytest.mark.benchmark(group="300k float appends, buffered")
 def test_appends_original(benchmark, workdir, original):
-    bench(benchmark, lambda: appends(original.open_file_store, f"{workdir}/wb-orig-"))
+    bench(benchmark, lambda: log_series(original.open_file_store, "f", f"{workdir}/wb-orig-", "losses", FLOATS))
 
 
 @pytest.mark.benchmark(group="300k float appends, flush")
 @pytest.mark.parametrize("backend", ["cython", "python"])
 def test_appends_flush(benchmark, workdir, backend):
     use(backend)
-    bench(benchmark, lambda: appends(laaos.open_file_store, f"{workdir}/wf-{backend}-"))
+    bench(benchmark, lambda: log_series(laaos.open_file_store, "f", f"{workdir}/wf-{backend}-", "losses", FLOATS))
 
 
 @pytest.mark.benchmark(group="300k float appends, flush")
