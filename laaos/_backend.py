@@ -31,18 +31,18 @@ BACKEND = "cython" if impl is cython_impl else "python"
 
 
 def speed_up_proxies(list_cls: Any, dict_cls: Any) -> None:
-    """Let the extension take over ``StoreList.append`` for scalars and flat dicts, and
-    the proxies' linking steps (it hands a store on the pure backend, and every other
-    case, back to the Python methods)."""
+    """Let the extension take over the proxies' linking steps (``_link``, ``_unlink``,
+    ``_relink``); it hands a store on the pure backend to the Python methods."""
     if cython_impl is not None:
-        cython_impl.install_list_append(list_cls, dict_cls)
         cython_impl.install_linking(list_cls, dict_cls)
 
 
 def speed_up_store(store_cls: Any, list_cls: Any, dict_cls: Any, set_cls: Any, max_value_depth: int) -> None:
     """Let the extension take over the steps the proxies call (``Store._normalize``,
     ``_normalize_key``, ``_proxify``, ``_write_value``, ``_write_items``, ``_emit_value``,
-    ``_emit_text``, ``_render``) for the plain types; it hands everything else, and a
-    store on the pure backend, to the Python methods."""
+    ``_emit_text``, ``_render``) for the plain types, and ``StoreList.append`` of a
+    scalar whole; it hands everything else, and a store on the pure backend, to the
+    Python methods."""
     if cython_impl is not None:
         cython_impl.install_store_steps(store_cls, list_cls, dict_cls, set_cls, max_value_depth)
+        cython_impl.install_list_append(store_cls, list_cls)

@@ -51,6 +51,10 @@ class Store:
     A store cannot be pickled (``spawn``/``forkserver``): pass ``laaos.to_plain(x)``.
     """
 
+    # The writer is a slot so that the extension's append (src_ext/proxies.pxi) reads it
+    # with one load; everything else lives in the instance dict as usual.
+    __slots__ = ("_writer", "__dict__", "__weakref__")
+
     def __init__(
         self,
         log: Any,

@@ -10,9 +10,12 @@
 # types, numpy values, errors, a statement too long for one line), to the Python method.
 #
 # `list_append` is the one call done whole in C: `store['losses'].append(x)` for a
-# scalar or a flat dict of scalars, once per training step, where even the Python
-# method's frame would cost as much as the rest.  It takes the same steps in the same
-# order, and leaves every other case to the Python method.
+# scalar, once per training step, where the Python method's frame alone would cost more
+# than the rest.  It is `StoreList.append` with its steps inlined for the one case where
+# they are trivial (a scalar is its own normalized and proxified value): lock, check the
+# container is linked and the writer open, write, then change memory.  Every other value,
+# a store on the pure backend or on a text file object, and every error goes to the
+# Python method, so there is still one definition of what an append does.
 
 from cpython.object cimport PyObject
 
@@ -25,9 +28,10 @@ cdef extern from "Python.h":
 cdef object _python_append = None
 cdef object _StoreDict = None
 cdef object _StoreList = None
-# Where a StoreList keeps its slots (`__slots__`): read straight from the object, which
-# costs a load instead of an attribute lookup through the type's MRO.
-cdef Py_ssize_t _off_store = 0, _off_accessor = 0, _off_seq = 0
+cdef type _Store = None
+# Where a StoreList keeps its slots (`__slots__`), and a Store its writer: read straight
+# from the object, which costs a load instead of an attribute lookup through the MRO.
+cdef Py_ssize_t _off_store = 0, _off_accessor = 0, _off_seq = 0, _off_writer = 0
 
 
 cdef Py_ssize_t _slot_offset(object cls, str name) except -1:
@@ -47,47 +51,38 @@ cdef inline object _slot(object obj, Py_ssize_t offset):
     return <object>p
 
 
-def install_list_append(list_cls, dict_cls):
-    """Give ``list_cls`` (``StoreList``) the C ``append``; flat dicts become ``dict_cls``
-    (``StoreDict``) proxies, as ``Store._proxify`` makes them."""
-    global _python_append, _StoreDict, _StoreList, _off_store, _off_accessor, _off_seq
+def install_list_append(store_cls, list_cls):
+    """Give ``list_cls`` (``StoreList``) the C ``append`` (``store_cls`` is ``Store``,
+    whose ``_writer`` slot it reads)."""
+    global _python_append, _StoreList, _Store, _off_store, _off_accessor, _off_seq, _off_writer
     if _python_append is None:
+        _Store = store_cls
         _StoreList = list_cls
         _off_store = _slot_offset(list_cls, "_store")
         _off_accessor = _slot_offset(list_cls, "_accessor")
         _off_seq = _slot_offset(list_cls, "_seq")
+        _off_writer = _slot_offset(store_cls, "_writer")
         _python_append = list_cls.append
-        _StoreDict = dict_cls
         list_cls.append = list_append
-
-
-cdef inline bint _is_scalar(object v):
-    cdef type t = type(v)
-    return t is float or t is int or t is str or t is bool or v is None
-
-
-cdef bint _is_flat_dict(dict d):
-    """A dict of str keys and scalar values: plain already, and no proxies inside."""
-    for k, v in d.items():
-        if type(k) is not str or not _is_scalar(v):
-            return False
-    return True
 
 
 @cython.binding(True)
 def list_append(self, obj):
     """Append ``obj`` to the list and log it as ``<list>.append(<obj>)``."""
     cdef Writer w
-    cdef bint flat = False
-    if not _is_scalar(obj):
-        if type(obj) is not dict or not _is_flat_dict(<dict>obj):
-            return _python_append(self, obj)
-        flat = True
-    if type(self) is not _StoreList:
+    cdef type t = type(obj)
+    cdef int too_large
+    if not (t is float or t is int or t is str or t is bool or obj is None) or (
+        type(self) is not _StoreList
+    ):
         return _python_append(self, obj)
     store = _slot(self, _off_store)
-    writer = store._writer
-    if type(writer) is not Writer:
+    if not isinstance(store, _Store):
+        return _python_append(self, obj)
+    writer = _slot(store, _off_writer)
+    if type(writer) is not Writer or (<Writer>writer)._fd < 0:
+        # the pure backend, a text file object (whose failed write closes the store), or
+        # a closed writer: the Python method says why
         return _python_append(self, obj)
     w = <Writer>writer
     w.lock.take()
@@ -95,31 +90,20 @@ def list_append(self, obj):
         acc = _slot(self, _off_accessor)
         if acc is None:
             return _python_append(self, obj)  # raises UnlinkedContainerError (reentrant)
-        # (a closed writer refuses in _put, under the lock: an append racing close()
-        # either lands before it or raises StoreClosedError, never writes elsewhere)
-        w._line.clear()
-        _append_str(w._line, <str>acc)
-        w._line.append(b".append(")
-        _render_into(w._line, obj, None)
-        w._line.append(b")\n")
-        try:
-            w._put()
-        except _StatementTooLarge:
-            return _python_append(self, obj)  # nothing written: it splits the value
-        except OSError as e:
-            store._write_failed(e)
-            raise
-        seq = <list>_slot(self, _off_seq)
-        if flat:
-            # What Store._proxify and StoreDict._link make of it: a linked proxy that
-            # owns a copy of the dict.
-            proxy = _StoreDict.__new__(_StoreDict)
-            proxy._store = store
-            proxy._data = dict(<dict>obj)
-            proxy._accessor = f"{acc}[{len(seq)}]"
-            seq.append(proxy)
+        # (a writer closed by another thread refuses here, under the lock: an append
+        # racing close() either lands before it or raises StoreClosedError)
+        if t is float:
+            too_large = w._put_append_float(<str>acc, <double>obj)
         else:
-            seq.append(obj)
+            w._line.clear()
+            _append_str(w._line, <str>acc)
+            w._line.append(b".append(")
+            _render_into(w._line, obj, None)
+            w._line.append(b")\n")
+            too_large = w._put_if_fits()
+        if too_large:
+            return _python_append(self, obj)  # nothing written: it splits the value
+        (<list>_slot(self, _off_seq)).append(obj)
     finally:
         w.lock.give()
 
@@ -494,3 +478,4 @@ def list_relink(self, Py_ssize_t start):
             if fallback is None:
                 fallback = store._render_unknown
             _link_tree(v, f"{accessor}[{i}]", fallback)
+

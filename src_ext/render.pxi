@@ -15,27 +15,30 @@ cdef extern from "Python.h":
     object PyObject_Repr(object o)
 
 
-cdef inline void _append_str(string& out, str s) except *:
+# (The appenders return an int, not void, so that a caller checks a -1 instead of asking
+# PyErr_Occurred after every call: they run several times per statement.)
+
+cdef inline int _append_str(string& out, str s) except -1:
     cdef Py_ssize_t n
     cdef const char* p = PyUnicode_AsUTF8AndSize(s, &n)
     out.append(p, <size_t>n)
+    return 0
 
 
-cdef inline void _append_float(string& out, double x):
+cdef inline void _append_float(string& out, double x) noexcept:
     cdef char buf[48]
     cdef int n = laaos_format_double(x, buf)
     out.append(buf, <size_t>n)
 
 
-cdef inline void _append_int(string& out, object x) except *:
+cdef inline int _append_int(string& out, object x) except -1:
     cdef int overflow = 0
     cdef long long v = PyLong_AsLongLongAndOverflow(x, &overflow)
     cdef char buf[24]
     cdef int n = 0, i
     cdef unsigned long long u
     if overflow:
-        _append_str(out, _py_render_int(x))  # big ints: Python's own conversion and limit
-        return
+        return _append_str(out, _py_render_int(x))  # big ints: Python's own conversion and limit
     if v < 0:
         out.push_back(b'-')
         u = <unsigned long long>(-(v + 1)) + 1
@@ -49,9 +52,10 @@ cdef inline void _append_int(string& out, object x) except *:
             break
     for i in range(n - 1, -1, -1):
         out.push_back(buf[i])
+    return 0
 
 
-cdef void _render_into(string& out, object value, object fallback) except *:
+cdef int _render_into(string& out, object value, object fallback) except -1:
     cdef type t = type(value)
     cdef Py_ssize_t i, n
     cdef bint first
@@ -115,6 +119,7 @@ cdef void _render_into(string& out, object value, object fallback) except *:
         _append_str(out, _py_render_complex(value))
     else:
         _append_str(out, fallback(value))  # a str, or TypeError as in the pure twin
+    return 0
 
 
 def render(value, fallback):
