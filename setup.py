@@ -9,6 +9,7 @@ import os
 import platform
 import sys
 import warnings
+from pathlib import Path
 
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
@@ -73,6 +74,8 @@ def extensions():
         ["src_ext/_speedups.pyx"],
         language="c++",
         include_dirs=["src_ext"],
+        # (the headers the .pxi files include, directly or not: a change rebuilds)
+        depends=sorted(str(p) for p in Path("src_ext").glob("*.h")),
         extra_compile_args=args,
     )
     try:

@@ -3,6 +3,7 @@ rendering equals repr wherever repr is the format."""
 
 import ast
 import math
+import random
 import struct
 import warnings
 
@@ -75,6 +76,44 @@ EDGE_FLOATS = [0.0, -0.0, 5e-324, -5e-324, 2.2250738585072014e-308, 2.2250738585
 def test_float_class_edges(x):
     assert _backend.impl.render(x, no_fallback) == expected_text(x)
     assert _backend.impl.render(-x, no_fallback) == expected_text(-x)
+
+
+def _edge_doubles():
+    """Where a shortest-digits algorithm goes wrong if it does: the smallest subnormals
+    (a wide interval around few bits), both sides of every power of two (the gap below
+    is half the gap above) and the neighbours of every power of ten (shortest forms with
+    one digit, and ties)."""
+    as_double = struct.Struct("<d").unpack
+    for t in range(1, 3000):
+        yield as_double(t.to_bytes(8, "little"))[0]
+    for e in range(-1074, 1024):
+        x = math.ldexp(1.0, e)
+        yield from (x, math.nextafter(x, 0), math.nextafter(x, math.inf))
+    for k in range(-323, 309):
+        x = float(f"1e{k}")
+        for _ in range(8):
+            yield x
+            x = math.nextafter(x, math.inf)
+
+
+@once
+def test_floats_at_binade_and_decade_edges_render_as_repr(backend):
+    wrong = [(repr(x), text) for x in _edge_doubles() for text in [_backend.impl.render(x, no_fallback)]
+             if text != repr(x)]
+    assert wrong == []
+
+
+@pytest.mark.slow
+@once
+def test_two_million_random_doubles_render_as_repr(backend):
+    rnd = random.Random(20261127)
+    as_double = struct.Struct("<d").unpack
+    wrong = []
+    for _ in range(2_000_000):
+        x = as_double(rnd.getrandbits(64).to_bytes(8, "little"))[0]
+        if math.isfinite(x) and _backend.impl.render(x, no_fallback) != repr(x):
+            wrong.append(repr(x))
+    assert wrong == []
 
 
 @given(st.integers() | st.text() | st.binary() | st.booleans() | st.none())
