@@ -30,11 +30,11 @@ impl: ModuleType = cython_impl if cython_impl is not None else python_impl
 BACKEND = "cython" if impl is cython_impl else "python"
 
 
-def speed_up_proxies(list_cls: Any, dict_cls: Any) -> None:
+def speed_up_proxies(base_cls: Any, list_cls: Any, dict_cls: Any) -> None:
     """Let the extension take over the proxies' linking steps (``_link``, ``_unlink``,
     ``_relink``); it hands a store on the pure backend to the Python methods."""
     if cython_impl is not None:
-        cython_impl.install_linking(list_cls, dict_cls)
+        cython_impl.install_linking(base_cls, list_cls, dict_cls)
 
 
 def speed_up_store(store_cls: Any, list_cls: Any, dict_cls: Any, set_cls: Any, max_value_depth: int) -> None:

@@ -52,15 +52,29 @@ def _not_picklable(obj: Any) -> TypeError:
 
 
 class StoreAccessible:
-    """Base of the proxies: knows its store and its accessor (``store['a'][0]``)."""
+    """Base of the proxies: knows its store, its accessor (``store['a'][0]``) and the
+    plain dict, list or set that holds its items (``_plain``)."""
 
     # Slots: a log of a million dicts holds a million proxies, and the hot calls read
     # these attributes on every operation.
-    __slots__ = ("_store", "_accessor", "__weakref__")
+    __slots__ = ("_store", "_accessor", "_plain", "__weakref__")
+    _plain_type: Any = None  # dict, list or set
 
-    def __init__(self, store: Any):
+    def __init__(self, store: Any, initial: Any = ()):
         self._store = store
         self._accessor: Optional[str] = None
+        self._plain = self._plain_type(initial)
+
+    @classmethod
+    def _adopt(cls, store: Any, plain: Any) -> Any:
+        """A proxy of ``plain`` (made by ``Store._normalize``: no copy), not linked yet."""
+        self = cls.__new__(cls)
+        self._store, self._accessor, self._plain = store, None, plain
+        return self
+
+    def _children(self) -> Any:
+        """The items that may be proxies themselves."""
+        return self._plain
 
     @property
     def laaos_store(self) -> Any:
@@ -90,6 +104,9 @@ class StoreAccessible:
 
     def _unlink(self) -> None:
         self._accessor = None
+        for value in self._children():
+            if isinstance(value, StoreAccessible):
+                value._unlink()
 
     def _link(self, accessor: str) -> None:
         self._accessor = accessor
@@ -122,42 +139,56 @@ class StoreAccessible:
     def __deepcopy__(self, memo: Any) -> Any:
         return to_plain(self)
 
+    def clear(self) -> None:
+        store = self._store
+        with store._lock:
+            acc = self._linked_accessor()
+            if self._plain:
+                store._emit_text(f"{acc}.clear()")
+                for value in self._children():
+                    StoreAccessible.unlink(value)
+                self._plain.clear()
+
+    def __len__(self) -> int:
+        return len(self._plain)
+
+    def __contains__(self, item: object) -> bool:
+        return item in self._plain
+
+    def __iter__(self) -> Iterator[Any]:
+        # Over a snapshot: a dashboard thread reading the store while the training
+        # thread adds keys must not get "dictionary changed size during iteration".
+        with self._store._lock:
+            return iter(list(self._plain))
+
+    def __copy__(self) -> Any:
+        with self._store._lock:
+            return self._plain.copy()
+
 
 class StoreDict(StoreAccessible, MutableMapping):
     """A dict in the store."""
 
-    __slots__ = ("_data",)
+    __slots__ = ()
+    _plain_type = dict
 
-    def __init__(self, store: Any, initial_data: Any):
-        super().__init__(store)
-        self._data = dict(initial_data)
-
-    @classmethod
-    def _adopt(cls, store: Any, data: dict) -> "StoreDict":
-        self = cls.__new__(cls)
-        self._store, self._accessor, self._data = store, None, data
-        return self
-
-    def _unlink(self) -> None:
-        self._accessor = None
-        for value in self._data.values():
-            if isinstance(value, StoreAccessible):
-                value._unlink()
+    def _children(self) -> Any:
+        return self._plain.values()
 
     def _link(self, accessor: str) -> None:
         self._accessor = accessor
-        for key, value in self._data.items():
+        for key, value in self._plain.items():
             if isinstance(value, StoreAccessible):
                 value._link(f"{accessor}[{self._store._render(key)}]")
 
     def __getitem__(self, key: Any) -> Any:
-        return self._data[key]
+        return self._plain[key]
 
     def __setitem__(self, key: Any, value: Any) -> None:
         store = self._store
         with store._lock:
             acc = self._linked_accessor()
-            old = self._data.get(key, _MISSING)
+            old = self._plain.get(key, _MISSING)
             if old is value:
                 return
             key = store._normalize_key(key)
@@ -165,46 +196,17 @@ class StoreDict(StoreAccessible, MutableMapping):
             stored = store._write_value(head + "=", value, "", head)
             if isinstance(old, StoreAccessible):
                 old._unlink()
-            self._data[key] = stored
+            self._plain[key] = stored
 
     def __delitem__(self, key: Any) -> None:
         store = self._store
         with store._lock:
-            old = self._data[key]  # the KeyError a dict raises
+            old = self._plain[key]  # the KeyError a dict raises
             acc = self._linked_accessor()
             store._emit_text(f"del {acc}[{store._render(store._normalize_key(key))}]")
             if isinstance(old, StoreAccessible):
                 old._unlink()
-            del self._data[key]
-
-    def clear(self) -> None:
-        store = self._store
-        with store._lock:
-            acc = self._linked_accessor()
-            if self._data:
-                store._emit_text(f"{acc}.clear()")
-                for value in self._data.values():
-                    StoreAccessible.unlink(value)
-                self._data.clear()
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-    def __iter__(self) -> Iterator[Any]:
-        # Over a snapshot of the keys: a dashboard thread reading the store while the
-        # training thread adds keys must not get "dictionary changed size during iteration".
-        with self._store._lock:
-            return iter(list(self._data))
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._data
-
-    def __copy__(self) -> dict:
-        with self._store._lock:
-            return dict(self._data)
-
-    __eq__ = StoreAccessible.__eq__
-    __hash__ = None  # type: ignore[assignment]
+            del self._plain[key]
 
 
 class StoreRoot(StoreDict):
@@ -239,23 +241,8 @@ class StoreRoot(StoreDict):
 class StoreList(StoreAccessible, MutableSequence):
     """A list in the store."""
 
-    __slots__ = ("_seq",)
-
-    def __init__(self, store: Any, seq: Any):
-        super().__init__(store)
-        self._seq = list(seq)
-
-    @classmethod
-    def _adopt(cls, store: Any, seq: list) -> "StoreList":
-        self = cls.__new__(cls)
-        self._store, self._accessor, self._seq = store, None, seq
-        return self
-
-    def _unlink(self) -> None:
-        self._accessor = None
-        for value in self._seq:
-            if isinstance(value, StoreAccessible):
-                value._unlink()
+    __slots__ = ()
+    _plain_type = list
 
     def _link(self, accessor: str) -> None:
         self._accessor = accessor
@@ -263,7 +250,7 @@ class StoreList(StoreAccessible, MutableSequence):
 
     def _relink(self, start: int) -> None:
         acc = self._accessor
-        seq = self._seq
+        seq = self._plain
         for i in range(start, len(seq)):
             value = seq[i]
             if isinstance(value, StoreAccessible):
@@ -273,7 +260,7 @@ class StoreList(StoreAccessible, MutableSequence):
         if isinstance(index, slice):
             raise SliceNotSupportedError("Slices are not supported for lists in the store!")
         index = operator.index(index)
-        n = len(self._seq)
+        n = len(self._plain)
         if not -n <= index < n:
             raise IndexError("list assignment index out of range")
         return index + n if index < 0 else index
@@ -281,28 +268,24 @@ class StoreList(StoreAccessible, MutableSequence):
     def append(self, obj: Any) -> None:
         store = self._store
         with store._lock:
-            acc = self._accessor
-            if acc is None:
-                self._linked_accessor()
-            seq = self._seq
+            acc = self._linked_accessor()
+            seq = self._plain
             seq.append(store._write_value(acc + ".append(", obj, ")", f"{acc}[{len(seq)}]"))
 
     def extend(self, values: Any) -> None:
         store = self._store
         with store._lock:
             acc = self._linked_accessor()
-            items = list(values._seq if values is self else values)
+            items = list(values._plain if values is self else values)
             if items:
-                seq = self._seq
+                seq = self._plain
                 seq.extend(store._write_items(acc + ".extend(", items, ")", acc, len(seq)))
 
     def insert(self, index: int, obj: Any) -> None:
         store = self._store
         with store._lock:
-            acc = self._accessor
-            if acc is None:
-                self._linked_accessor()
-            seq = self._seq
+            acc = self._linked_accessor()
+            seq = self._plain
             n = len(seq)
             if type(index) is not int:
                 index = operator.index(index)
@@ -314,30 +297,21 @@ class StoreList(StoreAccessible, MutableSequence):
             seq.insert(index, store._write_value(f"{acc}.insert({index}, ", obj, ")", item))
             self._relink(index + 1)
 
-    def clear(self) -> None:
-        store = self._store
-        with store._lock:
-            acc = self._linked_accessor()
-            store._emit_text(f"{acc}.clear()")
-            for value in self._seq:
-                StoreAccessible.unlink(value)
-            self._seq.clear()
-
     def __getitem__(self, index: Any) -> Any:
-        return self._seq[index]
+        return self._plain[index]
 
     def __setitem__(self, index: Any, value: Any) -> None:
         store = self._store
         with store._lock:
             index = self._index(index)
             acc = self._linked_accessor()
-            old = self._seq[index]
+            old = self._plain[index]
             if old is value:
                 return
             item = f"{acc}[{index}]"
             stored = store._write_value(item + " = ", value, "", item)
             StoreAccessible.unlink(old)
-            self._seq[index] = stored
+            self._plain[index] = stored
 
     def __delitem__(self, index: Any) -> None:
         store = self._store
@@ -345,42 +319,19 @@ class StoreList(StoreAccessible, MutableSequence):
             index = self._index(index)
             acc = self._linked_accessor()
             store._emit_text(f"del {acc}[{index}]")
-            StoreAccessible.unlink(self._seq[index])
-            del self._seq[index]
+            StoreAccessible.unlink(self._plain[index])
+            del self._plain[index]
             self._relink(index)
-
-    def __len__(self) -> int:
-        return len(self._seq)
-
-    def __iter__(self) -> Iterator[Any]:
-        with self._store._lock:
-            return iter(list(self._seq))  # a snapshot, as for StoreDict
-
-    def __contains__(self, value: object) -> bool:
-        return value in self._seq
-
-    def __copy__(self) -> list:
-        with self._store._lock:
-            return list(self._seq)
-
-    __eq__ = StoreAccessible.__eq__
-    __hash__ = None  # type: ignore[assignment]
 
 
 class StoreSet(StoreAccessible, MutableSet):
     """A set in the store."""
 
-    __slots__ = ("_set",)
+    __slots__ = ()
+    _plain_type = set
 
-    def __init__(self, store: Any, initial_data: Any):
-        super().__init__(store)
-        self._set = set(initial_data)
-
-    @classmethod
-    def _adopt(cls, store: Any, data: set) -> "StoreSet":
-        self = cls.__new__(cls)
-        self._store, self._accessor, self._set = store, None, data
-        return self
+    def _children(self) -> Any:
+        return ()  # a set holds hashable values only: never a proxy
 
     @classmethod
     def _from_iterable(cls, it: Any) -> set:
@@ -389,48 +340,22 @@ class StoreSet(StoreAccessible, MutableSet):
     def add(self, x: Any) -> None:
         store = self._store
         with store._lock:
-            acc = self._accessor
-            if acc is None:
-                self._linked_accessor()
+            acc = self._linked_accessor()
             key = store._normalize_key(x)
-            if key in self._set:
+            if key in self._plain:
                 return
             store._emit_value(acc + ".add(", key, ")", acc)
-            self._set.add(key)
+            self._plain.add(key)
 
     def discard(self, x: Any) -> None:
         store = self._store
         with store._lock:
             acc = self._linked_accessor()
-            if x not in self._set:
+            if x not in self._plain:
                 return
             store._emit_value(acc + ".discard(", store._normalize_key(x), ")", acc)
-            self._set.discard(x)
-
-    def clear(self) -> None:
-        store = self._store
-        with store._lock:
-            acc = self._linked_accessor()
-            if self._set:
-                store._emit_text(f"{acc}.clear()")
-                self._set.clear()
-
-    def __contains__(self, x: object) -> bool:
-        return x in self._set
-
-    def __len__(self) -> int:
-        return len(self._set)
-
-    def __iter__(self) -> Iterator[Any]:
-        with self._store._lock:
-            return iter(list(self._set))  # a snapshot, as for StoreDict
-
-    def __copy__(self) -> set:
-        with self._store._lock:
-            return set(self._set)
-
-    __eq__ = StoreAccessible.__eq__
-    __hash__ = None  # type: ignore[assignment]
+            self._plain.discard(x)
 
 
-_backend.speed_up_proxies(StoreList, StoreDict)
+
+_backend.speed_up_proxies(StoreAccessible, StoreList, StoreDict)

@@ -273,9 +273,9 @@ class Store:
         if t is dict:
             return {self._normalize_key(k): self._normalize(v, depth) for k, v in obj.items()}
         if t is StoreList:
-            return [self._normalize(v, depth) for v in obj._seq]
+            return [self._normalize(v, depth) for v in obj._plain]
         if t is StoreDict or t is StoreRoot:
-            return {k: self._normalize(v, depth) for k, v in obj._data.items()}
+            return {k: self._normalize(v, depth) for k, v in obj._plain.items()}
         if t is set or t is StoreSet:
             return {self._normalize_key(v) for v in obj}
         return self._normalize_other(obj, depth)

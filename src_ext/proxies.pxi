@@ -31,7 +31,7 @@ cdef object _StoreList = None
 cdef type _Store = None
 # Where a StoreList keeps its slots (`__slots__`), and a Store its writer: read straight
 # from the object, which costs a load instead of an attribute lookup through the MRO.
-cdef Py_ssize_t _off_store = 0, _off_accessor = 0, _off_seq = 0, _off_writer = 0
+cdef Py_ssize_t _off_store = 0, _off_accessor = 0, _off_plain = 0, _off_writer = 0
 
 
 cdef Py_ssize_t _slot_offset(object cls, str name) except -1:
@@ -54,13 +54,13 @@ cdef inline object _slot(object obj, Py_ssize_t offset):
 def install_list_append(store_cls, list_cls):
     """Give ``list_cls`` (``StoreList``) the C ``append`` (``store_cls`` is ``Store``,
     whose ``_writer`` slot it reads)."""
-    global _python_append, _StoreList, _Store, _off_store, _off_accessor, _off_seq, _off_writer
+    global _python_append, _StoreList, _Store, _off_store, _off_accessor, _off_plain, _off_writer
     if _python_append is None:
         _Store = store_cls
         _StoreList = list_cls
         _off_store = _slot_offset(list_cls, "_store")
         _off_accessor = _slot_offset(list_cls, "_accessor")
-        _off_seq = _slot_offset(list_cls, "_seq")
+        _off_plain = _slot_offset(list_cls, "_plain")
         _off_writer = _slot_offset(store_cls, "_writer")
         _python_append = list_cls.append
         list_cls.append = list_append
@@ -103,7 +103,7 @@ def list_append(self, obj):
             too_large = w._put_if_fits()
         if too_large:
             return _python_append(self, obj)  # nothing written: it splits the value
-        (<list>_slot(self, _off_seq)).append(obj)
+        (<list>_slot(self, _off_plain)).append(obj)
     finally:
         w.lock.give()
 
@@ -186,18 +186,18 @@ cdef object _normalize(object store, object obj, int depth):
         return d
     if t is _StoreList:
         out = []
-        for v in <list>obj._seq:
+        for v in <list>obj._plain:
             out.append(_normalize(store, v, depth))
         return out
     if t is _StoreDict or (t is not set and isinstance(obj, _StoreDict)):  # StoreRoot too
         d = {}
-        for k, v in (<dict>obj._data).items():
+        for k, v in (<dict>obj._plain).items():
             d[k] = _normalize(store, v, depth)
         return d
     if t is set:
         return {_normalize_key(store, v) for v in <set>obj}
     if t is _StoreSet:
-        return {_normalize_key(store, v) for v in <set>obj._set}
+        return {_normalize_key(store, v) for v in <set>obj._plain}
     return store._normalize_other(obj, depth)
 
 
@@ -212,10 +212,11 @@ cdef object _normalize_key(object store, object obj):
     return _py_normalize_key(store, obj)
 
 
-cdef object _adopt(object cls, object store, object data, object accessor):
+cdef object _adopt(object cls, object store, object plain, object accessor):
     proxy = cls.__new__(cls)
     proxy._store = store
     proxy._accessor = accessor
+    proxy._plain = plain
     return proxy
 
 
@@ -239,9 +240,7 @@ cdef object _proxify(object store, object value, object accessor, object fallbac
             v = seq[i]
             if type(v) is list or type(v) is dict or type(v) is set:
                 seq[i] = _proxify(store, v, None if accessor is None else f"{accessor}[{i}]", fallback)
-        proxy = _adopt(_StoreList, store, value, accessor)
-        proxy._seq = value
-        return proxy
+        return _adopt(_StoreList, store, value, accessor)
     if t is dict:
         d = <dict>value
         for k, v in d.items():
@@ -250,13 +249,9 @@ cdef object _proxify(object store, object value, object accessor, object fallbac
                     store, v, None if accessor is None else _item_accessor(accessor, k, fallback),
                     fallback,
                 )
-        proxy = _adopt(_StoreDict, store, value, accessor)
-        proxy._data = value
-        return proxy
+        return _adopt(_StoreDict, store, value, accessor)
     if t is set:
-        proxy = _adopt(_StoreSet, store, value, accessor)
-        proxy._set = value
-        return proxy
+        return _adopt(_StoreSet, store, value, accessor)
     return value
 
 
@@ -378,23 +373,23 @@ def store_write_items(store, str head, list items, str tail, str accessor, Py_ss
 # ---- linking: what names each container, redone when it moves ----------------------
 
 cdef object _py_dict_link = None
-cdef object _py_dict_unlink = None
+cdef object _py_unlink = None
 cdef object _py_list_link = None
-cdef object _py_list_unlink = None
 cdef object _py_list_relink = None
 
 
-def install_linking(list_cls, dict_cls):
-    """Give ``StoreList`` and ``StoreDict`` the C ``_link``, ``_unlink`` and
-    ``_relink`` (the Python methods are their twins and run for the pure backend)."""
-    global _py_dict_link, _py_dict_unlink, _py_list_link, _py_list_unlink, _py_list_relink
+def install_linking(base_cls, list_cls, dict_cls):
+    """Give the proxies (``StoreAccessible``, ``StoreList``, ``StoreDict``) the C
+    ``_unlink``, ``_link`` and ``_relink`` (the Python methods are their twins and run
+    for the pure backend)."""
+    global _py_dict_link, _py_unlink, _py_list_link, _py_list_relink
     if _py_dict_link is not None:
         return
-    _py_dict_link, _py_dict_unlink = dict_cls._link, dict_cls._unlink
-    _py_list_link, _py_list_unlink = list_cls._link, list_cls._unlink
+    _py_unlink = base_cls._unlink
+    _py_dict_link, _py_list_link = dict_cls._link, list_cls._link
     _py_list_relink = list_cls._relink
-    dict_cls._link, dict_cls._unlink = dict_link, proxy_unlink
-    list_cls._link, list_cls._unlink = list_link, proxy_unlink
+    base_cls._unlink = proxy_unlink
+    dict_cls._link, list_cls._link = dict_link, list_link
     list_cls._relink = list_relink
 
 
@@ -407,11 +402,11 @@ cdef int _unlink_tree(object proxy) except -1:
     cdef type t = type(proxy)
     proxy._accessor = None
     if t is _StoreList:
-        for v in <list>proxy._seq:
+        for v in <list>proxy._plain:
             if _is_proxy(v):
                 _unlink_tree(v)
     elif t is not _StoreSet:
-        for v in (<dict>proxy._data).values():
+        for v in (<dict>proxy._plain).values():
             if _is_proxy(v):
                 _unlink_tree(v)
     return 0
@@ -423,13 +418,13 @@ cdef int _link_tree(object proxy, str accessor, object fallback) except -1:
     cdef Py_ssize_t i
     proxy._accessor = accessor
     if t is _StoreList:
-        seq = <list>proxy._seq
+        seq = <list>proxy._plain
         for i in range(len(seq)):
             v = seq[i]
             if _is_proxy(v):
                 _link_tree(v, f"{accessor}[{i}]", fallback)
     elif t is not _StoreSet:
-        for k, v in (<dict>proxy._data).items():
+        for k, v in (<dict>proxy._plain).items():
             if _is_proxy(v):
                 _link_tree(v, _item_accessor(accessor, k, fallback), fallback)
     return 0
@@ -437,9 +432,9 @@ cdef int _link_tree(object proxy, str accessor, object fallback) except -1:
 
 @cython.binding(True)
 def proxy_unlink(self):
-    """``StoreDict._unlink`` / ``StoreList._unlink`` in C."""
+    """``StoreAccessible._unlink`` in C."""
     if not _on_extension(self._store):
-        return (_py_list_unlink if type(self) is _StoreList else _py_dict_unlink)(self)
+        return _py_unlink(self)
     _unlink_tree(self)
 
 
@@ -470,7 +465,7 @@ def list_relink(self, Py_ssize_t start):
     if not _on_extension(store):
         return _py_list_relink(self, start)
     accessor = self._accessor
-    seq = <list>self._seq
+    seq = <list>self._plain
     fallback = None
     for i in range(start, len(seq)):
         v = seq[i]
