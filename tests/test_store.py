@@ -420,5 +420,12 @@ def test_copying_out_gives_plain_data_or_names_the_helper():
         pickle.dumps(root.laaos_store)
     assert copy.copy(root["l"]) == [1, root["l"][1]]  # shallow: plain list, store items
     assert json.loads(json.dumps(laaos.to_plain(root["d"]))) == {"x": [1.5]}
+    # json has no hook for its own message: its TypeError is the same on both backends,
+    # and default=laaos.to_plain (what the README says) dumps any proxy, nested too
+    with pytest.raises(TypeError, match="Object of type StoreRoot is not JSON serializable"):
+        json.dumps(root)
+    assert json.loads(json.dumps({"run": root["d"], "l": root["l"][:1]}, default=laaos.to_plain)) == {
+        "run": {"x": [1.5]}, "l": [1]}
+    assert json.loads(json.dumps(root["d"], default=laaos.to_plain)) == {"x": [1.5]}
     root["l"].append(copy.deepcopy(root["d"]))  # a plain copy goes back in as a value
     assert load(log)["l"][2] == {"x": [1.5]}
