@@ -32,6 +32,10 @@ static inline void laaos_8digits(uint32_t v, char *p) {
 
 /* The digits of v < 10**8 without leading zeros; returns their count. */
 static inline int laaos_small_digits(uint32_t v, char *p) {
+    if (v < 10) {  /* the first digit of a 17-digit mantissa */
+        p[0] = (char)('0' + v);
+        return 1;
+    }
     char tmp[8];
     laaos_8digits(v, tmp);
     int skip = 0;

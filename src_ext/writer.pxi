@@ -136,52 +136,47 @@ cdef class Writer:
             self._refuse()
         if self._line.size() > _max_written:
             return 1
-        if self._buffered:
-            self._buf.append(self._line)
-        return self._statement_done()
+        return self._put_bytes(self._line.c_str(), self._line.size())
 
     cdef int _put_append_float(self, str accessor, double x) except -1:
         """Write ``<accessor>.append(<x>)``: ``_put`` for the commonest statement of all (a
-        metric appended per step), rendered straight into the buffer, which nothing can
-        interrupt half-way (no Python code runs).  1 when it is too long, as ``_put_if_fits``."""
+        metric appended per step), rendered on the stack without a Python call.  1 for
+        an accessor too long for that (as ``_put_if_fits``: the caller takes the general
+        path)."""
         cdef Py_ssize_t n
         cdef const char* acc = PyUnicode_AsUTF8AndSize(accessor, &n)
-        cdef char tail[64]
-        cdef int k = 8
+        cdef char statement[256]
+        cdef char* p
         if self._closed_reason is not None:
             self._refuse()
-        if <size_t>n + sizeof(tail) > _max_written:
+        if n > 256 - 64:  # room for ".append(", 40 bytes of float and ")\n"
             return 1
-        memcpy(tail, b".append(", 8)
-        k += laaos_format_double(x, tail + k)  # at most 40
-        tail[k] = b')'
-        tail[k + 1] = b'\n'
-        k += 2
-        if self._buffered:
-            self._buf.append(acc, <size_t>n)
-            self._buf.append(tail, <size_t>k)
-        else:
-            self._line.assign(acc, <size_t>n)
-            self._line.append(tail, <size_t>k)
-        return self._statement_done()
+        memcpy(statement, acc, <size_t>n)
+        p = statement + n
+        memcpy(p, b".append(", 8)
+        p += 8
+        p += laaos_format_double(x, p)
+        p[0] = b')'
+        p[1] = b'\n'
+        return self._put_bytes(statement, <size_t>(p + 2 - statement))
 
-    cdef int _statement_done(self) except -1:
-        """A statement was added to the buffer (buffered) or is in ``_line``: write what
-        is due."""
+    cdef int _put_bytes(self, const char* data, size_t size) except -1:
+        """Buffer or write one whole statement (the writer is open)."""
         if self._buffered:
+            self._buf.append(data, size)
             if self._buf.size() >= self._buffer_size or (
                 _monotonic() - self._last_flush >= self._interval
             ):
                 self._flush()
             return 0
         if self._fd >= 0:
-            self._write_fd(self._line.c_str(), self._line.size())
+            self._write_fd(data, size)
             if self._fsync:
                 _os.fsync(self._fd)
         else:
             self.busy = True
             try:
-                self._obj.write(PyUnicode_DecodeUTF8(self._line.c_str(), <Py_ssize_t>self._line.size(), NULL))
+                self._obj.write(PyUnicode_DecodeUTF8(data, <Py_ssize_t>size, NULL))
                 self._obj.flush()
                 if self._fsync:
                     _fsync_object(self._obj)
@@ -235,21 +230,23 @@ cdef class Writer:
         return 0
 
 
-cdef extern from "Python.h":
-    ctypedef struct PyThreadState
-    ctypedef struct PyInterpreterState
-    PyInterpreterState* PyInterpreterState_Get()
-    PyThreadState* PyInterpreterState_ThreadHead(PyInterpreterState*)
-    PyThreadState* PyThreadState_Next(PyThreadState*)
-
-
-cdef inline bint _only_thread() noexcept:
-    """Whether this is the interpreter's one thread.  A write(2) releases the GIL only
-    when another thread could use it: with one thread (a plain training loop) releasing
-    and taking it back is two futex hand-offs for nobody, which cost a quarter of a
-    statement's write on a VM.  (A thread of C code that wants the GIL has a thread state
-    of its own, so it counts.)"""
-    return PyThreadState_Next(PyInterpreterState_ThreadHead(PyInterpreterState_Get())) == NULL
+cdef extern from *:
+    """
+    /* Whether this is the interpreter's one thread (the caller holds the GIL).  A
+     * write(2) releases the GIL only when another thread could use it: with one thread
+     * (a plain training loop) releasing and taking it back is two futex hand-offs for
+     * nobody, a quarter of the cost of a statement's write on a VM.  A thread of C code
+     * that wants the GIL has a thread state of its own, so it counts.  Free-threaded
+     * builds have no GIL to keep: they detach as usual. */
+    static inline int laaos_only_thread(void) {
+    #ifdef Py_GIL_DISABLED
+        return 0;
+    #else
+        return PyThreadState_Next(PyInterpreterState_ThreadHead(PyInterpreterState_Get())) == NULL;
+    #endif
+    }
+    """
+    bint _only_thread "laaos_only_thread"() noexcept
 
 
 def _fsync_object(obj):
