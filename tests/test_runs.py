@@ -82,16 +82,20 @@ def git(*args, cwd):
     return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout.strip()
 
 
+def make_repo(path):
+    path.mkdir()
+    git("init", "-q", "-b", "main", cwd=path)
+    git("config", "user.email", "a@b", cwd=path)
+    git("config", "user.name", "a", cwd=path)
+    (path / "train.py").write_text("print(1)\n")
+    git("add", "train.py", cwd=path)
+    git("commit", "-q", "-m", "one", cwd=path)
+    return path
+
+
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git to make a checkout")
 def test_git_commit_and_dirty_flag_are_read_from_the_checkout(tmp_path, monkeypatch):
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    git("init", "-q", "-b", "main", cwd=repo)
-    git("config", "user.email", "a@b", cwd=repo)
-    git("config", "user.name", "a", cwd=repo)
-    (repo / "train.py").write_text("print(1)\n")
-    git("add", "train.py", cwd=repo)
-    git("commit", "-q", "-m", "one", cwd=repo)
+    repo = make_repo(tmp_path / "repo")
     (repo / "sub").mkdir()
     monkeypatch.chdir(repo / "sub")
 
@@ -124,17 +128,6 @@ def test_git_commit_and_dirty_flag_are_read_from_the_checkout(tmp_path, monkeypa
     assert session()["dirty"] is None and session()["commit"] == info["commit"]
     monkeypatch.chdir(tmp_path)
     assert session() is None  # not in a checkout
-
-
-def make_repo(path):
-    path.mkdir()
-    git("init", "-q", "-b", "main", cwd=path)
-    git("config", "user.email", "a@b", cwd=path)
-    git("config", "user.name", "a", cwd=path)
-    (path / "train.py").write_text("print(1)\n")
-    git("add", "train.py", cwd=path)
-    git("commit", "-q", "-m", "one", cwd=path)
-    return path
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git to make a checkout")
