@@ -7,7 +7,7 @@ laaos/_backend.py installs over the Python methods (``install_store_steps``,
 backend, and the cases it does not know, to the Python method it replaced.  These tests
 watch which of those Python methods run (``sys.setprofile``) while a real file store is
 mutated: on the extension none of them may, except where the C side hands over on
-purpose (``StoreList.append`` of a nested value); on the pure backend they must.  A
+purpose (``StoreList.append`` of a container); on the pure backend they must.  A
 missing ``install_*`` call, or a C twin that hands every case back, fails here.
 
 Left out because the C twins hand them to Python by design: values a TypeHandler
@@ -133,10 +133,17 @@ CASES = {
     "list append, str": (
         {"l": []}, lambda r: r["l"].append("x"),
         {"StoreList.append", "Store._write_value"}, set()),
+    "list append, int": (
+        {"l": []}, lambda r: r["l"].append(7),
+        {"StoreList.append", "Store._write_value"}, set()),
+    "list append, None": (
+        {"l": [1]}, lambda r: r["l"].append(None),
+        {"StoreList.append", "Store._write_value"}, set()),
+    # A container is appended by the Python method (its steps in C): only a scalar's
+    # append is done whole in C, where its steps are trivial.
     "list append, flat dict": (
         {"l": []}, lambda r: r["l"].append({"loss": 0.5, "step": 1}),
-        {"StoreList.append", "Store._write_value", "Store._proxify"}, set()),
-    # A nested value is appended by the Python method (its steps in C): one definition.
+        {"StoreList.append", "Store._write_value", "Store._proxify"}, {"StoreList.append"}),
     "list append, nested list": (
         {"l": []}, lambda r: r["l"].append(NESTED_LIST),
         {"StoreList.append", "Store._write_value", "Store._normalize"}, {"StoreList.append"}),
