@@ -211,8 +211,11 @@ def worktree_dirty(root: str, gitdir: str) -> Optional[bool]:
 
 # The index of each checkout seen by this process, parsed: {index path: (size, the
 # index's trailing checksum, entries)}.  Git rewrites the index whole, and its last 20
-# bytes are the SHA-1 of the rest, so equal size and checksum mean equal bytes.
+# bytes are the SHA-1 of the rest, so equal size and checksum mean equal bytes; an index
+# written with ``index.skipHash`` (git 2.40+, ``feature.manyFiles``) has zeros there
+# instead, and is parsed again each time.
 _parsed_indexes: Dict[str, Tuple[int, bytes, Optional[list]]] = {}
+_NO_CHECKSUM = bytes(20)
 
 
 def _index_entries(index_path: str) -> Optional[Tuple[list, int]]:
@@ -236,7 +239,8 @@ def _index_entries(index_path: str) -> Optional[Tuple[list, int]]:
             else:
                 f.seek(0)
                 entries = _parse_index(f.read(), version, count)
-                _parsed_indexes[index_path] = (st.st_size, checksum, entries)
+                if checksum != _NO_CHECKSUM:
+                    _parsed_indexes[index_path] = (st.st_size, checksum, entries)
     except (OSError, struct.error, ValueError):
         return None
     if entries is None:
