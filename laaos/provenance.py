@@ -192,8 +192,10 @@ def worktree_dirty(root: str, gitdir: str) -> Optional[bool]:
     deadline = time.monotonic() + DIRTY_MAX_SECONDS
     root = os.path.join(root, "")
     lstat = os.lstat
+    hashed = False
     for i, (name, mtime, size, sha) in enumerate(entries):
-        if not i & 255 and time.monotonic() > deadline:
+        # (the clock is read every 256 files, and after every hash: a file may be large)
+        if (hashed or not i & 255) and time.monotonic() > deadline:
             return None
         path = root + name
         try:
@@ -206,6 +208,7 @@ def worktree_dirty(root: str, gitdir: str) -> Optional[bool]:
             continue
         if _blob_id(path, st) != sha:
             return True
+        hashed = True
     return False
 
 
