@@ -1,6 +1,7 @@
 """Benchmark fixtures: the original laaos 2.1.1 (from the package index, loaded under
 another module name since it has our distribution name), and the logs to load."""
 
+import gc
 import importlib.util
 import os
 import subprocess
@@ -9,8 +10,33 @@ from pathlib import Path
 
 import pytest
 
+from laaos import _backend
+
 N = int(os.environ.get("LAAOS_BENCH_N", "1000000"))  # float appends
 STEPS = int(os.environ.get("LAAOS_BENCH_STEPS", "100000"))  # steps of five metrics
+
+
+IMPLS = {"cython": _backend.cython_impl, "python": _backend.python_impl}
+
+
+def use(backend):
+    """Run laaos on ``backend`` (``"cython"`` or ``"python"``) from here on; skip the
+    benchmark when the extension is not built."""
+    if IMPLS[backend] is None:
+        pytest.skip("the Cython extension is not built")
+    _backend.impl = IMPLS[backend]
+
+
+def bench(benchmark, fn, rounds=3):
+    """Time ``rounds`` calls of ``fn``, one each, with no warm-up round."""
+    # Each round starts from a collected heap: the stores of earlier rounds and tests are
+    # reference cycles, and collecting them would otherwise land in whichever round runs
+    # when the collector's thresholds trip.
+    return benchmark.pedantic(fn, rounds=rounds, iterations=1, warmup_rounds=0, setup=_collect)
+
+
+def _collect():
+    gc.collect()  # (returns None: pytest-benchmark takes a returned value as arguments)
 
 
 @pytest.fixture(scope="session")

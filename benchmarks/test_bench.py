@@ -19,7 +19,7 @@ import pytest
 import laaos
 from laaos import _backend
 
-from conftest import N, STEPS, log_series, os_write_floor
+from conftest import IMPLS, N, STEPS, bench, log_series, os_write_floor, use
 
 random.seed(0)
 FLOATS = [random.random() for _ in range(N)]
@@ -27,47 +27,30 @@ METRICS = [
     {"step": i, "loss": random.random(), "acc": random.random(), "lr": 0.001, "grad_norm": random.random() * 10}
     for i in range(STEPS)
 ]
-IMPLS = {"cython": _backend.cython_impl, "python": _backend.python_impl}
-
-
-def use(backend):
-    if IMPLS[backend] is None:
-        pytest.skip("the Cython extension is not built")
-    _backend.impl = IMPLS[backend]
-
-
-def run_once(benchmark, fn, rounds=3):
-    return benchmark.pedantic(fn, rounds=rounds, iterations=1, warmup_rounds=0)
-
-
 # ---- writing 1M float appends ---------------------------------------------------------
 
+WRITE_FLOATS = {"flush": "write floats, flush (one write per append)", "buffered": "write floats, buffered"}
 
-@pytest.mark.benchmark(group="write floats, flush (one write per append)")
+
+@pytest.mark.parametrize("durability", list(WRITE_FLOATS))
 @pytest.mark.parametrize("backend", ["cython", "python"])
-def test_write_floats_laaos_flush(benchmark, workdir, backend):
+def test_write_floats_laaos(benchmark, workdir, backend, durability):
+    benchmark.group = WRITE_FLOATS[durability]
     use(backend)
-    run_once(benchmark, lambda: log_series(laaos.open_file_store, "f", f"{workdir}/{backend}-", "losses", FLOATS))
+    prefix = f"{workdir}/{backend}-{durability}-"
+    bench(benchmark, lambda: log_series(laaos.open_file_store, "f", prefix, "losses", FLOATS, durability=durability))
 
 
-@pytest.mark.benchmark(group="write floats, buffered")
-@pytest.mark.parametrize("backend", ["cython", "python"])
-def test_write_floats_laaos_buffered(benchmark, workdir, backend):
-    use(backend)
-    run_once(benchmark, lambda: log_series(laaos.open_file_store, "fb", f"{workdir}/{backend}-", "losses", FLOATS,
-                                           durability="buffered"))
-
-
-@pytest.mark.benchmark(group="write floats, flush (one write per append)")
+@pytest.mark.benchmark(group=WRITE_FLOATS["flush"])
 def test_write_floats_original(benchmark, workdir, original):
-    run_once(benchmark, lambda: log_series(original.open_file_store, "f", f"{workdir}/orig-", "losses", FLOATS),
-             rounds=1)
+    bench(benchmark, lambda: log_series(original.open_file_store, "f", f"{workdir}/orig-", "losses", FLOATS),
+          rounds=1)
 
 
-@pytest.mark.benchmark(group="write floats, flush (one write per append)")
+@pytest.mark.benchmark(group=WRITE_FLOATS["flush"])
 def test_write_floats_os_write_loop(benchmark, workdir):
     """The floor: one os.write per pre-rendered line."""
-    run_once(benchmark, os_write_floor(f"{workdir}/oswrite.py", FLOATS))
+    bench(benchmark, os_write_floor(f"{workdir}/oswrite.py", FLOATS))
 
 
 def write_jsonl(path, codec, buffering):
@@ -81,16 +64,12 @@ def write_jsonl(path, codec, buffering):
                 write(orjson.dumps({"loss": x}) + b"\n")
 
 
-@pytest.mark.benchmark(group="write floats, flush (one write per append)")
+@pytest.mark.parametrize("durability", list(WRITE_FLOATS))
 @pytest.mark.parametrize("codec", ["json", "orjson"])
-def test_write_floats_jsonl_flush(benchmark, workdir, codec):
-    run_once(benchmark, lambda: write_jsonl(f"{workdir}/f.{codec}.jsonl", codec, 0))
-
-
-@pytest.mark.benchmark(group="write floats, buffered")
-@pytest.mark.parametrize("codec", ["json", "orjson"])
-def test_write_floats_jsonl_buffered(benchmark, workdir, codec):
-    run_once(benchmark, lambda: write_jsonl(f"{workdir}/fb.{codec}.jsonl", codec, -1))
+def test_write_floats_jsonl(benchmark, workdir, codec, durability):
+    benchmark.group = WRITE_FLOATS[durability]
+    buffering = 0 if durability == "flush" else -1  # one write per line, or Python's buffer
+    bench(benchmark, lambda: write_jsonl(f"{workdir}/f-{durability}.{codec}.jsonl", codec, buffering))
 
 
 # ---- writing 100k steps of five metrics ---------------------------------------------------
@@ -105,7 +84,7 @@ def test_write_metrics(benchmark, workdir, backend, original):
         use(backend)
         opener = laaos.open_file_store
 
-    run_once(benchmark, lambda: log_series(opener, "m", f"{workdir}/{backend}-", "metrics", METRICS),
+    bench(benchmark, lambda: log_series(opener, "m", f"{workdir}/{backend}-", "metrics", METRICS),
              rounds=1 if backend == "original" else 3)
 
 
@@ -119,7 +98,7 @@ def test_write_metrics_jsonl(benchmark, workdir, codec):
             for m in METRICS:
                 f.write(dumps(m))
 
-    run_once(benchmark, run)
+    bench(benchmark, run)
 
 
 # ---- loading -----------------------------------------------------------------------------
@@ -153,20 +132,15 @@ LOADERS = {
 }
 
 
-@pytest.mark.benchmark(group="load 1M float appends")
-@pytest.mark.parametrize("loader", list(LOADERS))
-def test_load_floats(benchmark, workdir, loader, original):
-    make_logs(workdir)
-    code = LOADERS[loader].replace("PATH", repr(str(workdir / "floats")))
-    run_once(benchmark, lambda: exec(code, {}), rounds=1 if loader == "original" else 3)
+LOAD_GROUPS = {"floats": "load 1M float appends", "metrics": "load 100k metrics dicts"}
 
 
-@pytest.mark.benchmark(group="load 100k metrics dicts")
 @pytest.mark.parametrize("loader", list(LOADERS))
-def test_load_metrics(benchmark, workdir, loader, original):
+@pytest.mark.parametrize("log", list(LOAD_GROUPS))
+def test_load(benchmark, workdir, log, loader, original):
+    benchmark.group = LOAD_GROUPS[log]
     make_logs(workdir)
-    code = LOADERS[loader].replace("PATH", repr(str(workdir / "metrics")))
-    run_once(benchmark, lambda: exec(code, {}), rounds=1 if loader == "original" else 3)
+    load_with(benchmark, loader, workdir / log)
 
 
 # ---- loading the shapes users write ------------------------------------------------------------
@@ -258,9 +232,13 @@ def make_shape(workdir, shape):
 @pytest.mark.parametrize("shape", list(SHAPES))
 def test_load_shape(benchmark, workdir, shape, loader, original):
     benchmark.group = f"load: {shape}"
-    stem = make_shape(workdir, shape)
+    load_with(benchmark, loader, make_shape(workdir, shape))
+
+
+def load_with(benchmark, loader, stem):
+    """Time ``loader`` (a key of ``LOADERS``) on the log ``stem`` (.py or .jsonl)."""
     code = LOADERS[loader].replace("PATH", repr(str(stem)))
-    run_once(benchmark, lambda: exec(code, {}), rounds=1 if loader == "original" else 3)
+    bench(benchmark, lambda: exec(code, {}), rounds=1 if loader == "original" else 3)
 
 
 @pytest.mark.benchmark(group="load: training log")
@@ -269,11 +247,11 @@ def test_load_training_log_keys_config(benchmark, workdir, backend):
     """A partial load: only store['config'] of the training log."""
     use(backend)
     stem = make_shape(workdir, "training log")
-    result = run_once(benchmark, lambda: laaos.safe_load(str(stem) + ".py", keys=["config"]))
+    result = bench(benchmark, lambda: laaos.safe_load(str(stem) + ".py", keys=["config"]))
     assert list(result) == ["config"]
 
 
-@pytest.mark.benchmark(group="load 1M float appends")
+@pytest.mark.benchmark(group=LOAD_GROUPS["floats"])
 @pytest.mark.parametrize("backend", ["cython", "python"])
 def test_load_two_alternating_series(benchmark, workdir, backend):
     """Two lists appended alternately (half the float log each): the head table's case."""
@@ -284,7 +262,7 @@ def test_load_two_alternating_series(benchmark, workdir, backend):
             f.write("store = {}\nstore['a']=[]\nstore['b']=[]\n")
             for i, x in enumerate(FLOATS):
                 f.write(f"store['{'ab'[i % 2]}'].append({x!r})\n")
-    run_once(benchmark, lambda: laaos.safe_load(path))
+    bench(benchmark, lambda: laaos.safe_load(path))
 
 
 @pytest.mark.parametrize("log", ["floats", "metrics"])
@@ -320,7 +298,7 @@ def test_render_floats(benchmark, how):
         for x in FLOATS:
             fn(x)
 
-    run_once(benchmark, run)
+    bench(benchmark, run)
 
 
 # ---- growth: 10^4 to 10^7 appends ------------------------------------------------------------

@@ -9,7 +9,6 @@ Lines of the same records, and each mutation kind, scalar and nested, extension 
 the pure twin.  ``LAAOS_BENCH_WRITE_N`` changes the 300k.
 """
 
-import gc
 import json
 import os
 import random
@@ -18,31 +17,12 @@ import orjson
 import pytest
 
 import laaos
-from laaos import _backend
 
-from conftest import log_series, os_write_floor
+from conftest import bench, log_series, os_write_floor, use
 
 N = int(os.environ.get("LAAOS_BENCH_WRITE_N", "300000"))
 random.seed(1)
 FLOATS = [random.random() for _ in range(N)]
-IMPLS = {"cython": _backend.cython_impl, "python": _backend.python_impl}
-
-
-def use(backend):
-    if IMPLS[backend] is None:
-        pytest.skip("the Cython extension is not built")
-    _backend.impl = IMPLS[backend]
-
-
-def _collect():
-    gc.collect()  # (returns None: pytest-benchmark takes a returned value as arguments)
-
-
-def bench(benchmark, fn, rounds=3):
-    # Each round starts from a collected heap: the stores of earlier rounds and tests are
-    # reference cycles, and collecting them would otherwise land in whichever round runs
-    # when the collector's thresholds trip.
-    return benchmark.pedantic(fn, rounds=rounds, iterations=1, warmup_rounds=0, setup=_collect)
 
 
 @pytest.mark.benchmark(group="300k float appends, buffered")

@@ -340,7 +340,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             print(f"  `laaos recover {path}` keeps the good statements and moves the bad bytes aside "
                   "(`--dry-run` first shows what it would do)")
         else:  # recover refuses: it would keep nothing
-            print(f"  not one statement loads: not a laaos log, or its first `store = ...` statement "
+            print("  not one statement loads: not a laaos log, or its first `store = ...` statement "
                   "is damaged (fix that line by hand)")
         status = 1
     elif diagnosis.empty:
@@ -709,42 +709,37 @@ def build_parser() -> argparse.ArgumentParser:
     symbols.add_argument("--symbol", action="append", type=symbol_spec, default=[], metavar="SPEC",
                          help="a name the log uses: MODULE, MODULE:NAME or ALIAS=MODULE:NAME (repeatable)")
 
-    def command(name: str, help: str, description: str, *, keys: bool = False) -> argparse.ArgumentParser:
+    def command(name: str, run: Any, help: str, description: str, *, keys: bool = False) -> Any:
+        """A subcommand: each takes a log FILE as its first argument and is run by ``run``."""
         epilog = (KEY_HELP if keys else "") + "\n" + SYMBOL_HELP
-        return sub.add_parser(name, help=help, description=description, parents=[symbols], epilog=epilog,
-                              formatter_class=argparse.RawDescriptionHelpFormatter)
+        s = sub.add_parser(name, help=help, description=description, parents=[symbols], epilog=epilog,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+        s.add_argument("file")
+        s.set_defaults(run=run)
+        return s
 
-    s = command("show", "the store as a tree", "Show a log's store as a tree: keys, types, lengths "
-                "of lists, the latest values of series.", keys=True)
-    s.add_argument("file")
+    s = command("show", cmd_show, "the store as a tree", "Show a log's store as a tree: keys, types, "
+                "lengths of lists, the latest values of series.", keys=True)
     s.add_argument("key", nargs="*", default=[], help="a KEY path to walk down to (several are joined)")
-    s.set_defaults(run=cmd_show)
 
-    s = command("check", "check a log for damage", "Count statements and check for a torn tail or "
-                "bad statements; exit status 1 when damaged, torn or empty. Statements that name a "
-                "symbol not passed are not damage: check says which symbols to pass.")
-    s.add_argument("file")
-    s.set_defaults(run=cmd_check)
+    command("check", cmd_check, "check a log for damage", "Count statements and check for a torn tail "
+            "or bad statements; exit status 1 when damaged, torn or empty. Statements that name a "
+            "symbol not passed are not damage: check says which symbols to pass.")
 
-    s = command("compact", "rewrite a log as one statement", "Rewrite the log as one statement of "
-                "its store (atomically). Reads FILE only (it needs no write access to it with -o). "
-                "A torn last statement is not part of the store: it is kept in OUT.torn_<time>.")
-    s.add_argument("file")
+    s = command("compact", cmd_compact, "rewrite a log as one statement", "Rewrite the log as one "
+                "statement of its store (atomically). Reads FILE only (it needs no write access to it "
+                "with -o). A torn last statement is not part of the store: it is kept in OUT.torn_<time>.")
     s.add_argument("-o", "--output", help="write here instead of replacing FILE")
-    s.set_defaults(run=cmd_compact)
 
-    s = command("recover", "repair a damaged log", "Keep every statement that loads; move bad "
-                "statements and a torn tail, byte for byte, to FILE.rejected_<time>. Well-formed "
+    s = command("recover", cmd_recover, "repair a damaged log", "Keep every statement that loads; move "
+                "bad statements and a torn tail, byte for byte, to FILE.rejected_<time>. Well-formed "
                 "statements that name a symbol not passed are kept.")
-    s.add_argument("file")
     s.add_argument("--dry-run", action="store_true", help="say what would be done, change nothing")
-    s.set_defaults(run=cmd_recover)
 
-    s = command("export", "the store as JSON", "Write the store as JSON. Sets become sorted lists, "
-                "tuples lists, bytes {\"base64\": ...}, complex numbers {\"real\", \"imag\"}, "
+    s = command("export", cmd_export, "the store as JSON", "Write the store as JSON. Sets become sorted "
+                "lists, tuples lists, bytes {\"base64\": ...}, complex numbers {\"real\", \"imag\"}, "
                 "non-string keys their JSON text (an error when that makes two keys one: see "
                 "--repr-keys).", keys=True)
-    s.add_argument("file")
     s.add_argument("key", nargs="*", default=[], help="export only this KEY path of the store")
     s.add_argument("-o", "--output", help="output file (default: standard output)")
     s.add_argument("--nan", choices=["null", "string", "js"], default="null",
@@ -754,29 +749,24 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--indent", type=not_negative, default=None, help="pretty-print with this indent")
     s.add_argument("--repr-keys", action="store_true",
                    help="write every dict key as its Python repr (\"'a'\", \"1\"): lossless")
-    s.set_defaults(run=cmd_export)
 
-    s = command("plot", "plot numeric series to an image", "Line plots of numeric series: each KEY "
-                "path names a list of numbers, or a field of a list of dicts (metrics.acc). The x "
+    s = command("plot", cmd_plot, "plot numeric series to an image", "Line plots of numeric series: each "
+                "KEY path names a list of numbers, or a field of a list of dicts (metrics.acc). The x "
                 "axis is the index in the list, or the series --x names. Needs matplotlib (the "
                 "'plot' extra).", keys=True)
-    s.add_argument("file")
     s.add_argument("key", nargs="+")
     s.add_argument("-o", "--output", required=True, help="the image file (.png, .svg, .pdf)")
     s.add_argument("--x", help="a KEY path of the x values (a step series of the same length)")
     s.add_argument("--logy", action="store_true", help="logarithmic y axis")
-    s.set_defaults(run=cmd_plot)
 
-    s = command("follow", "print new statements as they arrive", "Print each new statement of a "
-                "log as it is written, until interrupted (Ctrl-C). When the log is rewritten (a "
+    s = command("follow", cmd_follow, "print new statements as they arrive", "Print each new statement of "
+                "a log as it is written, until interrupted (Ctrl-C). When the log is rewritten (a "
                 "compaction, a restart, a torn statement cut off) it says so and reads it again.")
-    s.add_argument("file")
     s.add_argument("--from-start", action="store_true", help="print the statements already there too")
     s.add_argument("--interval", type=positive_seconds, default=0.5, help="seconds between looks (default 0.5)")
     s.add_argument("--idle-timeout", type=seconds, default=None, help="stop after this many idle seconds")
     s.add_argument("--wait", type=seconds, default=None, metavar="SECONDS",
                    help="wait up to SECONDS for a missing file to appear (default: error at once)")
-    s.set_defaults(run=cmd_follow)
     return p
 
 

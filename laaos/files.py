@@ -146,12 +146,10 @@ def open_file_store(
     its last ``root.mark(label)`` and carries on from there; what came after the mark
     stays in the file as history.
     """
-    if suffix is None:
-        suffix = generate_run_id()
     if truncate and rewind_to is not None:
         raise ValueError("rewind_to= cannot be combined with truncate=True")
     return _open_store(
-        f"{prefix}{store_name}{suffix}{ext}",
+        _log_path(store_name, suffix, ext, prefix),
         truncate=truncate,
         restart=False,
         initial_data=initial_data,
@@ -182,20 +180,21 @@ def create_file_store(
     """The older name, with the older positional order and behaviour: an existing log
     is kept, and a new store (``store = ...``) is appended after it, so loading gives the
     new run.  Prefer ``open_file_store``, which carries on the existing store."""
-    if suffix is None:
-        suffix = generate_run_id()
     return _open_store(
-        f"{prefix}{store_name}{suffix}{ext}",
+        _log_path(store_name, suffix, ext, prefix),
         truncate=truncate,
         restart=True,
         initial_data=initial_data,
         type_handlers=type_handlers,
-        exposed_symbols=None,
-        extra_mappings=None,
         durability=durability,
         buffer_size=buffer_size,
         flush_interval=flush_interval,
     )
+
+
+def _log_path(store_name: str, suffix: Optional[str], ext: str, prefix: str) -> str:
+    """The log's path as the openers name it; ``suffix=None`` is a new run id."""
+    return f"{prefix}{store_name}{generate_run_id() if suffix is None else suffix}{ext}"
 
 
 def _open_store(
@@ -205,11 +204,11 @@ def _open_store(
     restart: bool,
     initial_data: Optional[Mapping],
     type_handlers: Optional[Sequence[TypeHandler]],
-    exposed_symbols: Optional[Iterable[Any]],
-    extra_mappings: Optional[Mapping[str, Any]],
     durability: str,
     buffer_size: int,
     flush_interval: float,
+    exposed_symbols: Optional[Iterable[Any]] = None,
+    extra_mappings: Optional[Mapping[str, Any]] = None,
     provenance: bool = False,
     rewind_to: Optional[str] = None,
 ) -> StoreRoot:

@@ -44,9 +44,6 @@ class WeakEnumHandler(TypeHandler):
     def supports(self, obj: Any) -> bool:
         return isinstance(obj, enum.Enum)
 
-    def wrap(self, obj: Any, wrap: Callable[[Any], Any]) -> Any:
-        return obj
-
     def repr(self, obj: enum.Enum, repr: Callable[[Any], str], store: Any) -> str:
         return f"{obj.__class__.__qualname__}.{obj.name}"
 
@@ -56,9 +53,6 @@ class StrEnumHandler(TypeHandler):
 
     def supports(self, obj: Any) -> bool:
         return isinstance(obj, enum.Enum)
-
-    def wrap(self, obj: Any, wrap: Callable[[Any], Any]) -> Any:
-        return obj
 
     def repr(self, obj: enum.Enum, repr: Callable[[Any], str], store: Any) -> str:
         return repr(str(obj))
@@ -74,9 +68,6 @@ class ToReprHandler(TypeHandler):
     def supports(self, obj: Any) -> bool:
         return True
 
-    def wrap(self, obj: Any, wrap: Callable[[Any], Any]) -> Any:
-        return obj
-
     def repr(self, obj: Any, _repr: Callable[[Any], str], store: Any) -> str:
         return repr(obj)
 
@@ -87,9 +78,6 @@ class Dataclasses2DictHandler(TypeHandler):
     def supports(self, obj: Any) -> bool:
         return dataclasses.is_dataclass(obj) and not isinstance(obj, type)
 
-    def wrap(self, obj: Any, wrap: Callable[[Any], Any]) -> Any:
-        return obj
-
     def repr(self, obj: Any, repr: Callable[[Any], str], store: Any) -> str:
         return repr({f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)})
 
@@ -99,9 +87,6 @@ class Function2StrHandler(TypeHandler):
 
     def supports(self, obj: Any) -> bool:
         return isinstance(obj, typing.Callable)  # type: ignore[arg-type]
-
-    def wrap(self, obj: Any, wrap: Callable[[Any], Any]) -> Any:
-        return obj
 
     def repr(self, obj: Any, repr: Callable[[Any], str], store: Any) -> str:
         return repr(f"{obj.__module__}.{obj.__qualname__}")

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import datetime
 import getpass
-import hashlib
 import os
 import platform
 import socket
 import struct
 import sys
 import time
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Tuple
 
 # Job ids of the schedulers a run may be started by, recorded when set.
 SCHEDULER_VARIABLES = (
@@ -180,55 +179,103 @@ def worktree_dirty(root: str, gitdir: str) -> Optional[bool]:
     index's counts as changed, since its blob is not the file's bytes.
     ``None`` (unknown) for index formats this does not read (version 4, split index), or
     when the check would pass ``DIRTY_MAX_FILES`` files or ``DIRTY_MAX_SECONDS``.
+
+    Every call looks at every tracked file again (an edit between two sessions of one
+    process must show); what it keeps between calls is only what cannot have changed
+    unseen: the parsed index, while the index's bytes are the same, and the blob id of a
+    hashed file, while its stat is the same (see ``_blob_id``).
     """
-    index_path = os.path.join(gitdir, "index")
+    index = _index_entries(os.path.join(gitdir, "index"))
+    if index is None:
+        return None
+    entries, index_mtime = index
+    deadline = time.monotonic() + DIRTY_MAX_SECONDS
+    root = os.path.join(root, "")
+    lstat = os.lstat
+    hashed = False
+    for i, (name, mtime, size, sha) in enumerate(entries):
+        # (the clock is read every 256 files, and after every hash: a file may be large)
+        if (hashed or not i & 255) and time.monotonic() > deadline:
+            return None
+        path = root + name
+        try:
+            st = lstat(path)
+        except OSError:
+            return True  # a tracked file was deleted
+        if st.st_size & 0xFFFFFFFF != size:
+            return True
+        if st.st_mtime_ns == mtime and mtime < index_mtime:
+            continue
+        if _blob_id(path, st) != sha:
+            return True
+        hashed = True
+    return False
+
+
+# The index of each checkout seen by this process, parsed: {index path: (size, the
+# index's trailing checksum, entries)}.  Git rewrites the index whole, and its last 20
+# bytes are the SHA-1 of the rest, so equal size and checksum mean equal bytes; an index
+# written with ``index.skipHash`` (git 2.40+, ``feature.manyFiles``) has zeros there
+# instead, and is parsed again each time.
+_parsed_indexes: Dict[str, Tuple[int, bytes, Optional[list]]] = {}
+_NO_CHECKSUM = bytes(20)
+
+
+def _index_entries(index_path: str) -> Optional[Tuple[list, int]]:
+    """The tracked files of the index at ``index_path`` (``(name, mtime in nanoseconds,
+    size, blob id)`` each, without the entries git does not compare) and the index's own
+    mtime; ``None`` when this cannot read the index."""
     try:
         with open(index_path, "rb") as f:
-            index = f.read(12)
-            if len(index) < 12 or index[:4] != b"DIRC":
+            st = os.fstat(f.fileno())
+            head = f.read(12)
+            if len(head) < 12 or head[:4] != b"DIRC":
                 return None
-            version, count = struct.unpack(">II", index[4:12])
+            version, count = struct.unpack(">II", head[4:12])
             if version not in (2, 3) or count > DIRTY_MAX_FILES:
                 return None  # (before reading the index of a huge checkout)
-            index += f.read()
-            index_mtime = os.fstat(f.fileno()).st_mtime_ns
-    except OSError:
+            f.seek(-20, os.SEEK_END)
+            checksum = f.read(20)
+            cached = _parsed_indexes.get(index_path)
+            if cached is not None and cached[:2] == (st.st_size, checksum):
+                entries = cached[2]
+            else:
+                f.seek(0)
+                entries = _parse_index(f.read(), version, count)
+                if checksum != _NO_CHECKSUM:
+                    _parsed_indexes[index_path] = (st.st_size, checksum, entries)
+    except (OSError, struct.error, ValueError):
         return None
-    deadline = time.monotonic() + DIRTY_MAX_SECONDS
+    if entries is None:
+        return None
+    return entries, st.st_mtime_ns
+
+
+# An index entry up to its flags: ctime, mtime (seconds, nanoseconds), dev, ino, mode,
+# uid, gid, size, blob id, flags.
+_ENTRY = struct.Struct(">10I20sH")
+
+
+def _parse_index(index: bytes, version: int, count: int) -> Optional[list]:
+    """The entries of a version 2 or 3 index, or ``None`` for a split index."""
     pos = 12
     entries = []
+    encoding, errors = sys.getfilesystemencoding(), sys.getfilesystemencodeerrors()  # (os.fsdecode's)
     for _ in range(count):
-        (_cs, _cn, ms, mns, _dev, _ino, mode, _uid, _gid, size) = struct.unpack(">10I", index[pos : pos + 40])
-        sha = index[pos + 40 : pos + 60]
-        (flags,) = struct.unpack(">H", index[pos + 60 : pos + 62])
+        (_cs, _cn, ms, mns, _dev, _ino, mode, _uid, _gid, size, sha, flags) = _ENTRY.unpack_from(index, pos)
         fixed = 62
         extended = 0
         if version == 3 and flags & 0x4000:
-            (extended,) = struct.unpack(">H", index[pos + 62 : pos + 64])
+            (extended,) = struct.unpack_from(">H", index, pos + 62)
             fixed = 64
         name = index[pos + fixed : index.index(b"\0", pos + fixed)]
         pos += (fixed + len(name) + 8) & ~7  # NUL-padded to a multiple of 8 bytes
         if flags & 0x8000 or extended & 0x4000 or mode >> 12 in (0o16, 0o4):
             continue  # assume-unchanged, skip-worktree, a submodule, a sparse directory
-        entries.append((name, ms, mns, size, sha))
+        entries.append((name.decode(encoding, errors), ms * 1_000_000_000 + mns, size, sha))
     if _split_index(index, pos):
         return None
-    for name, ms, mns, size, sha in entries:
-        if time.monotonic() > deadline:
-            return None
-        path = os.path.join(root, os.fsdecode(name))
-        try:
-            st = os.lstat(path)
-        except OSError:
-            return True  # a tracked file was deleted
-        if st.st_size & 0xFFFFFFFF != size:
-            return True
-        mtime = st.st_mtime_ns
-        if (mtime // 1_000_000_000, mtime % 1_000_000_000) == (ms, mns) and mtime < index_mtime:
-            continue
-        if _blob_sha(path, st) != sha:
-            return True
-    return False
+    return entries
 
 
 def _split_index(index: bytes, pos: int) -> bool:
@@ -242,8 +289,37 @@ def _split_index(index: bytes, pos: int) -> bool:
     return False
 
 
-def _blob_sha(path: str, st: os.stat_result) -> Optional[bytes]:
+# Blob ids of the files hashed by this process: {path: (stat key, blob id)}.  On POSIX a
+# file's bytes cannot change without changing its ctime (no call sets it; on Windows the
+# key is as strong as git's own stat check), but two writes within one tick of the
+# filesystem's clock leave the same times: an id is kept only for a file whose times are
+# older than RACY_SECONDS when it was hashed, as git trusts a stat only when it is older
+# than the index it is compared with.
+_blob_ids: Dict[str, Tuple[tuple, bytes]] = {}
+RACY_SECONDS = 3  # past the coarsest timestamps in use (FAT's 2 s)
+
+
+def _blob_id(path: str, st: os.stat_result) -> bytes:
+    """The git blob id of the file (or symlink) at ``path``, whose ``lstat`` is ``st``."""
+    key = (st.st_dev, st.st_ino, st.st_mode, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    cached = _blob_ids.get(path)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    sha = _blob_sha(path, st)
+    if max(st.st_mtime_ns, st.st_ctime_ns) < time.time_ns() - RACY_SECONDS * 1_000_000_000:
+        _blob_ids[path] = (key, sha)
+    return sha
+
+
+def _blob_sha(path: str, st: os.stat_result) -> bytes:
     """The git blob id of the file (or symlink) at ``path``."""
+    # Imported here, when a file needs hashing (most sessions hash none); CPython's own
+    # SHA-1 first, as the random module takes its SHA-512: hashlib loads OpenSSL, which
+    # costs a first session milliseconds.
+    try:
+        from _sha1 import sha1
+    except ImportError:  # pragma: no cover - a Python built without it
+        from hashlib import sha1
     import stat
 
     if stat.S_ISLNK(st.st_mode):
@@ -251,4 +327,4 @@ def _blob_sha(path: str, st: os.stat_result) -> Optional[bytes]:
     else:
         with open(path, "rb") as f:
             data = f.read()
-    return hashlib.sha1(b"blob %d\0" % len(data) + data).digest()
+    return sha1(b"blob %d\0" % len(data) + data).digest()

@@ -268,13 +268,15 @@ def begin_session(
 ) -> Any:
     """Write the session record and the rewind (if any) to the open log, before the
     store is made on it; return the state the store starts from."""
-    from .files import compacted  # (files imports this module)
-    from .provenance import session_info, utc_now
-
     data = b""
     if provenance:
+        from .provenance import session_info  # (imported when first needed, as in mark)
+
         data += record_line("session", session_info(resumed=existing is not None))
     if rewind is not None:
+        from .files import compacted  # (files imports this module)
+        from .provenance import utc_now
+
         info = {"label": rewind.mark.label, "mark_line": rewind.mark.line, "time": utc_now()}
         # The state as `store = ...` (the writer compact uses), which the original laaos
         # also executes to the same state, then the record: a crash that tears the

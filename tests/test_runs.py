@@ -82,16 +82,20 @@ def git(*args, cwd):
     return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout.strip()
 
 
+def make_repo(path):
+    path.mkdir()
+    git("init", "-q", "-b", "main", cwd=path)
+    git("config", "user.email", "a@b", cwd=path)
+    git("config", "user.name", "a", cwd=path)
+    (path / "train.py").write_text("print(1)\n")
+    git("add", "train.py", cwd=path)
+    git("commit", "-q", "-m", "one", cwd=path)
+    return path
+
+
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git to make a checkout")
 def test_git_commit_and_dirty_flag_are_read_from_the_checkout(tmp_path, monkeypatch):
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    git("init", "-q", "-b", "main", cwd=repo)
-    git("config", "user.email", "a@b", cwd=repo)
-    git("config", "user.name", "a", cwd=repo)
-    (repo / "train.py").write_text("print(1)\n")
-    git("add", "train.py", cwd=repo)
-    git("commit", "-q", "-m", "one", cwd=repo)
+    repo = make_repo(tmp_path / "repo")
     (repo / "sub").mkdir()
     monkeypatch.chdir(repo / "sub")
 
@@ -124,6 +128,90 @@ def test_git_commit_and_dirty_flag_are_read_from_the_checkout(tmp_path, monkeypa
     assert session()["dirty"] is None and session()["commit"] == info["commit"]
     monkeypatch.chdir(tmp_path)
     assert session() is None  # not in a checkout
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git to make a checkout")
+def test_a_later_session_of_the_same_process_sees_new_commits_and_edits(tmp_path, monkeypatch):
+    # What one session read (the parsed index, blob ids) is kept for the next, to make
+    # opening cheap; nothing of it may outlive the change it describes.
+    repo = make_repo(tmp_path / "repo")
+    monkeypatch.chdir(repo)
+
+    def session():
+        with laaos.open_file_store("run", "", prefix=f"{tmp_path}/", truncate=True):
+            pass
+        return laaos.load(tmp_path / "run.py").sessions[-1]["git"]
+
+    first = session()
+    assert first["commit"] == git("rev-parse", "HEAD", cwd=repo) and first["dirty"] is False
+    (repo / "train.py").write_text("print(10)\n")
+    assert session()["dirty"] is True
+    git("commit", "-q", "-am", "two", cwd=repo)
+    second = session()
+    assert second["commit"] == git("rev-parse", "HEAD", cwd=repo) != first["commit"]
+    assert second["dirty"] is False
+    (repo / "train.py").write_text("print(11)\n")  # same size
+    assert session()["dirty"] is True
+    git("add", "train.py", cwd=repo)  # a new index: the file matches it (staged changes are not seen)
+    assert session()["dirty"] is False
+    git("commit", "-q", "-m", "three", cwd=repo)
+    git("checkout", "-q", "-b", "other", cwd=repo)
+    third = session()
+    assert third["commit"] == git("rev-parse", "HEAD", cwd=repo) != second["commit"]
+    assert third["branch"] == "other" and third["dirty"] is False
+    (repo / "train.py").unlink()
+    assert session()["dirty"] is True
+
+
+@pytest.mark.parametrize("backend", ["python"], indirect=True)  # (reads no store: one run)
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git to make a checkout")
+def test_a_file_is_hashed_again_unless_an_old_enough_stat_vouches_for_it(tmp_path, monkeypatch, backend):
+    repo = make_repo(tmp_path / "repo")
+    hashed = []
+    real_blob_sha = laaos.provenance._blob_sha
+    monkeypatch.setattr(laaos.provenance, "_blob_sha", lambda *a: hashed.append(a[0]) or real_blob_sha(*a))
+    monkeypatch.setattr(laaos.provenance, "_blob_ids", {})
+
+    def dirty():
+        return laaos.provenance.git_info(str(repo))["dirty"]
+
+    old = os.stat(repo / "train.py").st_mtime - 3600
+    os.utime(repo / "train.py", (old, old))  # the committed text, a time the index does not have
+    assert (dirty(), dirty(), len(hashed)) == (False, False, 2)  # changed just now (ctime): no trust yet
+    monkeypatch.setattr(laaos.provenance, "RACY_SECONDS", -3600)  # as if that change were long ago
+    assert (dirty(), dirty(), len(hashed)) == (False, False, 3)  # hashed once more, then trusted
+    (repo / "train.py").write_text("print(2)\n")  # same size, and the same mtime again:
+    os.utime(repo / "train.py", (old, old))  # only the ctime tells
+    assert dirty() is True and len(hashed) == 4
+
+
+@pytest.mark.parametrize("backend", ["python"], indirect=True)  # (reads no store: one run)
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git to make a checkout")
+def test_an_index_without_a_checksum_is_read_again_each_time(tmp_path, backend):
+    # git 2.40+ with index.skipHash writes zeros where the index's SHA-1 goes: equal
+    # size and trailer then say nothing about equal entries.
+    repo = make_repo(tmp_path / "repo")
+    index = repo / ".git" / "index"
+
+    def without_checksum():
+        real = index.read_bytes()
+        index.write_bytes(real[:-20] + bytes(20))
+        return real
+
+    def dirty():
+        return laaos.provenance.git_info(str(repo))["dirty"]
+
+    (repo / "train.py").write_text("print(2)\n")
+    git("add", "train.py", cwd=repo)
+    real = without_checksum()
+    assert dirty() is False  # the file is as staged
+    index.write_bytes(real)  # (the git here may check the checksum)
+    (repo / "train.py").write_text("print(3)\n")
+    git("add", "train.py", cwd=repo)  # an index of the same size, another blob id
+    without_checksum()
+    assert dirty() is False
+    (repo / "train.py").write_text("print(2)\n")
+    assert dirty() is True
 
 
 def test_a_session_record_survives_a_torn_tail_and_compact(tmp_path):
