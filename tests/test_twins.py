@@ -2,10 +2,14 @@
 rendering equals repr wherever repr is the format."""
 
 import ast
+import importlib.util
 import math
 import random
+import re
 import struct
 import warnings
+from fractions import Fraction
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -101,6 +105,33 @@ def test_floats_at_binade_and_decade_edges_render_as_repr(backend):
     wrong = [(repr(x), text) for x in _edge_doubles() for text in [_backend.impl.render(x, no_fallback)]
              if text != repr(x)]
     assert wrong == []
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.skipif(not (ROOT / "tools" / "gen_pow10_table.py").exists(), reason="needs the source tree")
+def test_the_committed_power_of_ten_table_is_what_its_generator_makes():
+    # src_ext/shortest.h multiplies by these: a hand-edited or stale row would print
+    # wrong digits for a whole decade of doubles
+    spec = importlib.util.spec_from_file_location("gen_pow10_table", ROOT / "tools" / "gen_pow10_table.py")
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    rows = re.findall(r"\{0x([0-9a-f]{16})u, 0x([0-9a-f]{16})u\},  /\* (-?\d+) \*/",
+                      (ROOT / "src_ext" / "pow10_table.h").read_text())
+    assert [int(k) for _, _, k in rows] == list(range(gen.K_MIN, gen.K_MAX + 1))
+    for g1, g0, k in rows:
+        g = (int(g1, 16) << 63) + int(g0, 16)
+        assert g == gen.g_of(int(k)), k
+        # checked apart from the generator's arithmetic: (g - 1) 2**r <= 10**-k < g 2**r
+        # for the r that puts g in [2**125, 2**126]
+        ten = Fraction(10) ** -int(k)
+        r = ten.numerator.bit_length() - ten.denominator.bit_length() - 125
+        while ten / Fraction(2) ** r >= 1 << 126:
+            r += 1
+        while ten / Fraction(2) ** r < 1 << 125:
+            r -= 1
+        assert (g - 1) * Fraction(2) ** r <= ten < g * Fraction(2) ** r, k
 
 
 @pytest.mark.slow
