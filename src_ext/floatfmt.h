@@ -174,11 +174,14 @@ static inline int laaos_format_double(double x, char *out) {
     return n + laaos_layout(digits, nd, decpt, out + n);
 }
 
-/* Parses exactly first..last as a decimal double, correctly rounded as float() does.
- * Returns 0 when it is not one (the caller hands the text to the pure parser). */
-static inline int laaos_parse_double(const char *first, const char *last, double *out) {
+/* Parses the decimal double that starts at first (ends at most at last), correctly
+ * rounded as float() does; returns where it ends, or NULL when there is none (the
+ * caller hands the text to the pure parser).  The caller has checked that first holds
+ * digits, with at most a '-' before them: from_chars then reads exactly what Python's
+ * float literal is (no '+', no "inf", no hex in the general format). */
+static inline const char *laaos_parse_double(const char *first, const char *last, double *out) {
     auto res = std::from_chars(first, last, *out);
-    return res.ec == std::errc() && res.ptr == last;
+    return res.ec == std::errc() ? res.ptr : nullptr;
 }
 
 #endif

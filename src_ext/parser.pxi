@@ -40,7 +40,7 @@ cdef extern from "<stdlib.h>":
     long long strtoll(const char* s, char** endp, int base)
 
 cdef extern from "floatfmt.h":
-    int laaos_parse_double(const char* first, const char* last, double* out)
+    const char* laaos_parse_double(const char* first, const char* last, double* out)
 
 cdef int _ROOT = _pygrammar.ROOT
 cdef int _SET = _pygrammar.SET
@@ -79,8 +79,6 @@ cdef object _number(Cursor* c):
     # read it; anything unusual (underscores, hex, '.5', leading zeros) is a miss.
     cdef const char* start = c.p
     cdef const char* q = c.p
-    cdef bint is_float = False
-    cdef bint imaginary = False
     cdef char tmp[64]
     cdef char* endp
     cdef Py_ssize_t n
@@ -93,41 +91,39 @@ cdef object _number(Cursor* c):
     if q == digits:
         c.miss = True
         return None
-    if q < c.end and q[0] == b'.':
-        is_float = True
-        q += 1
-        while q < c.end and b'0' <= q[0] <= b'9':
-            q += 1
-    if q < c.end and (q[0] == b'e' or q[0] == b'E'):
-        is_float = True
-        q += 1
-        if q < c.end and (q[0] == b'+' or q[0] == b'-'):
-            q += 1
-        if not (q < c.end and b'0' <= q[0] <= b'9'):
+    if q < c.end and (q[0] == b'.' or q[0] == b'e' or q[0] == b'E'):
+        # a float: from_chars reads the rest of it (no second pass over the digits)
+        q = laaos_parse_double(start, c.end, &d)
+        if q == NULL:
             c.miss = True
             return None
-        while q < c.end and b'0' <= q[0] <= b'9':
-            q += 1
+        if q < c.end and (q[0] == b'j' or q[0] == b'J'):
+            if start[0] == b'-' or (q + 1 < c.end and _ident_char(q[1])):
+                c.miss = True  # the minus is an operator on the imaginary literal: the general path
+                return None
+            c.p = q + 1
+            return complex(0.0, d)
+        if q < c.end and (_ident_char(q[0]) or q[0] == b'.'):
+            c.miss = True  # '1.5e', '1.5x', '1.5.2', ...: the general path decides
+            return None
+        c.p = q
+        return PyFloat_FromDouble(d)
     n = q - start
     if q < c.end and (q[0] == b'j' or q[0] == b'J'):
-        imaginary = True
         if start[0] == b'-' or (q + 1 < c.end and _ident_char(q[1])):
-            c.miss = True  # the minus is an operator on the imaginary literal: the general path
+            c.miss = True
             return None
-    elif q < c.end and (_ident_char(q[0]) or q[0] == b'.'):
-        c.miss = True  # underscores, hex, '1.5.2', ...: the general path decides
+        if not laaos_parse_double(start, q, &d):
+            c.miss = True
+            return None
+        c.p = q + 1
+        return complex(0.0, d)
+    elif q < c.end and _ident_char(q[0]):
+        c.miss = True  # underscores, hex, ...: the general path decides
         return None
     if n >= 60:
         c.miss = True
         return None
-    if is_float or imaginary:
-        if not laaos_parse_double(start, q, &d):
-            c.miss = True
-            return None
-        c.p = q + 1 if imaginary else q
-        if imaginary:
-            return complex(0.0, d)
-        return PyFloat_FromDouble(d)
     if digits[0] == b'0' and q - digits > 1:
         c.miss = True  # leading zeros: an error, raised by the general path
         return None
