@@ -39,7 +39,7 @@ def parse_key_path(text: str) -> List[Any]:
             inner = text[i + 1 : end].strip()
             try:
                 step = ast.literal_eval(inner)  # a literal of the user's, never the log's text
-            except (ValueError, SyntaxError):
+            except (ValueError, SyntaxError, TypeError):  # (TypeError: a set or dict of dicts, {{}})
                 step = ...  # not a literal: refused below with the literals that are not keys
             if not isinstance(step, (int, str, float, bool)) and step is not None:
                 raise CommandError(f"key {text!r}: [{inner}] is not a number or a quoted string")
