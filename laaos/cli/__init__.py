@@ -1,0 +1,163 @@
+"""The ``laaos`` command: look at, check, repair, export, plot and follow logs.
+
+    laaos show FILE [KEY ...]        the store as a tree: keys, types, lengths, latest values
+    laaos check FILE                 statements, size, torn tail, bad statements (exit 1 if damaged)
+    laaos compact FILE [-o OUT]      the log as one statement (in place without -o)
+    laaos recover FILE [--dry-run]   keep every good statement, move the bad bytes aside
+    laaos export FILE [-o OUT.json]  the store as JSON
+    laaos plot FILE KEY ... -o PNG   line plots of numeric series (needs laaos[plot])
+    laaos follow FILE                print new statements as they arrive
+
+Exit status: 0 on success, 1 when a log is damaged or a command fails, 2 on bad usage.
+
+The modules of this package, one a command or a concern the commands share:
+
+    show, check, rewrite (compact, recover), export, plot, follow   the commands
+    keys       KEY paths down a store          symbols    --symbol, and what to say about one
+    loading    the log FILE, loaded            escaping   output safe for a terminal
+    failures   CommandError and the one line a failed command prints
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from typing import Any, Optional, Sequence
+
+from .. import __version__
+from ..errors import LaaosError
+from .check import cmd_check
+from .escaping import printable_output
+from .export import cmd_export
+from .failures import CommandError, report
+from .follow import cmd_follow
+from .keys import KEY_HELP
+from .plot import cmd_plot
+from .rewrite import cmd_compact, cmd_recover
+from .show import cmd_show
+from .symbols import SYMBOL_HELP, symbol_spec
+
+__all__ = ["main", "build_parser", "CommandError"]
+
+
+def seconds(text: str) -> float:
+    """An option's number of seconds: finite and not negative."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 <= value < math.inf:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a number of seconds >= 0")
+    return value
+
+
+def positive_seconds(text: str) -> float:
+    """``seconds``, above zero (an interval of 0 would spin a core)."""
+    value = seconds(text)
+    if not value:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a number of seconds > 0")
+    return value
+
+
+def not_negative(text: str) -> int:
+    """An option's whole number, 0 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a whole number >= 0")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``laaos`` command line: a subcommand each, run by the function its ``run`` names."""
+    p = argparse.ArgumentParser(prog="laaos", description="Look at, check and repair laaos logs.",
+                                formatter_class=argparse.RawDescriptionHelpFormatter,
+                                epilog=KEY_HELP + "\n" + SYMBOL_HELP + "\nExit status: 0 on success, 1 when a "
+                                       "log is damaged or a command fails, 2 on bad usage.")
+    p.add_argument("--version", action="version", version=f"laaos {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    symbols = argparse.ArgumentParser(add_help=False)
+    symbols.add_argument("--symbol", action="append", type=symbol_spec, default=[], metavar="SPEC",
+                         help="a name the log uses: MODULE, MODULE:NAME or ALIAS=MODULE:NAME (repeatable)")
+
+    def command(name: str, run: Any, help: str, description: str, *, keys: bool = False) -> Any:
+        """A subcommand: each takes a log FILE as its first argument and is run by ``run``."""
+        epilog = (KEY_HELP if keys else "") + "\n" + SYMBOL_HELP
+        s = sub.add_parser(name, help=help, description=description, parents=[symbols], epilog=epilog,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+        s.add_argument("file")
+        s.set_defaults(run=run)
+        return s
+
+    s = command("show", cmd_show, "the store as a tree", "Show a log's store as a tree: keys, types, "
+                "lengths of lists, the latest values of series.", keys=True)
+    s.add_argument("key", nargs="*", default=[], help="a KEY path to walk down to (several are joined)")
+
+    command("check", cmd_check, "check a log for damage", "Count statements and check for a torn tail "
+            "or bad statements; exit status 1 when damaged, torn or empty. Statements that name a "
+            "symbol not passed are not damage: check says which symbols to pass.")
+
+    s = command("compact", cmd_compact, "rewrite a log as one statement", "Rewrite the log as one "
+                "statement of its store (atomically). Reads FILE only (it needs no write access to it "
+                "with -o). A torn last statement is not part of the store: it is kept in OUT.torn_<time>.")
+    s.add_argument("-o", "--output", help="write here instead of replacing FILE")
+
+    s = command("recover", cmd_recover, "repair a damaged log", "Keep every statement that loads; move "
+                "bad statements and a torn tail, byte for byte, to FILE.rejected_<time>. Well-formed "
+                "statements that name a symbol not passed are kept.")
+    s.add_argument("--dry-run", action="store_true", help="say what would be done, change nothing")
+
+    s = command("export", cmd_export, "the store as JSON", "Write the store as JSON. Sets become sorted "
+                "lists, tuples lists, bytes {\"base64\": ...}, complex numbers {\"real\", \"imag\"}, "
+                "non-string keys their JSON text (an error when that makes two keys one: see "
+                "--repr-keys).", keys=True)
+    s.add_argument("key", nargs="*", default=[], help="export only this KEY path of the store")
+    s.add_argument("-o", "--output", help="output file (default: standard output)")
+    s.add_argument("--nan", choices=["null", "string", "js"], default="null",
+                   help="how NaN and infinities are written: null (default, strict JSON), "
+                        "string (\"NaN\", \"Infinity\", \"-Infinity\"), or js (bare NaN/Infinity, "
+                        "not strict JSON)")
+    s.add_argument("--indent", type=not_negative, default=None, help="pretty-print with this indent")
+    s.add_argument("--repr-keys", action="store_true",
+                   help="write every dict key as its Python repr (\"'a'\", \"1\"): lossless")
+
+    s = command("plot", cmd_plot, "plot numeric series to an image", "Line plots of numeric series: each "
+                "KEY path names a list of numbers, or a field of a list of dicts (metrics.acc). The x "
+                "axis is the index in the list, or the series --x names. Needs matplotlib (the "
+                "'plot' extra).", keys=True)
+    s.add_argument("key", nargs="+")
+    s.add_argument("-o", "--output", required=True, help="the image file (.png, .svg, .pdf)")
+    s.add_argument("--x", help="a KEY path of the x values (a step series of the same length)")
+    s.add_argument("--logy", action="store_true", help="logarithmic y axis")
+
+    s = command("follow", cmd_follow, "print new statements as they arrive", "Print each new statement of "
+                "a log as it is written, until interrupted (Ctrl-C). When the log is rewritten (a "
+                "compaction, a restart, a torn statement cut off) it says so and reads it again.")
+    s.add_argument("--from-start", action="store_true", help="print the statements already there too")
+    s.add_argument("--interval", type=positive_seconds, default=0.5, help="seconds between looks (default 0.5)")
+    s.add_argument("--idle-timeout", type=seconds, default=None, help="stop after this many idle seconds")
+    s.add_argument("--wait", type=seconds, default=None, metavar="SECONDS",
+                   help="wait up to SECONDS for a missing file to appear (default: error at once)")
+    return p
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Run ``laaos ARGV...`` (``sys.argv[1:]`` when None); return the exit status: 0 on
+    success, 1 when a log is damaged or the command fails. Bad usage exits with 2, from
+    ``argparse``."""
+    with printable_output():
+        return _main(argv)
+
+
+def _main(argv: Optional[Sequence[str]]) -> int:
+    args = build_parser().parse_args(argv)
+    args.symbols = dict(args.symbol)
+    try:
+        return args.run(args)
+    except BrokenPipeError:  # `laaos export ... | head`
+        return 0
+    except (CommandError, LaaosError, OSError, UnicodeError, RecursionError) as e:
+        # (UnknownSymbolError is a LaaosError: `report` says whether to pass the symbol)
+        return report(args, e)

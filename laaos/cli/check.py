@@ -1,0 +1,58 @@
+"""``laaos check``: what a log holds and what is wrong with it (torn tail, damaged
+statements, symbols to pass, the old float format), with exit status 1 when damaged."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..diagnosis import diagnose
+from .loading import check_file, count, human
+from .show import short
+from .symbols import line_at, symbol_hint
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Report on ``args.file``; 1 when it is damaged, torn or empty (a log that only needs
+    symbols is healthy: 0)."""
+    path = args.file
+    check_file(path)
+    diagnosis = diagnose(path, None, args.symbols)
+    result = diagnosis.result
+    print(f"{path}: {count(result.statements, 'statement')}, {count(result.lines, 'line')}, {human(result.size)}")
+    status = 0
+    if diagnosis.damaged:
+        lines = ", ".join(str(line) for line, _ in diagnosis.damaged[:20])
+        line, why = diagnosis.damaged[0]
+        print(f"{path}: DAMAGED: {len(diagnosis.damaged)} statement(s) not well formed, at line(s) {lines}")
+        print(f"  {path}:{line}: {why}")
+        if result.statements:
+            print(f"  `laaos recover {path}` keeps the good statements and moves the bad bytes aside "
+                  "(`--dry-run` first shows what it would do)")
+        else:  # recover refuses: it would keep nothing
+            print("  not one statement loads: not a laaos log, or its first `store = ...` statement "
+                  "is damaged (fix that line by hand)")
+        status = 1
+    elif diagnosis.empty:
+        print(f"{path}: EMPTY: no `store = ...` statement yet (a writer that has not written, or not a "
+              "laaos log); nothing to recover")
+        return 1
+    if result.dropped_bytes:
+        what = "an incomplete last statement" if result.torn else "NUL padding"
+        print(f"{path}: TORN: the last {result.dropped_bytes} bytes are {what} "
+              f"(from line {result.tail_line}); reopening the log cuts them off into a sidecar file")
+        status = 1
+    if result.store is None and not diagnosis.damaged and not result.dropped_bytes:
+        print(f"{path}: DAMAGED: no complete `store = ...` statement")
+        return 1
+    if result.legacy_floats:
+        print(f"{path}: OLD FORMAT: {result.legacy_floats:,} statement(s) hold a bare nan/inf/-inf as "
+              "laaos 2.1.1 wrote non-finite floats; they load as those floats (not damage)")
+    if diagnosis.missing:
+        print(f"{path}: NEEDS SYMBOLS: well-formed statements name symbols that were not passed:")
+        for name, line in diagnosis.missing.items():
+            text = (line_at(path, line) or b"").decode("utf-8", "replace")
+            print(f"  {name}, first at {path}:{line}: {short(text, 100)}")
+        print(f"  the log is not damaged; load it with them: {symbol_hint(diagnosis.missing)}")
+    if not status:
+        print(f"{path}: OK")
+    return status

@@ -1,0 +1,32 @@
+"""How a ``laaos`` command fails: ``CommandError``, and the one line (or two) that
+``main`` prints on stderr for each error a command raises, with exit status 1."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..diagnosis import unsafe_why
+from ..errors import UnknownSymbolError
+from .symbols import symbol_hint, unsafe_statement
+
+
+class CommandError(Exception):
+    """A failure to report in one line, with exit status 1."""
+
+
+def report(args: argparse.Namespace, error: Exception) -> int:
+    """Print what went wrong in ``laaos COMMAND``, as ``laaos COMMAND: ...``; return 1."""
+    if isinstance(error, UnknownSymbolError):
+        unsafe = unsafe_statement(error)
+        if unsafe:  # never advise passing it: the log would run it
+            # (not the loader's message, which advises passing the name)
+            print(f"laaos {args.command}: {error.path}:{error.line}: DAMAGED: {unsafe_why(unsafe)}\n"
+                  f"  `laaos check {args.file}` lists the damage and `laaos recover {args.file}` "
+                  "moves it aside", file=sys.stderr)
+        else:
+            print(f"laaos {args.command}: {error}\n  the log is not damaged: pass {symbol_hint([error.name])}",
+                  file=sys.stderr)
+        return 1
+    print(f"laaos {args.command}: {error}", file=sys.stderr)
+    return 1

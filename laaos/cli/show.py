@@ -1,0 +1,88 @@
+"""``laaos show``: the store, or the part a KEY path names, as a tree of keys, types, list
+lengths and latest values, with the sessions the log records under it."""
+
+from __future__ import annotations
+
+import argparse
+import math
+from typing import Any, List, Optional
+
+from ..runs import describe_records
+from .keys import select
+from .loading import count, human, load_store
+
+def short(value: Any, width: int = 60) -> str:
+    """``repr(value)``, cut to ``width`` characters with ``...``."""
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def number(x: Any) -> str:
+    """A number of a series: a float to 6 significant digits, anything else ``short``."""
+    return f"{x:.6g}" if isinstance(x, float) else short(x, 24)
+
+
+def describe_list(items: list) -> str:
+    """One line for a list: length and item types; last, min and max of a numeric series
+    (NaN left out of min and max); the fields of a list of dicts."""
+    n = len(items)
+    if not n:
+        return "list[0]"
+    kinds = {type(v).__name__ for v in items}
+    numbers = [v for v in items if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    text = f"list[{n:,}] of {'/'.join(sorted(kinds))}"
+    if len(numbers) == n:
+        finite = [v for v in numbers if not (isinstance(v, float) and math.isnan(v))]
+        text += f"  last {number(items[-1])}"
+        if finite:
+            text += f"  min {number(min(finite))}  max {number(max(finite))}"
+        return text
+    if kinds == {"dict"}:
+        fields: List[Any] = []
+        for v in items:
+            fields.extend(k for k in v if k not in fields)
+        return f"list[{n:,}] of dict {{{', '.join(map(str, fields[:12]))}}}  last {short(items[-1])}"
+    return f"{text}  last {short(items[-1])}"
+
+
+def tree(value: Any, indent: str = "", out: Optional[List[str]] = None, depth: int = 0) -> List[str]:
+    """The lines of ``value`` as a tree: a line a key, nested dicts indented (8 levels at
+    most, so that a deep store still prints), everything else ``summary``."""
+    out = [] if out is None else out
+    if not isinstance(value, dict):
+        out.append(indent + summary(value))
+        return out
+    for key, item in value.items():
+        if isinstance(item, dict) and item and depth < 8:
+            out.append(f"{indent}{key}:  dict[{len(item)}]")
+            tree(item, indent + "  ", out, depth + 1)
+        else:
+            out.append(f"{indent}{key}:  {summary(item)}")
+    return out
+
+
+def summary(value: Any) -> str:
+    """One short description of any value of a store."""
+    if isinstance(value, list):
+        return describe_list(value)
+    if isinstance(value, dict):
+        return f"dict[{len(value)}]"
+    if isinstance(value, set):
+        return f"set[{len(value)}] {short(value, 50)}"
+    return short(value)
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    """Print the tree of ``args.file`` (under the KEY paths ``args.key``) and its sessions."""
+    result = load_store(args)
+    value = select(result.store, args.key)
+    print(f"{args.file}  ({count(result.statements, 'statement')}, {human(result.size)})")
+    if args.key:
+        print(".".join(args.key))
+    for line in tree(value, "  "):
+        print(line)
+    if result.torn:
+        print(f"(the last {result.dropped_bytes} bytes are an incomplete statement, not shown)")
+    for line in describe_records(result):
+        print(line)
+    return 0
