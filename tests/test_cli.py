@@ -47,6 +47,9 @@ def test_show_prints_the_tree_with_latest_values(run_log, capsys):
     assert code == 0 and "acc:  0.98" in out
     code, _, err = cli(capsys, "show", run_log, "nope")
     assert code == 1 and "no key 'nope'" in err
+    # an unhashable literal as a key step: one line, no traceback
+    code, _, err = cli(capsys, "show", run_log, "[{{}}]")
+    assert code == 1 and "Traceback" not in err and len(err.strip().splitlines()) == 1
 
 
 def test_check_reports_ok_torn_and_damaged(run_log, capsys, tmp_path):
