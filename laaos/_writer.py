@@ -128,7 +128,15 @@ class Writer:
             self._pending >= self._buffer_size
             or time.monotonic() - self._last_flush >= self._interval
         ):
-            self.flush()
+            try:
+                self.flush()
+            except OSError:
+                # The operation that asked for this flush raises, so it did not happen:
+                # its statement leaves the buffer (a later flush would log what memory
+                # never got); the earlier ones stay for the next attempt.
+                self._chunks.pop()
+                self._pending -= len(data)
+                raise
 
     def flush(self) -> None:
         """Write out whatever is buffered."""
