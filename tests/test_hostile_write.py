@@ -139,6 +139,19 @@ def test_a_log_nested_deeper_than_the_recursion_limit_by_appends_reopens(backend
     root.close()
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "MutableMapping.setdefault returns the default the caller passed, not the stored "
+    "proxy, so the append goes to a list the store never sees (as in laaos 2.1.1); "
+    "StoreDict.setdefault (proxies.py) should return self[key]"))
+def test_setdefault_returns_the_stored_container(backend, tmp_path):
+    """`store.setdefault("losses", []).append(x)`, the everyday idiom, silently lost x."""
+    with laaos.open_file_store("run", "", prefix=f"{tmp_path}/", provenance=False) as root:
+        root.setdefault("losses", []).append(0.5)
+        root.setdefault("losses", []).append(0.25)
+        assert plain(root) == {"losses": [0.5, 0.25]}
+    assert laaos.safe_load(tmp_path / "run.py") == {"losses": [0.5, 0.25]}
+
+
 # ---- bad arguments --------------------------------------------------------------------
 
 
