@@ -538,3 +538,66 @@ assert got == want, (len(got - want), len(want - got))
 print(len(acked))
 """, tmp_path, backend_env)
     assert int(out) > 2000
+
+
+POOL_WHILE_THREADS_APPEND = """
+import multiprocessing as mp, os, sys, threading
+import laaos
+
+def work(x):
+    out = {"x": x, "pid": os.getpid()}
+    if root is not None:  # a forked worker: the store as it was at the fork, closed
+        try:
+            root["a"].append(-1.0)
+            out["wrote"] = True
+        except laaos.StoreClosedError:
+            out["refused"] = True
+        root.flush()  # a no-op on the inherited, closed store
+    return out
+
+root = None
+if __name__ == "__main__":
+    root = laaos.open_file_store("run", "", prefix="./", provenance=False, durability=sys.argv[2],
+                                 initial_data={"a": [], "b": [], "results": []})
+    acked = {"a": [], "b": []}
+    stop = threading.Event()
+    def append(name):
+        i = 0
+        while not stop.is_set():
+            value = i + 0.5 if name == "a" else {"i": i}
+            root[name].append(value)
+            acked[name].append(value)
+            i += 1
+    threads = [threading.Thread(target=append, args=(n,)) for n in "ab"]
+    for t in threads:
+        t.start()
+    ctx = mp.get_context(sys.argv[1])
+    for _ in range(2):
+        with ctx.Pool(2) as pool:  # __exit__ terminates the workers (SIGTERM)
+            for result in pool.map(work, range(6)):
+                assert not result.get("wrote"), result
+                root["results"].append(result["x"])
+    stop.set()
+    for t in threads:
+        t.join()
+    root.close()
+    log = laaos.safe_load("run.py")
+    assert log["a"] == acked["a"] and log["b"] == acked["b"], (len(log["a"]), len(acked["a"]))
+    assert log["results"] == list(range(6)) * 2
+    print(len(acked["a"]) + len(acked["b"]))
+"""
+
+
+@posix_only
+@pytest.mark.parametrize("durability", ["flush", "buffered"])
+@pytest.mark.parametrize("method", ["fork", "forkserver", "spawn"])
+def test_a_pool_while_two_threads_append(backend_env, tmp_path, method, durability):
+    """The parent appends from two threads while it runs process pools of each start
+    method: a forked worker that tries to write is refused, no worker writes the parent's
+    buffer when the pool terminates it, and the log holds exactly what the parent's
+    appends returned, in order."""
+    (tmp_path / "script.py").write_text(POOL_WHILE_THREADS_APPEND)
+    proc = subprocess.run([sys.executable, "script.py", method, durability], cwd=tmp_path,
+                          env=backend_env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert int(proc.stdout) > 0
