@@ -12,9 +12,11 @@ from typing import Any, Callable
 
 _float_repr = float.__repr__
 _INF = float("inf")
-# Python refuses to print ints of more than 4300 digits (3.11+); older Pythons would
-# write them, and no loader could read them back.  Both backends refuse them.
+# Python refuses to print ints of more than 4300 digits (3.11+); older Pythons, and a
+# program that raised the limit (sys.set_int_max_str_digits), would write them, and no
+# loader with the default limit could read them back.  Both backends refuse them.
 MAX_INT_DIGITS = 4300
+_INT_BOUND = 10**MAX_INT_DIGITS  # the least int of more than MAX_INT_DIGITS digits
 
 
 def render_float(x: float) -> str:
@@ -29,13 +31,13 @@ def render_float(x: float) -> str:
 
 
 def render_int(x: int) -> str:
-    text = int.__repr__(x)
-    if len(text) > MAX_INT_DIGITS + 1:
-        raise ValueError(
-            f"laaos cannot log an int of {len(text.lstrip('-'))} digits "
-            f"(the limit is {MAX_INT_DIGITS}): store it as a string"
-        )
-    return text
+    # (compared, not counted in the text: the text may be what Python refuses to make)
+    if -_INT_BOUND < x < _INT_BOUND:
+        return int.__repr__(x)
+    raise ValueError(
+        f"laaos cannot log an int of more than {MAX_INT_DIGITS} digits (the most a loader "
+        "with Python's default limit reads back): store it as a string"
+    )
 
 
 def render_complex(x: complex) -> str:

@@ -59,8 +59,6 @@ class Writer:
         self.busy = False
         # The store's lock, which the store takes around every operation.
         self.lock = threading.RLock()
-        # Where the log ends on disk: a failed write is cut back to it.
-        self._offset = os.lseek(self._fd, 0, os.SEEK_END) if self._fd >= 0 else 0
 
     @property
     def durability(self) -> str:
@@ -128,7 +126,15 @@ class Writer:
             self._pending >= self._buffer_size
             or time.monotonic() - self._last_flush >= self._interval
         ):
-            self.flush()
+            try:
+                self.flush()
+            except OSError:
+                # The operation that asked for this flush raises, so it did not happen:
+                # its statement leaves the buffer (a later flush would log what memory
+                # never got); the earlier ones stay for the next attempt.
+                self._chunks.pop()
+                self._pending -= len(data)
+                raise
 
     def flush(self) -> None:
         """Write out whatever is buffered."""
@@ -153,20 +159,22 @@ class Writer:
     def _write_fd(self, data: bytes) -> None:
         n = os.write(self._fd, data)  # nothing landed if this raises
         if n == len(data):  # the common case: all of it at once
-            self._offset += n
             return
         view = memoryview(data)[n:]
         try:
             while view:
                 view = view[os.write(self._fd, view) :]
         except BaseException:
-            if len(view) != len(data):  # part of it landed: cut it back off
-                try:
-                    os.ftruncate(self._fd, self._offset)
-                except OSError:
-                    pass
+            # Part of it landed: cut it back off.  Where it began is counted back from the
+            # file's end now (the log is appended to by this writer only), not kept in a
+            # counter that an interrupt between a write and its update would leave stale
+            # for every later cut.
+            try:
+                end = os.lseek(self._fd, 0, os.SEEK_END)
+                os.ftruncate(self._fd, end - (len(data) - len(view)))
+            except OSError:
+                pass
             raise
-        self._offset += len(data)
 
 
 def _fsync_object(obj: Any) -> None:

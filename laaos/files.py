@@ -218,6 +218,7 @@ def _open_store(
         raise ValueError(f"durability must be one of {DURABILITIES}, not {durability!r}")
     if initial_data is not None and not isinstance(initial_data, Mapping):
         raise TypeError(f"initial_data must be a dict, not {type(initial_data).__name__}")
+    _check_buffering(buffer_size, flush_interval)
     ensure_dirs(filename)
     created = not os.path.exists(filename)
     log = FileLog(filename)
@@ -253,6 +254,21 @@ def _open_store(
         log.close()
         raise
     return store.root
+
+
+def _check_buffering(buffer_size: Any, flush_interval: Any) -> None:
+    """Refuse what the writer could not take, before the log is made or changed (a
+    resumed log would otherwise gain a session record for a session that never began)."""
+    for name, value, convert, unit in (
+        ("buffer_size", buffer_size, int, "bytes"),
+        ("flush_interval", flush_interval, float, "seconds"),
+    ):
+        try:
+            number = convert(value)
+        except (TypeError, ValueError):
+            number = None
+        if number is None or number != number:  # (NaN would never flush by time)
+            raise ValueError(f"{name} must be a number of {unit}, not {value!r}")
 
 
 def _load_for_append(log: FileLog, filename: str, exposed_symbols: Any, extra_mappings: Any) -> Any:
@@ -341,11 +357,22 @@ def compacted(store: Any, type_handlers: Optional[Sequence[TypeHandler]] = None)
 
 
 def _write_synced(path: str, data: bytes, mode: str = "xb") -> None:
-    """Write ``data`` to ``path`` (by default a new file) and sync it to the disk."""
-    with open(path, mode) as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
+    """Write ``data`` to ``path`` (by default a new file) and sync it to the disk.  If
+    that fails (a full disk), the file is removed: no empty or partial copy is left."""
+    f = open(path, mode)  # (if this raises, there is no file of ours to remove)
+    try:
+        with f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+    except BaseException as e:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+        if isinstance(e, OSError) and e.filename is None:
+            e.filename = path
+        raise
 
 
 def _replace_synced(path: str, data: bytes) -> None:

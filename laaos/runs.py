@@ -284,13 +284,23 @@ def begin_session(
         data += compacted(rewind.state, type_handlers) + record_line("rewind", info)
         existing = rewind.state
     if data:
-        _append(log.fileno(), data, durability == "fsync")
+        _append(log.fileno(), data, durability == "fsync", log.path)
     return existing
 
 
-def _append(fd: int, data: bytes, sync: bool) -> None:
+def _append(fd: int, data: bytes, sync: bool, path: str) -> None:
+    """Append ``data`` whole or not at all: a write that fails part-way (a full disk) is
+    cut back off, so a session that could not start leaves the log as it was."""
+    start = os.lseek(fd, 0, os.SEEK_END)
     view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
-    if sync:
-        os.fsync(fd)
+    try:
+        while view:
+            view = view[os.write(fd, view) :]
+        if sync:
+            os.fsync(fd)
+    except OSError as e:
+        if len(view) != len(data):
+            os.ftruncate(fd, start)
+        if e.filename is None:
+            e.filename = path  # "[Errno 28] No space left on device: 'laaos/run.py'"
+        raise

@@ -1,0 +1,603 @@
+"""The write path as a hostile new user meets it: values at the edges, accessors around the
+C append's stack buffer, a disk that fills up, interrupts in the middle of an operation,
+threads that start while the store writes alone, bad arguments.  Real files, real child
+processes (so that the process really has one thread where that matters).
+
+Tests marked ``xfail(strict=True)`` are defects found and not fixed here (the fix is in a
+file this suite's author does not own); each reason says what is wrong.  They fail the
+suite as soon as the defect is fixed, so the marker is removed with the fix.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+import laaos
+
+from helpers import plain
+from test_faults import small_fs  # noqa: F401  (a fixture: a real 64 KiB tmpfs)
+
+posix_only = pytest.mark.skipif(sys.platform == "win32", reason="needs POSIX resource limits and signals")
+
+
+def run_child(code, cwd, env, timeout=120):
+    """Run ``code`` in a fresh Python (one thread, the backend of ``env``) in ``cwd``."""
+    proc = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc.stdout
+
+
+# Makes the log at most LIMIT bytes long, as a full disk would: write(2) fails with EFBIG
+# (SIGXFSZ ignored, or it would kill the process).
+FILE_LIMIT = """
+import resource, signal
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+def limit(size):
+    resource.setrlimit(resource.RLIMIT_FSIZE, (size, resource.RLIM_INFINITY))
+def unlimit():
+    resource.setrlimit(resource.RLIMIT_FSIZE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+"""
+
+
+# ---- values ---------------------------------------------------------------------------
+
+
+def test_an_int_over_4300_digits_is_refused_even_where_python_would_print_it(backend, tmp_path):
+    """A program that raised Python's limit (sys.set_int_max_str_digits(0), as code with
+    big ints does) logged a positive int of 4301 digits: the log then failed to load with
+    default settings (LogSyntaxError at that line, the rest of the log unreachable)."""
+    big = 10**4300  # 4301 digits
+    ok = 10**4300 - 1  # 4300 digits
+    old = sys.get_int_max_str_digits() if hasattr(sys, "get_int_max_str_digits") else None
+    if old is not None:
+        sys.set_int_max_str_digits(0)
+    try:
+        with laaos.open_file_store("run", "", prefix=f"{tmp_path}/", provenance=False) as root:
+            root["l"] = []
+            root["l"].append(ok)
+            root["l"].append(-ok)
+            for mutate in (
+                lambda: root["l"].append(big),  # the C append of an int
+                lambda: root["l"].append(-big),
+                lambda: root.__setitem__("x", big),
+                lambda: root.__setitem__("y", [1, {"z": big}]),
+                lambda: root.__setitem__("k", {big: 1}),
+                lambda: root["l"].extend([1, big]),
+            ):
+                with pytest.raises(ValueError, match="more than 4300 digits"):
+                    mutate()
+            assert plain(root) == {"l": [ok, -ok]}
+    finally:
+        if old is not None:
+            sys.set_int_max_str_digits(old)
+    assert laaos.safe_load(tmp_path / "run.py") == {"l": [ok, -ok]}
+
+
+def _expected_float(x):
+    if x != x:
+        return "float('nan')"
+    if x in (float("inf"), -float("inf")):
+        return "float('inf')" if x > 0 else "-float('inf')"
+    return repr(x)
+
+
+@pytest.mark.parametrize("durability", ["flush", "buffered"])
+def test_appends_are_written_as_repr_writes_them_for_accessors_around_the_stack_buffer(
+    backend, tmp_path, durability
+):
+    """The C append renders a float statement on a 256-byte stack buffer when the accessor
+    has at most 192 bytes: accessors of every length around that, in characters of 1, 2,
+    4 bytes (and escaped surrogates), with the longest float texts there are."""
+    import math
+
+    floats = [-2.2250738585072014e-308, -1.7976931348623157e308, 5e-324, 1e-323, 9e-323, -0.0,
+              9007199254740993.0, 1e16, math.nextafter(1e23, 0), -math.inf, math.nan, 0.1]
+    others = [-(2**63), 2**63, 2**200, "\ud800x", "é" * 40, None, True, False]
+    keys = []
+    for n in range(178, 200):  # the accessor is store[' + key + ']: 9 bytes more
+        keys += ["k" * n, "é" * (n // 2), "\U0001F600" * (n // 4), "\ud800" * (n // 6), "'" * (n // 2)]
+    keys.append("x" * 10_000)
+    root = laaos.open_file_store("run", "", prefix=f"{tmp_path}/", provenance=False, durability=durability)
+    expected = []
+    for key in keys:
+        root[key] = []
+        expected.append(f"store[{key!r}]=[]")
+        for v in floats + others:
+            root[key].append(v)
+            text = _expected_float(v) if type(v) is float else repr(v)
+            expected.append(f"store[{key!r}].append({text})")
+    root.close()
+    lines = (tmp_path / "run.py").read_text(encoding="utf-8").splitlines()
+    assert lines[1:] == expected  # (line 0 is `store = {}`)
+    loaded = laaos.safe_load(tmp_path / "run.py")
+    for key in keys:
+        assert [repr(v) for v in loaded[key]] == [repr(v) for v in floats + others]
+
+
+def test_a_log_nested_deeper_than_the_recursion_limit_by_appends_reopens(backend, tmp_path, request):
+    """Each append one level deeper: every statement is shallow and loads, so the store
+    accepts it; reopening the log must work too."""
+    if backend == "python":
+        request.applymarker(pytest.mark.xfail(strict=True, raises=RecursionError, reason=(
+            "pure backend: Store._proxify (store.py) recurses once per level, so a log nested "
+            "~1000 levels deep by appends cannot be reopened; the extension reopens it")))
+    with laaos.open_file_store("run", "", prefix=f"{tmp_path}/", provenance=False) as root:
+        root["deep"] = []
+        node = root["deep"]
+        for _ in range(1200):
+            node.append([])
+            node = node[-1]
+    root = laaos.open_file_store("run", "", prefix=f"{tmp_path}/", provenance=False)
+    root["x"] = 1
+    root.close()
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "MutableMapping.setdefault returns the default the caller passed, not the stored "
+    "proxy, so the append goes to a list the store never sees (as in laaos 2.1.1); "
+    "StoreDict.setdefault (proxies.py) should return self[key]"))
+def test_setdefault_returns_the_stored_container(backend, tmp_path):
+    """`store.setdefault("losses", []).append(x)`, the everyday idiom, silently lost x."""
+    with laaos.open_file_store("run", "", prefix=f"{tmp_path}/", provenance=False) as root:
+        root.setdefault("losses", []).append(0.5)
+        root.setdefault("losses", []).append(0.25)
+        assert plain(root) == {"losses": [0.5, 0.25]}
+    assert laaos.safe_load(tmp_path / "run.py") == {"losses": [0.5, 0.25]}
+
+
+# ---- bad arguments --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"buffer_size": "big"}, {"buffer_size": None}, {"flush_interval": "soon"},
+    {"flush_interval": float("nan")}, {"flush_interval": None},
+])
+def test_a_bad_buffer_size_or_flush_interval_is_refused_before_the_log_changes(backend, tmp_path, kwargs):
+    """Resuming a log with a bad buffer_size used to append a session record for a
+    session that then failed to open, with Python's bare "invalid literal for int()"."""
+    with laaos.open_file_store("run", "", prefix=f"{tmp_path}/") as root:
+        root["x"] = 1
+    before = (tmp_path / "run.py").read_bytes()
+    name = next(iter(kwargs))
+    with pytest.raises(ValueError, match=name):
+        laaos.open_file_store("run", "", prefix=f"{tmp_path}/", durability="buffered", **kwargs)
+    assert (tmp_path / "run.py").read_bytes() == before
+    with pytest.raises(ValueError, match=name):
+        laaos.open_file_store("new", "", prefix=f"{tmp_path}/", durability="buffered", **kwargs)
+    assert not (tmp_path / "new.py").exists()
+
+
+# ---- a disk that fills up -------------------------------------------------------------
+
+
+@posix_only
+def test_reopening_a_log_when_the_disk_is_full_leaves_it_as_it_was(backend_env, tmp_path):
+    """The session record of a resumed run was written with a bare loop of os.write: on
+    a full disk it stopped part-way, leaving `#laaos:session {"` as the log's torn last
+    line, and the error did not say which file."""
+    out = run_child(FILE_LIMIT + """
+import errno, os, laaos
+with laaos.open_file_store("run", "", prefix="./") as root:
+    root["x"] = [1.5]
+before = open("run.py", "rb").read()
+limit(len(before) + 10)  # room for 10 bytes of the record
+try:
+    laaos.open_file_store("run", "", prefix="./")
+except OSError as e:
+    assert e.errno == errno.EFBIG, e
+    assert "run.py" in str(e), str(e)
+else:
+    raise AssertionError("opened on a full disk")
+unlimit()
+assert open("run.py", "rb").read() == before
+root = laaos.open_file_store("run", "", prefix="./")  # and once there is room, it carries on
+root["x"].append(2.5)
+root.close()
+print(laaos.load("run.py").store, len(laaos.load("run.py").sessions))
+""", tmp_path, backend_env)
+    assert out.split() == ["{'x':", "[1.5,", "2.5]}", "2"]
+
+
+def test_repairing_a_torn_tail_on_a_full_disk_leaves_no_empty_sidecar(backend, small_fs):
+    """Reopening a log with a torn tail on a full disk failed to write the sidecar that
+    keeps the tail, and left it behind empty (`run.py.torn_...`, 0 bytes)."""
+    with laaos.open_file_store("run", "", prefix=f"{small_fs}/") as root:
+        root["x"] = [1.5]
+    with open(small_fs / "run.py", "ab") as f:
+        f.write(b"store['x'].append(2.")  # a crash mid-statement
+    before = (small_fs / "run.py").read_bytes()
+    fd = os.open(small_fs / "filler", os.O_WRONLY | os.O_CREAT)  # fill the disk
+    try:
+        while os.write(fd, b"\0" * 512):
+            pass
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+    with pytest.raises(OSError) as info:
+        laaos.open_file_store("run", "", prefix=f"{small_fs}/")
+    assert "run.py" in str(info.value)
+    assert sorted(os.listdir(small_fs)) == ["filler", "run.py"]
+    assert (small_fs / "run.py").read_bytes() == before  # the tail is still there, not lost
+
+
+@posix_only
+@pytest.mark.parametrize("value", ["1.5", "{'a': 1}"], ids=["float", "dict"])
+def test_a_buffered_append_whose_flush_fails_is_in_neither_memory_nor_the_log(
+    backend, backend_env, tmp_path, value, request
+):
+    """An append that fills the buffer flushes it; when that write fails (a full disk)
+    the append raises and memory does not get the item, but its statement stayed in the
+    buffer: the next flush logged it (memory and log disagree from there on, and a caller
+    who retries the append logs it twice)."""
+    if backend == "cython":
+        request.applymarker(pytest.mark.xfail(strict=True, reason=(
+            "src_ext/writer.pxi Writer._put_bytes keeps the statement in _buf when the "
+            "flush it triggers fails (the pure twin pops it: laaos/_writer.py _buffer)")))
+    out = run_child(FILE_LIMIT + f"""
+import os, laaos
+root = laaos.open_file_store("run", "", prefix="./", durability="buffered", buffer_size=500,
+                             provenance=False)
+root["l"] = []
+root.flush()
+limit(os.path.getsize("run.py") + 2000)
+failed = None
+for i in range(10_000):
+    try:
+        root["l"].append({value})
+    except OSError:
+        failed = len(root["l"])
+        break
+assert failed is not None
+unlimit()
+root["l"].append(-1)  # room again: the run carries on
+memory = laaos.to_plain(root)
+root.close()
+log = laaos.safe_load("run.py")
+print(len(memory["l"]), len(log["l"]), failed)
+assert log == memory
+""", tmp_path, backend_env)
+    n_memory, n_log, failed = map(int, out.split())
+    assert n_memory == n_log == failed + 1
+
+
+@posix_only
+@pytest.mark.xfail(strict=True, reason=(
+    "the OSError of a failed write has no file name: Store._write_failed (store.py) and the C "
+    "append (src_ext/proxies.pxi list_append, which raises from Writer._put_append_float "
+    "without calling _write_failed) re-raise the writer's bare OSError"))
+@pytest.mark.parametrize("durability", ["flush", "buffered"])
+def test_a_failed_write_names_the_log(backend_env, tmp_path, durability):
+    run_child(FILE_LIMIT + f"""
+import os, laaos
+root = laaos.open_file_store("run", "", prefix="./", durability={durability!r}, buffer_size=100,
+                             provenance=False)
+root["l"] = []
+root.flush()
+limit(os.path.getsize("run.py") + 1000)
+for value in (1.5, {{"a": 1}}):
+    try:
+        for i in range(1000):
+            root["l"].append(value)
+    except OSError as e:
+        assert "run.py" in str(e), f"{{value!r}}: {{e}}"
+    else:
+        raise AssertionError("no error")
+""", tmp_path, backend_env)
+
+
+# ---- interrupts -----------------------------------------------------------------------
+
+
+@posix_only
+@pytest.mark.parametrize("operation", [
+    "root['l'].append(i + 0.5)",
+    "root['l'].append({'i': i})",
+    "root['d'][i] = [i]",
+], ids=["append-float", "append-dict", "set-item"])
+def test_an_interrupt_never_leaves_the_log_ahead_of_memory(backend, backend_env, tmp_path, operation, request):
+    """Ctrl-C in a notebook while a cell logs, then the next cell carries on with the same
+    store: an exception raised by a signal handler (KeyboardInterrupt) between the write
+    and the change in memory left a statement in the log that memory does not have.
+    From there on the two disagree, and a later `store['l'][-1]['x'] = 1` changes another
+    item in the log than in memory.  (Here SIGALRM every 0.3 ms raises, 1.5 s long.)"""
+    if not (backend == "cython" and "0.5" in operation):  # the C append of a scalar is atomic
+        request.applymarker(pytest.mark.xfail(strict=True, reason=(
+            "the proxies (proxies.py) write the statement, then change memory in later "
+            "bytecode; CPython runs signal handlers at the call that returns from the write, "
+            "so an interrupt there leaves the log one statement ahead (about 1 in 3 "
+            "interrupts here)")))
+    out = run_child(f"""
+import signal, time, laaos
+class Interrupt(Exception):
+    pass
+armed = False
+def handler(signum, frame):
+    if armed:
+        raise Interrupt()
+root = laaos.open_file_store("run", "", prefix="./", provenance=False)
+root["l"] = []
+root["d"] = {{}}
+signal.signal(signal.SIGALRM, handler)
+signal.setitimer(signal.ITIMER_REAL, 0.0003, 0.0003)
+hits = i = 0
+end = time.monotonic() + 1.5
+while time.monotonic() < end:
+    try:
+        armed = True
+        {operation}
+        armed = False
+    except Interrupt:
+        armed = False
+        hits += 1
+    i += 1
+signal.setitimer(signal.ITIMER_REAL, 0, 0)
+memory = laaos.to_plain(root)
+root.close()
+log = laaos.safe_load("run.py")
+print(hits, len(memory["l"]) + len(memory["d"]), len(log["l"]) + len(log["d"]), memory == log)
+""", tmp_path, backend_env)
+    hits, n_memory, n_log, same = out.split()
+    assert int(hits) > 50, out  # the interrupts did arrive
+    assert same == "True", f"memory has {n_memory} items, the log {n_log}"
+
+
+def test_an_interrupt_just_after_a_write_does_not_make_a_later_failed_write_cut_the_log(backend, tmp_path, monkeypatch):
+    """The pure writer kept the log's end in a counter updated after each os.write: an
+    interrupt in between left it one statement short for good, and the next write that
+    failed part-way (a full disk) was cut back to it, cutting the end off the statement
+    before: an acknowledged item lost and the log ending torn.  (The C writer has no
+    Python code between its write and its bookkeeping.)"""
+    import errno
+
+    from laaos import _writer
+
+    if backend == "cython":
+        pytest.skip("the C writer's write and bookkeeping are one C step")
+    root = laaos.open_file_store("run", "", prefix=f"{tmp_path}/", provenance=False)
+    root["l"] = []
+    real_write = os.write
+    plan = []
+
+    def write(fd, data):
+        step = plan.pop(0) if plan else None
+        if step == "interrupt-after":
+            real_write(fd, data)
+            raise KeyboardInterrupt  # as a signal handler would, at the call's return
+        if step == "half-then-full":
+            plan.insert(0, "full")
+            return real_write(fd, bytes(data[: len(data) // 2]))
+        if step == "full":
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real_write(fd, data)
+
+    monkeypatch.setattr(_writer.os, "write", write)
+    plan.append("interrupt-after")
+    with pytest.raises(KeyboardInterrupt):
+        root["l"].append({"a": 0})  # in the log (the write was done), not in memory
+    root["l"].append({"a": 1})
+    root["l"].append({"a": 2})  # acknowledged
+    plan.append("half-then-full")
+    with pytest.raises(OSError):
+        root["l"].append({"a": 3, "pad": "x" * 200})  # fails part-way: cut back off
+    monkeypatch.undo()
+    root.close()
+    with open(tmp_path / "run.py", "rb") as f:
+        data = f.read()
+    assert data.endswith(b"store['l'].append({'a': 2})\n")
+    assert laaos.safe_load(tmp_path / "run.py")["l"][-2:] == [{"a": 1}, {"a": 2}]
+
+
+@posix_only
+def test_a_write_failing_part_way_after_the_log_was_emptied_by_hand_is_still_cut_back(
+    backend, backend_env, tmp_path, request
+):
+    """Someone empties a running log (`: > run.py`, a log rotation by copy and truncate);
+    later a write fails part-way.  Cut back to a remembered end, past the file's real end,
+    the partial statement stayed (or the file would grow NUL bytes up to that end)."""
+    if backend == "cython":
+        request.applymarker(pytest.mark.xfail(strict=True, reason=(
+            "src_ext/writer.pxi Writer._write_fd cuts back to self._offset, kept across "
+            "calls; lseek(fd, 0, SEEK_END) - done (as laaos/_writer.py now does) is "
+            "where this statement began")))
+    run_child(FILE_LIMIT + """
+import os, laaos
+root = laaos.open_file_store("run", "", prefix="./", provenance=False)
+root["l"] = []
+for i in range(300):
+    root["l"].append(float(i))
+os.truncate("run.py", 0)
+root["l"].append(1.5)
+limit(os.path.getsize("run.py") + 10)
+try:
+    root["l"].append({"x": "y" * 100})
+except OSError:
+    pass
+else:
+    raise AssertionError("no error")
+unlimit()
+data = open("run.py", "rb").read()
+assert data == b"store['l'].append(1.5)\\n", data
+""", tmp_path, backend_env)
+
+
+# ---- threads ---------------------------------------------------------------------------
+
+
+@pytest.mark.xfail(strict=True, raises=KeyError, reason=(
+    "StoreDict's items()/values() views and dict(d) are MutableMapping's: they take the "
+    "keys, then look each one up, outside the store's lock (proxies.py); a key another "
+    "thread deletes in between raises KeyError.  Seen without help once in ~20,000 "
+    "dict(d) calls against a thread doing del/set (repro: this test without the profiler)"))
+@pytest.mark.parametrize("read", ["items", "values", "dict"])
+def test_reading_a_dict_while_another_thread_deletes_a_key(backend, tmp_path, read):
+    """README: reading a store (iteration, copies, ...) from one thread while another
+    writes is safe.  Here the reader is paused, deterministically, after it has taken the
+    keys and before it looks one up, while another thread deletes that key."""
+    import threading
+
+    root = laaos.open_file_store("run", "", prefix=f"{tmp_path}/", provenance=False)
+    root["d"] = {"a": 1, "b": 2, "c": 3}
+    d = root["d"]
+    paused = []
+
+    def profile(frame, event, arg):
+        if event == "call" and frame.f_code.co_name == "__getitem__" and not paused:
+            paused.append(True)  # the reader is about to look a key up: delete it now
+            other = threading.Thread(target=d.__delitem__, args=("c",))
+            other.start()
+            other.join()
+
+    sys.setprofile(profile)
+    try:
+        if read == "items":
+            got = dict(d.items())
+        elif read == "values":
+            got = list(d.values())
+        else:
+            got = dict(d)
+    finally:
+        sys.setprofile(None)
+        root.close()
+    assert paused
+    assert got in ({"a": 1, "b": 2, "c": 3}, {"a": 1, "b": 2}, [1, 2, 3], [1, 2])
+
+
+@pytest.mark.parametrize("durability", ["flush", "buffered"])
+def test_threads_that_start_while_the_store_writes_alone_and_a_racing_close(backend_env, tmp_path, durability):
+    """write(2) keeps the GIL while the process has one thread: a process that appends
+    alone, then starts six threads appending floats, ints, strs and dicts to one shared
+    list and to lists of their own while a seventh reads (repr, iteration, to_plain,
+    flush), and closes the store under them.  Every append that returned is in the log
+    exactly once; every one refused raised StoreClosedError and is not."""
+    out = run_child(f"""
+import json, threading, time
+from collections import Counter
+import laaos
+root = laaos.open_file_store("run", "", prefix="./", provenance=False, durability={durability!r},
+                             buffer_size=700)
+root["shared"] = []
+acked = []
+for i in range(2000):  # alone: the GIL is kept across write(2)
+    v = [float(i), i, str(i), {{"i": i}}][i % 4]
+    root["shared"].append(v)
+    acked.append(("shared", v))
+stop = threading.Event()
+errors = []
+def worker(t):
+    try:
+        root[f"own{{t}}"] = []
+    except laaos.StoreClosedError:
+        return
+    i = 0
+    while not stop.is_set():
+        v = [t * 10**6 + i + 0.5, t * 10**6 + i, f"{{t}}-{{i}}", {{"t": t, "i": i}}][i % 4]
+        name = "shared" if i % 2 else f"own{{t}}"
+        try:
+            root[name].append(v)
+        except laaos.StoreClosedError:
+            return
+        except BaseException as e:
+            errors.append(repr(e))
+            return
+        acked.append((name, v))
+        i += 1
+def reader():
+    while not stop.is_set():
+        try:
+            repr(root)
+            [len(root[k]) for k in root]
+            laaos.to_plain(root["shared"])
+            root.flush()
+        except laaos.StoreClosedError:
+            pass
+        except BaseException as e:
+            errors.append("reader: " + repr(e))
+            return
+threads = [threading.Thread(target=worker, args=(t,)) for t in range(6)]
+threads.append(threading.Thread(target=reader))
+for t in threads:
+    t.start()
+time.sleep(0.4)
+root.close()
+stop.set()
+for t in threads:
+    t.join()
+assert not errors, errors[:3]
+log = laaos.safe_load("run.py")
+got = Counter((name, json.dumps(v)) for name in log for v in log[name])
+want = Counter((name, json.dumps(v)) for name, v in acked)
+assert got == want, (len(got - want), len(want - got))
+print(len(acked))
+""", tmp_path, backend_env)
+    assert int(out) > 2000
+
+
+POOL_WHILE_THREADS_APPEND = """
+import multiprocessing as mp, os, sys, threading
+import laaos
+
+def work(x):
+    out = {"x": x, "pid": os.getpid()}
+    if root is not None:  # a forked worker: the store as it was at the fork, closed
+        try:
+            root["a"].append(-1.0)
+            out["wrote"] = True
+        except laaos.StoreClosedError:
+            out["refused"] = True
+        root.flush()  # a no-op on the inherited, closed store
+    return out
+
+root = None
+if __name__ == "__main__":
+    root = laaos.open_file_store("run", "", prefix="./", provenance=False, durability=sys.argv[2],
+                                 initial_data={"a": [], "b": [], "results": []})
+    acked = {"a": [], "b": []}
+    stop = threading.Event()
+    def append(name):
+        i = 0
+        while not stop.is_set():
+            value = i + 0.5 if name == "a" else {"i": i}
+            root[name].append(value)
+            acked[name].append(value)
+            i += 1
+    threads = [threading.Thread(target=append, args=(n,)) for n in "ab"]
+    for t in threads:
+        t.start()
+    ctx = mp.get_context(sys.argv[1])
+    for _ in range(2):
+        with ctx.Pool(2) as pool:  # __exit__ terminates the workers (SIGTERM)
+            for result in pool.map(work, range(6)):
+                assert not result.get("wrote"), result
+                root["results"].append(result["x"])
+    stop.set()
+    for t in threads:
+        t.join()
+    root.close()
+    log = laaos.safe_load("run.py")
+    assert log["a"] == acked["a"] and log["b"] == acked["b"], (len(log["a"]), len(acked["a"]))
+    assert log["results"] == list(range(6)) * 2
+    print(len(acked["a"]) + len(acked["b"]))
+"""
+
+
+@posix_only
+@pytest.mark.parametrize("durability", ["flush", "buffered"])
+@pytest.mark.parametrize("method", ["fork", "forkserver", "spawn"])
+def test_a_pool_while_two_threads_append(backend_env, tmp_path, method, durability):
+    """The parent appends from two threads while it runs process pools of each start
+    method: a forked worker that tries to write is refused, no worker writes the parent's
+    buffer when the pool terminates it, and the log holds exactly what the parent's
+    appends returned, in order."""
+    (tmp_path / "script.py").write_text(POOL_WHILE_THREADS_APPEND)
+    proc = subprocess.run([sys.executable, "script.py", method, durability], cwd=tmp_path,
+                          env=backend_env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert int(proc.stdout) > 0
