@@ -184,6 +184,25 @@ class StoreDict(StoreAccessible, MutableMapping):
     def __getitem__(self, key: Any) -> Any:
         return self._plain[key]
 
+    def items(self) -> Any:
+        # Views of a snapshot, as iteration is: Mapping's own views look each key up
+        # outside the lock, and a key another thread deletes in between raised KeyError.
+        with self._store._lock:
+            return dict(self._plain).items()
+
+    def values(self) -> Any:
+        with self._store._lock:
+            return dict(self._plain).values()
+
+    def setdefault(self, key: Any, default: Any = None) -> Any:
+        """``store[key]`` if present, else store ``default`` there and return the stored
+        container (``store.setdefault("losses", []).append(x)`` logs ``x``: the
+        MutableMapping method returned the caller's own list, and the append was lost)."""
+        with self._store._lock:
+            if key not in self._plain:
+                self[key] = default
+            return self._plain[key]
+
     def __setitem__(self, key: Any, value: Any) -> None:
         store = self._store
         with store._lock:

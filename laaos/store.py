@@ -233,6 +233,8 @@ class Store:
             raise
 
     def _write_failed(self, error: BaseException) -> None:
+        if isinstance(error, OSError) and error.filename is None and self._uri is not None:
+            error.filename = self._uri  # "[Errno 28] No space left on device: 'laaos/run.py'"
         # A file store cuts a failed statement back off its file; a text file object
         # cannot be repaired, so the store stops writing to it.
         if not getattr(self._log, "laaos_owns_fd", False):

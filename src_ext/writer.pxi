@@ -41,7 +41,6 @@ cdef class Writer:
     cdef size_t _buffer_size
     cdef double _interval
     cdef double _last_flush
-    cdef long long _offset
     cdef string _buf
     cdef string _line
     # Why the writer is closed (None while it is open), and the error behind it.
@@ -59,11 +58,9 @@ cdef class Writer:
         if isinstance(target, int):
             self._fd = target
             self._obj = None
-            self._offset = _os.lseek(target, 0, _os.SEEK_END)
         else:
             self._fd = -1
             self._obj = target
-            self._offset = 0
         self.lock = RLock()
         self._durability = durability
         self._buffered = durability == "buffered"
@@ -162,12 +159,20 @@ cdef class Writer:
 
     cdef int _put_bytes(self, const char* data, size_t size) except -1:
         """Buffer or write one whole statement (the writer is open)."""
+        cdef size_t before
         if self._buffered:
+            before = self._buf.size()
             self._buf.append(data, size)
             if self._buf.size() >= self._buffer_size or (
                 _monotonic() - self._last_flush >= self._interval
             ):
-                self._flush()
+                try:
+                    self._flush()
+                except OSError:
+                    # the operation raises, so it did not happen: its statement leaves
+                    # the buffer; the earlier ones stay for the next attempt
+                    self._buf.resize(before)
+                    raise
             return 0
         if self._fd >= 0:
             self._write_fd(data, size)
@@ -222,11 +227,11 @@ cdef class Writer:
                 err = errno
                 if err == EINTR:
                     continue
-                if done:  # part of it landed: cut it back off
-                    c_ftruncate(self._fd, self._offset)
+                if done:  # part of it landed: cut it back off the file's end as it is now
+                    # (not a remembered offset: the log may have been emptied by hand)
+                    c_ftruncate(self._fd, _os.lseek(self._fd, 0, _os.SEEK_END) - <long long>done)
                 raise OSError(err, _os.strerror(err))
             done += <size_t>n
-        self._offset += <long long>size
         return 0
 
 
