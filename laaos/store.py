@@ -118,7 +118,11 @@ class Store:
         """Write out buffered statements (``durability="buffered"``)."""
         with self._lock:
             if not self._writer.closed:
-                self._writer.flush()
+                try:
+                    self._writer.flush()
+                except OSError as e:
+                    self._write_failed(e)
+                    raise
 
     def close(self) -> None:
         """Flush and close the log, releasing its lock.  Closing again does nothing."""
@@ -128,6 +132,9 @@ class Store:
                 return
             try:
                 writer.flush()
+            except OSError as e:
+                self._write_failed(e)  # (names the log in the error)
+                raise
             finally:
                 writer.close(f"the store on {self._name()} is closed")
                 _lifecycle.untrack(self)

@@ -278,6 +278,16 @@ for value in (1.5, {{"a": 1}}):
         assert "run.py" in str(e), f"{{value!r}}: {{e}}"
     else:
         raise AssertionError("no error")
+if {durability!r} == "buffered":  # and when the buffer goes out on flush() or close()
+    root = laaos.open_file_store("two", "", prefix="./", durability="buffered", provenance=False)
+    root["l"] = [0.5] * 1000
+    for call in (root.flush, root.close):
+        try:
+            call()
+        except OSError as e:
+            assert "two.py" in str(e), f"{{call}}: {{e}}"
+        else:
+            raise AssertionError("no error")
 """, tmp_path, backend_env)
 
 
