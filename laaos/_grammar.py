@@ -280,7 +280,8 @@ class Statement:
         try:
             return number(text)
         except ValueError as e:
-            raise self.err(LogSyntaxError, f"bad number {text!r}: {e}", "number") from None
+            shown = text if len(text) <= 60 else text[:60] + "..."
+            raise self.err(LogSyntaxError, f"bad number {shown!r}: {e}", "number") from None
 
     def braces(self, depth: int) -> Any:
         if self.peek()[1] == "}" and self.peek()[0] == "op":

@@ -248,7 +248,7 @@ def tokenize(line: str, lineno: int, depth: int, name: str) -> Tuple[List[tuple]
                     raise LogSyntaxError(f"unmatched {text!r}", name, lineno, text)
             append(("op", text, start))
         elif kind == "num":
-            if len(text) > MAX_NUMBER_CHARS:
+            if len(text) > MAX_NUMBER_CHARS - 1:  # (a number token has no sign: '-' is an op)
                 raise LogLimitError(
                     f"a number of {len(text)} digits (the limit is {MAX_NUMBER_CHARS - 1})",
                     name,
