@@ -18,7 +18,7 @@ The checks (``CHECK [ARGS]``):
     value type, and appended floats (``_put_append_float``'s 256-byte stack buffer) with
     accessors of 150 to 260 bytes, ASCII and multi-byte, around its 192-byte limit, for
     ``flush``, ``fsync`` and ``buffered`` writers (a buffer of 1 byte, 100 bytes and
-    64 KiB) and a text file object; each log is loaded back and compared with memory.
+    64 KiB; a flush interval of 0) and a text file object; each log is loaded back and compared with memory.
 ``corpus FILE [LIMIT]``
     a fuzz corpus (``LAAOS_FUZZ_CORPUS=FILE pytest tests/test_fuzz.py -k mutated``)
     through the C parser, each input whole and in 7-byte chunks; a ``LogError`` is an
@@ -34,14 +34,15 @@ The checks (``CHECK [ARGS]``):
 /tmp/laaos-asan: a copy of laaos/ with the sanitized ``_speedups``), then runs the check
 with that folder first on ``PYTHONPATH``, ``LD_PRELOAD`` of libasan and libubsan (Python
 itself is not sanitized), ``PYTHONMALLOC=malloc`` (so ASan sees every allocation) and
-``halt_on_error``; reports go to ``--build-dir``/logs/ as well as stderr, and the command
-fails when any process wrote one.  The extension is C++: the flags go into ``CXXFLAGS``
+``halt_on_error``; every process (children too) writes its report to ``--build-dir``/logs/,
+which the command prints at the end, and it fails when there is one.  The extension is C++: the flags go into ``CXXFLAGS``
 as well as ``CFLAGS``, and ``-fno-wrapv`` undoes Python's ``-fwrapv`` so that UBSan sees
 signed overflow.  Without ``--asan`` the checks run on whatever laaos imports (e.g. under
 ``valgrind --tool=memcheck``).
 """
 
 import argparse
+import math
 import os
 import random
 import shutil
@@ -182,7 +183,7 @@ def float_cases(n, seed=20261127):
             x = float(f"{d}e{k}")
             lo = hi = x
             for _ in range(25):
-                lo, hi = _nextafter(lo, -1.0), _nextafter(hi, float("inf"))
+                lo, hi = math.nextafter(lo, -1.0), math.nextafter(hi, math.inf)
                 fixed += (lo, hi)
             fixed.append(x)
     for i in range(-20_000, 20_000):  # integers around 2**53 and 2**63
@@ -204,12 +205,6 @@ def float_cases(n, seed=20261127):
                          for _ in range(m)]
             yield batch
             todo -= m
-
-
-def _nextafter(x, toward):
-    import math
-
-    return math.nextafter(x, toward)
 
 
 def check_floats(n):
@@ -256,13 +251,16 @@ def check_writer():
     _speedups()
     _backend.impl = _backend.cython_impl
     ok = True
-    writers = [("flush", 1 << 16), ("fsync", 1 << 16), ("buffered", 1), ("buffered", 100), ("buffered", 1 << 16)]
+    # (durability, buffer size, flush interval): a buffered writer flushes when its buffer
+    # is full, or on the first statement after the interval
+    writers = [("flush", 1 << 16, 1.0), ("fsync", 1 << 16, 1.0), ("buffered", 1, 1.0), ("buffered", 100, 1.0),
+               ("buffered", 1 << 16, 1.0), ("buffered", 1 << 16, 0.0)]
     lengths = range(150, 261)  # the bytes of store['<key>'], around the 192-byte stack limit
     with tempfile.TemporaryDirectory(prefix="laaos-memcheck-") as tmp:
         statements = 0
-        for durability, size in writers:
+        for durability, size, interval in writers:
             root = laaos.open_file_store("w", "", prefix=tmp + "/", truncate=True, durability=durability,
-                                         buffer_size=size, provenance=False)
+                                         buffer_size=size, flush_interval=interval, provenance=False)
             expected = {}
             for n in lengths:
                 if durability == "fsync" and n % 10:
@@ -270,8 +268,8 @@ def check_writer():
                 for fill in ("x", "é", "€"):
                     # store['<key>'] is n bytes: the key fills n - 9 bytes of UTF-8
                     key = fill * ((n - 9) // len(fill.encode())) + "x" * ((n - 9) % len(fill.encode()))
-                    assert len(f"store[{key!r}]".encode()) == n
                     root[key] = []
+                    assert len(root[key]._accessor.encode()) == n  # what _put_append_float copies
                     for x in FLOATS:
                         root[key].append(x)
                     root[key].append(len(key))
@@ -288,7 +286,7 @@ def check_writer():
             loaded = laaos.safe_load(os.path.join(tmp, "w.py"))
             if not _same(loaded, expected) or not _same(laaos.to_plain(root), expected):
                 ok = False
-                print(f"memcheck: writer {durability}/{size}: the log does not load to what was written")
+                print(f"memcheck: writer {durability}/{size}/{interval}: the log does not load to what was written")
         for _ in range(20):  # a text file object (the C writer's Python-write branch)
             out = io.StringIO()
             root = laaos.Store(out, durability="buffered", buffer_size=64).root
