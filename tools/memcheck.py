@@ -67,7 +67,8 @@ def _runtime(name):
 
 
 def build(build_dir):
-    """Build the sanitized extension into build_dir/laaos unless it is newer than src_ext/."""
+    """Copy laaos/ and tests/ into build_dir, with the sanitized extension, built again
+    when src_ext/ or setup.py is newer than the last one (kept in build_dir/ext)."""
     target = build_dir / "laaos"
     sources = [p for p in (ROOT / "src_ext").iterdir() if p.suffix in (".pyx", ".pxi", ".h")]
     newest = max(p.stat().st_mtime for p in sources + [ROOT / "setup.py"])
@@ -83,23 +84,24 @@ def build(build_dir):
     cache = build_dir / "ext"
     cached = list(cache.glob("_speedups*.so"))
     if not cached or min(p.stat().st_mtime for p in cached) < newest:
-        work = Path(tempfile.mkdtemp(prefix="laaos-asan-src-"))
-        for name in ("setup.py", "pyproject.toml", "README.md", "LICENSE"):
-            if (ROOT / name).exists():
-                shutil.copy2(ROOT / name, work / name)
-        shutil.copytree(ROOT / "src_ext", work / "src_ext", ignore=shutil.ignore_patterns("*.cpp", "*.html"))
-        shutil.copytree(ROOT / "laaos", work / "laaos", ignore=shutil.ignore_patterns("*.so", "__pycache__"))
-        env = dict(os.environ, CFLAGS=SANITIZE, CXXFLAGS=SANITIZE, LDFLAGS="-fsanitize=address,undefined",
-                   LAAOS_REQUIRE_EXTENSIONS="1")
-        print("memcheck: building the sanitized extension (about a minute)", file=sys.stderr)
-        subprocess.run([sys.executable, "setup.py", "-q", "build_ext", "--inplace"], cwd=work, env=env,
-                       check=True, stdout=subprocess.DEVNULL)
-        if cache.exists():
-            shutil.rmtree(cache)
-        cache.mkdir(parents=True)
-        for so in (work / "laaos").glob("_speedups*.so"):
-            shutil.copy2(so, cache / so.name)
-        shutil.rmtree(work)
+        # (in a copy of the sources: the source tree's own build stays as it is)
+        with tempfile.TemporaryDirectory(prefix="laaos-asan-src-") as tmp:
+            work = Path(tmp)
+            for name in ("setup.py", "pyproject.toml", "README.md", "LICENSE"):
+                if (ROOT / name).exists():
+                    shutil.copy2(ROOT / name, work / name)
+            shutil.copytree(ROOT / "src_ext", work / "src_ext", ignore=shutil.ignore_patterns("*.cpp", "*.html"))
+            shutil.copytree(ROOT / "laaos", work / "laaos", ignore=shutil.ignore_patterns("*.so", "__pycache__"))
+            env = dict(os.environ, CFLAGS=SANITIZE, CXXFLAGS=SANITIZE, LDFLAGS="-fsanitize=address,undefined",
+                       LAAOS_REQUIRE_EXTENSIONS="1")
+            print("memcheck: building the sanitized extension (about a minute)", file=sys.stderr)
+            subprocess.run([sys.executable, "setup.py", "-q", "build_ext", "--inplace"], cwd=work, env=env,
+                           check=True, stdout=subprocess.DEVNULL)
+            if cache.exists():
+                shutil.rmtree(cache)
+            cache.mkdir(parents=True)
+            for so in (work / "laaos").glob("_speedups*.so"):
+                shutil.copy2(so, cache / so.name)
     for so in cache.glob("_speedups*.so"):
         shutil.copy2(so, target / so.name)
 
