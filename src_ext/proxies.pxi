@@ -70,6 +70,7 @@ def install_list_append(store_cls, list_cls):
 def list_append(self, obj):
     """Append ``obj`` to the list and log it as ``<list>.append(<obj>)``."""
     cdef Writer w
+    cdef RLock lock
     cdef type t = type(obj)
     cdef int too_large
     if not (t is float or t is int or t is str or t is bool or obj is None) or (
@@ -85,7 +86,8 @@ def list_append(self, obj):
         # a closed writer: the Python method says why
         return _python_append(self, obj)
     w = <Writer>writer
-    w.lock.take()
+    lock = w.lock  # (the one taken is the one given back, even if abandon() swapped it)
+    lock.take()
     try:
         acc = _slot(self, _off_accessor)
         if acc is None:
@@ -109,7 +111,7 @@ def list_append(self, obj):
             return _python_append(self, obj)  # nothing written: it splits the value
         (<list>_slot(self, _off_plain)).append(obj)
     finally:
-        w.lock.give()
+        lock.give()
 
 
 # ---- the Store's steps ----------------------------------------------------------

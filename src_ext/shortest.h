@@ -4,13 +4,16 @@
  * Schubfach (R. Giulietti, "The Schubfach way to render doubles", 2020-2021), as the
  * JDK's DoubleToDecimal does it, but strictly shortest: Java's Double.toString keeps a
  * closer two-digit decimal where a one-digit one exists (its 4.9E-324 and 8.9E-323 are
- * Python's 5e-324 and 9e-323), so this tries one digit fewer down to one digit, and
- * leaves the two smallest subnormals (which Java scales by 10 first) to the caller.  It
+ * Python's 5e-324 and 9e-323), so this tries the one-digit-fewer candidates from two
+ * digits on (Java: from three), and leaves the two smallest subnormals (which Java
+ * scales by 10 first) to the caller.  (One step is enough: the candidates are multiples
+ * of 10**(k+1), so a shorter decimal in x's interval is one of them, with its zeros.)  It
  * needs a 64x64->128 bit multiply: where the compiler has none, laaos_shortest returns 0
  * and the caller uses std::to_chars.
  *
- * tests/test_render.py checks the result against repr on millions of doubles of every
- * kind (random bits, both ends of every binade and decade, integers, subnormals).
+ * tests/test_twins.py checks the result against repr on the ends of every binade and
+ * decade, the smallest subnormals and (slow) 2 million random doubles; tools/memcheck.py
+ * `floats` checks 5-20 million under ASan+UBSan (RELIABILITY.md).
  */
 #ifndef LAAOS_SHORTEST_H
 #define LAAOS_SHORTEST_H

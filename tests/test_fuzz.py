@@ -4,7 +4,7 @@ agree on every input (the same store or the same refusal).
 ``LAAOS_FUZZ_EXAMPLES`` sets the number of inputs (300 in the quick suite, 3,000 with
 ``pytest --slow``, the same ones on every run; ``LAAOS_HYPOTHESIS=explore`` draws new ones, as the runs of 100,000 that
 RELIABILITY.md records did).  ``LAAOS_FUZZ_CORPUS=FILE`` also appends every input to FILE
-(length-prefixed), the corpus that ``tools/memcheck.py`` replays under valgrind.
+(length-prefixed), the corpus that ``tools/memcheck.py`` replays under ASan+UBSan or valgrind.
 """
 
 import os
