@@ -50,6 +50,7 @@ class Writer:
     def flush(self) -> None: ...
     @property
     def busy(self) -> bool: ...
+    name: Optional[str]  # the log's name, for the OSError of a failed write
 
 class LogParser:
     """``laaos._parser.LogParser`` with its line loop (``scan``) in C."""

@@ -59,6 +59,8 @@ class Writer:
         self.busy = False
         # The store's lock, which the store takes around every operation.
         self.lock = threading.RLock()
+        # The log's name for the OSError of a failed write (the store sets it).
+        self.name: Optional[str] = None
 
     @property
     def durability(self) -> str:
@@ -157,7 +159,10 @@ class Writer:
             self.busy = was
 
     def _write_fd(self, data: bytes) -> None:
-        n = os.write(self._fd, data)  # nothing landed if this raises
+        try:
+            n = os.write(self._fd, data)  # nothing landed if this raises
+        except OSError as e:
+            raise self._named(e)
         if n == len(data):  # the common case: all of it at once
             return
         view = memoryview(data)[n:]
@@ -175,6 +180,11 @@ class Writer:
             except OSError:
                 pass
             raise
+
+    def _named(self, error: OSError) -> OSError:
+        if error.filename is None and self.name is not None:
+            error.filename = self.name  # "[Errno 28] No space left on device: 'laaos/run.py'"
+        return error
 
 
 def _fsync_object(obj: Any) -> None:

@@ -74,6 +74,7 @@ class Store:
         self._render_impl = impl.render
         target = log.fileno() if getattr(log, "laaos_owns_fd", False) else log
         self._writer = impl.Writer(target, durability, buffer_size, flush_interval)
+        self._writer.name = uri
         self._lock = self._writer.lock
         if initial_data is None:
             initial_data = {}

@@ -94,24 +94,22 @@ def list_append(self, obj):
             return _python_append(self, obj)  # raises UnlinkedContainerError (reentrant)
         # (a writer closed by another thread refuses here, under the lock: an append
         # racing close() either lands before it or raises StoreClosedError)
-        try:
-            if t is float:
-                too_large = w._put_append_float(<str>acc, <double>obj)
-            else:
-                w._line.clear()
-                _append_str(w._line, <str>acc)
-                w._line.append(b".append(")
-                _render_into(w._line, obj, None)
-                w._line.append(b")\n")
-                too_large = w._put_if_fits()
-        except OSError as e:
-            store._write_failed(e)
-            raise
+        # (a failed write(2) raises an OSError that names the log, and cuts the statement
+        # back off: what Store._write_failed does for a log it owns the descriptor of)
+        if t is float:
+            too_large = w._put_append_float(<str>acc, <double>obj)
+        else:
+            w._line.clear()
+            _append_str(w._line, <str>acc)
+            w._line.append(b".append(")
+            _render_into(w._line, obj, None)
+            w._line.append(b")\n")
+            too_large = w._put_if_fits()
         if too_large:
             return _python_append(self, obj)  # nothing written: it splits the value
         (<list>_slot(self, _off_plain)).append(obj)
     finally:
-        lock.give()
+        lock.give_taken()
 
 
 # ---- the Store's steps ----------------------------------------------------------

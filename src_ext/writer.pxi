@@ -51,6 +51,8 @@ cdef class Writer:
     # True while Python code runs inside a statement or a flush (a text file object's
     # write): a signal handler running then must not flush the half-updated buffer.
     cdef readonly bint busy
+    # The log's name for the OSError of a failed write (the store sets it).
+    cdef public object name
 
     def __init__(self, target, durability="flush", buffer_size=1 << 16, flush_interval=1.0):
         if durability not in _DURABILITIES:
@@ -230,7 +232,7 @@ cdef class Writer:
                 if done:  # part of it landed: cut it back off the file's end as it is now
                     # (not a remembered offset: the log may have been emptied by hand)
                     c_ftruncate(self._fd, _os.lseek(self._fd, 0, _os.SEEK_END) - <long long>done)
-                raise OSError(err, _os.strerror(err))
+                raise OSError(err, _os.strerror(err), self.name)
             done += <size_t>n
         return 0
 
