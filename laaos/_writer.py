@@ -169,7 +169,7 @@ class Writer:
         try:
             while view:
                 view = view[os.write(self._fd, view) :]
-        except BaseException:
+        except BaseException as e:
             # Part of it landed: cut it back off.  Where it began is counted back from the
             # file's end now (the log is appended to by this writer only), not kept in a
             # counter that an interrupt between a write and its update would leave stale
@@ -179,6 +179,8 @@ class Writer:
                 os.ftruncate(self._fd, end - (len(data) - len(view)))
             except OSError:
                 pass
+            if isinstance(e, OSError):
+                self._named(e)  # (as the C writer names every failed write)
             raise
 
     def _named(self, error: OSError) -> OSError:

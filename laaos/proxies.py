@@ -104,6 +104,9 @@ class StoreAccessible:
 
     def _unlink(self) -> None:
         self._accessor = None
+        self._unlink_children()
+
+    def _unlink_children(self) -> None:
         for value in self._children():
             if isinstance(value, StoreAccessible):
                 value._unlink()
@@ -145,8 +148,7 @@ class StoreAccessible:
             acc = self._linked_accessor()
             if self._plain:
                 store._emit_text(f"{acc}.clear()")
-                for value in self._children():
-                    StoreAccessible.unlink(value)
+                self._unlink_children()
                 self._plain.clear()
 
     def __len__(self) -> int:
