@@ -96,12 +96,32 @@ class StoreLockedError(LaaosError, BlockingIOError):
     """Another writer holds the exclusive lock on the log file."""
 
 
+class NotALogError(LaaosError, ValueError):
+    """A file that something would write over or repair is not a laaos log (a script, a
+    data file): it was left as it was.  ``path`` names it and ``why`` says what it holds
+    instead of a log's first statement.  See ``laaos._logfile`` for the rule."""
+
+    def __init__(self, message: str, path: str = "", why: str = ""):
+        super().__init__(message)
+        self.path = path
+        self.why = why
+
+    def __reduce__(self):
+        return type(self), (self.args[0], self.path, self.why)
+
+
 class StoreClosedError(LaaosError, ValueError):
     """The store was closed, or an earlier write failed and the store stopped writing."""
 
 
 class TornTailWarning(UserWarning):
     """The log ended in an incomplete statement (a crash mid-write); it was dropped."""
+
+
+class LogReopenedWarning(UserWarning):
+    """A log that a store of this process held was opened again (a re-run notebook
+    cell): the older store wrote what it had buffered and was closed, so that the new
+    one carries on from everything it wrote."""
 
 
 class LockUnavailableWarning(UserWarning):

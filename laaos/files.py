@@ -1,115 +1,27 @@
-"""File stores: the locked log file, reopening with repair, durability and ``compact``.
+"""File stores: opening a log (new, reopened with repair, or re-opened in this process),
+durability and ``compact``.
 
 One writer per log: ``open_file_store`` holds an exclusive ``flock`` on the file while the
-store is open.  The OS drops the lock when the process dies, so a killed writer never
-blocks the next one.  Readers never take the lock.
+store is open (``laaos._fileops.FileLog``).  Nothing is written over or into a file that
+is not a laaos log (``laaos._logfile``) unless the caller says so.
 """
 
 from __future__ import annotations
 
-import errno
 import io
 import os
-import sys
+import weakref
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
 from . import runs
-from .errors import LockUnavailableWarning, StoreLockedError, TornTailWarning, warn_at_caller
+from ._fileops import REWRITE_ADVICE, FileLog, fsync_dir, replace_synced, require_file, sidecar_name, write_synced
+from ._logfile import check_log
+from .errors import LogReopenedWarning, TornTailWarning, warn_at_caller
 from .handlers import TypeHandler
-from .helpers import ensure_dirs, generate_run_id, generate_time_id
+from .helpers import ensure_dirs, generate_run_id
 from ._writer import DURABILITIES
-from .loader import CHUNK, finish, new_parser
+from .loader import finish, new_parser
 from .store import Store, StoreRoot
-
-if sys.platform == "win32":  # pragma: no cover - exercised by the Windows wheels only
-    import msvcrt
-
-    def _lock(fd: int) -> None:
-        os.lseek(fd, 0, os.SEEK_SET)
-        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
-
-    def _unlock(fd: int) -> None:
-        os.lseek(fd, 0, os.SEEK_SET)
-        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
-
-else:
-    import fcntl
-
-    def _lock(fd: int) -> None:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-
-    def _unlock(fd: int) -> None:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-
-
-# errno values that mean "this filesystem cannot lock", not "somebody holds the lock"
-_NO_LOCKS = {getattr(errno, name) for name in ("ENOLCK", "ENOSYS", "EOPNOTSUPP", "ENOTSUP") if hasattr(errno, name)}
-
-
-class FileLog:
-    """An open, exclusively locked log file that the store writes to by descriptor."""
-
-    laaos_owns_fd = True
-
-    def __init__(self, path: str, lock: bool = True, *, read_only: bool = False):
-        # read_only: only to hold the lock (compact reads a log it may not write to)
-        self.path = path
-        flags = os.O_RDONLY if read_only else os.O_RDWR | os.O_CREAT | os.O_APPEND
-        flags |= getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
-        self._fd = os.open(path, flags, 0o666)
-        self._locked = False
-        if lock:
-            try:
-                _lock(self._fd)
-            except OSError as e:
-                if e.errno in _NO_LOCKS:
-                    # Lustre mounted without -o flock, NFS mounted with nolock, ...: log
-                    # anyway (refusing would stop the run), but say what is not guarded.
-                    warn_at_caller(LockUnavailableWarning(
-                        f"{path}: this filesystem does not support file locks ({e.strerror}); "
-                        "laaos cannot refuse a second writer of this log (see RELIABILITY.md)"
-                    ))
-                    return
-                os.close(self._fd)
-                raise StoreLockedError(
-                    f"{path} is already open for writing (another process or store holds its "
-                    "lock): close that store first, or open a log of another name"
-                ) from e
-            self._locked = True
-
-    def fileno(self) -> int:
-        return self._fd
-
-    @property
-    def closed(self) -> bool:
-        return self._fd < 0
-
-    def read_all(self):
-        """Yield the file's bytes in chunks, from the start."""
-        offset = 0
-        while True:
-            if hasattr(os, "pread"):
-                chunk = os.pread(self._fd, CHUNK, offset)
-            else:  # pragma: no cover
-                os.lseek(self._fd, offset, os.SEEK_SET)
-                chunk = os.read(self._fd, CHUNK)
-            if not chunk:
-                return
-            offset += len(chunk)
-            yield chunk
-
-    def close(self) -> None:
-        if self._fd < 0:
-            return
-        fd, self._fd = self._fd, -1
-        try:
-            if self._locked:
-                _unlock(fd)
-        finally:
-            os.close(fd)
-
-    def __repr__(self) -> str:
-        return f"<laaos log {self.path!r}>"
 
 
 def open_file_store(
@@ -128,6 +40,7 @@ def open_file_store(
     flush_interval: float = 1.0,
     provenance: bool = True,
     rewind_to: Optional[str] = None,
+    overwrite: bool = False,
 ) -> StoreRoot:
     """Open the log ``{prefix}{store_name}{suffix}{ext}`` for writing and return its store.
 
@@ -145,6 +58,13 @@ def open_file_store(
     ``provenance=False``.  ``rewind_to=label`` reopens the log at the state it had at
     its last ``root.mark(label)`` and carries on from there; what came after the mark
     stays in the file as history.
+
+    A file that is not a laaos log (a script of the same name) is refused
+    (``NotALogError``) and left as it was; ``truncate=True, overwrite=True`` replaces it.
+    A log that a store of this process holds (a notebook cell run again) is taken over:
+    the older store writes what it buffered and is closed, with a
+    ``LogReopenedWarning``, and this store carries on from all it wrote.  A log that
+    another process holds is refused (``StoreLockedError``, naming that process).
     """
     if truncate and rewind_to is not None:
         raise ValueError("rewind_to= cannot be combined with truncate=True")
@@ -161,6 +81,7 @@ def open_file_store(
         flush_interval=flush_interval,
         provenance=provenance,
         rewind_to=rewind_to,
+        overwrite=overwrite,
     )
 
 
@@ -176,10 +97,12 @@ def create_file_store(
     durability: str = "flush",
     buffer_size: int = 1 << 16,
     flush_interval: float = 1.0,
+    overwrite: bool = False,
 ) -> StoreRoot:
     """The older name, with the older positional order and behaviour: an existing log
     is kept, and a new store (``store = ...``) is appended after it, so loading gives the
-    new run.  Prefer ``open_file_store``, which carries on the existing store."""
+    new run.  Prefer ``open_file_store``, which carries on the existing store.  A file
+    that is not a laaos log is refused unless ``overwrite=True``, as in ``open_file_store``."""
     return _open_store(
         _log_path(store_name, suffix, ext, prefix),
         truncate=truncate,
@@ -189,6 +112,7 @@ def create_file_store(
         durability=durability,
         buffer_size=buffer_size,
         flush_interval=flush_interval,
+        overwrite=overwrite,
     )
 
 
@@ -211,6 +135,7 @@ def _open_store(
     extra_mappings: Optional[Mapping[str, Any]] = None,
     provenance: bool = False,
     rewind_to: Optional[str] = None,
+    overwrite: bool = False,
 ) -> StoreRoot:
     # Checked before the file is made or a session record written, so that a bad
     # argument leaves no log behind and changes none.
@@ -221,8 +146,10 @@ def _open_store(
     _check_buffering(buffer_size, flush_interval)
     ensure_dirs(filename)
     created = not os.path.exists(filename)
-    log = FileLog(filename)
+    log = FileLog(filename, give_way=lambda older: _give_way(older, filename))
     try:
+        if not created and not overwrite:
+            _refuse_other_files(log, filename, truncate=truncate, restart=restart)
         if truncate:
             os.ftruncate(log.fileno(), 0)
         rewind = None
@@ -244,8 +171,9 @@ def _open_store(
             buffer_size=buffer_size,
             flush_interval=flush_interval,
         )
+        log.owner = weakref.ref(store)  # (what a later open of this log in this process closes)
         if created and durability == "fsync":
-            _fsync_dir(filename)
+            fsync_dir(filename)
     except BaseException:
         if created:
             # A value that cannot be stored in initial_data leaves no log behind either;
@@ -254,6 +182,31 @@ def _open_store(
         log.close()
         raise
     return store.root
+
+
+def _give_way(older: Store, filename: str) -> None:
+    """Close the store of this process that holds ``filename`` (opened by a notebook cell
+    that is run again), writing its buffer first, so that a new store can open it."""
+    older.close()  # (if its buffer cannot be written, this raises and nothing is opened)
+    warn_at_caller(LogReopenedWarning(
+        f"{filename} was open in this process (a store opened earlier, by a cell run before?): "
+        "that store wrote what it held and is closed now (writes to it raise StoreClosedError); "
+        "the new store carries on from everything it wrote"
+    ))
+
+
+def _refuse_other_files(log: FileLog, filename: str, *, truncate: bool, restart: bool) -> None:
+    """Refuse to open a file that is not a laaos log, before anything changes it."""
+    if truncate:
+        would, how = "truncate=True would empty it", "pass overwrite=True to empty it anyway"
+    elif restart:
+        would = "create_file_store would append a new store to it"
+        how = "pass truncate=True, overwrite=True to replace it"
+    else:
+        would = "open_file_store would load it and append to it"
+        how = ("pass truncate=True, overwrite=True to replace it; if it is a laaos log whose first "
+               f"statement is damaged, `laaos recover --force {filename}` keeps what loads")
+    check_log(filename, log.read_all(), would, f"Open a log of another name, or {how}.")
 
 
 def _check_buffering(buffer_size: Any, flush_interval: Any) -> None:
@@ -283,8 +236,8 @@ def _load_for_append(log: FileLog, filename: str, exposed_symbols: Any, extra_ma
         tail = b"".join(log.read_all())[result.valid_bytes :]
         sidecar = None
         if tail.strip(b" \t\r\n"):
-            sidecar = _sidecar_name(filename)
-            _write_synced(sidecar, tail)
+            sidecar = sidecar_name(filename)
+            write_synced(sidecar, tail)
         os.ftruncate(log.fileno(), result.valid_bytes)
         if result.dropped_statements or sidecar:
             warn_at_caller(
@@ -296,26 +249,6 @@ def _load_for_append(log: FileLog, filename: str, exposed_symbols: Any, extra_ma
     return result.store
 
 
-def _sidecar_name(filename: str, kind: str = "torn") -> str:
-    """A new file's name beside ``filename``: ``<filename>.<kind>_<time>[-n]``."""
-    base = f"{filename}.{kind}{generate_time_id()}"
-    name, n = base, 1
-    while os.path.exists(name):
-        n += 1
-        name = f"{base}-{n}"
-    return name
-
-
-def _fsync_dir(filename: str) -> None:
-    if sys.platform == "win32":  # pragma: no cover
-        return
-    fd = os.open(os.path.dirname(os.path.abspath(filename)), os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def compact(
     source_path: str,
     destination_path: str,
@@ -323,27 +256,46 @@ def compact(
     exposed_symbols: Optional[Iterable[Any]] = None,
     extra_mappings: Optional[Mapping[str, Any]] = None,
     type_handlers: Optional[Sequence[TypeHandler]] = None,
+    overwrite: bool = False,
 ) -> None:
     """Write the store of ``source_path`` to ``destination_path`` as one statement (or
     as few as the loader's limits allow).
 
     The new log is written to a temporary file, synced and renamed over the
-    destination, so a crash never leaves a half-written log.  A log that a writer holds
-    open is refused.  Symbols and handlers are needed only for logs that use them.
+    destination, so a crash never leaves a half-written log.  A destination reached
+    through a symlink is written through it, and an existing one keeps its mode (and
+    owner where allowed).  A source or destination that a writer holds open (a store of
+    this process too) is refused (``StoreLockedError``), and both stay locked until the
+    new log is in place.  An existing destination that is not a laaos log is refused
+    (``NotALogError``) unless ``overwrite=True``.  Symbols and handlers are needed only
+    for logs that use them.
     """
     from .loader import load
 
     source_path, destination_path = os.fspath(source_path), os.fspath(destination_path)
-    if not os.path.isfile(source_path):
-        raise FileNotFoundError(f"no log at {source_path}")
-    guard = FileLog(source_path, read_only=True)  # refuse to compact a log that is being written
+    require_file(source_path)
+    guards = [FileLog(source_path, read_only=True, advice=REWRITE_ADVICE)]
     try:
+        if os.path.lexists(destination_path) and not os.path.samefile(source_path, destination_path):
+            require_file(destination_path)
+            guards.append(FileLog(destination_path, read_only=True, advice=REWRITE_ADVICE))
+        destination = guards[-1]  # (the source itself, compacted in place)
+        if os.path.lexists(destination_path) and not overwrite:
+            refuse_other_destination(destination_path, destination.read_all(), in_place=len(guards) == 1)
         store = load(source_path, exposed_symbols, extra_mappings).store
         ensure_dirs(destination_path)
         sessions = b"".join(runs.session_records(source_path))  # provenance outlives history
-        _replace_synced(destination_path, sessions + compacted(store, type_handlers))
+        replace_synced(destination_path, sessions + compacted(store, type_handlers))
     finally:
-        guard.close()
+        for guard in guards:
+            guard.close()
+
+
+def refuse_other_destination(path: str, chunks: Iterable[bytes], *, in_place: bool) -> None:
+    """Refuse (``NotALogError``) to compact onto ``path`` (whose bytes are ``chunks``)
+    when it is not a laaos log."""
+    check_log(path, chunks, "compacting it in place would rewrite it" if in_place else "compacting would replace it",
+              "Name another destination, or use `laaos compact --force` (overwrite=True) to replace it.")
 
 
 def compacted(store: Any, type_handlers: Optional[Sequence[TypeHandler]] = None) -> bytes:
@@ -354,35 +306,3 @@ def compacted(store: Any, type_handlers: Optional[Sequence[TypeHandler]] = None)
     text = out.getvalue()
     writer.close()
     return text.encode("utf-8")
-
-
-def _write_synced(path: str, data: bytes, mode: str = "xb") -> None:
-    """Write ``data`` to ``path`` (by default a new file) and sync it to the disk.  If
-    that fails (a full disk), the file is removed: no empty or partial copy is left."""
-    f = open(path, mode)  # (if this raises, there is no file of ours to remove)
-    try:
-        with f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-    except BaseException as e:
-        try:
-            os.unlink(path)
-        except OSError:
-            pass
-        if isinstance(e, OSError) and e.filename is None:
-            e.filename = path
-        raise
-
-
-def _replace_synced(path: str, data: bytes) -> None:
-    """Replace ``path`` with ``data`` atomically: a synced temporary file renamed over
-    it, so a crash leaves the old file or the new one, never half of one."""
-    tmp = f"{path}.tmp-{os.getpid()}"
-    try:
-        _write_synced(tmp, data, "wb")  # (a stale one from a crashed run is overwritten)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    _fsync_dir(path)

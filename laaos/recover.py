@@ -16,7 +16,9 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 from . import runs
 from .diagnosis import Placeholder, diagnose
 from .errors import LaaosError
-from .files import FileLog, _replace_synced, _sidecar_name, _write_synced, compacted
+from ._fileops import REWRITE_ADVICE, FileLog, replace_synced, require_file, sidecar_name, write_synced
+from ._logfile import check_log
+from .files import compacted
 from .loader import PathLike, new_parser
 
 
@@ -51,6 +53,7 @@ def recover(
     extra_mappings: Optional[Mapping[str, Any]] = None,
     *,
     dry_run: bool = False,
+    force: bool = False,
 ) -> Recovery:
     """Repair the log at ``path`` in place; return what was kept and what was set aside.
 
@@ -60,18 +63,25 @@ def recover(
     ``Recovery.missing_symbols``).  Should the kept lines not load on their own (a bad
     statement spread over several lines), the log is rewritten as one statement of the
     recovered store instead.  The new log is written to a temporary file, synced and
-    renamed over the old one.  A log that a writer holds open is refused
-    (``StoreLockedError``).  ``dry_run=True`` changes nothing and says what would be done.
+    renamed over the old one (through a symlink: the file it points to), with the old
+    one's mode and, where allowed, owner.  A log that a writer holds open is refused
+    (``StoreLockedError``), and it stays locked until the new log is in place.
+    ``dry_run=True`` changes nothing and says what would be done.
+
+    A file that is not a laaos log (a script) is refused (``NotALogError``) and left as
+    it was; ``force=True`` takes it for a log whose first statement is damaged.
     """
     path = os.fspath(path)
-    if os.path.isdir(path):
-        raise IsADirectoryError(f"{path}: is a directory, not a log file")
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"no log at {path}")
-    guard = None if dry_run else FileLog(path)  # a live writer would append to the file we replace
+    require_file(path)
+    # a live writer would append to the file we replace
+    guard = None if dry_run else FileLog(path, read_only=True, advice=REWRITE_ADVICE)
     try:
         with open(path, "rb") as f:
             data = f.read()
+        if not force:
+            check_log(path, [data], "recovering would rewrite it",
+                      f"If it is a laaos log whose first statement is damaged, `laaos recover --force {path}` "
+                      "(force=True) keeps the statements that load.")
         diagnosis = diagnose(path, exposed_symbols, extra_mappings, data=data)
         result = diagnosis.result
         recovery = Recovery(
@@ -108,9 +118,9 @@ def recover(
             recovery.compacted = True
         if dry_run:
             return recovery
-        recovery.rejected_path = _sidecar_name(path, "rejected")
-        _write_synced(recovery.rejected_path, b"".join(rejected))
-        _replace_synced(path, text)
+        recovery.rejected_path = sidecar_name(path, "rejected")
+        write_synced(recovery.rejected_path, b"".join(rejected))
+        replace_synced(path, text)
         return recovery
     finally:
         if guard is not None:

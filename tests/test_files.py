@@ -42,12 +42,41 @@ def test_default_suffix_is_a_time_id(tmp_path):
     assert root.uri == f"{tmp_path}/sub/{name}"
 
 
-def test_second_writer_in_the_same_process_is_refused(tmp_path):
+@pytest.mark.parametrize("durability", ["buffered", "flush"])
+def test_reopening_a_log_this_process_holds_takes_it_over_with_all_the_older_store_wrote(tmp_path, durability):
+    """A notebook cell run again: the older store is still bound (or kept in ``Out[]``)."""
+    older = laaos.open_file_store("run", "", prefix=f"{tmp_path}/", durability=durability, buffer_size=1 << 20)
+    older["losses"] = [0.5]
+    older["losses"].append(0.25)  # (buffered: still in memory)
+    with pytest.warns(laaos.LogReopenedWarning, match=r"run\.py was open in this process.*closed"):
+        newer = laaos.open_file_store("run", "", prefix=f"{tmp_path}/", durability=durability)
+    assert newer == {"losses": [0.5, 0.25]}
+    newer["losses"].append(0.125)
+    with pytest.raises(laaos.StoreClosedError):
+        older["losses"].append(1.0)  # the older store gave way: nothing of it mixes in
+    newer.close()
+    assert laaos.safe_load(tmp_path / "run.py") == {"losses": [0.5, 0.25, 0.125]}
+    assert len(laaos.load(tmp_path / "run.py").sessions) == 2
+
+
+def test_a_log_this_process_is_compacting_is_not_taken_over(tmp_path, monkeypatch):
     root = laaos.open_file_store("run", "", prefix=f"{tmp_path}/")
-    with pytest.raises(laaos.StoreLockedError, match="run.py"):
-        laaos.open_file_store("run", "", prefix=f"{tmp_path}/")
+    root["a"] = 1
     root.close()
-    laaos.open_file_store("run", "", prefix=f"{tmp_path}/").close()
+    seen = []
+
+    def open_during_compact(*args, **kwargs):  # the log is locked by compact now
+        with pytest.raises(laaos.StoreLockedError, match=rf"this process \(pid {os.getpid()}\), in a compact"):
+            laaos.open_file_store("run", "", prefix=f"{tmp_path}/")
+        seen.append(True)
+        return real(*args, **kwargs)
+
+    from laaos import files
+
+    real = files.replace_synced
+    monkeypatch.setattr(files, "replace_synced", open_during_compact)
+    laaos.compact(tmp_path / "run.py", tmp_path / "run.py")
+    assert seen and laaos.safe_load(tmp_path / "run.py") == {"a": 1}
 
 
 def test_second_writer_process_is_refused_and_a_killed_writer_never_blocks(tmp_path, backend_env):
@@ -66,7 +95,7 @@ def test_second_writer_process_is_refused_and_a_killed_writer_never_blocks(tmp_p
     )
     try:
         assert child.stdout.readline().strip() == "ready"
-        with pytest.raises(laaos.StoreLockedError, match="already open"):
+        with pytest.raises(laaos.StoreLockedError, match=rf"run\.py is already open .*process {child.pid} "):
             laaos.open_file_store("run", "", prefix=f"{tmp_path}/")
         assert laaos.safe_load(tmp_path / "run.py") == {"a": 1}  # readers need no lock
     finally:
@@ -217,12 +246,12 @@ def test_a_filesystem_without_locks_warns_and_still_logs(tmp_path, monkeypatch):
     """Lustre without -o flock answers flock with ENOSYS, NFS with nolock with ENOLCK."""
     import errno
 
-    from laaos import files
+    from laaos import _fileops
 
     def no_locks(fd):
         raise OSError(errno.ENOSYS, "Function not implemented")
 
-    monkeypatch.setattr(files, "_lock", no_locks)
+    monkeypatch.setattr(_fileops, "lock", no_locks)
     with pytest.warns(laaos.LockUnavailableWarning, match=r"run\.py: this filesystem does not support file locks"):
         root = laaos.open_file_store("run", "", prefix=f"{tmp_path}/")
     root["a"] = 1

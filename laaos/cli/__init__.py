@@ -103,11 +103,16 @@ def build_parser() -> argparse.ArgumentParser:
                 "statement of its store (atomically). Reads FILE only (it needs no write access to it "
                 "with -o). A torn last statement is not part of the store: it is kept in OUT.torn_<time>.")
     s.add_argument("-o", "--output", help="write here instead of replacing FILE")
+    s.add_argument("--force", action="store_true",
+                   help="replace OUT even if it is not a laaos log (it is refused otherwise)")
 
     s = command("recover", cmd_recover, "repair a damaged log", "Keep every statement that loads; move "
                 "bad statements and a torn tail, byte for byte, to FILE.rejected_<time>. Well-formed "
                 "statements that name a symbol not passed are kept.")
     s.add_argument("--dry-run", action="store_true", help="say what would be done, change nothing")
+    s.add_argument("--force", action="store_true",
+                   help="take FILE for a log whose first statement is damaged (a file that is not a "
+                        "laaos log is refused otherwise)")
 
     s = command("export", cmd_export, "the store as JSON", "Write the store as JSON. Sets become sorted "
                 "lists, tuples lists, bytes {\"base64\": ...}, complex numbers {\"real\", \"imag\"}, "

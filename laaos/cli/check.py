@@ -5,17 +5,23 @@ from __future__ import annotations
 
 import argparse
 
+from .._logfile import not_a_log
 from ..diagnosis import diagnose
+from ..runs import file_chunks
 from .loading import check_file, count, human
 from .show import short
 from .symbols import line_at, symbol_hint
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    """Report on ``args.file``; 1 when it is damaged, torn or empty (a log that only needs
-    symbols is healthy: 0)."""
+    """Report on ``args.file``; 1 when it is damaged, torn, empty or not a laaos log at
+    all (a log that only needs symbols is healthy: 0)."""
     path = args.file
     check_file(path)
+    why = not_a_log(file_chunks(path))
+    if why is not None:
+        print(f"{path}: not a laaos log: {why} (a laaos log begins with `store = ...` or a `#laaos:` record)")
+        return 1
     diagnosis = diagnose(path, None, args.symbols)
     result = diagnosis.result
     print(f"{path}: {count(result.statements, 'statement')}, {count(result.lines, 'line')}, {human(result.size)}")

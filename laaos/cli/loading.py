@@ -7,6 +7,7 @@ import argparse
 import os
 import sys
 
+from .._fileops import not_a_file
 from ..loader import LoadResult, load
 from .failures import CommandError
 
@@ -14,11 +15,12 @@ PROGRESS_MIN_BYTES = 32 << 20  # show progress for logs at least this large, on 
 
 
 def check_file(path: str) -> None:
-    """A missing FILE or a directory: one line, not an OS error from deeper down."""
-    if os.path.isdir(path):
-        raise CommandError(f"{path}: is a directory, not a log file")
-    if not os.path.isfile(path):
+    """A missing FILE, a directory, a device: one line, not an OS error from deeper down."""
+    problem = not_a_file(path)
+    if problem == "no such file":
         raise CommandError(f"{path}: no such log file")
+    if problem is not None:
+        raise CommandError(f"{path}: is {problem}, not a log file")
 
 
 def refuse_directory(output: str) -> None:

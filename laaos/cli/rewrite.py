@@ -9,7 +9,9 @@ import sys
 import warnings
 
 from ..errors import TornTailWarning
-from ..files import _sidecar_name, _write_synced, compact
+from .._fileops import sidecar_name, write_synced
+from ..files import compact, refuse_other_destination
+from ..runs import file_chunks
 from ..handlers import ToReprHandler, WeakEnumHandler
 from ..recover import recover
 from .loading import check_file, count, human, load_store, progress_wanted, refuse_directory
@@ -21,6 +23,8 @@ def cmd_compact(args: argparse.Namespace) -> int:
     check_file(args.file)
     out = args.output or args.file
     refuse_directory(out)
+    if os.path.isfile(out) and not args.force:  # (before a long load: compact checks it again)
+        refuse_other_destination(out, file_chunks(out), in_place=os.path.samefile(out, args.file))
     before = os.path.getsize(args.file)
     if progress_wanted(args.file):
         print(f"compacting {args.file} ({human(before)})...", file=sys.stderr, flush=True)
@@ -35,11 +39,11 @@ def cmd_compact(args: argparse.Namespace) -> int:
     handlers = [WeakEnumHandler(), ToReprHandler()] if args.symbols else None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", TornTailWarning)
-        compact(args.file, out, extra_mappings=args.symbols, type_handlers=handlers)
+        compact(args.file, out, extra_mappings=args.symbols, type_handlers=handlers, overwrite=args.force)
     sidecar = None
     if tail.strip(b" \t\r\n\x00"):
-        sidecar = _sidecar_name(out, "torn")
-        _write_synced(sidecar, tail)
+        sidecar = sidecar_name(out, "torn")
+        write_synced(sidecar, tail)
     print(f"{out}: {human(os.path.getsize(out))} (was {human(before)})")
     if sidecar:
         print(f"{args.file}: the last {result.dropped_bytes} bytes were an incomplete statement (from "
@@ -51,7 +55,7 @@ def cmd_recover(args: argparse.Namespace) -> int:
     """Keep the good statements of ``args.file`` and move the bad bytes aside (or, with
     ``--dry-run``, say what that would do)."""
     check_file(args.file)
-    recovery = recover(args.file, None, args.symbols, dry_run=args.dry_run)
+    recovery = recover(args.file, None, args.symbols, dry_run=args.dry_run, force=args.force)
     if recovery.missing_symbols:
         print(f"{args.file}: kept the well-formed statements that name symbols not passed "
               f"({', '.join(recovery.missing_symbols)}): that is not damage")
