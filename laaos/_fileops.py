@@ -19,7 +19,7 @@ import os
 import stat
 import sys
 import weakref
-from typing import Any, Callable, Dict, Optional, Tuple
+from typing import Any, Callable, Dict, Iterator, Optional, Tuple
 
 from .errors import LockUnavailableWarning, StoreLockedError, warn_at_caller
 from .helpers import generate_time_id
@@ -76,7 +76,6 @@ class FileLog:
     def __init__(
         self,
         path: str,
-        lock: bool = True,
         *,
         read_only: bool = False,
         give_way: Optional[Callable[[Any], None]] = None,
@@ -93,9 +92,6 @@ class FileLog:
             fd = os.open(path, flags, 0o666)
             try:
                 key = _file_key(os.fstat(fd))
-                if not lock:
-                    self._fd = fd
-                    return
                 if give_way is not None:
                     _ask_to_give_way(key, give_way)
                 if not self._lock(fd, key):
@@ -112,10 +108,10 @@ class FileLog:
                     _HELD[key] = weakref.ref(self)
                     return
                 unlock(fd)
-                os.close(fd)
             except BaseException:
                 os.close(fd)
                 raise
+            os.close(fd)
         raise StoreLockedError(f"{path} is being replaced again and again (by compact or recover?): try later")
 
     def _lock(self, fd: int, key: Tuple[int, int]) -> bool:
@@ -132,7 +128,7 @@ class FileLog:
                 ))
                 return False
             raise StoreLockedError(
-                f"{self.path} is already open for writing ({holder(key)} holds its lock): {self._advice}"
+                f"{self.path} is already open for writing ({holder(key, fd)} holds its lock): {self._advice}"
             ) from e
         return True
 
@@ -145,17 +141,7 @@ class FileLog:
 
     def read_all(self):
         """Yield the file's bytes in chunks, from the start."""
-        offset = 0
-        while True:
-            if hasattr(os, "pread"):
-                chunk = os.pread(self._fd, CHUNK, offset)
-            else:  # pragma: no cover
-                os.lseek(self._fd, offset, os.SEEK_SET)
-                chunk = os.read(self._fd, CHUNK)
-            if not chunk:
-                return
-            offset += len(chunk)
-            yield chunk
+        return read_chunks(self._fd)
 
     def close(self) -> None:
         if self._fd < 0:
@@ -173,6 +159,21 @@ class FileLog:
         return f"<laaos log {self.path!r}>"
 
 
+def read_chunks(fd: int) -> Iterator[bytes]:
+    """The bytes of the open file ``fd`` in chunks, from the start (whatever its offset)."""
+    offset = 0
+    while True:
+        if hasattr(os, "pread"):
+            chunk = os.pread(fd, CHUNK, offset)
+        else:  # pragma: no cover
+            os.lseek(fd, offset, os.SEEK_SET)
+            chunk = os.read(fd, CHUNK)
+        if not chunk:
+            return
+        offset += len(chunk)
+        yield chunk
+
+
 def _file_key(st: os.stat_result) -> Tuple[int, int]:
     return st.st_dev, st.st_ino
 
@@ -186,10 +187,10 @@ def _ask_to_give_way(key: Tuple[int, int], give_way: Callable[[Any], None]) -> N
         give_way(owner)
 
 
-def holder(key: Tuple[int, int]) -> str:
-    """Who holds the lock of the file ``key``, as the error says it: a store or a
-    rewrite of this process, or another process (by its pid and command where the
-    system says them)."""
+def holder(key: Tuple[int, int], fd: int = -1) -> str:
+    """Who holds the lock of the file ``key`` (open as ``fd``), as the error says it: a
+    store or a rewrite of this process, or another process, by its pid and command where
+    the system says them, else by the last session record in the log."""
     ref = _HELD.get(key)
     held = ref() if ref is not None else None
     if held is not None and not held.closed:
@@ -198,7 +199,7 @@ def holder(key: Tuple[int, int]) -> str:
         return f"this process (pid {os.getpid()}), in a compact, recover or open of {held.path!r}"
     pid = _flock_holder(key)
     if pid is None:
-        return "another process or store"
+        return "another process" + _last_session(fd)
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as f:
             argv = [a.decode("utf-8", "replace") for a in f.read().split(b"\0") if a]
@@ -210,9 +211,29 @@ def holder(key: Tuple[int, int]) -> str:
     return f"process {pid}" + (f" ({command})" if command else "")
 
 
+def _last_session(fd: int) -> str:
+    """What the log's last session record says of its writer (`` (its last session
+    record: pid 4711 on gpu3, 2026-...)``), for a holder that the system does not name;
+    "" when there is none, or the log is too large to read for an error message."""
+    from .runs import scan  # (imported when first needed: an error path)
+
+    try:
+        if fd < 0 or os.fstat(fd).st_size > 64 * CHUNK:
+            return ""
+        sessions = [r for r in scan(read_chunks(fd)) if r.kind == "session" and r.end]
+    except OSError:
+        return ""
+    if not sessions:
+        return ""
+    info = sessions[-1].info
+    return f" (the log's last session record: pid {info.get('pid')} on {info.get('host')}, {info.get('time')})"
+
+
 def _flock_holder(key: Tuple[int, int]) -> Optional[int]:
     """The pid that holds a ``flock`` on the file ``key``, from ``/proc/locks`` (Linux;
     None elsewhere, or where the holder is in another pid namespace: it shows as 0)."""
+    if not hasattr(os, "major"):
+        return None
     dev, ino = key
     wanted = f"{os.major(dev):02x}:{os.minor(dev):02x}:{ino}"
     try:

@@ -42,43 +42,6 @@ def test_default_suffix_is_a_time_id(tmp_path):
     assert root.uri == f"{tmp_path}/sub/{name}"
 
 
-@pytest.mark.parametrize("durability", ["buffered", "flush"])
-def test_reopening_a_log_this_process_holds_takes_it_over_with_all_the_older_store_wrote(tmp_path, durability):
-    """A notebook cell run again: the older store is still bound (or kept in ``Out[]``)."""
-    older = laaos.open_file_store("run", "", prefix=f"{tmp_path}/", durability=durability, buffer_size=1 << 20)
-    older["losses"] = [0.5]
-    older["losses"].append(0.25)  # (buffered: still in memory)
-    with pytest.warns(laaos.LogReopenedWarning, match=r"run\.py was open in this process.*closed"):
-        newer = laaos.open_file_store("run", "", prefix=f"{tmp_path}/", durability=durability)
-    assert newer == {"losses": [0.5, 0.25]}
-    newer["losses"].append(0.125)
-    with pytest.raises(laaos.StoreClosedError):
-        older["losses"].append(1.0)  # the older store gave way: nothing of it mixes in
-    newer.close()
-    assert laaos.safe_load(tmp_path / "run.py") == {"losses": [0.5, 0.25, 0.125]}
-    assert len(laaos.load(tmp_path / "run.py").sessions) == 2
-
-
-def test_a_log_this_process_is_compacting_is_not_taken_over(tmp_path, monkeypatch):
-    root = laaos.open_file_store("run", "", prefix=f"{tmp_path}/")
-    root["a"] = 1
-    root.close()
-    seen = []
-
-    def open_during_compact(*args, **kwargs):  # the log is locked by compact now
-        with pytest.raises(laaos.StoreLockedError, match=rf"this process \(pid {os.getpid()}\), in a compact"):
-            laaos.open_file_store("run", "", prefix=f"{tmp_path}/")
-        seen.append(True)
-        return real(*args, **kwargs)
-
-    from laaos import files
-
-    real = files.replace_synced
-    monkeypatch.setattr(files, "replace_synced", open_during_compact)
-    laaos.compact(tmp_path / "run.py", tmp_path / "run.py")
-    assert seen and laaos.safe_load(tmp_path / "run.py") == {"a": 1}
-
-
 def test_second_writer_process_is_refused_and_a_killed_writer_never_blocks(tmp_path, backend_env):
     code = textwrap.dedent(
         f"""
