@@ -102,7 +102,7 @@ def check_log(path: str, chunks: Iterable[bytes], would: str, how: str) -> None:
     if why is not None:
         raise NotALogError(
             f"{path}: not a laaos log ({why}; a laaos log begins with `store = ...` or a "
-            f"`#laaos:` record): {would}, so nothing was done and the file is unchanged. {how}",
+            f"`#laaos:` record): {would}, so nothing was changed. {how}",
             path,
             why,
         )

@@ -134,7 +134,7 @@ def test_compact_refuses_to_replace_a_script(script, tmp_path_factory, capsys):
 def test_check_says_a_script_is_not_a_log_and_does_not_advise_recover(script, capsys):
     assert main(["check", str(script)]) == 1
     out = capsys.readouterr().out
-    assert "not a laaos log" in out and "recover" not in out.lower()
+    assert "not a laaos log" in out and "laaos recover" not in out and "--force" not in out
     assert unchanged(script)
 
 
