@@ -276,11 +276,11 @@ def compact(
     require_file(source_path)
     guards = [FileLog(source_path, read_only=True, advice=REWRITE_ADVICE)]
     try:
-        if os.path.lexists(destination_path) and not os.path.samefile(source_path, destination_path):
+        if os.path.exists(destination_path) and not os.path.samefile(source_path, destination_path):
             require_file(destination_path)
             guards.append(FileLog(destination_path, read_only=True, advice=REWRITE_ADVICE))
         destination = guards[-1]  # (the source itself, compacted in place)
-        if os.path.lexists(destination_path) and not overwrite:
+        if os.path.exists(destination_path) and not overwrite:
             refuse_other_destination(destination_path, destination.read_all(), in_place=len(guards) == 1)
         store = load(source_path, exposed_symbols, extra_mappings).store
         ensure_dirs(destination_path)

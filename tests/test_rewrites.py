@@ -162,3 +162,12 @@ def test_a_log_that_is_a_symlink_to_dev_null_is_named_for_what_it_is(tmp_path, c
     with pytest.raises(OSError, match="a character device, not a log file"):
         laaos.compact(log, link, overwrite=True)
     assert stat.S_ISCHR(os.stat(os.devnull).st_mode) and link.is_symlink()
+
+
+def test_compact_onto_a_symlink_to_a_log_not_yet_written_writes_it_there(tmp_path):
+    old = healthy_log(tmp_path / "old.py")
+    (tmp_path / "store").mkdir()
+    link = tmp_path / "latest.py"
+    link.symlink_to(tmp_path / "store" / "compacted.py")
+    laaos.compact(old, link)
+    assert link.is_symlink() and laaos.safe_load(tmp_path / "store" / "compacted.py") == {"l": [0, 1, 2, 3, 4]}
