@@ -65,7 +65,7 @@ class FileLog:
     """An open, exclusively locked log file that the store writes to by descriptor.
 
     ``read_only=True`` opens it only to hold the lock (a rewrite reads a log it may not
-    be allowed to write to).  ``give_way``, called with the store of this process that
+    be allowed to write to); ``new=True`` makes it, empty, and fails if it exists.  ``give_way``, called with the store of this process that
     holds the file (its ``owner``), may close that store so that this open can go on;
     without it, or when it does not close it, the open is refused (``StoreLockedError``
     naming the holder, then ``advice``).
@@ -78,6 +78,7 @@ class FileLog:
         path: str,
         *,
         read_only: bool = False,
+        new: bool = False,
         give_way: Optional[Callable[[Any], None]] = None,
         advice: str = "close that store first, or open a log of another name",
     ):
@@ -87,6 +88,8 @@ class FileLog:
         self._fd = -1
         self._key: Optional[Tuple[int, int]] = None
         flags = os.O_RDONLY if read_only else os.O_RDWR | os.O_CREAT | os.O_APPEND
+        if new:
+            flags |= os.O_CREAT | os.O_EXCL
         flags |= getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
         for _ in range(100):
             fd = os.open(path, flags, 0o666)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import os
 import weakref
-from typing import Any, Iterable, Mapping, Optional, Sequence
+from typing import Any, Iterable, Mapping, Optional, Sequence, Tuple
 
 from . import runs
 from ._fileops import REWRITE_ADVICE, FileLog, fsync_dir, replace_synced, require_file, sidecar_name, write_synced
@@ -275,20 +275,39 @@ def compact(
     source_path, destination_path = os.fspath(source_path), os.fspath(destination_path)
     require_file(source_path)
     guards = [FileLog(source_path, read_only=True, advice=REWRITE_ADVICE)]
+    made = None  # the file this call made, empty and locked, where no destination was
     try:
-        if os.path.exists(destination_path) and not os.path.samefile(source_path, destination_path):
-            require_file(destination_path)
-            guards.append(FileLog(destination_path, read_only=True, advice=REWRITE_ADVICE))
-        destination = guards[-1]  # (the source itself, compacted in place)
-        if os.path.exists(destination_path) and not overwrite:
-            refuse_other_destination(destination_path, destination.read_all(), in_place=len(guards) == 1)
+        in_place = os.path.exists(destination_path) and os.path.samefile(source_path, destination_path)
+        if not in_place:
+            destination, made = _lock_destination(destination_path)
+            guards.append(destination)
+        if not overwrite and made is None:
+            refuse_other_destination(destination_path, guards[-1].read_all(), in_place=in_place)
         store = load(source_path, exposed_symbols, extra_mappings).store
-        ensure_dirs(destination_path)
         sessions = b"".join(runs.session_records(source_path))  # provenance outlives history
         replace_synced(destination_path, sessions + compacted(store, type_handlers))
+        made = None
     finally:
+        if made is not None:  # the compaction failed: the empty file it made goes
+            os.unlink(made)
         for guard in guards:
             guard.close()
+
+
+def _lock_destination(path: str) -> Tuple[FileLog, Optional[str]]:
+    """Lock the destination of a compaction, from before the load until the new log is in
+    place: a writer that holds it is refused, and a writer that would start on it
+    meanwhile is refused rather than replaced.  A destination that does not exist yet is
+    made, empty (where a symlink points, if it is one): its path is returned too."""
+    if not os.path.exists(path):
+        real = os.path.realpath(path)
+        ensure_dirs(real)
+        try:
+            return FileLog(real, read_only=True, new=True, advice=REWRITE_ADVICE), real
+        except FileExistsError:  # (made by someone else just now)
+            pass
+    require_file(path)
+    return FileLog(path, read_only=True, advice=REWRITE_ADVICE), None
 
 
 def refuse_other_destination(path: str, chunks: Iterable[bytes], *, in_place: bool) -> None:

@@ -171,3 +171,37 @@ def test_compact_onto_a_symlink_to_a_log_not_yet_written_writes_it_there(tmp_pat
     link.symlink_to(tmp_path / "store" / "compacted.py")
     laaos.compact(old, link)
     assert link.is_symlink() and laaos.safe_load(tmp_path / "store" / "compacted.py") == {"l": [0, 1, 2, 3, 4]}
+
+
+def test_a_writer_starting_on_a_new_destination_during_compaction_is_refused(tmp_path, monkeypatch, backend_env):
+    old = healthy_log(tmp_path / "old.py")
+    from laaos import files
+
+    attempts = []
+    real = files.replace_synced
+
+    def replace_while_a_writer_starts(path, data):
+        code = "import sys, laaos\ntry:\n    laaos.open_file_store('new', '', prefix=sys.argv[1])\n" \
+               "except laaos.StoreLockedError:\n    print('refused')\n"
+        out = subprocess.run([sys.executable, "-c", code, f"{tmp_path}/"], env=backend_env, capture_output=True,
+                             text=True, check=True)
+        attempts.append(out.stdout)
+        real(path, data)
+
+    monkeypatch.setattr(files, "replace_synced", replace_while_a_writer_starts)
+    laaos.compact(old, tmp_path / "new.py")
+    assert attempts == ["refused\n"]
+    assert laaos.safe_load(tmp_path / "new.py") == {"l": [0, 1, 2, 3, 4]}
+
+
+def test_a_failed_compaction_leaves_no_destination_behind(tmp_path):
+    damaged = tmp_path / "damaged.py"
+    damaged.write_bytes(DAMAGED)
+    (tmp_path / "elsewhere").mkdir()
+    link = tmp_path / "link.py"
+    link.symlink_to(tmp_path / "elsewhere" / "out.py")
+    for destination in (tmp_path / "out.py", link):
+        with pytest.raises(laaos.LogError):
+            laaos.compact(damaged, destination)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["damaged.py", "elsewhere", "link.py"]
+    assert not os.listdir(tmp_path / "elsewhere") and link.is_symlink()
