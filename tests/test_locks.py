@@ -114,3 +114,14 @@ def test_an_open_that_races_a_rewrite_writes_to_the_new_log(tmp_path, monkeypatc
     root["c"] = 3
     root.close()
     assert laaos.safe_load(path) == {"a": 1, "b": 2, "c": 3}
+
+
+def test_the_older_store_gives_way_whatever_name_or_opener_reaches_the_log(tmp_path):
+    older = laaos.open_file_store("run", "", prefix=f"{tmp_path}/", durability="buffered")
+    older["a"] = 1
+    (tmp_path / "latest.py").symlink_to(tmp_path / "run.py")
+    with pytest.warns(laaos.LogReopenedWarning, match=r"latest\.py was open in this process"):
+        newer = laaos.create_file_store("latest", "", ".py", f"{tmp_path}/", False, {"b": 2})
+    newer.close()
+    assert older.laaos_store.closed
+    assert (tmp_path / "run.py").read_text().endswith("store['a']=1\nstore = (\n{'b': 2}\n)\n")
