@@ -287,11 +287,13 @@ def replace_synced(path: str, data: bytes) -> None:
         old: Optional[os.stat_result] = os.stat(real)
     except FileNotFoundError:
         old = None
-    tmp = f"{real}.tmp-{os.getpid()}"  # (a stale one from a crashed run is overwritten)
+    tmp = f"{real}.tmp-{os.getpid()}"
     try:
+        if os.path.lexists(tmp):  # a stale one from a crashed run (its mode may not be ours)
+            os.unlink(tmp)
         # 0600 until the old mode is set: a private log is never readable by others,
         # not even for the moment the copy is written.
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
                      | getattr(os, "O_BINARY", 0), 0o600 if old is not None else 0o666)
         try:
             view = memoryview(data)
