@@ -18,12 +18,14 @@ import operator
 import sys
 from typing import Any, Iterable, List
 
-from ._statements import CHUNK_BYTES, value_statements
+from ._statements import CHUNK_BYTES
 from ._render import MAX_WRITTEN_STATEMENT, StatementTooLarge
 
 # A depth to start normalizing at where nothing is written (copies, repr): no limit.
 _UNLIMITED = -(1 << 30)
 _MISSING = object()
+_CONTAINERS = (list, dict, set)  # plain ones, as Store._normalize makes them
+_PLAIN = frozenset((int, float, str, bool, type(None), bytes, complex, list, dict, set, tuple))
 
 
 def _plain_copy(proxy: Any, value: Any) -> Any:
@@ -207,15 +209,15 @@ class ListAPI:
             seq = self._plain
             if len(items) == len(seq) and all(a is b for a, b in zip(items, seq)):
                 return
-            kept = {id(v) for v in items if _is_proxy(v)}
-            plain = [store._normalize(v, _UNLIMITED) if id(v) in kept else v for v in items]
-            statements = list(value_statements(acc, plain, store._render, acc + "=", ""))
-            for statement in statements:
-                store._emit_text(statement)
+            # (what `parent[key] = <the new list>` would write, and refuse: a list nested
+            # too deep for one statement)
+            plain = store._normalize(items)
+            store._emit_value(acc + "=", plain, "", acc)
+            kept = {id(v) for v in items if type(v) not in _PLAIN and _is_proxy(v)}
             for old in seq:
-                if _is_proxy(old) and id(old) not in kept:
+                if type(old) not in _PLAIN and _is_proxy(old) and id(old) not in kept:
                     old._unlink()
-            seq[:] = [v if id(v) in kept else store._proxify(v) for v in items]
+            seq[:] = [store._proxify(v) if type(v) in _CONTAINERS else v for v in items]
             self._relink(0)
 
 
@@ -309,9 +311,11 @@ class DictAPI:
             seq = self._plain
             for key, value in plain.items():
                 old = seq.get(key)
-                if _is_proxy(old):
+                if type(old) not in _PLAIN and _is_proxy(old):
                     old._unlink()
-                seq[key] = store._proxify(value, f"{acc}[{store._render(key)}]")
+                if type(value) in _CONTAINERS:
+                    value = store._proxify(value, f"{acc}[{store._render(key)}]")
+                seq[key] = value
 
 
 def _set_operand(other: Any) -> Any:
@@ -499,21 +503,27 @@ class SetAPI:
         with store._lock:
             acc = self._linked_accessor()
             texts = [store._render(x) for x in elements]
-            for text in texts:
-                if len(text) > MAX_WRITTEN_STATEMENT // 4:
-                    size = len(text.encode("utf-8"))
-                    if size > MAX_WRITTEN_STATEMENT - 1024:
-                        raise StatementTooLarge(size)
-            statements = []
-            chunk: List[str] = []
-            size = 0
-            for text in texts:
-                if chunk and size + len(text) > CHUNK_BYTES:
-                    statements.append(chunk)
-                    chunk, size = [], 0
-                chunk.append(text)
-                size += len(text) + 2
-            statements.append(chunk)
-            for chunk in statements:
+            chunks = [texts]
+            limit = MAX_WRITTEN_STATEMENT - 1024  # (room for the accessor)
+            if sum(map(len, texts)) + 2 * len(texts) > limit // 4:  # (utf-8: up to 4 bytes a char)
+                sizes = [len(text.encode("utf-8")) + 2 for text in texts]
+                if max(sizes) > limit:
+                    raise StatementTooLarge(max(sizes))
+                if sum(sizes) > limit:
+                    chunks = _chunks(texts, sizes)
+            for chunk in chunks:
                 store._emit_text(f"{acc}.{method}({{{', '.join(chunk)}}})")
             getattr(self._plain, method)(elements)
+
+
+def _chunks(texts: List[str], sizes: List[int]) -> List[List[str]]:
+    """``texts`` in runs of about ``CHUNK_BYTES``, as a large value is split (``_statements``)."""
+    chunks: List[List[str]] = [[]]
+    total = 0
+    for text, size in zip(texts, sizes):
+        if chunks[-1] and total + size > CHUNK_BYTES:
+            chunks.append([])
+            total = 0
+        chunks[-1].append(text)
+        total += size
+    return chunks

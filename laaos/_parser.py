@@ -501,7 +501,7 @@ class LogParser:
             target.clear()
         elif kind == UPDATE and type(target) is dict:
             if type(value) is not dict:
-                raise LogSyntaxError("update() of a dict needs a dict", self.name, lineno)
+                raise LogSyntaxError(".update() of a dict needs a dict", self.name, lineno)
             if self.keys is not None and target is self.root:
                 value = {k: v for k, v in value.items() if wanted(self.keys, k)}
             if any(type(target.get(k)) in (list, dict, set) for k in value):
@@ -509,9 +509,9 @@ class LogParser:
             target.update(value)
         elif kind >= UPDATE:  # a set's update, difference_update, symmetric_difference_update
             if type(target) is not set:
-                raise CorruptLogError(f"update() on a {type(target).__name__}", self.name, lineno)
+                raise CorruptLogError(f".update() on a {type(target).__name__}, not a dict or set", self.name, lineno)
             if type(value) not in (set, list, tuple):
-                raise LogSyntaxError("a set update needs a set of elements", self.name, lineno)
+                raise LogSyntaxError("a set's update needs a set of elements", self.name, lineno)
             for item in value:
                 self._hashable(item, lineno)
             if kind == UPDATE:

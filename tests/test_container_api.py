@@ -21,6 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import laaos
+import laaos._container_api
 from conftest import run_original
 from helpers import new_store, same
 
@@ -378,3 +379,103 @@ def test_mutators_are_one_statement_each_and_held_containers_keep_working():
         inner.append(6)  # popped: no longer in the store
     assert laaos.safe_load_str(log.getvalue()) == laaos.to_plain(root) == {
         "l": [[8]], "d": {"a": 1, "b": 2, "c": [3], "e": 4}, "s": {4, 7}}
+
+
+def test_the_update_statements_load_whole_partly_and_after_cached_statements():
+    root, log = new_store()
+    root["d"] = {"x": [0]}
+    root["d"]["x"].append(1)
+    root["d"]["x"].append(2)  # the loader caches `store['d']['x']` as a target here
+    root["d"].update(x=[], y={"z": 1})
+    root["d"]["x"].append(3)  # ...which the update replaced
+    root.update(a=[1], b={2})
+    root["b"] |= {3, 4}
+    root["b"] ^= {2, 5}
+    root["b"] -= {3, 5}
+    text = log.getvalue()
+    assert "store.update({'a': [1], 'b': {2}})" in text
+    whole = laaos.to_plain(root)
+    assert whole == {"d": {"x": [3], "y": {"z": 1}}, "a": [1], "b": {4}}
+    assert laaos.safe_load_str(text) == whole
+    assert laaos.safe_load_str(text, keys=["a"]) == {"a": [1]}
+    assert laaos.safe_load_str(text, keys=["d", "b"]) == {"d": whole["d"], "b": {4}}
+
+
+@pytest.mark.parametrize(
+    "statement, error",
+    [
+        ("store['l'].update({1: 2})", laaos.CorruptLogError),
+        ("store['d'].update([1])", laaos.LogSyntaxError),
+        ("store['s'].update(1)", laaos.LogSyntaxError),
+        ("store['s'].update([[1]])", laaos.LogSyntaxError),
+        ("store['d'].difference_update({1})", laaos.CorruptLogError),
+        ("store['l'].symmetric_difference_update({1})", laaos.CorruptLogError),
+        ("store['s'].intersection_update({1})", laaos.UnsafeLogError),
+    ],
+)
+def test_update_statements_that_do_not_apply_are_refused_at_their_line(statement, error):
+    text = "store = {'l': [], 'd': {}, 's': set()}\n" + statement + "\n"
+    with pytest.raises(error, match="^<string>:2: "):
+        laaos.safe_load_str(text)
+
+
+def test_a_refused_mutation_changes_neither_log_nor_memory():
+    root, log = new_store(initial_data={"l": [2, 1], "d": {"a": 1}, "s": {1}})
+    before = log.getvalue()
+    with pytest.raises(TypeError):
+        root["l"][0:1] = [object()]  # an unsupported value
+    with pytest.raises(ValueError):
+        root["l"][::2] = [1, 2, 3]  # an extended slice of another size
+    with pytest.raises(TypeError):
+        root["l"].sort(key=lambda x: None if x == 1 else x)
+    with pytest.raises(ValueError):
+        root["d"].update({"b": 1, float("nan"): 2})  # NaN as a key
+    with pytest.raises(TypeError):
+        root["s"].update([3, 4, [5]])
+    with pytest.raises(TypeError):
+        root["s"] ^= {2, 3, (4, object())}
+    assert log.getvalue() == before
+    assert laaos.to_plain(root) == {"l": [2, 1], "d": {"a": 1}, "s": {1}}
+
+
+def test_a_large_change_is_one_statement_up_to_the_statement_limit():
+    root, log = new_store()
+    root["l"] = list(range(200_000))  # 1.3 MB of source
+    root["l"].reverse()
+    lines = log.getvalue().splitlines()
+    assert len(lines) == 3 and lines[2].startswith("store['l']=[199999, ")
+    assert laaos.safe_load_str(log.getvalue()) == laaos.to_plain(root)
+
+
+def test_set_changes_too_large_for_one_statement_are_split_and_load(monkeypatch):
+    # (the statement limit scaled down 32 times: the same splitting on 32 times less data)
+    monkeypatch.setattr(laaos._container_api, "MAX_WRITTEN_STATEMENT", 256 << 10)
+    monkeypatch.setattr(laaos._container_api, "CHUNK_BYTES", 32 << 10)
+    root, log = new_store()
+    root["s"] = {f"element-{i:08}" for i in range(30_000)}
+    start = len(log.getvalue().splitlines())
+    root["s"] -= {f"element-{i:08}" for i in range(0, 30_000, 2)}
+    root["s"] ^= {f"element-{i:08}" for i in range(15_000, 45_000)}
+    root["s"] |= {f"new-{i:08}" for i in range(20_000)}
+    with pytest.raises(ValueError, match="cannot log a statement of"):
+        root["s"].update({"x" * (300 << 10), "y"})
+    lines = log.getvalue().splitlines()[start:]
+    assert max(len(line) for line in lines) <= 256 << 10
+    for method in ("difference_update", "symmetric_difference_update", "update"):
+        assert sum(line.startswith(f"store['s'].{method}(") for line in lines) >= 4, method
+    assert laaos.safe_load_str(log.getvalue()) == laaos.to_plain(root)
+    assert len(root["s"]) == 15_000 - 7_500 + 7_500 + 15_000 + 20_000
+
+
+@pytest.mark.slow
+def test_a_dict_update_over_the_statement_limit_is_split_and_loads():
+    root, log = new_store(initial_data={"d": {"a": 1}})
+    root["d"].update({f"key-{i:08}": i for i in range(500_000)})  # 9 MB of source
+    lines = log.getvalue().splitlines()
+    # split as any large value is: a first statement with as much as fits, then item
+    # assignments for the rest, each within the statement limit
+    assert max(len(line) for line in lines) <= laaos._render.MAX_WRITTEN_STATEMENT
+    assert sum(line.startswith("store['d'].update({'key-") for line in lines) == 1
+    assert sum(line.startswith("store['d']['key-") for line in lines) >= 1
+    assert laaos.safe_load_str(log.getvalue()) == laaos.to_plain(root)
+    assert len(root["d"]) == 500_001
