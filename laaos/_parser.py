@@ -509,7 +509,9 @@ class LogParser:
             target.update(value)
         elif kind >= UPDATE:  # a set's update, difference_update, symmetric_difference_update
             if type(target) is not set:
-                raise CorruptLogError(f".update() on a {type(target).__name__}, not a dict or set", self.name, lineno)
+                raise CorruptLogError(
+                    f".update() on a {type(target).__name__}, not a dict or set", self.name, lineno
+                )
             if type(value) not in (set, list, tuple):
                 raise LogSyntaxError("a set's update needs a set of elements", self.name, lineno)
             for item in value:

@@ -12,7 +12,6 @@ and, all runs at once in one child process, in laaos 2.1.1.
 
 import ast
 import copy
-import io
 import operator
 import os
 
@@ -74,7 +73,8 @@ def list_ops(values, draw_flat):
             some | st.just((1,)),
         ),
         st.builds(lambda x: ("index", lambda c, o: c.index(x), "plain"), values),
-        st.builds(lambda x, a, b: ("index3", lambda c, o: c.index(x, a, b), "plain"), values, indexes, indexes),
+        st.builds(lambda x, a, b: ("index3", lambda c, o: c.index(x, a, b), "plain"),
+                  values, indexes, indexes),
         st.builds(lambda x: ("count", lambda c, o: c.count(x), "plain"), values),
         st.builds(lambda x: ("contains", lambda c, o: x in c, "plain"), values),
         st.builds(lambda: ("reversed", lambda c, o: list(reversed(c)), "item")),
