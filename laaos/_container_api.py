@@ -25,7 +25,6 @@ from ._render import MAX_WRITTEN_STATEMENT, StatementTooLarge
 _UNLIMITED = -(1 << 30)
 _MISSING = object()
 _CONTAINERS = (list, dict, set)  # plain ones, as Store._normalize makes them
-_PLAIN = frozenset((int, float, str, bool, type(None), bytes, complex, list, dict, set, tuple))
 
 
 def _plain_copy(proxy: Any, value: Any) -> Any:
@@ -197,8 +196,8 @@ class ListAPI:
 
     def _replace_items(self, items: List[Any]) -> None:
         """Make ``items`` this list's items, logged as ONE statement that assigns the whole
-        list to this list's own place (``store['l']=[...]``; several only for a list too
-        large or deep for one), keeping this proxy valid.
+        list to this list's own place (``store['l']=[...]``; several only for a list over
+        the statement limit), keeping this proxy valid.
 
         ``items`` holds this list's own items (each at most once: a container among them
         stays the same proxy, relinked to its new index) and new plain values (made by
@@ -213,9 +212,9 @@ class ListAPI:
             # too deep for one statement)
             plain = store._normalize(items)
             store._emit_value(acc + "=", plain, "", acc)
-            kept = {id(v) for v in items if type(v) not in _PLAIN and _is_proxy(v)}
+            kept = {id(v) for v in items if _is_proxy(v)}
             for old in seq:
-                if type(old) not in _PLAIN and _is_proxy(old) and id(old) not in kept:
+                if _is_proxy(old) and id(old) not in kept:
                     old._unlink()
             seq[:] = [store._proxify(v) if type(v) in _CONTAINERS else v for v in items]
             self._relink(0)
@@ -311,7 +310,7 @@ class DictAPI:
             seq = self._plain
             for key, value in plain.items():
                 old = seq.get(key)
-                if type(old) not in _PLAIN and _is_proxy(old):
+                if _is_proxy(old):
                     old._unlink()
                 if type(value) in _CONTAINERS:
                     value = store._proxify(value, f"{acc}[{store._render(key)}]")

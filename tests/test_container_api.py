@@ -301,6 +301,8 @@ def test_containers_behave_as_the_builtins_and_their_logs_load_in_laaos_and_2_1_
         held, twin_held = [root["n"][0]], [twin["n"][0]]
         for _ in range(data.draw(st.integers(1, STEPS), label="steps")):
             step(data, root, twin, held, twin_held)
+        root.update({"u": 1, "v": [2]})  # the root's own `store.update({...})`
+        twin.update({"u": 1, "v": [2]})
         assert same(laaos.safe_load_str(log.getvalue()), twin)
         logs.append((log.getvalue(), twin))
 
