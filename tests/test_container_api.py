@@ -315,6 +315,7 @@ def test_containers_behave_as_the_builtins_and_their_logs_load_in_laaos_and_2_1_
         tmp_path,
     )
     loaded = ast.literal_eval(out)
+    assert len(loaded) == len(logs) >= min(EXAMPLES, 10)
     for (text, twin), theirs in zip(logs, loaded):
         assert same(theirs, twin), f"laaos 2.1.1 loads\n{text}\nto {theirs!r}, not {twin!r}"
 
