@@ -482,3 +482,12 @@ def test_a_dict_update_over_the_statement_limit_is_split_and_loads():
     assert sum(line.startswith("store['d']['key-") for line in lines) >= 1
     assert laaos.safe_load_str(log.getvalue()) == laaos.to_plain(root)
     assert len(root["d"]) == 500_001
+
+
+@pytest.mark.parametrize(
+    "plain, proxy",
+    [(list, laaos.StoreList), (dict, laaos.StoreDict), (dict, laaos.StoreRoot), (set, laaos.StoreSet)],
+)
+def test_the_proxies_have_every_method_and_operator_of_the_builtin(plain, proxy):
+    missing = [n for n in dir(plain) if getattr(proxy, n, None) is None and getattr(plain, n) is not None]
+    assert missing == []
