@@ -17,6 +17,8 @@ from .errors import CorruptLogError, LogError, LogLimitError, LogSyntaxError, Un
 
 # Operation kinds, shared with the native parser.
 ROOT, SET, DELETE, APPEND, INSERT, EXTEND, CLEAR, ADD, DISCARD = range(9)
+UPDATE, DIFFERENCE_UPDATE, SYMMETRIC_DIFFERENCE_UPDATE = range(9, 12)
+# name -> (kind, the container type it applies to (None: checked when applied), arguments)
 METHODS = {
     "append": (APPEND, list, 1),
     "insert": (INSERT, list, 2),
@@ -24,6 +26,9 @@ METHODS = {
     "clear": (CLEAR, None, 0),
     "add": (ADD, set, 1),
     "discard": (DISCARD, set, 1),
+    "update": (UPDATE, None, 1),  # a dict's or a set's
+    "difference_update": (DIFFERENCE_UPDATE, set, 1),
+    "symmetric_difference_update": (SYMMETRIC_DIFFERENCE_UPDATE, set, 1),
 }
 # Statements after which a cached target may point at a replaced container.
 RESHAPING = frozenset((ROOT, DELETE, INSERT, CLEAR))

@@ -36,11 +36,13 @@ from ._grammar import (
     APPEND,
     CLEAR,
     DELETE,
+    DIFFERENCE_UPDATE,
     EXTEND,
     INSERT,
     RESHAPING,
     ROOT,
     SET,
+    UPDATE,
     AnyName,
     Skipped,
     Statement,
@@ -497,16 +499,42 @@ class LogParser:
             target.extend(value)
         elif kind == CLEAR:
             target.clear()
+        elif kind == UPDATE and type(target) is dict:
+            if type(value) is not dict:
+                raise LogSyntaxError(".update() of a dict needs a dict", self.name, lineno)
+            if self.keys is not None and target is self.root:
+                value = {k: v for k, v in value.items() if wanted(self.keys, k)}
+            if any(type(target.get(k)) in (list, dict, set) for k in value):
+                self.heads.clear()  # a cached target may be a container it replaces
+            target.update(value)
+        elif kind >= UPDATE:  # a set's update, difference_update, symmetric_difference_update
+            if type(target) is not set:
+                raise CorruptLogError(
+                    f".update() on a {type(target).__name__}, not a dict or set", self.name, lineno
+                )
+            if type(value) not in (set, list, tuple):
+                raise LogSyntaxError("a set's update needs a set of elements", self.name, lineno)
+            for item in value:
+                self._hashable(item, lineno)
+            if kind == UPDATE:
+                target.update(value)
+            elif kind == DIFFERENCE_UPDATE:
+                target.difference_update(value)
+            else:
+                target.symmetric_difference_update(value)
         else:  # ADD, DISCARD
-            try:
-                hash(value)
-            except TypeError:
-                raise LogSyntaxError(
-                    f"unhashable key or set element: {type(value).__name__}", self.name, lineno
-                ) from None
+            self._hashable(value, lineno)
             if kind == ADD:
                 target.add(value)
             else:
                 target.discard(value)
         if kind in RESHAPING:
             self.heads.clear()
+
+    def _hashable(self, value: Any, lineno: int) -> None:
+        try:
+            hash(value)
+        except TypeError:
+            raise LogSyntaxError(
+                f"unhashable key or set element: {type(value).__name__}", self.name, lineno
+            ) from None

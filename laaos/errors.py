@@ -89,7 +89,8 @@ class UnlinkedContainerError(LaaosError, AssertionError):
 
 
 class SliceNotSupportedError(LaaosError, TypeError, AssertionError):
-    """Slice assignment or deletion on a store list (the log format has no statement for it)."""
+    """Not raised: store lists take slices as lists do.  The name stays importable for
+    code written for laaos 2.1.1, which refused slice assignment and deletion."""
 
 
 class StoreLockedError(LaaosError, BlockingIOError):

@@ -5,7 +5,9 @@ is still linked, normalize the value to plain data, render and write the stateme
 only then change memory.  So a value that cannot be stored, or a write that fails
 (a closed store included: the writer refuses under the same lock), leaves both the log
 and the in-memory store as they were.  These methods are the one definition of what each
-mutation does; the backend only speeds up the steps they call (``_backend``).
+mutation does; the backend only speeds up the steps they call (``_backend``).  The rest
+of the ``list``, ``dict`` and ``set`` API is written on top of them in
+``laaos._container_api``.
 
 Reading (iteration, ``repr``, ``==``, ``laaos.to_plain``) also takes the lock, so another
 thread's writes never change a container while it is being read.  A proxy cannot be
@@ -20,12 +22,11 @@ from collections.abc import MutableMapping, MutableSequence, MutableSet
 from typing import Any, Iterator, Optional
 
 from . import _backend
-from .errors import SliceNotSupportedError, UnlinkedContainerError
+from ._container_api import _UNLIMITED, DictAPI, ListAPI, SetAPI
+from .errors import UnlinkedContainerError
 
 SCALARS = frozenset((int, float, str, bool, type(None), bytes, complex))
 _MISSING = object()
-# A depth to start normalizing at where nothing is written (copies, repr): no limit.
-_UNLIMITED = -(1 << 30)
 
 
 def to_plain(value: Any) -> Any:
@@ -164,11 +165,10 @@ class StoreAccessible:
             return iter(list(self._plain))
 
     def __copy__(self) -> Any:
-        with self._store._lock:
-            return self._plain.copy()
+        return to_plain(self)
 
 
-class StoreDict(StoreAccessible, MutableMapping):
+class StoreDict(StoreAccessible, DictAPI, MutableMapping):
     """A dict in the store."""
 
     __slots__ = ()
@@ -259,7 +259,7 @@ class StoreRoot(StoreDict):
         self._store.close()
 
 
-class StoreList(StoreAccessible, MutableSequence):
+class StoreList(StoreAccessible, ListAPI, MutableSequence):
     """A list in the store."""
 
     __slots__ = ()
@@ -278,8 +278,6 @@ class StoreList(StoreAccessible, MutableSequence):
                 value._link(f"{acc}[{i}]")
 
     def _index(self, index: Any) -> int:
-        if isinstance(index, slice):
-            raise SliceNotSupportedError("Slices are not supported for lists in the store!")
         index = operator.index(index)
         n = len(self._plain)
         if not -n <= index < n:
@@ -319,9 +317,13 @@ class StoreList(StoreAccessible, MutableSequence):
             self._relink(index + 1)
 
     def __getitem__(self, index: Any) -> Any:
+        if type(index) is slice:
+            return self._get_slice(index)
         return self._plain[index]
 
     def __setitem__(self, index: Any, value: Any) -> None:
+        if type(index) is slice:
+            return self._set_slice(index, value)
         store = self._store
         with store._lock:
             index = self._index(index)
@@ -335,6 +337,8 @@ class StoreList(StoreAccessible, MutableSequence):
             self._plain[index] = stored
 
     def __delitem__(self, index: Any) -> None:
+        if type(index) is slice:
+            return self._delete_slice(index)
         store = self._store
         with store._lock:
             index = self._index(index)
@@ -345,7 +349,7 @@ class StoreList(StoreAccessible, MutableSequence):
             self._relink(index)
 
 
-class StoreSet(StoreAccessible, MutableSet):
+class StoreSet(StoreAccessible, SetAPI, MutableSet):
     """A set in the store."""
 
     __slots__ = ()
@@ -353,10 +357,6 @@ class StoreSet(StoreAccessible, MutableSet):
 
     def _children(self) -> Any:
         return ()  # a set holds hashable values only: never a proxy
-
-    @classmethod
-    def _from_iterable(cls, it: Any) -> set:
-        return set(it)  # results of `a | b` etc. are plain sets, not store members
 
     def add(self, x: Any) -> None:
         store = self._store
