@@ -8,7 +8,8 @@
     laaos plot FILE KEY ... -o PNG   line plots of numeric series (needs laaos[plot])
     laaos follow FILE                print new statements as they arrive
 
-Exit status: 0 on success, 1 when a log is damaged or a command fails, 2 on bad usage.
+Exit status: 0 on success, 1 when a log is damaged or a command fails, 2 on bad usage,
+130 when interrupted (Ctrl-C).
 
 The modules of this package, one a command or a concern the commands share:
 
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 from typing import Any, Optional, Sequence
 
 from .. import __version__
@@ -38,6 +40,8 @@ from .show import cmd_show
 from .symbols import SYMBOL_HELP, symbol_spec
 
 __all__ = ["main", "build_parser", "CommandError"]
+
+INTERRUPTED = 128 + 2  # the shell's status for a command ended by SIGINT
 
 
 def seconds(text: str) -> float:
@@ -70,14 +74,31 @@ def not_negative(text: str) -> int:
     return value
 
 
+class _CommandParser(argparse.ArgumentParser):
+    """A subcommand's parser: options and KEYs in any order (``export run.py -o out.json
+    losses`` as ``export run.py losses -o out.json``), as ``plot`` always took them."""
+
+    _intermixed = False
+
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+        if self._intermixed:  # (the intermixed parse calls back here for each of its passes)
+            return super().parse_known_args(args, namespace)
+        self._intermixed = True
+        try:
+            return self.parse_known_intermixed_args(args, namespace)
+        finally:
+            self._intermixed = False
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``laaos`` command line: a subcommand each, run by the function its ``run`` names."""
     p = argparse.ArgumentParser(prog="laaos", description="Look at, check and repair laaos logs.",
                                 formatter_class=argparse.RawDescriptionHelpFormatter,
                                 epilog=KEY_HELP + "\n" + SYMBOL_HELP + "\nExit status: 0 on success, 1 when a "
-                                       "log is damaged or a command fails, 2 on bad usage.")
+                                       "log is damaged or a command fails, 2 on bad usage, 130 when "
+                                       "interrupted (Ctrl-C).")
     p.add_argument("--version", action="version", version=f"laaos {__version__}")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=_CommandParser)
     symbols = argparse.ArgumentParser(add_help=False)
     symbols.add_argument("--symbol", action="append", type=symbol_spec, default=[], metavar="SPEC",
                          help="a name the log uses: MODULE, MODULE:NAME or ALIAS=MODULE:NAME (repeatable)")
@@ -145,10 +166,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run ``laaos ARGV...`` (``sys.argv[1:]`` when None); return the exit status: 0 on
-    success, 1 when a log is damaged or the command fails. Bad usage exits with 2, from
-    ``argparse``."""
+    success, 1 when a log is damaged or the command fails, 130 when interrupted (Ctrl-C).
+    Bad usage exits with 2, from ``argparse``."""
     with printable_output():
-        return _main(argv)
+        try:
+            return _main(argv)
+        except KeyboardInterrupt:  # (while the arguments are read: `--symbol` imports)
+            print("laaos: interrupted", file=sys.stderr)
+            return INTERRUPTED
 
 
 def _main(argv: Optional[Sequence[str]]) -> int:
@@ -158,6 +183,9 @@ def _main(argv: Optional[Sequence[str]]) -> int:
         return args.run(args)
     except BrokenPipeError:  # `laaos export ... | head`
         return 0
+    except KeyboardInterrupt:  # Ctrl-C: one line, not a traceback (`follow` ends this way, with 0)
+        print(f"laaos {args.command}: interrupted", file=sys.stderr)
+        return INTERRUPTED
     except (CommandError, LaaosError, OSError, UnicodeError, RecursionError) as e:
         # (UnknownSymbolError is a LaaosError: `report` says whether to pass the symbol)
         return report(args, e)
