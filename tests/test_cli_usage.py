@@ -107,7 +107,7 @@ def test_show_names_the_fields_of_a_list_of_dicts_apart(tmp_path, capsys):
 def numpy_log(tmp_path):
     """A log as laaos 2.1.1 wrote numpy scalars: their repr, which numpy 2 writes as np.float64(...)."""
     path = tmp_path / "np.py"
-    path.write_text("store = {}\nstore['loss'] = [np.float64(0.5), np.float32(0.25)]\n")
+    path.write_text("store = {}\nstore['loss'] = [np.float64(0.5), np.float64(0.25)]\n")
     return str(path)
 
 

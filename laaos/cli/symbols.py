@@ -16,14 +16,21 @@ from ..errors import UnknownSymbolError
 SYMBOL_HELP = """\
 A log written with type handlers names symbols (datetime.datetime(...), Color.RED):
 pass them with --symbol, repeatable: --symbol datetime (a module, under its name),
---symbol mypkg.enums:Color (an attribute of a module, under its own name), or
---symbol Colour=mypkg.enums:Color (under another name). The module is imported, so it
+--symbol mypkg.enums:Color (an attribute of a module, under its own name),
+--symbol Colour=mypkg.enums:Color or --symbol np=numpy (under another name; --symbol np
+alone means numpy too). The module is imported, so it
 runs: name only modules you trust; the log itself is never executed.
 """
 
 
+# The names code gives a module by custom (`import numpy as np`), which a log written by
+# the original laaos holds (2.1.1 wrote a numpy scalar as its repr, `np.float64(0.5)`).
+ALIASES = {"np": "numpy"}
+
+
 def symbol_spec(spec: str) -> Any:
-    """``--symbol``: ``module``, ``module:attr.path`` or ``NAME=module:attr.path``."""
+    """``--symbol``: ``module``, ``module:attr.path``, ``NAME=module`` (the module ``a.b``
+    itself, as ``import a.b as NAME``) or ``NAME=module:attr.path``; ``np`` alone is numpy."""
     alias, eq, target = spec.partition("=")
     if not eq:
         alias, target = "", spec
@@ -37,7 +44,13 @@ def symbol_spec(spec: str) -> Any:
             "`laaos check` shows it, `laaos recover` moves it aside)")
     sys.path.insert(0, os.getcwd())  # the user's own modules, as `python -m` finds them
     try:
-        obj = importlib.import_module(module_name)
+        try:
+            obj = importlib.import_module(module_name)
+        except ModuleNotFoundError as e:
+            if e.name != module_name or eq or colon or module_name not in ALIASES:
+                raise
+            alias, module_name = module_name, ALIASES[module_name]  # `--symbol np`: numpy, as np
+            obj = importlib.import_module(module_name)
     except Exception as e:  # noqa: BLE001 - whatever the user's module raises is a usage error
         raise argparse.ArgumentTypeError(f"cannot import {module_name!r}: {type(e).__name__}: {e}") from None
     finally:
@@ -48,6 +61,8 @@ def symbol_spec(spec: str) -> Any:
                 raise argparse.ArgumentTypeError(f"{module_name!r} has no attribute {attr!r}")
             obj = getattr(obj, part)
         name = attr.rpartition(".")[2]
+    elif alias:  # as `import a.b as ALIAS` binds `a.b`
+        name = alias
     else:
         obj = importlib.import_module(module_name.partition(".")[0])  # as `import a.b` binds `a`
         name = module_name.partition(".")[0]
@@ -84,6 +99,7 @@ def symbol_hint(names: Iterable[str]) -> str:
     """How to pass ``names``: the ``--symbol`` flags, or the arguments of ``laaos.load``.
     (A capitalised name is most likely a class: it needs its module.)"""
     names = sorted(names)
-    flags = " ".join(f"--symbol MODULE:{n}" if n[:1].isupper() else f"--symbol {n}" for n in names)
+    flags = " ".join(f"--symbol MODULE:{n}" if n[:1].isupper() else
+                     f"--symbol {n}={ALIASES[n]}" if n in ALIASES else f"--symbol {n}" for n in names)
     return (f"`{flags}` on the command line (a module by its name, a class as MODULE:NAME), "
             f"or exposed_symbols=[...] / extra_mappings={{...}} in Python")
