@@ -5,8 +5,8 @@ file as one line of Python, so results survive any crash; ``safe_load`` reads a 
 without executing it.  The API is that of the original laaos 2.1.1.
 """
 
+from . import _importer  # noqa: F401 - first: it installs the finders the submodules below go through
 from ._backend import BACKEND
-from ._importer import install as _install_log_importer
 from .errors import (
     CorruptLogError,
     LaaosError,
@@ -96,5 +96,3 @@ __all__ = [
     "safe_load_store",
     "safe_load_str",
 ]
-
-_install_log_importer()
