@@ -66,14 +66,20 @@ def session_info(**extra: Any) -> Dict[str, Any]:
 
 
 # A log is shared with colleagues and papers; a secret on the command line must not go
-# with it.  The value of an option whose name says it holds one is replaced.
-_SECRET_WORDS = ("key", "token", "secret", "password", "passwd", "credential", "auth")
+# with it.  The value of an option whose name says it holds one is replaced, and so is
+# that of a Hydra-style override (``wandb.api_key=X``, ``+db.password=X``, ``hf_token=X``)
+# whose last dotted component says so.
+_SECRET_WORDS = ("key", "token", "secret", "password", "passwd", "passphrase", "credential", "auth")
 REDACTED = "<redacted>"
+# The characters of an override's name: a dotted path, a config group (db/mysql), a
+# package (@pkg); its prefixes ``+`` (add), ``++`` (force add) and ``~`` (delete).
+_OVERRIDE_NAME = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./@")
 
 
 def redacted_argv(argv: Any) -> list:
     """``argv`` with the values of secret-looking options (``--api-key X``,
-    ``--token=X``, ``--wandb-password X``) replaced by ``<redacted>``."""
+    ``--token=X``, ``--wandb-password X``) and overrides (``wandb.api_key=X``,
+    ``++trainer.secret=X``, ``hf_token=X``) replaced by ``<redacted>``."""
     out = []
     hide_next = False
     for arg in argv:
@@ -84,13 +90,31 @@ def redacted_argv(argv: Any) -> list:
             continue
         hide_next = False
         name, eq, _ = arg.partition("=")
-        secret = arg.startswith("-") and any(w in name.lower() for w in _SECRET_WORDS)
+        if arg.startswith("-"):
+            secret = _secret(name)
+        else:
+            secret = bool(eq) and _secret_override(name)
         if secret and eq:
             out.append(f"{name}={REDACTED}")
         else:
             out.append(arg)
             hide_next = secret
     return out
+
+
+def _secret(name: str) -> bool:
+    """Whether an option or key ``name`` says it holds a secret."""
+    name = name.lower()
+    return any(w in name for w in _SECRET_WORDS)
+
+
+def _secret_override(name: str) -> bool:
+    """Whether ``name`` (of ``name=value``) is an override's whose last component says it
+    holds a secret: ``wandb.api_key``, ``+db.password``, ``hf_token``, not ``data.path``."""
+    path = name.lstrip("+~").partition("@")[0]
+    if not path or not set(path) <= _OVERRIDE_NAME:
+        return False
+    return _secret(path.replace("/", ".").rpartition(".")[2])
 
 
 def utc_now() -> str:

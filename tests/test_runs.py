@@ -32,6 +32,22 @@ def test_secrets_on_the_command_line_are_not_recorded(tmp_path, monkeypatch):
     assert "sk-123" not in (tmp_path / "run.py").read_text()
 
 
+def test_secrets_in_hydra_style_overrides_are_not_recorded(tmp_path, monkeypatch):
+    argv = ["train.py", "wandb.api_key=sk-1", "+db.password=pw-2", "hf_token=hf-3", "++trainer.secret=s=4",
+            "~cloud.credentials=c-5", "hydra.job.env_set.WANDB_API_KEY=k-6", "db/auth=a-7",
+            "lr=0.1", "data.path=/data/keys.csv", "model=resnet", "note=my password", "+db@pkg=mysql"]
+    monkeypatch.setattr(sys, "argv", argv)
+    with open_log(tmp_path) as root:
+        root["a"] = 1
+    recorded = laaos.load(tmp_path / "run.py").sessions[0].info["argv"]
+    assert recorded == ["train.py", "wandb.api_key=<redacted>", "+db.password=<redacted>", "hf_token=<redacted>",
+                        "++trainer.secret=<redacted>", "~cloud.credentials=<redacted>",
+                        "hydra.job.env_set.WANDB_API_KEY=<redacted>", "db/auth=<redacted>",
+                        "lr=0.1", "data.path=/data/keys.csv", "model=resnet", "note=my password", "+db@pkg=mysql"]
+    text = (tmp_path / "run.py").read_text()
+    assert not any(secret in text for secret in ("sk-1", "pw-2", "hf-3", "s=4", "c-5", "k-6", "a-7"))
+
+
 def open_log(tmp_path, **kw):
     return laaos.open_file_store("run", "", prefix=f"{tmp_path}/", **kw)
 
