@@ -146,6 +146,53 @@ def test_git_commit_and_dirty_flag_are_read_from_the_checkout(tmp_path, monkeypa
     assert session() is None  # not in a checkout
 
 
+@pytest.mark.parametrize("backend", ["python"], indirect=True)  # (reads no store: one run)
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git to make a checkout")
+def test_dirty_agrees_with_git_diff_on_modes_symlinks_and_submodules(tmp_path, backend):
+    sub = make_repo(tmp_path / "sub")
+    repo = make_repo(tmp_path / "repo")
+    os.symlink("train.py", repo / "link")
+    git("add", "link", cwd=repo)
+    git("-c", "protocol.file.allow=always", "submodule", "add", "-q", str(sub), "sub", cwd=repo)
+    git("commit", "-q", "-m", "two", cwd=repo)
+
+    def dirty():
+        """laaos's flag, and whether `git diff --quiet` says the same."""
+        flag = laaos.provenance.git_info(str(repo))["dirty"]
+        quiet = subprocess.run(["git", "diff", "--quiet"], cwd=repo).returncode
+        assert flag == (quiet == 1), (flag, quiet)
+        return flag
+
+    assert dirty() is False
+    os.chmod(repo / "train.py", 0o755)  # a mode change alone
+    assert dirty() is True
+    git("config", "core.fileMode", "false", cwd=repo)  # (a filesystem without modes)
+    assert dirty() is False
+    git("config", "core.fileMode", "true", cwd=repo)
+    os.chmod(repo / "train.py", 0o644)
+    assert dirty() is False
+    (repo / "link").unlink()  # a symlink replaced by a file of the same text
+    (repo / "link").write_text("train.py")
+    assert dirty() is True
+    (repo / "link").unlink()
+    os.symlink("train.py", repo / "link")
+    assert dirty() is False
+    (repo / "sub" / "train.py").write_text("print(9)\n")  # a tracked file of the submodule
+    assert dirty() is True
+    git("checkout", "-q", "train.py", cwd=repo / "sub")
+    (repo / "sub" / "new.txt").write_text("untracked")  # not counted by git either
+    assert dirty() is False
+    (repo / "sub" / "new.txt").unlink()
+    git("commit", "-q", "--allow-empty", "-m", "ahead", cwd=repo / "sub")  # the submodule at another commit
+    assert dirty() is True
+    git("add", "sub", cwd=repo)  # staged: not seen, as by git diff
+    assert dirty() is False
+    git("commit", "-q", "-m", "three", cwd=repo)
+    shutil.rmtree(repo / "sub")  # a submodule not checked out
+    (repo / "sub").mkdir()
+    assert dirty() is False
+
+
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git to make a checkout")
 def test_a_later_session_of_the_same_process_sees_new_commits_and_edits(tmp_path, monkeypatch):
     # What one session read (the parsed index, blob ids) is kept for the next, to make
