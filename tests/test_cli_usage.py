@@ -166,7 +166,9 @@ def test_ctrl_c_stops_a_long_command_with_one_line_and_status_130(big_log, tmp_p
     argv = [sys.executable, "-m", "laaos", command, big_log]
     if command == "export":
         argv += ["-o", str(tmp_path / "out.json")]
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=backend_env, cwd=tmp_path)
+    # (a child of a background job inherits SIGINT ignored, and Python then leaves it so)
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=backend_env, cwd=tmp_path,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 60
     while not _opened(proc.pid, big_log):  # loading: Python's SIGINT handler is in place
         assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
