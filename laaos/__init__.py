@@ -36,7 +36,6 @@ from .handlers import (
 from .helpers import can_iter, ensure_dirs, generate_time_id, new_dict, new_list, new_set, put
 from .loader import LoadResult, load, safe_load, safe_load_store, safe_load_str
 from .follow import follow
-from .many import load_many
 from .recover import Recovery, recover
 from .proxies import StoreAccessible, StoreDict, StoreList, StoreRoot, StoreSet, to_plain
 from .runs import MarkError, Record
@@ -96,3 +95,22 @@ __all__ = [
     "safe_load_store",
     "safe_load_str",
 ]
+
+# Imported at first use: what a training script, a notebook or one CLI call does not need
+# (the sweep loader starts process pools: concurrent.futures and multiprocessing).
+_LAZY = {"load_many": "many"}
+
+
+def __getattr__(name: str) -> object:
+    """The public names of ``_LAZY``, imported when first asked for."""
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list:
+    return sorted(set(globals()) | set(_LAZY))

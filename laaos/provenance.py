@@ -11,8 +11,6 @@ from __future__ import annotations
 import datetime
 import getpass
 import os
-import platform
-import socket
 import struct
 import sys
 import time
@@ -52,12 +50,12 @@ def session_info(**extra: Any) -> Dict[str, Any]:
     cwd = _safe(os.getcwd)
     info: Dict[str, Any] = {
         "time": utc_now(),
-        "host": _safe(socket.gethostname),
+        "host": _safe(hostname),
         "pid": os.getpid(),
         "user": _safe(getpass.getuser),
         "argv": redacted_argv(sys.argv),
         "cwd": cwd,
-        "python": platform.python_version(),
+        "python": sys.version.split()[0],  # (as platform.python_version() reads it)
         "laaos": __version__,
         "git": _safe(git_info, cwd) if cwd else None,
         "jobs": {name: os.environ[name] for name in SCHEDULER_VARIABLES if os.environ.get(name)},
@@ -116,6 +114,16 @@ def _secret_override(name: str) -> bool:
     if not path or not set(path) <= _OVERRIDE_NAME:
         return False
     return _secret(path.replace("/", ".").rpartition(".")[2])
+
+
+def hostname() -> str:
+    """This machine's name, as ``socket.gethostname()`` gives it (without importing socket
+    where ``os.uname`` has it)."""
+    if hasattr(os, "uname"):
+        return os.uname().nodename
+    import socket
+
+    return socket.gethostname()
 
 
 def utc_now() -> str:

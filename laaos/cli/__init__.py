@@ -24,20 +24,16 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-from typing import Any, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 from .. import __version__
 from ..errors import LaaosError
-from .check import cmd_check
 from .escaping import printable_output
-from .export import cmd_export
 from .failures import CommandError, report
-from .follow import cmd_follow
 from .keys import KEY_HELP
-from .plot import cmd_plot
-from .rewrite import cmd_compact, cmd_recover
-from .show import cmd_show
 from .symbols import SYMBOL_HELP, symbol_spec
+
+# (a command's module is imported once the arguments are read: `run` names it)
 
 __all__ = ["main", "build_parser", "CommandError"]
 
@@ -103,8 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
     symbols.add_argument("--symbol", action="append", type=symbol_spec, default=[], metavar="SPEC",
                          help="a name the log uses: MODULE, MODULE:NAME or ALIAS=MODULE:NAME (repeatable)")
 
-    def command(name: str, run: Any, help: str, description: str, *, keys: bool = False) -> Any:
-        """A subcommand: each takes a log FILE as its first argument and is run by ``run``."""
+    def command(name: str, run: str, help: str, description: str, *, keys: bool = False) -> Any:
+        """A subcommand: each takes a log FILE as its first argument and is run by the
+        function ``run`` names (``MODULE:FUNCTION`` of this package)."""
         epilog = (KEY_HELP if keys else "") + "\n" + SYMBOL_HELP
         s = sub.add_parser(name, help=help, description=description, parents=[symbols], epilog=epilog,
                            formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -112,25 +109,25 @@ def build_parser() -> argparse.ArgumentParser:
         s.set_defaults(run=run)
         return s
 
-    s = command("show", cmd_show, "the store as a tree", "Show a log's store as a tree: keys, types, "
+    s = command("show", "show:cmd_show", "the store as a tree", "Show a log's store as a tree: keys, types, "
                 "lengths of lists, the latest values of series.", keys=True)
     s.add_argument("key", nargs="*", default=[], help="a KEY path to walk down to (several are joined)")
 
-    command("check", cmd_check, "check a log for damage", "Count statements and check for a torn tail "
+    command("check", "check:cmd_check", "check a log for damage", "Count statements and check for a torn tail "
             "or bad statements; exit status 1 when damaged, torn or empty. Statements that name a "
             "symbol not passed are not damage: check says which symbols to pass.")
 
-    s = command("compact", cmd_compact, "rewrite a log as one statement", "Rewrite the log as one "
+    s = command("compact", "rewrite:cmd_compact", "rewrite a log as one statement", "Rewrite the log as one "
                 "statement of its store (atomically). Reads FILE only (it needs no write access to it "
                 "with -o). A torn last statement is not part of the store: it is kept in OUT.torn_<time>.")
     s.add_argument("-o", "--output", help="write here instead of replacing FILE")
 
-    s = command("recover", cmd_recover, "repair a damaged log", "Keep every statement that loads; move "
+    s = command("recover", "rewrite:cmd_recover", "repair a damaged log", "Keep every statement that loads; move "
                 "bad statements and a torn tail, byte for byte, to FILE.rejected_<time>. Well-formed "
                 "statements that name a symbol not passed are kept.")
     s.add_argument("--dry-run", action="store_true", help="say what would be done, change nothing")
 
-    s = command("export", cmd_export, "the store as JSON", "Write the store as JSON. Sets become sorted "
+    s = command("export", "export:cmd_export", "the store as JSON", "Write the store as JSON. Sets become sorted "
                 "lists, tuples lists, bytes {\"base64\": ...}, complex numbers {\"real\", \"imag\"}, "
                 "non-string keys their JSON text (an error when that makes two keys one: see "
                 "--repr-keys).", keys=True)
@@ -144,7 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--repr-keys", action="store_true",
                    help="write every dict key as its Python repr (\"'a'\", \"1\"): lossless")
 
-    s = command("plot", cmd_plot, "plot numeric series to an image", "Line plots of numeric series: each "
+    s = command("plot", "plot:cmd_plot", "plot numeric series to an image", "Line plots of numeric series: each "
                 "KEY path names a list of numbers, or a field of a list of dicts (metrics.acc). The x "
                 "axis is the index in the list, or the series --x names. Needs matplotlib (the "
                 "'plot' extra).", keys=True)
@@ -153,7 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--x", help="a KEY path of the x values (a step series of the same length)")
     s.add_argument("--logy", action="store_true", help="logarithmic y axis")
 
-    s = command("follow", cmd_follow, "print new statements as they arrive", "Print each new statement of "
+    s = command("follow", "follow:cmd_follow", "print new statements as they arrive", "Print each new statement of "
                 "a log as it is written, until interrupted (Ctrl-C). When the log is rewritten (a "
                 "compaction, a restart, a torn statement cut off) it says so and reads it again.")
     s.add_argument("--from-start", action="store_true", help="print the statements already there too")
@@ -176,11 +173,19 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return INTERRUPTED
 
 
+def command(run: str) -> Callable[[argparse.Namespace], int]:
+    """The function ``run`` (``MODULE:FUNCTION``) names, its module imported now."""
+    import importlib
+
+    module, _, function = run.partition(":")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), function)
+
+
 def _main(argv: Optional[Sequence[str]]) -> int:
     args = build_parser().parse_args(argv)
     args.symbols = dict(args.symbol)
     try:
-        return args.run(args)
+        return command(args.run)(args)
     except BrokenPipeError:  # `laaos export ... | head`
         return 0
     except KeyboardInterrupt:  # Ctrl-C: one line, not a traceback (`follow` ends this way, with 0)

@@ -10,7 +10,7 @@ import os
 import sys
 from typing import Any, Iterable, Optional
 
-from ..diagnosis import diagnose, unsafe_symbol
+from .._symbols import unsafe_symbol
 from ..errors import UnknownSymbolError
 
 SYMBOL_HELP = """\
@@ -81,6 +81,8 @@ def unsafe_statement(error: UnknownSymbolError) -> Optional[str]:
     text = line_at(error.path, error.line)
     if text is None:
         return None
+    from ..diagnosis import diagnose
+
     # that statement alone (an appended statement is one line), after an empty store
     return diagnose(error.path, data=b"store = {}\n" + text + b"\n").unsafe.get(2)
 
