@@ -2,6 +2,9 @@
 processes of ``python -c "import laaos"`` and ``laaos show SMALL_LOG``, paired in the same
 run against laaos 2.1.1's import and ``python -c "import json"``.
 
+Every command reads compiled bytecode, as after an install (a wheel's modules are compiled
+when installed; a source checkout, or PYTHONDONTWRITEBYTECODE, would compile laaos on
+every start): the children write and read it under a PYTHONPYCACHEPREFIX of their own.
 Each round runs every command once, in an order that rotates from round to round, so that
 a slower moment of a shared machine falls on all of them; the figures are the medians
 over the rounds of each command's time and of its ratio to the baseline of the same
@@ -32,9 +35,11 @@ def original_path():
     return str(ORIGINAL)
 
 
-def commands(backend, log):
-    """``{name: (argv, environment)}`` of the commands compared."""
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "LAAOS_NO_EXTENSIONS")}
+def commands(backend, log, pycache):
+    """``{name: (argv, environment)}`` of the commands compared, their bytecode under
+    ``pycache``."""
+    drop = ("PYTHONPATH", "LAAOS_NO_EXTENSIONS", "PYTHONDONTWRITEBYTECODE")
+    env = dict({k: v for k, v in os.environ.items() if k not in drop}, PYTHONPYCACHEPREFIX=pycache)
     ours = dict(env, LAAOS_NO_EXTENSIONS="1") if backend == "python" else env
     py = sys.executable
     return {
@@ -81,6 +86,7 @@ def import_time(cmds, rounds):
     for name in ("import laaos", "import laaos 2.1.1"):
         argv, env = cmds[name]
         cumulative = []
+        subprocess.run(argv, env=env, check=True)  # (the bytecode written)
         for _ in range(rounds):
             err = subprocess.run([argv[0], "-X", "importtime", *argv[1:]], env=env, check=True,
                                  capture_output=True, text=True).stderr
@@ -105,7 +111,7 @@ def test_startup(benchmark, tmp_path, backend):
 
     if backend == "cython" and _backend.cython_impl is None:
         pytest.skip("the Cython extension is not built")
-    cmds = commands(backend, small_log(str(tmp_path)))
+    cmds = commands(backend, small_log(str(tmp_path)), str(tmp_path / "pycache"))
     result = {}
     benchmark.pedantic(lambda: result.update(figures(paired(cmds, PAIRS)), importtime_ms=import_time(cmds, PAIRS)),
                        rounds=1, iterations=1)
@@ -118,7 +124,7 @@ def main():
         log = small_log(folder)
         for backend in ("cython", "python"):
             print(f"{backend} backend, {PAIRS} rounds:")
-            cmds = commands(backend, log)
+            cmds = commands(backend, log, os.path.join(folder, "pycache"))
             for name, row in figures(paired(cmds, PAIRS)).items():
                 ratio = f"   {row['ratio']:.2f}x {row['to']}" if "ratio" in row else ""
                 print(f"  {name:26} {row['median_ms']:7.1f} ms{ratio}")

@@ -180,3 +180,15 @@ def test_ctrl_c_stops_a_long_command_with_one_line_and_status_130(big_log, tmp_p
     after = os.stat(big_log)
     assert (after.st_ino, after.st_size, after.st_mtime_ns) == (before.st_ino, before.st_size, before.st_mtime_ns)
     assert os.listdir(os.path.dirname(big_log)) == ["big.py"]  # no temporary file left
+
+
+def test_ctrl_c_is_how_follow_ends_with_status_0(tmp_path, backend_env):
+    path = tmp_path / "run.py"
+    path.write_text("store = {}\nstore['a'] = 1\n")
+    proc = subprocess.Popen([sys.executable, "-m", "laaos", "follow", str(path), "--interval", "0.05"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=backend_env, cwd=tmp_path,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    assert proc.stdout.readline().startswith("following")
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert (proc.returncode, err) == (0, "")
