@@ -8,7 +8,6 @@ every probe that fails leaves its field ``None`` rather than stopping the run.
 
 from __future__ import annotations
 
-import datetime
 import getpass
 import os
 import struct
@@ -128,7 +127,7 @@ def hostname() -> str:
 
 def utc_now() -> str:
     """The time now in UTC, ISO 8601 to the second (``2026-11-27T05:42:00+00:00``)."""
-    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    return time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
 
 
 def _safe(fn: Any, *args: Any) -> Any:

@@ -104,3 +104,15 @@ def test_one_command_imports_its_own_modules_only(tmp_path, backend_env):
     others = ["laaos.cli.export", "laaos.cli.plot", "laaos.cli.rewrite", "laaos.cli.follow", "laaos.cli.check",
               "laaos.recover", "laaos.diagnosis", "laaos.many", "laaos.provenance", "concurrent.futures"]
     assert [m for m in others if m in modules] == []
+
+
+def test_a_store_opens_and_records_its_session_without_datetime_platform_or_socket(tmp_path, backend_env):
+    modules = imported_after(f"import laaos\nwith laaos.open_file_store('run', prefix={str(tmp_path)!r} + '/'):\n"
+                             "    pass", backend_env)
+    assert "laaos.provenance" in modules
+    assert [m for m in ("datetime", "platform", "socket", "concurrent.futures") if m in modules] == []
+    (log,) = tmp_path.iterdir()
+    import laaos
+
+    session = laaos.load(log).sessions[0]
+    assert session["time"].endswith("+00:00") and session["python"] == sys.version.split()[0]
