@@ -114,6 +114,7 @@ def __getattr__(name: str) -> object:
 
 
 def __dir__() -> list:
+    """The package's names, with those of ``_LAZY`` not imported yet."""
     return sorted(set(globals()) | set(_LAZY))
 
 

@@ -33,8 +33,6 @@ from .failures import CommandError, report
 from .keys import KEY_HELP
 from .symbols import SYMBOL_HELP, symbol_spec
 
-# (a command's module is imported once the arguments are read: `run` names it)
-
 __all__ = ["main", "build_parser", "CommandError"]
 
 INTERRUPTED = 128 + 2  # the shell's status for a command ended by SIGINT
@@ -72,7 +70,8 @@ def not_negative(text: str) -> int:
 
 class _CommandParser(argparse.ArgumentParser):
     """A subcommand's parser: options and KEYs in any order (``export run.py -o out.json
-    losses`` as ``export run.py losses -o out.json``), as ``plot`` always took them."""
+    losses`` as ``export run.py losses -o out.json``; argparse's own parse takes a list
+    of positionals in one run, and an option would end it)."""
 
     _intermixed = False
 
@@ -101,7 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     def command(name: str, run: str, help: str, description: str, *, keys: bool = False) -> Any:
         """A subcommand: each takes a log FILE as its first argument and is run by the
-        function ``run`` names (``MODULE:FUNCTION`` of this package)."""
+        function ``run`` names (``MODULE:FUNCTION`` of this package), whose module is
+        imported once the arguments are read (see ``command``)."""
         epilog = (KEY_HELP if keys else "") + "\n" + SYMBOL_HELP
         s = sub.add_parser(name, help=help, description=description, parents=[symbols], epilog=epilog,
                            formatter_class=argparse.RawDescriptionHelpFormatter)
