@@ -101,7 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     def command(name: str, run: str, help: str, description: str, *, keys: bool = False) -> Any:
         """A subcommand: each takes a log FILE as its first argument and is run by the
         function ``run`` names (``MODULE:FUNCTION`` of this package), whose module is
-        imported once the arguments are read (see ``command``)."""
+        imported once the arguments are read (see ``runner``)."""
         epilog = (KEY_HELP if keys else "") + "\n" + SYMBOL_HELP
         s = sub.add_parser(name, help=help, description=description, parents=[symbols], epilog=epilog,
                            formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -173,7 +173,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return INTERRUPTED
 
 
-def command(run: str) -> Callable[[argparse.Namespace], int]:
+def runner(run: str) -> Callable[[argparse.Namespace], int]:
     """The function ``run`` (``MODULE:FUNCTION``) names, its module imported now."""
     import importlib
 
@@ -185,7 +185,7 @@ def _main(argv: Optional[Sequence[str]]) -> int:
     args = build_parser().parse_args(argv)
     args.symbols = dict(args.symbol)
     try:
-        return command(args.run)(args)
+        return runner(args.run)(args)
     except BrokenPipeError:  # `laaos export ... | head`
         return 0
     except KeyboardInterrupt:  # Ctrl-C: one line, not a traceback (`follow` ends this way, with 0)
