@@ -8,7 +8,8 @@ every start): the children write and read it under a PYTHONPYCACHEPREFIX of thei
 Each round runs every command once, in an order that rotates from round to round, so that
 a slower moment of a shared machine falls on all of them; the figures are the medians
 over the rounds of each command's time and of its ratio to the baseline of the same
-round.  ``LAAOS_BENCH_PAIRS`` sets the rounds (15).  Run as a script to print the table:
+round, wall time and CPU time (user + system: on a machine busy with other work, the
+steadier of the two).  ``LAAOS_BENCH_PAIRS`` sets the rounds (15).  Run as a script to print the table:
 
     python benchmarks/test_startup.py
 """
@@ -50,30 +51,44 @@ def commands(backend, log, pycache):
     }
 
 
+def run(argv, env):
+    """Run ``argv``; its wall time and its CPU time (user + system, which other processes
+    of a busy machine disturb far less), in seconds."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    assert proc.returncode == 0, argv
+    return wall, usage.ru_utime + usage.ru_stime
+
+
 def paired(cmds, rounds):
-    """``{name: [seconds of each round]}``: every command once a round, in rotated order."""
+    """``{name: [(wall, cpu) seconds of each round]}``: every command once a round, in
+    rotated order."""
     names = list(cmds)
     times = {name: [] for name in names}
     for r in range(rounds + 1):
         order = names[r % len(names):] + names[: r % len(names)]
         for name in order:
-            argv, env = cmds[name]
-            start = time.perf_counter()
-            subprocess.run(argv, env=env, check=True, stdout=subprocess.DEVNULL)
-            if r:  # (round 0 warms the file cache and the .pyc files)
-                times[name].append(time.perf_counter() - start)
+            timing = run(*cmds[name])
+            if r:  # (round 0 warms the file cache and writes the bytecode)
+                times[name].append(timing)
     return times
 
 
 def figures(times):
-    """Each command's median time and median ratio to its baseline, round by round."""
+    """Each command's median wall and CPU times, and their median ratios to its baseline's
+    of the same round."""
     ratio = {"import laaos": "import laaos 2.1.1", "laaos show": "python -c 'import json'"}
     out = {}
     for name, ts in times.items():
-        row = {"median_ms": round(1e3 * statistics.median(ts), 1)}
+        row = {"wall_ms": round(1e3 * statistics.median(w for w, _ in ts), 1),
+               "cpu_ms": round(1e3 * statistics.median(c for _, c in ts), 1)}
         if name in ratio:
             base = times[ratio[name]]
-            row["ratio"] = round(statistics.median(t / b for t, b in zip(ts, base)), 2)
+            row["wall_ratio"] = round(statistics.median(w / b for (w, _), (b, _) in zip(ts, base)), 2)
+            row["cpu_ratio"] = round(statistics.median(c / b for (_, c), (_, b) in zip(ts, base)), 2)
             row["to"] = ratio[name]
         out[name] = row
     return out
@@ -125,9 +140,11 @@ def main():
         for backend in ("cython", "python"):
             print(f"{backend} backend, {PAIRS} rounds:")
             cmds = commands(backend, log, os.path.join(folder, "pycache"))
+            print(f"  {'':26} {'wall':>9} {'cpu':>9}")
             for name, row in figures(paired(cmds, PAIRS)).items():
-                ratio = f"   {row['ratio']:.2f}x {row['to']}" if "ratio" in row else ""
-                print(f"  {name:26} {row['median_ms']:7.1f} ms{ratio}")
+                ratio = (f"   {row['wall_ratio']:.2f}x wall, {row['cpu_ratio']:.2f}x cpu of {row['to']}"
+                         if "to" in row else "")
+                print(f"  {name:26} {row['wall_ms']:6.1f} ms {row['cpu_ms']:6.1f} ms{ratio}")
             for name, ms in import_time(cmds, PAIRS).items():
                 print(f"  -X importtime, {name:12} {ms:5.1f} ms (the laaos package, cumulative)")
 

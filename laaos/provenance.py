@@ -250,13 +250,14 @@ def worktree_dirty(root: str, gitdir: str, deadline: Optional[float] = None,
     type_and_x = _TYPE | (0o100 if file_mode else 0)
     root = os.path.join(root, "")
     lstat = os.lstat
+    gitlink = _GITLINK
     hashed = False
     for i, (name, mtime, size, sha, mode) in enumerate(entries):
         # (the clock is read every 256 files, and after every hash: a file may be large)
         if (hashed or not i & 255) and time.monotonic() > deadline:
             return None
         path = root + name
-        if mode == _GITLINK:
+        if mode == gitlink:
             changed = _submodule_changed(path, sha, deadline, depth)
             if changed is not False:
                 return changed
@@ -265,11 +266,10 @@ def worktree_dirty(root: str, gitdir: str, deadline: Optional[float] = None,
             st = lstat(path)
         except OSError:
             return True  # a tracked file was deleted
-        # a file became a symlink or the other way round, or (file_mode) chmod +x or -x
-        if mode == _SYMLINK:
-            if (st.st_mode ^ mode) & _TYPE and symlinks:
-                return True
-        elif (st.st_mode ^ mode) & type_and_x:
+        # A file became a symlink or the other way round, or (file_mode) chmod +x or -x.
+        # (A symlink's mode has x bits the index's has not: only its type is compared.)
+        changed = (st.st_mode ^ mode) & type_and_x
+        if changed and (mode != _SYMLINK or changed & _TYPE and symlinks):
             return True
         if st.st_size & 0xFFFFFFFF != size:
             return True
