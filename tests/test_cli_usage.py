@@ -114,20 +114,31 @@ def numpy_log(tmp_path):
 def test_the_hint_for_a_numpy_log_is_a_flag_that_works(numpy_log, capsys):
     pytest.importorskip("numpy")
     code, _, err = cli(capsys, "show", numpy_log)
-    assert code == 1 and "--symbol np=numpy" in err
+    assert code == 1 and "`--symbol np` on the command line" in err
     code, out, err = cli(capsys, "check", numpy_log)
-    assert "--symbol np=numpy" in out
+    assert "`--symbol np` on the command line" in out
     hinted = err.split("`")[1] if code else out.split("`")[-2]
     code, out, err = cli(capsys, "export", numpy_log, *hinted.split())
     assert code == 0, err
     assert json.loads(out) == {"loss": [0.5, 0.25]}
 
 
-def test_symbol_np_means_numpy_when_no_module_np_exists(numpy_log, capsys):
+@pytest.mark.parametrize("spec", ["np", "np=numpy"])
+def test_symbol_np_passes_numpy_and_np_alone_its_scalar_types_only(tmp_path, capsys, spec):
     pytest.importorskip("numpy")
-    code, out, err = cli(capsys, "export", numpy_log, "--symbol", "np")
+    path = tmp_path / "np.py"
+    path.write_text("store = {'x': [np.float64(0.5), np.int64(3), np.True_, np.str_('a'), np.float32(0.25)]}\n")
+    code, out, err = cli(capsys, "show", str(path), "--symbol", spec)
     assert code == 0, err
-    assert json.loads(out) == {"loss": [0.5, 0.25]}
+    assert "list[5] of bool/float32/float64/int64/str_" in out
+
+
+def test_symbol_np_alone_passes_no_function_of_numpy(tmp_path, capsys):
+    pytest.importorskip("numpy")
+    path, written = tmp_path / "np.py", tmp_path / "written.txt"
+    path.write_text(f"store = {{}}\nstore['x'] = np.savetxt({str(written)!r}, [1.0])\n")
+    code, out, err = cli(capsys, "show", str(path), "--symbol", "np")
+    assert code == 1 and "np.py:2: np has no attribute 'savetxt'" in err and not written.exists()
 
 
 # ---- Ctrl-C ------------------------------------------------------------------------------

@@ -16,21 +16,33 @@ from ..errors import UnknownSymbolError
 SYMBOL_HELP = """\
 A log written with type handlers names symbols (datetime.datetime(...), Color.RED):
 pass them with --symbol, repeatable: --symbol datetime (a module, under its name),
---symbol mypkg.enums:Color (an attribute of a module, under its own name),
---symbol Colour=mypkg.enums:Color or --symbol np=numpy (under another name; --symbol np
-alone means numpy too). The module is imported, so it
+--symbol mypkg.enums:Color (an attribute of a module, under its own name), or
+--symbol Colour=mypkg.enums:Color (under another name); --symbol np passes numpy's scalar
+types as np (np.float64(...), which 2.1.1 wrote). The module is imported, so it
 runs: name only modules you trust; the log itself is never executed.
 """
 
 
-# The names code gives a module by custom (`import numpy as np`), which a log written by
-# the original laaos holds (2.1.1 wrote a numpy scalar as its repr, `np.float64(0.5)`).
-ALIASES = {"np": "numpy"}
+def numpy_scalars() -> Any:
+    """What ``--symbol np`` passes: numpy's scalar types (``np.float64``, ``np.str_``,
+    ``np.True_``, ...) under their names, and nothing else of numpy.  A log that names
+    ``np`` was written by laaos 2.1.1, which wrote a numpy scalar as its repr
+    (``np.float64(0.5)``): it needs them only, and numpy's functions read and write
+    files (``np.savetxt``, ``np.load`` of a pickle)."""
+    import numpy
+    from types import SimpleNamespace
+
+    types = set(numpy.sctypeDict.values())
+    names = {t.__name__: t for t in types}
+    names.update((name, t) for name, t in numpy.sctypeDict.items()
+                 if isinstance(name, str) and name.isidentifier() and vars(numpy).get(name) is t)
+    return SimpleNamespace(True_=numpy.True_, False_=numpy.False_, **names)
 
 
 def symbol_spec(spec: str) -> Any:
     """``--symbol``: ``module``, ``module:attr.path``, ``NAME=module`` (the module ``a.b``
-    itself, as ``import a.b as NAME``) or ``NAME=module:attr.path``; ``np`` alone is numpy."""
+    itself, as ``import a.b as NAME``) or ``NAME=module:attr.path``; ``np`` (where no
+    module ``np`` exists) is ``numpy_scalars()``."""
     alias, eq, target = spec.partition("=")
     if not eq:
         alias, target = "", spec
@@ -47,10 +59,9 @@ def symbol_spec(spec: str) -> Any:
         try:
             obj = importlib.import_module(module_name)
         except ModuleNotFoundError as e:
-            if e.name != module_name or eq or colon or module_name not in ALIASES:
+            if e.name != "np" or spec != "np":
                 raise
-            alias, module_name = module_name, ALIASES[module_name]  # `--symbol np`: numpy, as np
-            obj = importlib.import_module(module_name)
+            return "np", numpy_scalars()  # (numpy missing: said below, as for any module)
     except Exception as e:  # noqa: BLE001 - whatever the user's module raises is a usage error
         raise argparse.ArgumentTypeError(f"cannot import {module_name!r}: {type(e).__name__}: {e}") from None
     finally:
@@ -101,7 +112,6 @@ def symbol_hint(names: Iterable[str]) -> str:
     """How to pass ``names``: the ``--symbol`` flags, or the arguments of ``laaos.load``.
     (A capitalised name is most likely a class: it needs its module.)"""
     names = sorted(names)
-    flags = " ".join(f"--symbol MODULE:{n}" if n[:1].isupper() else
-                     f"--symbol {n}={ALIASES[n]}" if n in ALIASES else f"--symbol {n}" for n in names)
+    flags = " ".join(f"--symbol MODULE:{n}" if n[:1].isupper() else f"--symbol {n}" for n in names)
     return (f"`{flags}` on the command line (a module by its name, a class as MODULE:NAME), "
             f"or exposed_symbols=[...] / extra_mappings={{...}} in Python")
