@@ -5,8 +5,11 @@ file as one line of Python, so results survive any crash; ``safe_load`` reads a 
 without executing it.  The API is that of the original laaos 2.1.1.
 """
 
+import sys as _sys
+from types import ModuleType as _ModuleType
+
+from . import _importer  # noqa: F401 - first: it installs the finders the submodules below go through
 from ._backend import BACKEND
-from ._importer import install as _install_log_importer
 from .errors import (
     CorruptLogError,
     LaaosError,
@@ -37,9 +40,6 @@ from .handlers import (
 )
 from .helpers import can_iter, ensure_dirs, generate_time_id, new_dict, new_list, new_set, put
 from .loader import LoadResult, load, safe_load, safe_load_store, safe_load_str
-from .follow import follow
-from .many import load_many
-from .recover import Recovery, recover
 from .proxies import StoreAccessible, StoreDict, StoreList, StoreRoot, StoreSet, to_plain
 from .runs import MarkError, Record
 from .store import Store
@@ -101,4 +101,36 @@ __all__ = [
     "safe_load_str",
 ]
 
-_install_log_importer()
+# Imported at first use: what a training script, a notebook or one CLI call does not need
+# (the sweep loader starts process pools: concurrent.futures and multiprocessing).
+_LAZY = {"load_many": "many", "follow": "follow", "recover": "recover", "Recovery": "recover"}
+
+
+def __getattr__(name: str) -> object:
+    """The public names of ``_LAZY``, imported when first asked for."""
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list:
+    """The package's names, with those of ``_LAZY`` not imported yet."""
+    return sorted(set(globals()) | set(_LAZY))
+
+
+class _Package(_ModuleType):
+    """The class of this package: ``laaos.follow`` and ``laaos.recover`` stay the
+    functions when their modules are imported (the import system binds a submodule in its
+    package under the module's name, which is the function's)."""
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name in _LAZY and isinstance(value, _ModuleType):
+            return  # (the module is sys.modules["laaos.NAME"])
+        super().__setattr__(name, value)
+
+
+_sys.modules[__name__].__class__ = _Package

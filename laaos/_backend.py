@@ -6,7 +6,7 @@ reaches the backend through ``impl`` only, so the tests can swap it.
 """
 
 import os
-import platform
+import sys
 from types import ModuleType
 from typing import Any, Optional
 
@@ -16,7 +16,7 @@ NO_EXTENSIONS = os.environ.get("LAAOS_NO_EXTENSIONS", "") not in ("", "0")
 REQUIRE_EXTENSIONS = os.environ.get("LAAOS_REQUIRE_EXTENSIONS", "") not in ("", "0")
 
 cython_impl: Optional[ModuleType] = None
-if not NO_EXTENSIONS and platform.python_implementation() == "CPython":
+if not NO_EXTENSIONS and sys.implementation.name == "cpython":
     try:
         from . import _speedups as cython_impl
     except ImportError:

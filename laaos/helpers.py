@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import os
 import threading
-from datetime import datetime
+import time
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -13,7 +13,7 @@ T = TypeVar("T")
 
 def generate_time_id() -> str:
     """``_YYYY-MM-DD-HHMMSS`` of now (one-second resolution, as in the original laaos)."""
-    return "_" + datetime.now().strftime("%Y-%m-%d-%H%M%S")
+    return "_" + time.strftime("%Y-%m-%d-%H%M%S")  # (local time, as datetime.now())
 
 
 _run_ids = {"last": "", "count": itertools.count(2)}
@@ -27,7 +27,9 @@ def generate_run_id() -> str:
     microseconds and process id; two calls of one process in the same microsecond get
     ``-2``, ``-3``, ... appended.  Names still sort by start time.
     """
-    base = "_" + datetime.now().strftime("%Y-%m-%d-%H%M%S-%f") + f"-{os.getpid()}"
+    seconds, nanoseconds = divmod(time.time_ns(), 1_000_000_000)
+    now = time.strftime("%Y-%m-%d-%H%M%S", time.localtime(seconds))  # (local time, as datetime.now())
+    base = f"_{now}-{nanoseconds // 1000:06d}-{os.getpid()}"
     with _run_ids_lock:
         if base != _run_ids["last"]:
             _run_ids["last"], _run_ids["count"] = base, itertools.count(2)

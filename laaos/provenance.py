@@ -8,14 +8,12 @@ every probe that fails leaves its field ``None`` rather than stopping the run.
 
 from __future__ import annotations
 
-import datetime
 import getpass
 import os
-import platform
-import socket
 import struct
 import sys
 import time
+from stat import S_ISLNK
 from typing import Any, Dict, Optional, Tuple
 
 # Job ids of the schedulers a run may be started by, recorded when set.
@@ -51,12 +49,12 @@ def session_info(**extra: Any) -> Dict[str, Any]:
     cwd = _safe(os.getcwd)
     info: Dict[str, Any] = {
         "time": utc_now(),
-        "host": _safe(socket.gethostname),
+        "host": _safe(hostname),
         "pid": os.getpid(),
         "user": _safe(getpass.getuser),
         "argv": redacted_argv(sys.argv),
         "cwd": cwd,
-        "python": platform.python_version(),
+        "python": sys.version.split()[0],  # (as platform.python_version() reads it)
         "laaos": __version__,
         "git": _safe(git_info, cwd) if cwd else None,
         "jobs": {name: os.environ[name] for name in SCHEDULER_VARIABLES if os.environ.get(name)},
@@ -66,14 +64,20 @@ def session_info(**extra: Any) -> Dict[str, Any]:
 
 
 # A log is shared with colleagues and papers; a secret on the command line must not go
-# with it.  The value of an option whose name says it holds one is replaced.
-_SECRET_WORDS = ("key", "token", "secret", "password", "passwd", "credential", "auth")
+# with it.  The value of an option whose name says it holds one is replaced, and so is
+# that of a Hydra-style override (``wandb.api_key=X``, ``+db.password=X``, ``hf_token=X``)
+# whose last dotted component says so.
+_SECRET_WORDS = ("key", "token", "secret", "password", "passwd", "passphrase", "credential", "auth")
 REDACTED = "<redacted>"
+# The characters of an override's name: a dotted path, a config group (db/mysql), a
+# package (@pkg); its prefixes ``+`` (add), ``++`` (force add) and ``~`` (delete).
+_OVERRIDE_NAME = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./@")
 
 
 def redacted_argv(argv: Any) -> list:
     """``argv`` with the values of secret-looking options (``--api-key X``,
-    ``--token=X``, ``--wandb-password X``) replaced by ``<redacted>``."""
+    ``--token=X``, ``--wandb-password X``) and overrides (``wandb.api_key=X``,
+    ``++trainer.secret=X``, ``hf_token=X``) replaced by ``<redacted>``."""
     out = []
     hide_next = False
     for arg in argv:
@@ -84,7 +88,10 @@ def redacted_argv(argv: Any) -> list:
             continue
         hide_next = False
         name, eq, _ = arg.partition("=")
-        secret = arg.startswith("-") and any(w in name.lower() for w in _SECRET_WORDS)
+        if arg.startswith("-"):
+            secret = _secret(name)
+        else:
+            secret = bool(eq) and _secret_override(name)
         if secret and eq:
             out.append(f"{name}={REDACTED}")
         else:
@@ -93,9 +100,34 @@ def redacted_argv(argv: Any) -> list:
     return out
 
 
+def _secret(name: str) -> bool:
+    """Whether an option or key ``name`` says it holds a secret."""
+    name = name.lower()
+    return any(w in name for w in _SECRET_WORDS)
+
+
+def _secret_override(name: str) -> bool:
+    """Whether ``name`` (of ``name=value``) is an override's whose last component says it
+    holds a secret: ``wandb.api_key``, ``+db.password``, ``hf_token``, not ``data.path``."""
+    path = name.lstrip("+~").partition("@")[0]
+    if not path or not set(path) <= _OVERRIDE_NAME:
+        return False
+    return _secret(path.replace("/", ".").rpartition(".")[2])
+
+
+def hostname() -> str:
+    """This machine's name, as ``socket.gethostname()`` gives it (without importing socket
+    where ``os.uname`` has it)."""
+    if hasattr(os, "uname"):
+        return os.uname().nodename
+    import socket
+
+    return socket.gethostname()
+
+
 def utc_now() -> str:
     """The time now in UTC, ISO 8601 to the second (``2026-11-27T05:42:00+00:00``)."""
-    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    return time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
 
 
 def _safe(fn: Any, *args: Any) -> Any:
@@ -112,32 +144,49 @@ def git_info(path: str) -> Optional[Dict[str, Any]]:
     (see ``worktree_dirty``)."""
     root = os.path.abspath(path)
     while True:
-        dotgit = os.path.join(root, ".git")
-        if os.path.isdir(dotgit):
-            gitdir = dotgit
+        gitdir = _gitdir(root)
+        if gitdir:
             break
-        if os.path.isfile(dotgit):  # a worktree or submodule: "gitdir: <path>"
-            text = _read(dotgit)
-            if not text.startswith("gitdir:"):
-                return None
-            gitdir = os.path.normpath(os.path.join(root, text[len("gitdir:") :].strip()))
-            break
+        if gitdir is None:
+            return None
         parent = os.path.dirname(root)
         if parent == root:
             return None
         root = parent
-    common = gitdir
-    if os.path.isfile(os.path.join(gitdir, "commondir")):
-        common = os.path.normpath(os.path.join(gitdir, _read(os.path.join(gitdir, "commondir")).strip()))
-    head = _read(os.path.join(gitdir, "HEAD")).strip()
-    branch = None
-    if head.startswith("ref:"):
-        ref = head[4:].strip()
-        branch = ref[len("refs/heads/") :] if ref.startswith("refs/heads/") else ref
-        commit = _resolve(ref, gitdir, common)
-    else:
-        commit = head  # a detached HEAD holds the commit itself
+    commit, branch = _head(gitdir)
     return {"root": root, "commit": commit, "branch": branch, "dirty": worktree_dirty(root, gitdir)}
+
+
+def _gitdir(root: str) -> Optional[str]:
+    """The git directory of the checkout at ``root``: ``root/.git``, or where a ``.git``
+    file points (a worktree, a submodule); ``""`` when ``root`` has no ``.git``, None
+    when its ``.git`` file is not git's."""
+    dotgit = os.path.join(root, ".git")
+    if os.path.isdir(dotgit):
+        return dotgit
+    if os.path.isfile(dotgit):  # a worktree or submodule: "gitdir: <path>"
+        text = _read(dotgit)
+        if not text.startswith("gitdir:"):
+            return None
+        return os.path.normpath(os.path.join(root, text[len("gitdir:") :].strip()))
+    return ""
+
+
+def _common(gitdir: str) -> str:
+    """The directory that holds the refs and config a worktree's ``gitdir`` shares."""
+    if os.path.isfile(os.path.join(gitdir, "commondir")):
+        return os.path.normpath(os.path.join(gitdir, _read(os.path.join(gitdir, "commondir")).strip()))
+    return gitdir
+
+
+def _head(gitdir: str) -> Tuple[Optional[str], Optional[str]]:
+    """The commit (hex) and branch (None when detached) of the checkout of ``gitdir``."""
+    head = _read(os.path.join(gitdir, "HEAD")).strip()
+    if not head.startswith("ref:"):
+        return head, None  # a detached HEAD holds the commit itself
+    ref = head[4:].strip()
+    branch = ref[len("refs/heads/") :] if ref.startswith("refs/heads/") else ref
+    return _resolve(ref, gitdir, _common(gitdir)), branch
 
 
 def _read(path: str) -> str:
@@ -168,17 +217,23 @@ def _resolve(ref: str, gitdir: str, common: str, depth: int = 0) -> Optional[str
     return None
 
 
-def worktree_dirty(root: str, gitdir: str) -> Optional[bool]:
+def worktree_dirty(root: str, gitdir: str, deadline: Optional[float] = None,
+                   depth: int = 0) -> Optional[bool]:
     """Whether a tracked file of the checkout at ``root`` differs from git's index.
 
     Decided as ``git diff --quiet`` decides it, without running git: a file whose size
-    differs, or that is missing, is changed; a file whose modification time differs from
-    the index's (or is as new as the index, "racily clean") is hashed and compared with
-    the staged blob.  Not seen: changes staged but not committed, and untracked files.
-    A file under a clean filter (git-lfs, ``core.autocrlf``) whose time differs from the
-    index's counts as changed, since its blob is not the file's bytes.
+    differs, or that is missing, is changed, and so is one whose executable bit or type
+    (file or symlink) differs from the index's (unless ``core.fileMode`` or
+    ``core.symlinks`` is false); a file whose modification time differs from the index's
+    (or is as new as the index, "racily clean") is hashed and compared with the staged
+    blob.  A submodule is changed when its checkout is at another commit than the index
+    records or a tracked file of it is changed (its untracked files are not seen, as
+    git does not count them).  Not seen: changes staged but not committed, and untracked
+    files.  A file under a clean filter (git-lfs, ``core.autocrlf``) whose time differs
+    from the index's counts as changed, since its blob is not the file's bytes.
     ``None`` (unknown) for index formats this does not read (version 4, split index), or
-    when the check would pass ``DIRTY_MAX_FILES`` files or ``DIRTY_MAX_SECONDS``.
+    when the check would pass ``DIRTY_MAX_FILES`` files (in one checkout) or
+    ``DIRTY_MAX_SECONDS``.
 
     Every call looks at every tracked file again (an edit between two sessions of one
     process must show); what it keeps between calls is only what cannot have changed
@@ -189,19 +244,33 @@ def worktree_dirty(root: str, gitdir: str) -> Optional[bool]:
     if index is None:
         return None
     entries, index_mtime = index
-    deadline = time.monotonic() + DIRTY_MAX_SECONDS
+    if deadline is None:
+        deadline = time.monotonic() + DIRTY_MAX_SECONDS
+    file_mode, symlinks = _core_flags(_common(gitdir))
+    type_and_x = _TYPE | (0o100 if file_mode else 0)
     root = os.path.join(root, "")
     lstat = os.lstat
+    gitlink = _GITLINK
     hashed = False
-    for i, (name, mtime, size, sha) in enumerate(entries):
+    for i, (name, mtime, size, sha, mode) in enumerate(entries):
         # (the clock is read every 256 files, and after every hash: a file may be large)
         if (hashed or not i & 255) and time.monotonic() > deadline:
             return None
         path = root + name
+        if mode == gitlink:
+            changed = _submodule_changed(path, sha, deadline, depth)
+            if changed is not False:
+                return changed
+            continue
         try:
             st = lstat(path)
         except OSError:
             return True  # a tracked file was deleted
+        # A file became a symlink or the other way round, or (file_mode) chmod +x or -x.
+        # (A symlink's mode has x bits the index's has not: only its type is compared.)
+        changed = (st.st_mode ^ mode) & type_and_x
+        if changed and (mode != _SYMLINK or changed & _TYPE and symlinks):
+            return True
         if st.st_size & 0xFFFFFFFF != size:
             return True
         if st.st_mtime_ns == mtime and mtime < index_mtime:
@@ -210,6 +279,44 @@ def worktree_dirty(root: str, gitdir: str) -> Optional[bool]:
             return True
         hashed = True
     return False
+
+
+_GITLINK, _SYMLINK, _TYPE = 0o160000, 0o120000, 0o170000  # (index modes, and the type's bits)
+
+
+def _submodule_changed(path: str, commit: bytes, deadline: float, depth: int) -> Optional[bool]:
+    """Whether the submodule checked out at ``path`` is changed: at another commit than
+    ``commit`` (the index's), or a tracked file of it changed.  A submodule that is not
+    checked out (no ``.git``) is not changed, as for git."""
+    gitdir = _gitdir(path)
+    if not gitdir:
+        return None if gitdir is None else False
+    if depth >= 8:  # submodules of submodules, this deep: too far to look cheaply
+        return None
+    if _head(gitdir)[0] != commit.hex():
+        return True
+    return worktree_dirty(path, gitdir, deadline, depth + 1)
+
+
+def _core_flags(common: str) -> Tuple[bool, bool]:
+    """``core.fileMode`` and ``core.symlinks`` of the repository at ``common`` (both true
+    unless its config says false, as git init writes where the filesystem lacks them)."""
+    try:
+        text = _read(os.path.join(common, "config"))
+    except OSError:
+        return True, True
+    flags = {"filemode": True, "symlinks": True}
+    section = ""
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].split(";", 1)[0].strip()
+        if line.startswith("["):
+            section = line.strip("[]").strip().lower()
+        elif section == "core" and "=" in line:
+            name, _, value = line.partition("=")
+            name = name.strip().lower()
+            if name in flags:
+                flags[name] = value.strip().lower() not in ("false", "no", "off", "0")
+    return flags["filemode"], flags["symlinks"]
 
 
 # The index of each checkout seen by this process, parsed: {index path: (size, the
@@ -223,8 +330,8 @@ _NO_CHECKSUM = bytes(20)
 
 def _index_entries(index_path: str) -> Optional[Tuple[list, int]]:
     """The tracked files of the index at ``index_path`` (``(name, mtime in nanoseconds,
-    size, blob id)`` each, without the entries git does not compare) and the index's own
-    mtime; ``None`` when this cannot read the index."""
+    size, blob id, mode)`` each, without the entries git does not compare) and the index's
+    own mtime; ``None`` when this cannot read the index."""
     try:
         with open(index_path, "rb") as f:
             st = os.fstat(f.fileno())
@@ -270,9 +377,9 @@ def _parse_index(index: bytes, version: int, count: int) -> Optional[list]:
             fixed = 64
         name = index[pos + fixed : index.index(b"\0", pos + fixed)]
         pos += (fixed + len(name) + 8) & ~7  # NUL-padded to a multiple of 8 bytes
-        if flags & 0x8000 or extended & 0x4000 or mode >> 12 in (0o16, 0o4):
-            continue  # assume-unchanged, skip-worktree, a submodule, a sparse directory
-        entries.append((name.decode(encoding, errors), ms * 1_000_000_000 + mns, size, sha))
+        if flags & 0x8000 or extended & 0x4000 or mode >> 12 == 0o4:
+            continue  # assume-unchanged, skip-worktree, a sparse directory
+        entries.append((name.decode(encoding, errors), ms * 1_000_000_000 + mns, size, sha, mode))
     if _split_index(index, pos):
         return None
     return entries
@@ -320,9 +427,8 @@ def _blob_sha(path: str, st: os.stat_result) -> bytes:
         from _sha1 import sha1
     except ImportError:  # pragma: no cover - a Python built without it
         from hashlib import sha1
-    import stat
 
-    if stat.S_ISLNK(st.st_mode):
+    if S_ISLNK(st.st_mode):
         data = os.fsencode(os.readlink(path))
     else:
         with open(path, "rb") as f:

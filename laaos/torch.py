@@ -23,9 +23,3 @@ class TensorHandler(TypeHandler):
 
 
 TypeHandlers = [TensorHandler()]
-
-
-def __getattr__(name: str) -> Any:  # a log ./laaos/torch.py: say how to load it
-    from ._importer import shadowed
-
-    return shadowed(__name__, name)

@@ -32,6 +32,22 @@ def test_secrets_on_the_command_line_are_not_recorded(tmp_path, monkeypatch):
     assert "sk-123" not in (tmp_path / "run.py").read_text()
 
 
+def test_secrets_in_hydra_style_overrides_are_not_recorded(tmp_path, monkeypatch):
+    argv = ["train.py", "wandb.api_key=sk-1", "+db.password=pw-2", "hf_token=hf-3", "++trainer.secret=s=4",
+            "~cloud.credentials=c-5", "hydra.job.env_set.WANDB_API_KEY=k-6", "db/auth=a-7",
+            "lr=0.1", "data.path=/data/keys.csv", "model=resnet", "note=my password", "+db@pkg=mysql"]
+    monkeypatch.setattr(sys, "argv", argv)
+    with open_log(tmp_path) as root:
+        root["a"] = 1
+    recorded = laaos.load(tmp_path / "run.py").sessions[0].info["argv"]
+    assert recorded == ["train.py", "wandb.api_key=<redacted>", "+db.password=<redacted>", "hf_token=<redacted>",
+                        "++trainer.secret=<redacted>", "~cloud.credentials=<redacted>",
+                        "hydra.job.env_set.WANDB_API_KEY=<redacted>", "db/auth=<redacted>",
+                        "lr=0.1", "data.path=/data/keys.csv", "model=resnet", "note=my password", "+db@pkg=mysql"]
+    text = (tmp_path / "run.py").read_text()
+    assert not any(secret in text for secret in ("sk-1", "pw-2", "hf-3", "s=4", "c-5", "k-6", "a-7"))
+
+
 def open_log(tmp_path, **kw):
     return laaos.open_file_store("run", "", prefix=f"{tmp_path}/", **kw)
 
@@ -128,6 +144,53 @@ def test_git_commit_and_dirty_flag_are_read_from_the_checkout(tmp_path, monkeypa
     assert session()["dirty"] is None and session()["commit"] == info["commit"]
     monkeypatch.chdir(tmp_path)
     assert session() is None  # not in a checkout
+
+
+@pytest.mark.parametrize("backend", ["python"], indirect=True)  # (reads no store: one run)
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git to make a checkout")
+def test_dirty_agrees_with_git_diff_on_modes_symlinks_and_submodules(tmp_path, backend):
+    sub = make_repo(tmp_path / "sub")
+    repo = make_repo(tmp_path / "repo")
+    os.symlink("train.py", repo / "link")
+    git("add", "link", cwd=repo)
+    git("-c", "protocol.file.allow=always", "submodule", "add", "-q", str(sub), "sub", cwd=repo)
+    git("commit", "-q", "-m", "two", cwd=repo)
+
+    def dirty():
+        """laaos's flag, and whether `git diff --quiet` says the same."""
+        flag = laaos.provenance.git_info(str(repo))["dirty"]
+        quiet = subprocess.run(["git", "diff", "--quiet"], cwd=repo).returncode
+        assert flag == (quiet == 1), (flag, quiet)
+        return flag
+
+    assert dirty() is False
+    os.chmod(repo / "train.py", 0o755)  # a mode change alone
+    assert dirty() is True
+    git("config", "core.fileMode", "false", cwd=repo)  # (a filesystem without modes)
+    assert dirty() is False
+    git("config", "core.fileMode", "true", cwd=repo)
+    os.chmod(repo / "train.py", 0o644)
+    assert dirty() is False
+    (repo / "link").unlink()  # a symlink replaced by a file of the same text
+    (repo / "link").write_text("train.py")
+    assert dirty() is True
+    (repo / "link").unlink()
+    os.symlink("train.py", repo / "link")
+    assert dirty() is False
+    (repo / "sub" / "train.py").write_text("print(9)\n")  # a tracked file of the submodule
+    assert dirty() is True
+    git("checkout", "-q", "train.py", cwd=repo / "sub")
+    (repo / "sub" / "new.txt").write_text("untracked")  # not counted by git either
+    assert dirty() is False
+    (repo / "sub" / "new.txt").unlink()
+    git("commit", "-q", "--allow-empty", "-m", "ahead", cwd=repo / "sub")  # the submodule at another commit
+    assert dirty() is True
+    git("add", "sub", cwd=repo)  # staged: not seen, as by git diff
+    assert dirty() is False
+    git("commit", "-q", "-m", "three", cwd=repo)
+    shutil.rmtree(repo / "sub")  # a submodule not checked out
+    (repo / "sub").mkdir()
+    assert dirty() is False
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git to make a checkout")

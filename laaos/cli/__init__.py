@@ -8,7 +8,8 @@
     laaos plot FILE KEY ... -o PNG   line plots of numeric series (needs laaos[plot])
     laaos follow FILE                print new statements as they arrive
 
-Exit status: 0 on success, 1 when a log is damaged or a command fails, 2 on bad usage.
+Exit status: 0 on success, 1 when a log is damaged or a command fails, 2 on bad usage,
+130 when interrupted (Ctrl-C).
 
 The modules of this package, one a command or a concern the commands share:
 
@@ -22,22 +23,19 @@ from __future__ import annotations
 
 import argparse
 import math
-from typing import Any, Optional, Sequence
+import sys
+from typing import Any, Callable, Optional, Sequence
 
 from .. import __version__
 from ..errors import LaaosError
-from .check import cmd_check
 from .escaping import printable_output
-from .export import cmd_export
 from .failures import CommandError, report
-from .follow import cmd_follow
 from .keys import KEY_HELP
-from .plot import cmd_plot
-from .rewrite import cmd_compact, cmd_recover
-from .show import cmd_show
 from .symbols import SYMBOL_HELP, symbol_spec
 
 __all__ = ["main", "build_parser", "CommandError"]
+
+INTERRUPTED = 128 + 2  # the shell's status for a command ended by SIGINT
 
 
 def seconds(text: str) -> float:
@@ -70,20 +68,40 @@ def not_negative(text: str) -> int:
     return value
 
 
+class _CommandParser(argparse.ArgumentParser):
+    """A subcommand's parser: options and KEYs in any order (``export run.py -o out.json
+    losses`` as ``export run.py losses -o out.json``; argparse's own parse takes a list
+    of positionals in one run, and an option would end it)."""
+
+    _intermixed = False
+
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+        if self._intermixed:  # (the intermixed parse calls back here for each of its passes)
+            return super().parse_known_args(args, namespace)
+        self._intermixed = True
+        try:
+            return self.parse_known_intermixed_args(args, namespace)
+        finally:
+            self._intermixed = False
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``laaos`` command line: a subcommand each, run by the function its ``run`` names."""
     p = argparse.ArgumentParser(prog="laaos", description="Look at, check and repair laaos logs.",
                                 formatter_class=argparse.RawDescriptionHelpFormatter,
                                 epilog=KEY_HELP + "\n" + SYMBOL_HELP + "\nExit status: 0 on success, 1 when a "
-                                       "log is damaged or a command fails, 2 on bad usage.")
+                                       "log is damaged or a command fails, 2 on bad usage, 130 when "
+                                       "interrupted (Ctrl-C).")
     p.add_argument("--version", action="version", version=f"laaos {__version__}")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=_CommandParser)
     symbols = argparse.ArgumentParser(add_help=False)
     symbols.add_argument("--symbol", action="append", type=symbol_spec, default=[], metavar="SPEC",
                          help="a name the log uses: MODULE, MODULE:NAME or ALIAS=MODULE:NAME (repeatable)")
 
-    def command(name: str, run: Any, help: str, description: str, *, keys: bool = False) -> Any:
-        """A subcommand: each takes a log FILE as its first argument and is run by ``run``."""
+    def command(name: str, run: str, help: str, description: str, *, keys: bool = False) -> Any:
+        """A subcommand: each takes a log FILE as its first argument and is run by the
+        function ``run`` names (``MODULE:FUNCTION`` of this package), whose module is
+        imported once the arguments are read (see ``runner``)."""
         epilog = (KEY_HELP if keys else "") + "\n" + SYMBOL_HELP
         s = sub.add_parser(name, help=help, description=description, parents=[symbols], epilog=epilog,
                            formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -91,22 +109,22 @@ def build_parser() -> argparse.ArgumentParser:
         s.set_defaults(run=run)
         return s
 
-    s = command("show", cmd_show, "the store as a tree", "Show a log's store as a tree: keys, types, "
+    s = command("show", "show:cmd_show", "the store as a tree", "Show a log's store as a tree: keys, types, "
                 "lengths of lists, the latest values of series.", keys=True)
     s.add_argument("key", nargs="*", default=[], help="a KEY path to walk down to (several are joined)")
 
-    command("check", cmd_check, "check a log for damage", "Count statements and check for a torn tail "
+    command("check", "check:cmd_check", "check a log for damage", "Count statements and check for a torn tail "
             "or bad statements; exit status 1 when damaged, torn or empty. Statements that name a "
             "symbol not passed are not damage: check says which symbols to pass.")
 
-    s = command("compact", cmd_compact, "rewrite a log as one statement", "Rewrite the log as one "
+    s = command("compact", "rewrite:cmd_compact", "rewrite a log as one statement", "Rewrite the log as one "
                 "statement of its store (atomically). Reads FILE only (it needs no write access to it "
                 "with -o). A torn last statement is not part of the store: it is kept in OUT.torn_<time>.")
     s.add_argument("-o", "--output", help="write here instead of replacing FILE")
     s.add_argument("--force", action="store_true",
                    help="replace OUT even if it is not a laaos log (it is refused otherwise)")
 
-    s = command("recover", cmd_recover, "repair a damaged log", "Keep every statement that loads; move "
+    s = command("recover", "rewrite:cmd_recover", "repair a damaged log", "Keep every statement that loads; move "
                 "bad statements and a torn tail, byte for byte, to FILE.rejected_<time>. Well-formed "
                 "statements that name a symbol not passed are kept.")
     s.add_argument("--dry-run", action="store_true", help="say what would be done, change nothing")
@@ -114,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="take FILE for a log whose first statement is damaged (a file that is not a "
                         "laaos log is refused otherwise)")
 
-    s = command("export", cmd_export, "the store as JSON", "Write the store as JSON. Sets become sorted "
+    s = command("export", "export:cmd_export", "the store as JSON", "Write the store as JSON. Sets become sorted "
                 "lists, tuples lists, bytes {\"base64\": ...}, complex numbers {\"real\", \"imag\"}, "
                 "non-string keys their JSON text (an error when that makes two keys one: see "
                 "--repr-keys).", keys=True)
@@ -128,7 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--repr-keys", action="store_true",
                    help="write every dict key as its Python repr (\"'a'\", \"1\"): lossless")
 
-    s = command("plot", cmd_plot, "plot numeric series to an image", "Line plots of numeric series: each "
+    s = command("plot", "plot:cmd_plot", "plot numeric series to an image", "Line plots of numeric series: each "
                 "KEY path names a list of numbers, or a field of a list of dicts (metrics.acc). The x "
                 "axis is the index in the list, or the series --x names. Needs matplotlib (the "
                 "'plot' extra).", keys=True)
@@ -137,7 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--x", help="a KEY path of the x values (a step series of the same length)")
     s.add_argument("--logy", action="store_true", help="logarithmic y axis")
 
-    s = command("follow", cmd_follow, "print new statements as they arrive", "Print each new statement of "
+    s = command("follow", "follow:cmd_follow", "print new statements as they arrive", "Print each new statement of "
                 "a log as it is written, until interrupted (Ctrl-C). When the log is rewritten (a "
                 "compaction, a restart, a torn statement cut off) it says so and reads it again.")
     s.add_argument("--from-start", action="store_true", help="print the statements already there too")
@@ -150,19 +168,34 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run ``laaos ARGV...`` (``sys.argv[1:]`` when None); return the exit status: 0 on
-    success, 1 when a log is damaged or the command fails. Bad usage exits with 2, from
-    ``argparse``."""
+    success, 1 when a log is damaged or the command fails, 130 when interrupted (Ctrl-C).
+    Bad usage exits with 2, from ``argparse``."""
     with printable_output():
-        return _main(argv)
+        try:
+            return _main(argv)
+        except KeyboardInterrupt:  # (while the arguments are read: `--symbol` imports)
+            print("laaos: interrupted", file=sys.stderr)
+            return INTERRUPTED
+
+
+def runner(run: str) -> Callable[[argparse.Namespace], int]:
+    """The function ``run`` (``MODULE:FUNCTION``) names, its module imported now."""
+    import importlib
+
+    module, _, function = run.partition(":")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), function)
 
 
 def _main(argv: Optional[Sequence[str]]) -> int:
     args = build_parser().parse_args(argv)
     args.symbols = dict(args.symbol)
     try:
-        return args.run(args)
+        return runner(args.run)(args)
     except BrokenPipeError:  # `laaos export ... | head`
         return 0
+    except KeyboardInterrupt:  # Ctrl-C: one line, not a traceback (`follow` ends this way, with 0)
+        print(f"laaos {args.command}: interrupted", file=sys.stderr)
+        return INTERRUPTED
     except (CommandError, LaaosError, OSError, UnicodeError, RecursionError) as e:
         # (UnknownSymbolError is a LaaosError: `report` says whether to pass the symbol)
         return report(args, e)

@@ -6,9 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..diagnosis import unsafe_why
 from ..errors import UnknownSymbolError
-from .symbols import symbol_hint, unsafe_statement
 
 
 class CommandError(Exception):
@@ -18,6 +16,9 @@ class CommandError(Exception):
 def report(args: argparse.Namespace, error: Exception) -> int:
     """Print what went wrong in ``laaos COMMAND``, as ``laaos COMMAND: ...``; return 1."""
     if isinstance(error, UnknownSymbolError):
+        from .._symbols import unsafe_why
+        from .symbols import symbol_hint, unsafe_statement  # (symbols imports this module)
+
         unsafe = unsafe_statement(error)
         if unsafe:  # never advise passing it: the log would run it
             # (not the loader's message, which advises passing the name)

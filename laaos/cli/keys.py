@@ -1,4 +1,5 @@
-"""KEY paths down a store (``losses``, ``eval.acc``, ``metrics[-1]``, ``runs['x.y'][0]``):
+"""KEY paths down a store (``losses``, ``eval.acc``, ``metrics[-1]``, ``runs['x.y'][0]``,
+``[(1, 'a')]``):
 their help text, how one is split into steps, and how the steps walk down the store."""
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ from .failures import CommandError
 
 KEY_HELP = """\
 KEY is a path down the store: names joined by dots (losses, eval.acc), list indexes and
-keys in brackets ([3], [-1], ['a.b'], ["1"]), or both (metrics[3].acc, runs['x.y'][0]).
+keys in brackets ([3], [-1], ['a.b'], ["1"], [None], a tuple key [(1, 'a')]), or both
+(metrics[3].acc, runs['x.y'][0]).
 A bare name is a string key; a bare number (metrics.3) is a list index, or the dict key
 that is that number or its text when only one of them exists. On a list of dicts a name
 selects that field of every item (metrics.acc). Quote brackets in the shell:
@@ -27,13 +29,7 @@ def parse_key_path(text: str) -> List[Any]:
     while i < n:
         c = text[i]
         if c == "[":
-            j = i + 1
-            if j < n and text[j] in "'\"":
-                quote, j = text[j], j + 1
-                while j < n and text[j] != quote:
-                    j += 2 if text[j] == "\\" else 1
-                j += 1
-            end = text.find("]", j)
+            end = _closing_bracket(text, i)
             if end < 0:
                 raise CommandError(f"key {text!r}: '[' without its ']'")
             inner = text[i + 1 : end].strip()
@@ -41,8 +37,9 @@ def parse_key_path(text: str) -> List[Any]:
                 step = ast.literal_eval(inner)  # a literal of the user's, never the log's text
             except (ValueError, SyntaxError, TypeError):  # (TypeError: a set or dict of dicts, {{}})
                 step = ...  # not a literal: refused below with the literals that are not keys
-            if not isinstance(step, (int, str, float, bool)) and step is not None:
-                raise CommandError(f"key {text!r}: [{inner}] is not a number or a quoted string")
+            if not _key_literal(step):
+                raise CommandError(f"key {text!r}: [{inner}] is not a number or a quoted string "
+                                   "(or a tuple of them)")
             steps.append(step)
             i = end + 1
         else:
@@ -61,6 +58,34 @@ def parse_key_path(text: str) -> List[Any]:
             if i == n:
                 raise CommandError(f"key {text!r} ends in '.'")
     return steps
+
+
+def _closing_bracket(text: str, i: int) -> int:
+    """Where the ``]`` that closes the ``[`` at ``text[i]`` is (-1: nowhere), past the
+    brackets in quoted strings (``['a]']``, ``[('x]', 1)]``) and nested ones."""
+    depth, j, n = 0, i, len(text)
+    while j < n:
+        c = text[j]
+        if c in "'\"":
+            j += 1
+            while j < n and text[j] != c:
+                j += 2 if text[j] == "\\" else 1
+        elif c == "[":
+            depth += 1
+        elif c == "]":
+            depth -= 1
+            if not depth:
+                return j
+        j += 1
+    return -1
+
+
+def _key_literal(value: Any) -> bool:
+    """Whether ``value`` is a literal that can be a key of a store: a number, a string,
+    bytes, None, or a tuple of them."""
+    if isinstance(value, tuple):
+        return all(_key_literal(v) for v in value)
+    return value is None or isinstance(value, (int, float, complex, str, bytes))
 
 
 class _Bare(str):

@@ -5,11 +5,26 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
 from typing import Any, List, Optional
 
 from ..runs import describe_records
 from .keys import select
 from .loading import count, human, load_store
+
+# A str key shown as it is: a name, with the - / + @ % of "val-loss" and "train/acc".
+# Any other key is shown as its repr, so that no two keys look alike: '1' and 1,
+# 'None' and None, 'a b', '' and b'a' each as Python writes them.
+_PLAIN_NAME = re.compile(r"[^\W\d][\w\-/+@%]*")
+_NOT_PLAIN = frozenset(("None", "True", "False", "inf", "nan"))  # the reprs of keys that are not str
+
+
+def key_text(key: Any) -> str:
+    """How ``show`` writes a key: a plain name as it is, anything else as its repr."""
+    if isinstance(key, str) and _PLAIN_NAME.fullmatch(key) and key not in _NOT_PLAIN:
+        return key
+    return repr(key)
+
 
 def short(value: Any, width: int = 60) -> str:
     """``repr(value)``, cut to ``width`` characters with ``...``."""
@@ -41,7 +56,7 @@ def describe_list(items: list) -> str:
         fields: List[Any] = []
         for v in items:
             fields.extend(k for k in v if k not in fields)
-        return f"list[{n:,}] of dict {{{', '.join(map(str, fields[:12]))}}}  last {short(items[-1])}"
+        return f"list[{n:,}] of dict {{{', '.join(map(key_text, fields[:12]))}}}  last {short(items[-1])}"
     return f"{text}  last {short(items[-1])}"
 
 
@@ -54,10 +69,10 @@ def tree(value: Any, indent: str = "", out: Optional[List[str]] = None, depth: i
         return out
     for key, item in value.items():
         if isinstance(item, dict) and item and depth < 8:
-            out.append(f"{indent}{key}:  dict[{len(item)}]")
+            out.append(f"{indent}{key_text(key)}:  dict[{len(item)}]")
             tree(item, indent + "  ", out, depth + 1)
         else:
-            out.append(f"{indent}{key}:  {summary(item)}")
+            out.append(f"{indent}{key_text(key)}:  {summary(item)}")
     return out
 
 

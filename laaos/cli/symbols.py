@@ -10,20 +10,39 @@ import os
 import sys
 from typing import Any, Iterable, Optional
 
-from ..diagnosis import diagnose, unsafe_symbol
+from .._symbols import unsafe_symbol
 from ..errors import UnknownSymbolError
 
 SYMBOL_HELP = """\
 A log written with type handlers names symbols (datetime.datetime(...), Color.RED):
 pass them with --symbol, repeatable: --symbol datetime (a module, under its name),
 --symbol mypkg.enums:Color (an attribute of a module, under its own name), or
---symbol Colour=mypkg.enums:Color (under another name). The module is imported, so it
+--symbol Colour=mypkg.enums:Color (under another name); --symbol np passes numpy's scalar
+types as np (np.float64(...), which 2.1.1 wrote). The module is imported, so it
 runs: name only modules you trust; the log itself is never executed.
 """
 
 
+def numpy_scalars() -> Any:
+    """What ``--symbol np`` passes: numpy's scalar types (``np.float64``, ``np.str_``,
+    ``np.True_``, ...) under their names, and nothing else of numpy.  A log that names
+    ``np`` was written by laaos 2.1.1, which wrote a numpy scalar as its repr
+    (``np.float64(0.5)``): it needs them only, and numpy's functions read and write
+    files (``np.savetxt``, ``np.load`` of a pickle)."""
+    import numpy
+    from types import SimpleNamespace
+
+    types = set(numpy.sctypeDict.values())
+    names = {t.__name__: t for t in types}
+    names.update((name, t) for name, t in numpy.sctypeDict.items()
+                 if isinstance(name, str) and name.isidentifier() and vars(numpy).get(name) is t)
+    return SimpleNamespace(True_=numpy.True_, False_=numpy.False_, **names)
+
+
 def symbol_spec(spec: str) -> Any:
-    """``--symbol``: ``module``, ``module:attr.path`` or ``NAME=module:attr.path``."""
+    """``--symbol``: ``module``, ``module:attr.path``, ``NAME=module`` (the module ``a.b``
+    itself, as ``import a.b as NAME``) or ``NAME=module:attr.path``; ``np`` (where no
+    module ``np`` exists) is ``numpy_scalars()``."""
     alias, eq, target = spec.partition("=")
     if not eq:
         alias, target = "", spec
@@ -37,7 +56,12 @@ def symbol_spec(spec: str) -> Any:
             "`laaos check` shows it, `laaos recover` moves it aside)")
     sys.path.insert(0, os.getcwd())  # the user's own modules, as `python -m` finds them
     try:
-        obj = importlib.import_module(module_name)
+        try:
+            obj = importlib.import_module(module_name)
+        except ModuleNotFoundError as e:
+            if e.name != "np" or spec != "np":
+                raise
+            return "np", numpy_scalars()  # (numpy missing: said below, as for any module)
     except Exception as e:  # noqa: BLE001 - whatever the user's module raises is a usage error
         raise argparse.ArgumentTypeError(f"cannot import {module_name!r}: {type(e).__name__}: {e}") from None
     finally:
@@ -48,6 +72,8 @@ def symbol_spec(spec: str) -> Any:
                 raise argparse.ArgumentTypeError(f"{module_name!r} has no attribute {attr!r}")
             obj = getattr(obj, part)
         name = attr.rpartition(".")[2]
+    elif alias:  # as `import a.b as ALIAS` binds `a.b`
+        name = alias
     else:
         obj = importlib.import_module(module_name.partition(".")[0])  # as `import a.b` binds `a`
         name = module_name.partition(".")[0]
@@ -66,6 +92,8 @@ def unsafe_statement(error: UnknownSymbolError) -> Optional[str]:
     text = line_at(error.path, error.line)
     if text is None:
         return None
+    from ..diagnosis import diagnose
+
     # that statement alone (an appended statement is one line), after an empty store
     return diagnose(error.path, data=b"store = {}\n" + text + b"\n").unsafe.get(2)
 
