@@ -41,6 +41,7 @@ from ._grammar import (
     RESHAPING,
     ROOT,
     SET,
+    UPDATE,
     AnyName,
     Skipped,
     Statement,
@@ -63,8 +64,10 @@ _FLOAT_APPENDS_AT = re.compile(_FLOAT_APPEND_LINES)
 _FLOAT_APPENDS = re.compile(r"\n(" + _FLOAT_APPEND_LINES + ")")
 _HEAD_VALUES: Dict[str, Any] = {}  # head -> the regex that finds its values in a run
 # The head of a statement whose value may be a plain literal: `store = `, `store[K]...=`
-# or `store[K]....append(` (extend, add, discard) with plain string or int keys.
-_HEAD = re.compile(r"store(?:\[(?:'[^'\\\n]*'|-?[0-9]+)\])*(?: = |=|\.(?:append|extend|add|discard)\()")
+# or `store[K]....append(` (extend, add, discard, update) with plain string or int keys.
+_HEAD = re.compile(
+    r"store(?:\[(?:'[^'\\\n]*'|-?[0-9]+)\])*(?: = |=|\.(?:append|extend|add|discard|update)\()"
+)
 
 
 class LogParser:
@@ -497,6 +500,14 @@ class LogParser:
             target.extend(value)
         elif kind == CLEAR:
             target.clear()
+        elif kind == UPDATE:
+            if not (type(target) is type(value) and type(value) in (dict, set)):
+                raise CorruptLogError(
+                    f".update() of a {type(target).__name__} with a {type(value).__name__}", self.name, lineno
+                )
+            if target is self.root and self.keys is not None:
+                value = {k: v for k, v in value.items() if wanted(self.keys, k)}
+            target.update(value)
         else:  # ADD, DISCARD
             try:
                 hash(value)
