@@ -15,7 +15,7 @@ too long.  Every statement is one laaos 2.1.1 loads too.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator, List, Optional
+from typing import Any, Callable, Iterable, Iterator, List, Optional
 
 from ._parser import MAX_DEPTH
 from ._render import MAX_WRITTEN_STATEMENT, StatementTooLarge
@@ -142,20 +142,37 @@ def _flat_statements(
     of ``items`` (a dict's pairs) into a container again, rendered one slice a statement,
     each after the first a ``method`` call (``extend``, ``update``).  The slice is sized from
     the first items' length; a slice that comes out far too long (its strings are longer)
-    is rendered again item by item."""
+    is rendered again item by item and regrouped by size."""
     sample = items[:1000]
     per = max(1, CHUNK_BYTES * len(sample) // (len(render(make(sample))) + 1))
     first = True
     for start in range(0, len(items), per):
         part = items[start : start + per]
-        texts = [render(make(part))]
-        if len(texts[0]) > 4 * CHUNK_BYTES:
-            texts = [render(make([item])) for item in part]
+        text = render(make(part))
+        if len(text) <= CHUNK_BYTES or _size(text) <= 4 * CHUNK_BYTES:
+            texts: Iterable[str] = [text]
+        else:  # each item rendered alone, without its container's brackets
+            texts = _regroup([render(make([item]))[1:-1] for item in part], text[0], text[-1])
         for text in texts:
             if len(text) > MAX_WRITTEN_STATEMENT // 4 and _size(text) > MAX_WRITTEN_STATEMENT - 1024:
                 raise StatementTooLarge(_size(text))  # one string too long for any statement
             yield (head + text + tail) if first else f"{acc}.{method}({text})"
             first = False
+
+
+def _regroup(pieces: List[str], opening: str, closing: str) -> Iterator[str]:
+    """Containers of consecutive ``pieces`` (items' text), each of about ``CHUNK_BYTES``."""
+    group: List[str] = []
+    size = 0
+    for piece in pieces:
+        n = _size(piece) + 2
+        if group and size + n > CHUNK_BYTES:
+            yield opening + ", ".join(group) + closing
+            group, size = [], 0
+        group.append(piece)
+        size += n
+    if group:
+        yield opening + ", ".join(group) + closing
 
 
 def _list_chunk(acc: str, items: List[str], head: str, tail: str, first: bool) -> str:

@@ -225,6 +225,19 @@ def test_a_dict_or_set_too_long_for_one_statement_is_written_in_chunks(tmp_path)
     assert laaos.safe_load(tmp_path / "run.py") == {"d": BIG, "s": ELEMENTS}
 
 
+def test_long_non_ascii_strings_after_short_ones_are_chunked_by_their_bytes(tmp_path):
+    # the first items (the sample that sizes a chunk) are short; the rest are long and
+    # take three bytes a character: chunks are still at most a few MiB, and not one a string
+    items = ["a"] * 1000 + ["中" * 3000] * 1000  # ~ 9 MB
+    with laaos.open_file_store("run", "", prefix=f"{tmp_path}/", provenance=False) as root:
+        root["l"] = items
+        root["d"] = dict(enumerate(items))
+    lines = (tmp_path / "run.py").read_bytes().split(b"\n")
+    assert max(map(len, lines)) <= 4 << 20
+    assert len(lines) < 40
+    assert laaos.safe_load(tmp_path / "run.py") == {"l": items, "d": dict(enumerate(items))}
+
+
 @pytest.mark.slow
 def test_chunked_values_load_in_the_original_and_compact_keeps_them_chunked(tmp_path, original_laaos):
     with laaos.open_file_store("run", "", prefix=f"{tmp_path}/", provenance=False,
