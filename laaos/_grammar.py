@@ -1,8 +1,8 @@
 """The statement grammar: one statement's tokens parsed by recursive descent into one
 operation (kind, target container, key, value) on the store.
 
-Only literals, ``set()``, ``float('nan'/'inf')``, ``complex(r, i)``, unary minus, the bare
-``nan``/``inf`` that laaos 2.1.1 wrote, and the caller's symbols (attributes and calls
+Only literals, ``set()``, ``frozenset({...})``, ``float('nan'/'inf')``, ``complex(r, i)``,
+unary minus, the bare ``nan``/``inf`` that laaos 2.1.1 wrote, and the caller's symbols (attributes and calls
 with literal arguments) are accepted; nothing is executed.
 """
 
@@ -30,8 +30,10 @@ METHODS = {
     "difference_update": (DIFFERENCE_UPDATE, set, 1),
     "symmetric_difference_update": (SYMMETRIC_DIFFERENCE_UPDATE, set, 1),
 }
+# The calls of builtins a log may hold (unless a symbol of that name was passed).
+BUILTINS = ("set", "frozenset", "float", "complex")
 # Statements after which a cached target may point at a replaced container.
-RESHAPING = frozenset((ROOT, DELETE, INSERT, CLEAR))
+RESHAPING = frozenset((ROOT, DELETE, INSERT, CLEAR, UPDATE))
 KEYWORDS = {
     "import": "import",
     "from": "import",
@@ -323,7 +325,7 @@ class Statement:
         if name in KEYWORDS:
             construct = KEYWORDS[name]
             raise self.err(UnsafeLogError, f"{construct} is not allowed", construct)
-        builtin = name in ("set", "float", "complex") and name not in self.symbols
+        builtin = name in BUILTINS and name not in self.symbols
         if builtin:
             obj: Any = None
         elif name in self.symbols:
@@ -395,13 +397,14 @@ class Statement:
 
     def builtin(self, name: str, args: list, kwargs: dict) -> Any:
         if not kwargs:
-            if name == "set" and len(args) <= 1:
+            if (name == "set" or name == "frozenset") and len(args) <= 1:
+                make = set if name == "set" else frozenset
                 if not args:
-                    return set()
+                    return make()
                 if type(args[0]) in (list, tuple, set):
                     for item in args[0]:
                         self.hashable(item)
-                    return set(args[0])
+                    return make(args[0])
             elif name == "float" and len(args) == 1 and type(args[0]) is str:
                 if args[0].strip().lower() in FLOAT_WORDS:
                     return float(args[0])
@@ -410,7 +413,7 @@ class Statement:
                     return complex(args[0], args[1])
         raise self.err(
             UnsafeLogError,
-            f"this call of {name}() is not allowed (only set(), set([...]), "
+            f"this call of {name}() is not allowed (only set(), set([...]), frozenset({{...}}), "
             "float('nan'/'inf') and complex(real, imag))",
             f"call of {name}()",
         )
@@ -434,7 +437,7 @@ class AnyName(dict):
     """Symbols where every plain name exists: checks a statement's shape only, and
     records (in ``asked``) the names it used that ``base`` does not hold."""
 
-    _RESERVED = ("set", "float", "complex", "nan", "inf")  # built in, unless passed
+    _RESERVED = (*BUILTINS, "nan", "inf")  # built in, unless passed
 
     def __init__(self, base: Any = None) -> None:
         super().__init__()

@@ -257,6 +257,14 @@ def tokenize(line: str, lineno: int, depth: int, name: str) -> Tuple[List[tuple]
                 )
             append(("num", text, start))
         elif kind == "quote":
+            if line.startswith(text[-1] * 2, pos):  # (Python reads three quotes as one)
+                raise LogSyntaxError(
+                    "triple-quoted strings are not allowed (laaos, like repr, writes every "
+                    "string on one line between single or double quotes)",
+                    name,
+                    lineno,
+                    "triple-quoted string",
+                )
             close = scan_string(line, pos, text[-1])
             if close < 0:
                 raise LogSyntaxError("unterminated string", name, lineno, "string")

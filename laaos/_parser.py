@@ -65,8 +65,10 @@ _FLOAT_APPENDS_AT = re.compile(_FLOAT_APPEND_LINES)
 _FLOAT_APPENDS = re.compile(r"\n(" + _FLOAT_APPEND_LINES + ")")
 _HEAD_VALUES: Dict[str, Any] = {}  # head -> the regex that finds its values in a run
 # The head of a statement whose value may be a plain literal: `store = `, `store[K]...=`
-# or `store[K]....append(` (extend, add, discard) with plain string or int keys.
-_HEAD = re.compile(r"store(?:\[(?:'[^'\\\n]*'|-?[0-9]+)\])*(?: = |=|\.(?:append|extend|add|discard)\()")
+# or `store[K]....append(` (extend, add, discard, update) with plain string or int keys.
+_HEAD = re.compile(
+    r"store(?:\[(?:'[^'\\\n]*'|-?[0-9]+)\])*(?: = |=|\.(?:append|extend|add|discard|update)\()"
+)
 
 
 class LogParser:
@@ -504,8 +506,6 @@ class LogParser:
                 raise LogSyntaxError(".update() of a dict needs a dict", self.name, lineno)
             if self.keys is not None and target is self.root:
                 value = {k: v for k, v in value.items() if wanted(self.keys, k)}
-            if any(type(target.get(k)) in (list, dict, set) for k in value):
-                self.heads.clear()  # a cached target may be a container it replaces
             target.update(value)
         elif kind >= UPDATE:  # a set's update, difference_update, symmetric_difference_update
             if type(target) is not set:

@@ -83,6 +83,10 @@ def render(value: Any, fallback: Callable[[Any], str]) -> str:
         return "(" + ", ".join([render(v, fallback) for v in value]) + ")"
     if t is complex:
         return render_complex(value)
+    if t is frozenset:  # a key or set element (a frozenset value is stored as a set)
+        if not value:
+            return "frozenset()"
+        return "frozenset({" + ", ".join([render(v, fallback) for v in value]) + "})"
     return fallback(value)
 
 

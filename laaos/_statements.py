@@ -4,9 +4,10 @@ One literal is the natural way to log a value (``store['x']=[...]``), but a lite
 deeper than the loader's nesting limit, or longer than the longest statement laaos
 writes, would make a log that does not load.  Such a value is written as several
 statements instead: the first with as much of it as fits (an empty container at
-least), then ``extend`` statements for a list's further items, item assignments for a
-dict's, ``add`` for a set's, and the same again, recursively, for any item that is
-itself too deep or too long.  Every statement is one laaos 2.1.1 loads too.
+least), then ``extend`` statements for a list's further items, ``update`` statements
+for a dict's or a set's (a chunk of about ``CHUNK_BYTES`` each), and an item assignment
+or ``append`` of its own, split the same way, for any item that is itself too deep or
+too long.  Every statement is one laaos 2.1.1 loads too.
 
 ``store_statements`` writes a whole store this way: the Store's initial data,
 ``compact`` and ``recover`` all use it.
@@ -14,7 +15,7 @@ itself too deep or too long.  Every statement is one laaos 2.1.1 loads too.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator, List, Optional
+from typing import Any, Callable, Iterable, Iterator, List, Optional
 
 from ._parser import MAX_DEPTH
 from ._render import MAX_WRITTEN_STATEMENT, StatementTooLarge
@@ -67,10 +68,12 @@ def _render_whole(value: Any, render: Render, depth: int) -> Optional[str]:
     """``render(value)`` if it fits in one literal of at most ``depth`` levels, else None;
     a scalar too long for any statement raises StatementTooLarge."""
     t = type(value)
-    if t is list or t is dict or t is set or t is tuple:
+    if t is list or t is dict or t is set or t is tuple or t is frozenset:
+        if t is not tuple and t is not frozenset and len(value) * 3 > CHUNK_BYTES:
+            return None  # (each item takes 3 bytes at least: too long without rendering it)
         if _deeper_than(value, depth):
-            if t is tuple:
-                raise ValueError(f"laaos cannot log a tuple nested more than {depth} levels deep")
+            if t is tuple or t is frozenset:  # a key or set element: cannot be split
+                raise ValueError(f"laaos cannot log a {t.__name__} nested more than {depth} levels deep")
             return None
         text = render(value)
         return text if len(text) <= CHUNK_BYTES or _size(text) <= CHUNK_BYTES else None
@@ -85,24 +88,31 @@ def _size(text: str) -> int:
 
 
 def _deeper_than(value: Any, limit: int) -> bool:
+    t = type(value)
+    if t is frozenset:  # frozenset({...}): two levels of brackets
+        limit -= 1
     if limit < 1:
         return True
-    t = type(value)
     if t is dict:
-        return any(type(v) in _NESTED and _deeper_than(v, limit - 1) for v in value.values()) or any(
-            type(k) is tuple and _deeper_than(k, limit - 1) for k in value
-        )
-    return any(type(v) in _NESTED and _deeper_than(v, limit - 1) for v in value)
+        return (not _flat(value.values()) and any(
+            type(v) in _NESTED and _deeper_than(v, limit - 1) for v in value.values()
+        )) or (not _flat(value) and any(type(k) in _NESTED and _deeper_than(k, limit - 1) for k in value))
+    return not _flat(value) and any(type(v) in _NESTED and _deeper_than(v, limit - 1) for v in value)
 
 
-_NESTED = (list, dict, set, tuple)
+_NESTED = frozenset((list, dict, set, tuple, frozenset))
+
+
+def _flat(items: Any) -> bool:
+    """Whether no item is a container (in one pass in C: the common huge value)."""
+    return _NESTED.isdisjoint(map(type, items))
 
 
 def _list_statements(
     acc: str, value: list, render: Render, head: str, tail: str, offset: int
 ) -> Iterator[str]:
-    if not any(type(v) in _NESTED for v in value):
-        yield from _flat_list_statements(acc, value, render, head, tail)
+    if _flat(value):
+        yield from _flat_statements(acc, value, list, "extend", render, head, tail)
         return
     first = True
     pending: List[str] = []
@@ -125,24 +135,44 @@ def _list_statements(
         yield _list_chunk(acc, pending, head, tail, first)
 
 
-def _flat_list_statements(acc: str, value: list, render: Render, head: str, tail: str) -> Iterator[str]:
-    """A long list of scalars (the common huge value): rendered a slice at a time, the
-    slice sized from the first items' length; a slice that comes out far too long (its
-    strings are longer) is rendered again item by item."""
-    sample = value[:1000]
-    per = max(1, CHUNK_BYTES * len(sample) // (len(render(sample)) + 1))
+def _flat_statements(
+    acc: str, items: list, make: Callable[[list], Any], method: str, render: Render, head: str, tail: str
+) -> Iterator[str]:
+    """A long list, dict or set of scalars (the common huge value): ``make`` turns a slice
+    of ``items`` (a dict's pairs) into a container again, rendered one slice a statement,
+    each after the first a ``method`` call (``extend``, ``update``).  The slice is sized from
+    the first items' length; a slice that comes out far too long (its strings are longer)
+    is rendered again item by item and regrouped by size."""
+    sample = items[:1000]
+    per = max(1, CHUNK_BYTES * len(sample) // (len(render(make(sample))) + 1))
     first = True
-    for start in range(0, len(value), per):
-        part = value[start : start + per]
-        text = render(part)
-        if len(text) > 4 * CHUNK_BYTES:
-            for item in part:  # each alone: a string too long for any statement raises
-                item_text = _render_whole(item, render, 0)
-                yield _list_chunk(acc, [item_text], head, tail, first)
-                first = False
-            continue
-        yield (head + text + tail) if first else f"{acc}.extend({text})"
-        first = False
+    for start in range(0, len(items), per):
+        part = items[start : start + per]
+        text = render(make(part))
+        if len(text) <= CHUNK_BYTES or _size(text) <= 4 * CHUNK_BYTES:
+            texts: Iterable[str] = [text]
+        else:  # each item rendered alone, without its container's brackets
+            texts = _regroup([render(make([item]))[1:-1] for item in part], text[0], text[-1])
+        for text in texts:
+            if len(text) > MAX_WRITTEN_STATEMENT // 4 and _size(text) > MAX_WRITTEN_STATEMENT - 1024:
+                raise StatementTooLarge(_size(text))  # one string too long for any statement
+            yield (head + text + tail) if first else f"{acc}.{method}({text})"
+            first = False
+
+
+def _regroup(pieces: List[str], opening: str, closing: str) -> Iterator[str]:
+    """Containers of consecutive ``pieces`` (items' text), each of about ``CHUNK_BYTES``."""
+    group: List[str] = []
+    size = 0
+    for piece in pieces:
+        n = _size(piece) + 2
+        if group and size + n > CHUNK_BYTES:
+            yield opening + ", ".join(group) + closing
+            group, size = [], 0
+        group.append(piece)
+        size += n
+    if group:
+        yield opening + ", ".join(group) + closing
 
 
 def _list_chunk(acc: str, items: List[str], head: str, tail: str, first: bool) -> str:
@@ -153,36 +183,36 @@ def _list_chunk(acc: str, items: List[str], head: str, tail: str, first: bool) -
 
 
 def _dict_statements(acc: str, value: dict, render: Render, head: str, tail: str) -> Iterator[str]:
-    first: List[str] = []
+    if _flat(value.values()):
+        yield from _flat_statements(acc, list(value.items()), dict, "update", render, head, tail)
+        return
+    first = True
+    pending: List[str] = []
     size = 0
-    rest = []
     for key, item in value.items():
         k = render(key)
         text = _render_whole(item, render, MAX_LITERAL_DEPTH - 1)
-        if text is not None and size + len(text) + len(k) <= CHUNK_BYTES and not rest:
-            first.append(f"{k}: {text}")
-            size += len(text) + len(k) + 4
-        else:
-            rest.append((k, item, text))
-    yield head + "{" + ", ".join(first) + "}" + tail
-    for k, item, text in rest:
+        if text is not None and (not pending or size + len(k) + len(text) <= CHUNK_BYTES):
+            pending.append(f"{k}: {text}")
+            size += len(k) + len(text) + 4
+            continue
+        if pending or first:
+            yield _chunk(acc, "{" + ", ".join(pending) + "}", head, tail, first)
+            first, pending, size = False, [], 0
         if text is not None:
-            yield f"{acc}[{k}]={text}"
+            pending.append(f"{k}: {text}")
+            size = len(k) + len(text) + 4
         else:
             yield from value_statements(f"{acc}[{k}]", item, render, f"{acc}[{k}]=", "")
+    if pending or first:
+        yield _chunk(acc, "{" + ", ".join(pending) + "}", head, tail, first)
 
 
 def _set_statements(acc: str, value: set, render: Render, head: str, tail: str) -> Iterator[str]:
-    first: List[str] = []
-    size = 0
-    rest = []
-    for item in value:
-        text = _render_whole(item, render, MAX_LITERAL_DEPTH - 1)
-        if size + len(text) <= CHUNK_BYTES and not rest:
-            first.append(text)
-            size += len(text) + 2
-        else:
-            rest.append(text)
-    yield head + ("{" + ", ".join(first) + "}" if first else "set()") + tail
-    for text in rest:
-        yield f"{acc}.add({text})"
+    # (its elements are scalars, tuples and frozensets: never split)
+    yield from _flat_statements(acc, list(value), set, "update", render, head, tail)
+
+
+def _chunk(acc: str, literal: str, head: str, tail: str, first: bool) -> str:
+    """The first statement of a split dict or set, or an ``update`` of it with more."""
+    return head + literal + tail if first else f"{acc}.update({literal})"

@@ -196,6 +196,15 @@ class StoreDict(StoreAccessible, DictAPI, MutableMapping):
         with self._store._lock:
             return dict(self._plain).values()
 
+    def __array__(self, dtype: Any = None, copy: Any = None) -> Any:
+        # numpy takes an object with __getitem__ and __len__ for a sequence: it would make
+        # an array of a dict's keys.  To numpy a dict is one object, as a builtin dict is.
+        import numpy  # (only numpy calls this: it is imported already)
+
+        array = numpy.empty((), dtype=object)
+        array[()] = self
+        return array if dtype is None else array.astype(dtype)
+
     def setdefault(self, key: Any, default: Any = None) -> Any:
         """``store[key]`` if present, else store ``default`` there and return the stored
         container (``store.setdefault("losses", []).append(x)`` logs ``x``: the

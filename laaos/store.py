@@ -281,58 +281,58 @@ class Store:
         if t is list or t is tuple:
             return [self._normalize(v, depth) for v in obj]
         if t is dict:
-            return {self._normalize_key(k): self._normalize(v, depth) for k, v in obj.items()}
+            return {self._normalize_key(k, depth): self._normalize(v, depth) for k, v in obj.items()}
         if t is StoreList:
             return [self._normalize(v, depth) for v in obj._plain]
         if t is StoreDict or t is StoreRoot:
             return {k: self._normalize(v, depth) for k, v in obj._plain.items()}
         if t is set or t is StoreSet:
-            return {self._normalize_key(v) for v in obj}
+            return {self._normalize_key(v, depth) for v in obj}
         return self._normalize_other(obj, depth)
 
-    def _normalize_key(self, obj: Any) -> Any:
-        """Plain data for a dict key or set element: tuples stay tuples; NaN is refused,
-        because no loaded key is equal to it (the log could not address it again)."""
+    def _normalize_key(self, obj: Any, depth: int = 0) -> Any:
+        """Plain data for a dict key or set element: tuples stay tuples and frozensets
+        frozensets; NaN is refused, because no loaded key is equal to it (the log could
+        not address it again)."""
         t = type(obj)
         if t in SCALARS:
             if (t is float or t is complex) and obj != obj:
-                raise ValueError(
-                    "laaos cannot use NaN as a dict key or set element: NaN != NaN, so the "
-                    "loaded log could never find it again; use a string such as 'nan'"
-                )
+                raise _nan_key()
             return obj
-        if t is tuple:
-            return tuple([self._normalize_key(v) for v in obj])
+        if t is tuple or isinstance(obj, frozenset):
+            depth += 1 if t is tuple else 2  # frozenset({...}): two brackets for the loader
+            if depth > _MAX_VALUE_DEPTH:
+                raise _too_deep()
+            items = [self._normalize_key(v, depth) for v in obj]
+            return tuple(items) if t is tuple else frozenset(items)
         value = self._normalize(obj)
+        t = type(value)
+        if (t is float or t is complex) and value != value:  # a numpy NaN
+            raise _nan_key()
         try:
             hash(value)
         except TypeError:
             raise TypeError(
-                f"unhashable {type(obj).__name__} cannot be a dict key or set element in a store"
+                f"laaos cannot use a {_type_name(obj)} as a dict key or set element: it is "
+                f"stored as a {t.__name__}, which is unhashable; use a tuple (or a frozenset, "
+                "a string, a number)"
             ) from None
         return value
 
     def _normalize_other(self, obj: Any, depth: int) -> Any:
+        """Plain data for what ``_normalize`` does not know by its exact type (see the
+        README's "Values"): subclasses of the plain types, array-likes, handled types,
+        mappings in all but name, other iterables."""
         if isinstance(obj, Mapping):
-            return {self._normalize_key(k): self._normalize(v, depth) for k, v in obj.items()}
+            return {self._normalize_key(k, depth): self._normalize(v, depth) for k, v in obj.items()}
         if isinstance(obj, (list, tuple)):
             return [self._normalize(v, depth) for v in obj]
         if isinstance(obj, (set, frozenset)):
-            return {self._normalize_key(v) for v in obj}
+            return {self._normalize_key(v, depth) for v in obj}
         if not isinstance(obj, (str, bytes, enum.Enum)):
-            # numpy scalars and arrays, torch tensors, ...: plain Python values, without
-            # importing any of them.
             tolist = getattr(obj, "tolist", None)
             if callable(tolist):
-                kind = getattr(getattr(obj, "dtype", None), "kind", "")
-                if kind in ("M", "m"):  # numpy datetime64 / timedelta64: their text (README)
-                    return self._normalize(obj.astype(str).tolist(), depth)
-                value = tolist()
-                if type(value) is type(obj):
-                    if kind in ("f", "c"):  # longdouble: the nearest float (README)
-                        return self._normalize(obj.astype(float if kind == "f" else complex).tolist(), depth)
-                    raise _unsupported(obj)
-                return self._normalize(value, depth)
+                return self._normalize_array(obj, tolist, depth)
         for handler in self._type_handlers:
             if handler.supports(obj):
                 wrapped = handler.wrap(obj, self._normalize)
@@ -340,14 +340,56 @@ class Store:
         for base in (int, float, str, bytes, complex):
             if isinstance(obj, base):  # IntEnum and friends with no handler: their value
                 return base.__new__(base, obj) if base is not str else str.__str__(obj)
-        if not isinstance(obj, type):
-            try:
-                items = iter(obj)
-            except TypeError:
-                pass
-            else:
-                return [self._normalize(v, depth) for v in items]
-        raise _unsupported(obj)
+        if isinstance(obj, (type, enum.Enum)):
+            # (an enum.Flag member iterates over its members, a single one over itself)
+            raise _unsupported(obj)
+        keys = getattr(obj, "keys", None)
+        if callable(keys) and hasattr(type(obj), "__getitem__"):
+            # A mapping in all but name (a pandas DataFrame): iterating it would give its
+            # keys only, so it is stored as the dict that dict(obj) makes.
+            return self._normalize_labeled(obj, list(keys()), None, depth)
+        try:
+            items = iter(obj)
+        except TypeError:
+            raise _unsupported(obj) from None
+        out = []
+        for v in items:
+            if v is obj:  # iterates over itself: no data to store but the object
+                raise _unsupported(obj)
+            out.append(self._normalize(v, depth))
+        return out
+
+    def _normalize_array(self, obj: Any, tolist: Any, depth: int) -> Any:
+        """numpy scalars and arrays, torch tensors, pandas Series...: plain Python values,
+        without importing any of them."""
+        kind = getattr(getattr(obj, "dtype", None), "kind", "")
+        keys = getattr(obj, "keys", None)
+        if callable(keys):  # labeled (a pandas Series): a dict, unless the labels are 0..n-1
+            labels = list(keys())
+            if not _positions(labels):
+                return self._normalize_labeled(obj, labels, tolist(), depth)
+        if kind in ("M", "m"):  # numpy datetime64 / timedelta64: their text (README)
+            return self._normalize(obj.astype(str).tolist(), depth)
+        value = tolist()
+        if type(value) is type(obj):
+            if kind in ("f", "c"):  # longdouble: the nearest float (README)
+                return self._normalize(obj.astype(float if kind == "f" else complex).tolist(), depth)
+            raise _unsupported(obj)
+        return self._normalize(value, depth)
+
+    def _normalize_labeled(self, obj: Any, labels: list, values: Any, depth: int) -> dict:
+        """``{label: value}`` for a mapping-like ``obj``: its ``values`` in label order, or
+        ``obj[label]`` each; refused when two labels are one key (they would be lost)."""
+        keys = [self._normalize_key(k, depth) for k in labels]
+        if len(set(keys)) != len(keys):
+            raise ValueError(
+                f"laaos cannot store this {_type_name(obj)}: its labels repeat, and as dict "
+                "keys the repeated ones would be lost; make them unique, or store a plain "
+                "copy of its data"
+            )
+        if values is None:
+            values = [obj[k] for k in labels]
+        return {k: self._normalize(v, depth) for k, v in zip(keys, values)}
 
     def _proxify(self, value: Any, accessor: Optional[str] = None) -> Any:
         """The stored form of plain data: its containers become proxies, adopting the
@@ -391,13 +433,38 @@ def _too_deep() -> ValueError:
 
 
 def _unsupported(obj: Any) -> UnsupportedTypeError:
-    t = type(obj)
+    hint = ""
+    if isinstance(obj, enum.Enum):
+        hint = (
+            "; for enum members: laaos.StrEnumHandler() stores str(member), "
+            "laaos.WeakEnumHandler() stores Color.RED, or log member.value"
+        )
     return UnsupportedTypeError(
-        f"laaos cannot store a value of type {t.__module__}.{t.__qualname__}: "
+        f"laaos cannot store a value of type {_type_name(obj)}: "
         "convert it to plain data (numbers, strings, lists, dicts, sets), or pass a "
         "TypeHandler for it, e.g. open_file_store(..., type_handlers=[MyHandler()]) "
-        "(see laaos.TypeHandler and laaos.DefaultTypeHandlers)"
+        f"(see laaos.TypeHandler and laaos.DefaultTypeHandlers){hint}"
     )
+
+
+def _type_name(obj: Any) -> str:
+    t = type(obj)
+    return t.__qualname__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
+
+
+def _nan_key() -> ValueError:
+    return ValueError(
+        "laaos cannot use NaN as a dict key or set element: NaN != NaN, so the "
+        "loaded log could never find it again; use a string such as 'nan'"
+    )
+
+
+def _positions(labels: list) -> bool:
+    """Whether ``labels`` are 0, 1, 2...: the labels of a plain sequence."""
+    for i, k in enumerate(labels):
+        if type(k) is bool or not hasattr(type(k), "__index__") or k != i:
+            return False
+    return True
 
 
 def _check_expression(text: Any, handler: TypeHandler, obj: Any) -> None:

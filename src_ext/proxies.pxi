@@ -186,7 +186,7 @@ cdef object _normalize(object store, object obj, int depth):
     if t is dict:
         d = {}
         for k, v in (<dict>obj).items():
-            d[_normalize_key(store, k)] = _normalize(store, v, depth)
+            d[_normalize_key(store, k, depth)] = _normalize(store, v, depth)
         return d
     if t is _StoreList:
         out = []
@@ -199,21 +199,21 @@ cdef object _normalize(object store, object obj, int depth):
             d[k] = _normalize(store, v, depth)
         return d
     if t is set:
-        return {_normalize_key(store, v) for v in <set>obj}
+        return {_normalize_key(store, v, depth) for v in <set>obj}
     if t is _StoreSet:
-        return {_normalize_key(store, v) for v in <set>obj._plain}
+        return {_normalize_key(store, v, depth) for v in <set>obj._plain}
     return store._normalize_other(obj, depth)
 
 
-cdef object _normalize_key(object store, object obj):
+cdef object _normalize_key(object store, object obj, int depth):
     cdef type t = type(obj)
     if _is_plain_scalar(obj):
         if (t is float or t is complex) and obj != obj:
             return _py_normalize_key(store, obj)  # raises: NaN cannot be found again
         return obj
-    if t is tuple:
-        return tuple([_normalize_key(store, v) for v in <tuple>obj])
-    return _py_normalize_key(store, obj)
+    if t is tuple and depth < _max_value_depth:
+        return tuple([_normalize_key(store, v, depth + 1) for v in <tuple>obj])
+    return _py_normalize_key(store, obj, depth)  # frozensets, other types, the error
 
 
 cdef object _adopt(object cls, object store, object plain, object accessor):
@@ -270,11 +270,11 @@ def store_normalize(store, obj, depth=0):
 
 
 @cython.binding(True)
-def store_normalize_key(store, obj):
+def store_normalize_key(store, obj, depth=0):
     """``Store._normalize_key`` in C."""
     if not _on_extension(store):
-        return _py_normalize_key(store, obj)
-    return _normalize_key(store, obj)
+        return _py_normalize_key(store, obj, depth)
+    return _normalize_key(store, obj, depth)
 
 
 @cython.binding(True)

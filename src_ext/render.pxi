@@ -117,6 +117,18 @@ cdef int _render_into(string& out, object value, object fallback) except -1:
         _append_str(out, PyObject_Repr(value))
     elif t is complex:
         _append_str(out, _py_render_complex(value))
+    elif t is frozenset:  # a key or set element (a frozenset value is stored as a set)
+        if not value:
+            out.append(b"frozenset()")
+        else:
+            out.append(b"frozenset({")
+            first = True
+            for v in <frozenset>value:
+                if not first:
+                    out.append(b", ")
+                first = False
+                _render_into(out, v, fallback)
+            out.append(b"})")
     else:
         _append_str(out, fallback(value))  # a str, or TypeError as in the pure twin
     return 0

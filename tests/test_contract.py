@@ -29,7 +29,7 @@ scalars = (
     | st.builds(complex, st.sampled_from([0.0, -0.0]), floats)  # signed zero real parts
 )
 keys = st.recursive(st.none() | st.booleans() | st.integers() | floats | st.text(max_size=8),
-                    lambda inner: st.tuples(inner, inner), max_leaves=4)
+                    lambda inner: st.tuples(inner, inner) | st.frozensets(inner, max_size=2), max_leaves=4)
 values = st.recursive(
     scalars,
     lambda inner: (st.lists(inner, max_size=4) | st.dictionaries(keys, inner, max_size=4)

@@ -458,3 +458,19 @@ def test_a_10_mb_string_or_bytes_value_loads_in_linear_time_and_memory(tmp_path,
     assert int(length) == len(value)
     assert float(peak_mib) <= 120, out  # the interpreter itself is ~10 MiB
     assert float(seconds) <= 5, out  # ~0.1-0.5 s on a quiet machine; the bound leaves room for a busy one
+
+
+@pytest.mark.parametrize("value", ["'''abc'''", '"""abc"""', "b'''abc'''", "['''a''', 1]", "'''a"])
+def test_a_triple_quoted_string_is_refused_as_one(value, backend):
+    with pytest.raises(laaos.LogSyntaxError, match=":2: triple-quoted strings are not allowed") as e:
+        laaos.safe_load_str(f"store = {{}}\nstore['x']={value}\n")
+    assert e.value.construct == "triple-quoted string"
+    assert laaos.safe_load_str("store = {}\nstore['x']=['', \"\", b'']\n") == {"x": ["", "", b""]}
+
+
+def test_frozenset_calls_load_as_frozensets_and_nothing_else(backend):
+    log = "store = {}\nstore[frozenset({1, (2, 3)})]={frozenset(), frozenset([4])}\n"
+    assert laaos.safe_load_str(log) == {frozenset({1, (2, 3)}): {frozenset(), frozenset({4})}}
+    for bad in ("frozenset(1)", "frozenset({1}, {2})", "frozenset({[1]})", "frozenset.union"):
+        with pytest.raises(laaos.LogError, match=":2: "):
+            laaos.safe_load_str(f"store = {{}}\nstore['x']={bad}\n")

@@ -41,7 +41,7 @@ def to_json(value: Any, nan: str, repr_keys: bool = False, where: str = "store")
         return out
     if isinstance(value, (list, tuple)):
         return [to_json(v, nan, repr_keys, f"{where}[{i}]") for i, v in enumerate(value)]
-    if isinstance(value, set):
+    if isinstance(value, (set, frozenset)):
         items = [to_json(v, nan) for v in value]
         try:
             return sorted(items)
@@ -54,10 +54,44 @@ def to_json(value: Any, nan: str, repr_keys: bool = False, where: str = "store")
     return value
 
 
+# The deepest nesting export writes: within Python's default recursion limit (1000) with
+# room to spare, for the conversion and the json module, which both recurse per level.
+# JSON readers stop at about this depth too (Python's json near 1000, others far sooner).
+MAX_EXPORT_DEPTH = 400
+
+
+_CONTAINERS = (dict, list, tuple, set, frozenset)
+
+
+def nesting(value: Any) -> int:
+    """How many levels of lists, dicts, sets and tuples ``value`` nests (0 for a scalar),
+    counted without recursion."""
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        v, depth = stack.pop()
+        if isinstance(v, dict):
+            items: Any = list(v.values()) + list(v.keys())
+        elif isinstance(v, _CONTAINERS):
+            items = v
+        else:
+            continue
+        deepest = max(deepest, depth)
+        stack.extend((item, depth + 1) for item in items if isinstance(item, _CONTAINERS))
+    return deepest
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     """Write the store of ``args.file`` (under ``args.key``) as JSON to ``args.output`` or stdout."""
     result = load_store(args)
     value = select(result.store, args.key)
+    depth = nesting(value)
+    if depth > MAX_EXPORT_DEPTH:
+        raise CommandError(
+            f"{args.file}: the store nests {depth:,} levels deep; laaos export writes at most "
+            f"{MAX_EXPORT_DEPTH} (JSON readers refuse deeper documents): export a part of it "
+            "with a KEY, or read the log in Python with laaos.load"
+        )
     try:
         text = json.dumps(to_json(value, args.nan, args.repr_keys), allow_nan=args.nan == "js",
                           ensure_ascii=False, indent=args.indent)

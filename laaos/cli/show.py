@@ -27,9 +27,60 @@ def key_text(key: Any) -> str:
 
 
 def short(value: Any, width: int = 60) -> str:
-    """``repr(value)``, cut to ``width`` characters with ``...``."""
-    text = repr(value)
+    """``repr(value)``, cut to ``width`` characters with ``...``.
+
+    Only what is shown is rendered: a long or deep value costs its first ``width``
+    characters, and a log's nesting, however deep, never meets Python's recursion limit
+    (each level is at least one character of the text)."""
+    parts: List[str] = []
+    _cut_repr(value, parts, width + 1)
+    text = "".join(parts)
     return text if len(text) <= width else text[: width - 3] + "..."
+
+
+_BRACKETS = {list: ("[", "]"), tuple: ("(", ")"), set: ("{", "}"), frozenset: ("frozenset({", "})")}
+
+
+def _cut_repr(value: Any, out: List[str], budget: int) -> int:
+    """Append the pieces of ``repr(value)`` to ``out`` until ``budget`` characters are
+    out; return the budget left."""
+    t = type(value)
+    if t is list or t is tuple or t is set or t is frozenset:
+        if not value and (t is set or t is frozenset):
+            text = f"{t.__name__}()"
+            out.append(text)
+            return budget - len(text)
+        opening, closing = _BRACKETS[t]
+        if t is tuple and len(value) == 1:
+            closing = ",)"
+        out.append(opening)
+        budget -= len(opening)
+        for i, item in enumerate(value):
+            if budget <= 0:
+                return budget
+            if i:
+                out.append(", ")
+                budget -= 2
+            budget = _cut_repr(item, out, budget)
+        out.append(closing)
+        return budget - len(closing)
+    if t is dict:
+        out.append("{")
+        budget -= 1
+        for i, (key, item) in enumerate(value.items()):
+            if budget <= 0:
+                return budget
+            if i:
+                out.append(", ")
+                budget -= 2
+            budget = _cut_repr(key, out, budget)
+            out.append(": ")
+            budget = _cut_repr(item, out, budget - 2)
+        out.append("}")
+        return budget - 1
+    text = repr(value)
+    out.append(text)
+    return budget - len(text)
 
 
 def number(x: Any) -> str:
