@@ -1,9 +1,16 @@
-"""Shared test helpers."""
+"""Shared test helpers (test modules import them from here, never from a conftest)."""
 
 import io
 import math
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import laaos
+
+DATA = Path(__file__).parent / "data"
+ORIGINAL_VERSION = "2.1.1"  # the original laaos, installed by the `original_laaos` fixture
 
 
 def new_store(**kwargs):
@@ -43,3 +50,15 @@ def same(a, b):
     if isinstance(a, (list, tuple)):
         return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
     return a == b
+
+
+def run_original(original_laaos, code, cwd):
+    """Run ``code`` in a child Python that imports the original laaos (the directory the
+    ``original_laaos`` fixture returns)."""
+    env = dict(os.environ, PYTHONPATH=str(original_laaos))
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
+    )
+    if proc.returncode:
+        raise AssertionError(f"original laaos failed:\n{proc.stderr}")
+    return proc.stdout
