@@ -215,10 +215,12 @@ def test_twins_parse_mutated_logs_identically(backend, data):
 
 @once
 @needs_both
-@given(st.lists(st.binary(min_size=1, max_size=40), min_size=1, max_size=6))
-def test_twins_agree_however_the_bytes_are_chunked(backend, chunks):
+@given(st.lists(st.integers(0, len(SEED_LOG)), min_size=1, max_size=8))
+def test_twins_agree_however_the_bytes_are_chunked(backend, cuts):
+    """The log fed in chunks cut anywhere in it (inside a statement, a string, a UTF-8
+    character, between a line and its newline) loads as the whole log does."""
     data = SEED_LOG
-    cuts = sorted({min(len(c), len(data)) for c in chunks} | {len(data)})
+    cuts = sorted(set(cuts) | {len(data)})
     for m in TWINS:
         parser = m.LogParser("<chunks>", {}, False)
         start = 0
@@ -226,6 +228,19 @@ def test_twins_agree_however_the_bytes_are_chunked(backend, chunks):
             parser.feed(data[start:cut])
             start = cut
         assert repr(parser.finish()) == parse_with(TWINS[1], data)[1]
+
+
+@once
+@needs_both
+def test_twins_agree_with_the_log_cut_in_two_at_every_byte(backend):
+    data = SEED_LOG
+    whole = parse_with(TWINS[1], data)[1]
+    for m in TWINS:
+        for cut in range(len(data) + 1):
+            parser = m.LogParser("<chunks>", {}, False)
+            parser.feed(data[:cut])
+            parser.feed(data[cut:])
+            assert repr(parser.finish()) == whole, (m.__name__, cut, data[:cut][-20:])
 
 
 # ---- random operation sequences: the log loads to the in-memory state -------------
