@@ -62,3 +62,41 @@ def run_original(original_laaos, code, cwd):
     if proc.returncode:
         raise AssertionError(f"original laaos failed:\n{proc.stderr}")
     return proc.stdout
+
+
+def as_nobody(fn):
+    """``fn()`` run as the user ``nobody`` in a forked child when this process is root
+    (root reads and writes any file, so a test of a refused permission would test
+    nothing: CI runs as root); run here otherwise.  Returns what ``fn`` returns; an
+    exception in the child fails the test with its traceback."""
+    if os.geteuid() != 0:
+        return fn()
+    import pickle
+    import pwd
+    import traceback
+
+    user = pwd.getpwnam("nobody")
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into pytest
+        try:
+            os.close(read)
+            try:
+                os.setgroups([])
+                os.setgid(user.pw_gid)
+                os.setuid(user.pw_uid)
+                result = ("ok", fn())
+            except BaseException:
+                result = ("error", traceback.format_exc())
+            with os.fdopen(write, "wb") as f:
+                pickle.dump(result, f)
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read, "rb") as f:
+        data = f.read()
+    os.waitpid(pid, 0)
+    kind, value = pickle.loads(data)
+    if kind == "error":
+        raise AssertionError(f"as the user nobody:\n{value}")
+    return value
