@@ -39,6 +39,7 @@ from .follow import follow
 from .many import load_many
 from .recover import Recovery, recover
 from .proxies import StoreAccessible, StoreDict, StoreList, StoreRoot, StoreSet, to_plain
+from ._json import json_default
 from .runs import MarkError, Record
 from .store import Store
 
@@ -83,6 +84,7 @@ __all__ = [
     "ensure_dirs",
     "follow",
     "generate_time_id",
+    "json_default",
     "load",
     "load_many",
     "new_dict",
