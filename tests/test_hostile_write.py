@@ -18,7 +18,7 @@ import pytest
 
 import laaos
 
-from helpers import plain
+from helpers import examples, plain
 from test_faults import small_fs  # noqa: F401  (a fixture: a real 64 KiB tmpfs)
 
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="needs POSIX resource limits and signals")
@@ -295,6 +295,7 @@ if {durability!r} == "buffered":  # and when the buffer goes out on flush() or c
 
 
 @posix_only
+@pytest.mark.sized
 @pytest.mark.parametrize("operation", [
     "root['l'].append(i + 0.5)",
     "root['l'].append({'i': i})",
@@ -305,7 +306,8 @@ def test_an_interrupt_never_leaves_the_log_ahead_of_memory(backend, backend_env,
     store: an exception raised by a signal handler (KeyboardInterrupt) between the write
     and the change in memory left a statement in the log that memory does not have.
     From there on the two disagree, and a later `store['l'][-1]['x'] = 1` changes another
-    item in the log than in memory.  (Here SIGALRM every 0.3 ms raises, 1.5 s long.)"""
+    item in the log than in memory.  (Here SIGALRM every 0.3 ms raises, for 0.5 s; 1.5 s
+    under ``pytest --slow``.)"""
     if not (backend == "cython" and "0.5" in operation):  # the C append of a scalar is atomic
         request.applymarker(pytest.mark.xfail(strict=True, raises=LogAheadOfMemory, reason=(
             "the proxies (proxies.py) write the statement, then change memory in later "
@@ -326,7 +328,7 @@ root["d"] = {{}}
 signal.signal(signal.SIGALRM, handler)
 signal.setitimer(signal.ITIMER_REAL, 0.0003, 0.0003)
 hits = i = 0
-end = time.monotonic() + 1.5
+end = time.monotonic() + {examples(0.5, 1.5)}
 while time.monotonic() < end:
     try:
         armed = True
