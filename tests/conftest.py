@@ -2,9 +2,9 @@
 pure-Python twin.  Tests that start a child process pass the backend on through the
 environment (``backend_env``).
 
-The quick suite (``pytest``) leaves out the tests marked ``slow`` (the SIGKILL loops and
-the long fuzz runs); ``pytest --slow`` or ``LAAOS_SLOW=1`` runs them too (``.ci/run``
-does).
+The quick suite (``pytest``) leaves out the tests marked ``slow`` (the SIGKILL loops) and
+runs those marked ``sized`` (fuzz and property tests) small; ``pytest --slow`` or
+``LAAOS_SLOW=1`` runs them all at full size (``.ci/run`` does).
 """
 
 import os

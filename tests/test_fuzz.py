@@ -2,11 +2,11 @@
 agree on every input (the same store or the same refusal).
 
 The quick suite runs 300 inputs; ``pytest --slow`` (and the long pass of ``.ci/run``, which
-selects the tests marked slow) runs the long fuzz run of 3,000 instead, the same ones on
-every run.  ``LAAOS_FUZZ_EXAMPLES`` sets the number of inputs of whichever runs;
-``LAAOS_HYPOTHESIS=explore`` draws new ones, as the runs of 100,000 that RELIABILITY.md
-records did.  ``LAAOS_FUZZ_CORPUS=FILE`` also appends every input to FILE
-(length-prefixed), the corpus that ``tools/memcheck.py`` replays under ASan+UBSan or valgrind.
+selects the tests marked ``sized``) runs the long fuzz run of 3,000, the same ones on every
+run.  ``LAAOS_FUZZ_EXAMPLES`` sets the number of inputs; ``LAAOS_HYPOTHESIS=explore``
+draws new ones, as the runs of 100,000 that RELIABILITY.md records did.
+``LAAOS_FUZZ_CORPUS=FILE`` also appends every input to FILE (length-prefixed), the corpus
+that ``tools/memcheck.py`` replays under ASan+UBSan or valgrind.
 """
 
 import os
@@ -18,11 +18,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from helpers import examples
 from test_twins import SEED_LOG, TWINS, needs_both, parse_with
 
-SLOW = os.environ.get("LAAOS_SLOW", "") not in ("", "0")
-QUICK_EXAMPLES = int(os.environ.get("LAAOS_FUZZ_EXAMPLES", "300"))
-LONG_EXAMPLES = int(os.environ.get("LAAOS_FUZZ_EXAMPLES", "3000"))
+EXAMPLES = int(os.environ.get("LAAOS_FUZZ_EXAMPLES", examples(300, 3000)))
 CORPUS = os.environ.get("LAAOS_FUZZ_CORPUS")
 MARKER = Path(os.environ.get("TMPDIR", "/tmp")) / "laaos-fuzz-ran-code"
 
@@ -103,31 +102,21 @@ def mutated_logs(draw):
     return bytes(log)
 
 
-def fuzz(examples):
-    """A fuzz test of ``examples`` inputs.  Both twins parse every input inside the test:
-    one run of it is enough (pinned to one value of ``backend``)."""
-
-    @pytest.mark.parametrize("backend", ["cython"], indirect=True)
-    @needs_both
-    @given(mutated_logs(), st.booleans(),
-           st.sampled_from([None, None, ["l"], ["loss", "config"], ["s", "metrics"]]))
-    @settings(max_examples=examples, deadline=timedelta(seconds=10),
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                     HealthCheck.function_scoped_fixture])
-    def test(backend, log, skip, keys):
-        if CORPUS:
-            with open(CORPUS, "ab") as f:
-                f.write(struct.pack("<I", len(log)) + log)
-        results = [parse_with(m, log, skip, keys) for m in TWINS]
-        assert results[0] == results[1]
-        assert not MARKER.exists(), "a log ran code"
-
-    return test
-
-
-test_parsers_agree_on_mutated_logs = pytest.mark.skipif(
-    SLOW, reason="`pytest --slow` runs the long fuzz run instead")(fuzz(QUICK_EXAMPLES))
-test_parsers_agree_on_mutated_logs_long_run = pytest.mark.slow(fuzz(LONG_EXAMPLES))
+# Both twins parse every input inside the test: one run of it is enough.
+@pytest.mark.sized
+@pytest.mark.parametrize("backend", ["cython"], indirect=True)
+@needs_both
+@given(mutated_logs(), st.booleans(), st.sampled_from([None, None, ["l"], ["loss", "config"], ["s", "metrics"]]))
+@settings(max_examples=EXAMPLES, deadline=timedelta(seconds=10),
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                 HealthCheck.function_scoped_fixture])
+def test_parsers_agree_on_mutated_logs(backend, log, skip, keys):
+    if CORPUS:
+        with open(CORPUS, "ab") as f:
+            f.write(struct.pack("<I", len(log)) + log)
+    results = [parse_with(m, log, skip, keys) for m in TWINS]
+    assert results[0] == results[1]
+    assert not MARKER.exists(), "a log ran code"
 
 
 @pytest.mark.parametrize("backend", ["cython"], indirect=True)
