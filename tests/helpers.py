@@ -12,10 +12,10 @@ import laaos
 DATA = Path(__file__).parent / "data"
 
 
-def examples(quick, full):
-    """A property test's example count: ``quick`` in the quick suite, ``full`` under
-    ``pytest --slow`` (conftest sets LAAOS_SLOW before the test modules are imported).
-    Mark such a test ``sized``, which the long pass of .ci/run selects."""
+def sized(quick, full):
+    """A test's size (an example count, a duration): ``quick`` in the quick suite, ``full``
+    under ``pytest --slow`` (conftest sets LAAOS_SLOW before the test modules are
+    imported).  Mark such a test ``sized``, which the long pass of .ci/run selects."""
     return full if os.environ.get("LAAOS_SLOW", "") not in ("", "0") else quick
 
 ORIGINAL_VERSION = "2.1.1"  # the original laaos, installed by the `original_laaos` fixture

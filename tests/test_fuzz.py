@@ -18,10 +18,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from helpers import examples
+from helpers import sized
 from test_twins import SEED_LOG, TWINS, needs_both, parse_with
 
-EXAMPLES = int(os.environ.get("LAAOS_FUZZ_EXAMPLES", examples(300, 3000)))
+EXAMPLES = int(os.environ.get("LAAOS_FUZZ_EXAMPLES", sized(300, 3000)))
 CORPUS = os.environ.get("LAAOS_FUZZ_CORPUS")
 MARKER = Path(os.environ.get("TMPDIR", "/tmp")) / "laaos-fuzz-ran-code"
 

@@ -18,7 +18,7 @@ import pytest
 
 import laaos
 
-from helpers import examples, plain
+from helpers import plain, sized
 from test_faults import small_fs  # noqa: F401  (a fixture: a real 64 KiB tmpfs)
 
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="needs POSIX resource limits and signals")
@@ -328,7 +328,7 @@ root["d"] = {{}}
 signal.signal(signal.SIGALRM, handler)
 signal.setitimer(signal.ITIMER_REAL, 0.0003, 0.0003)
 hits = i = 0
-end = time.monotonic() + {examples(0.5, 1.5)}
+end = time.monotonic() + {sized(0.5, 1.5)}
 while time.monotonic() < end:
     try:
         armed = True

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 import laaos
 from laaos import _backend
-from helpers import examples, new_store, plain, same
+from helpers import new_store, plain, same, sized
 
 TWINS = [m for m in (_backend.cython_impl, _backend.python_impl) if m is not None]
 needs_both = pytest.mark.skipif(len(TWINS) < 2, reason="the Cython extension is not built")
@@ -59,14 +59,14 @@ def expected_text(value):
 
 @pytest.mark.sized
 @given(st.floats(allow_nan=True, allow_infinity=True))
-@settings(max_examples=examples(600, 3000))
+@settings(max_examples=sized(600, 3000))
 def test_floats_render_as_repr(x):
     assert _backend.impl.render(x, no_fallback) == expected_text(x)
 
 
 @pytest.mark.sized
 @given(st.integers(0, 2**64 - 1))
-@settings(max_examples=examples(600, 3000))
+@settings(max_examples=sized(600, 3000))
 def test_random_double_bit_patterns_render_as_repr(bits):
     x = struct.unpack("<d", struct.pack("<Q", bits))[0]
     assert _backend.impl.render(x, no_fallback) == expected_text(x)
@@ -158,7 +158,7 @@ def test_other_scalars_render_as_repr(value):
 @needs_both
 @pytest.mark.sized
 @given(values)
-@settings(max_examples=examples(150, 500), suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(max_examples=sized(150, 500), suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 def test_twins_render_identically(backend, value):
     texts = {m.render(value, no_fallback) for m in TWINS}
     assert len(texts) == 1
@@ -198,7 +198,7 @@ SEED_LOG = (
 @needs_both
 @pytest.mark.sized
 @given(st.data())
-@settings(max_examples=examples(300, 1500), suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture], deadline=None)  # a busy machine
+@settings(max_examples=sized(300, 1500), suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture], deadline=None)  # a busy machine
 def test_twins_parse_mutated_logs_identically(backend, data):
     log = bytearray(SEED_LOG)
     for _ in range(data.draw(st.integers(1, 4))):
@@ -258,7 +258,7 @@ ops = st.lists(
 
 @pytest.mark.sized
 @given(ops)
-@settings(max_examples=examples(60, 200), suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture], deadline=None)
+@settings(max_examples=sized(60, 200), suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture], deadline=None)
 def test_random_operations_load_back_to_the_store(sequence):
     root, log = new_store()
     for op, name, value, index in sequence:
@@ -366,7 +366,7 @@ def general_value(text):
 @pure_once
 @pytest.mark.sized
 @given(json_like)
-@settings(max_examples=examples(300, 1000), suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(max_examples=sized(300, 1000), suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 def test_json_fast_path_reads_repr_as_the_general_parser(backend, value):
     from laaos._literals import MISS, json_literal
 
@@ -381,7 +381,7 @@ def test_json_fast_path_reads_repr_as_the_general_parser(backend, value):
 @pure_once
 @pytest.mark.sized
 @given(st.lists(st.sampled_from(LITERAL_BITS), max_size=12))
-@settings(max_examples=examples(600, 3000), suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(max_examples=sized(600, 3000), suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 def test_json_fast_path_never_reads_what_the_general_parser_refuses(backend, bits):
     from laaos._literals import MISS, json_literal
 
