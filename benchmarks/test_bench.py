@@ -19,7 +19,7 @@ import pytest
 import laaos
 from laaos import _backend
 
-from conftest import IMPLS, N, STEPS, bench, log_series, os_write_floor, use
+from benchtools import IMPLS, N, STEPS, bench, log_series, os_write_floor, use
 
 random.seed(0)
 FLOATS = [random.random() for _ in range(N)]

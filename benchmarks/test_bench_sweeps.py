@@ -70,7 +70,8 @@ def run(benchmark, engine, select, paths, **kwargs):
     assert len(result) == len(paths) and not result.errors
     back = sum(len(pickle.dumps(v, protocol=pickle.HIGHEST_PROTOCOL)) for v in result.values())
     benchmark.extra_info["bytes_back"] = back
-    ROWS[engine, select is not None] = (benchmark.stats.stats.median, back)
+    if benchmark.stats is not None:  # (None under --benchmark-disable: nothing was timed)
+        ROWS[engine, select is not None] = (benchmark.stats.stats.median, back)
     if select is not None:
         assert [v["seed"] for v in result.values()] == list(range(len(paths)))
 

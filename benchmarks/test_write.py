@@ -18,7 +18,7 @@ import pytest
 
 import laaos
 
-from conftest import bench, log_series, os_write_floor, use
+from benchtools import bench, log_series, os_write_floor, use
 
 N = int(os.environ.get("LAAOS_BENCH_WRITE_N", "300000"))
 random.seed(1)

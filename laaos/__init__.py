@@ -41,6 +41,7 @@ from .handlers import (
 from .helpers import can_iter, ensure_dirs, generate_time_id, new_dict, new_list, new_set, put
 from .loader import LoadResult, load, safe_load, safe_load_store, safe_load_str
 from .proxies import StoreAccessible, StoreDict, StoreList, StoreRoot, StoreSet, to_plain
+from ._json import json_default
 from .runs import MarkError, Record
 from .store import Store
 
@@ -87,6 +88,7 @@ __all__ = [
     "ensure_dirs",
     "follow",
     "generate_time_id",
+    "json_default",
     "load",
     "load_many",
     "new_dict",

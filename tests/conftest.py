@@ -2,9 +2,9 @@
 pure-Python twin.  Tests that start a child process pass the backend on through the
 environment (``backend_env``).
 
-The quick suite (``pytest``) leaves out the tests marked ``slow`` (the SIGKILL loops and
-the long fuzz runs); ``pytest --slow`` or ``LAAOS_SLOW=1`` runs them too (``.ci/run``
-does).
+The quick suite (``pytest``) leaves out the tests marked ``slow`` (the SIGKILL loops) and
+runs those marked ``sized`` (fuzz and property tests) small; ``pytest --slow`` or
+``LAAOS_SLOW=1`` runs them all at full size (``.ci/run`` does).
 """
 
 import os
@@ -17,6 +17,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from laaos import _backend
+from helpers import ORIGINAL_VERSION
 
 # The property and fuzz tests draw the same examples on every run by default, so that CI
 # passes or fails on the code, not on the draw; LAAOS_HYPOTHESIS=explore draws new ones
@@ -27,7 +28,6 @@ settings.register_profile("repeatable", derandomize=True, **_SHARED)
 settings.register_profile("explore", derandomize=False, **_SHARED)
 settings.load_profile("explore" if os.environ.get("LAAOS_HYPOTHESIS") == "explore" else "repeatable")
 
-DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).resolve().parent.parent
 SLOW = os.environ.get("LAAOS_SLOW", "") not in ("", "0")
 
@@ -70,9 +70,6 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "slow" in item.keywords:
             item.add_marker(skip)
-ORIGINAL_VERSION = "2.1.1"
-
-
 @pytest.fixture(params=["cython", "python"], ids=["cython-extension", "pure-python"], autouse=True)
 def backend(request, monkeypatch):
     if request.param == "cython":
@@ -115,13 +112,3 @@ def original_laaos(tmp_path_factory):
             shutil.move(str(tmp), str(target))
     return target
 
-
-def run_original(original_laaos, code, cwd):
-    """Run ``code`` in a child Python that imports the original laaos."""
-    env = dict(os.environ, PYTHONPATH=str(original_laaos))
-    proc = subprocess.run(
-        [sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
-    )
-    if proc.returncode:
-        raise AssertionError(f"original laaos failed:\n{proc.stderr}")
-    return proc.stdout

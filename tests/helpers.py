@@ -1,9 +1,24 @@
-"""Shared test helpers."""
+"""Shared test helpers (test modules import them from here, never from a conftest)."""
 
 import io
 import math
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import laaos
+
+DATA = Path(__file__).parent / "data"
+
+
+def sized(quick, full):
+    """A test's size (an example count, a duration): ``quick`` in the quick suite, ``full``
+    under ``pytest --slow`` (conftest sets LAAOS_SLOW before the test modules are
+    imported).  Mark such a test ``sized``, which the long pass of .ci/run selects."""
+    return full if os.environ.get("LAAOS_SLOW", "") not in ("", "0") else quick
+
+ORIGINAL_VERSION = "2.1.1"  # the original laaos, installed by the `original_laaos` fixture
 
 
 def new_store(**kwargs):
@@ -43,3 +58,53 @@ def same(a, b):
     if isinstance(a, (list, tuple)):
         return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
     return a == b
+
+
+def run_original(original_laaos, code, cwd):
+    """Run ``code`` in a child Python that imports the original laaos (the directory the
+    ``original_laaos`` fixture returns)."""
+    env = dict(os.environ, PYTHONPATH=str(original_laaos))
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
+    )
+    if proc.returncode:
+        raise AssertionError(f"original laaos failed:\n{proc.stderr}")
+    return proc.stdout
+
+
+def as_nobody(fn):
+    """``fn()`` run as the user ``nobody`` in a forked child when this process is root
+    (root reads and writes any file, so a test of a refused permission would test
+    nothing: CI runs as root); run here otherwise.  Returns what ``fn`` returns; an
+    exception in the child fails the test with its traceback."""
+    if os.geteuid() != 0:
+        return fn()
+    import pickle
+    import pwd
+    import traceback
+
+    user = pwd.getpwnam("nobody")
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into pytest
+        try:
+            os.close(read)
+            try:
+                os.setgroups([])
+                os.setgid(user.pw_gid)
+                os.setuid(user.pw_uid)
+                result = ("ok", fn())
+            except BaseException:
+                result = ("error", traceback.format_exc())
+            with os.fdopen(write, "wb") as f:
+                pickle.dump(result, f)
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read, "rb") as f:
+        data = f.read()
+    os.waitpid(pid, 0)
+    kind, value = pickle.loads(data)
+    if kind == "error":
+        raise AssertionError(f"as the user nobody:\n{value}")
+    return value

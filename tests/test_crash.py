@@ -33,9 +33,10 @@ SHARE = {"flush": 0.4, "fsync": 0.2, "buffered": 0.4}
 KILLS_PER_LOG = 25  # a fresh log now and then keeps each reload short
 
 WRITER = r"""
-import os, sys, laaos
+import os, sys, time, laaos
 prefix, durability = sys.argv[1], sys.argv[2]
 stop_after = int(sys.argv[3])
+pause = float(sys.argv[5])  # seconds of sleep every 100 operations (a paced run)
 root = laaos.open_file_store("run", "", prefix=prefix, durability=durability,
                              initial_data={"xs": [], "d": {}}, buffer_size=4096)
 xs, d = root["xs"], root["d"]
@@ -48,15 +49,17 @@ while stop_after < 0 or i < stop_after:
     xs.append(i)
     os.write(out, b"%d\n" % i)
     i += 1
+    if pause and i % 100 == 0:
+        time.sleep(pause)
 if sys.argv[4] == "raise":
     raise RuntimeError("the training run failed")
 sys.exit(int(sys.argv[4]))
 """
 
 
-def start(prefix, durability, env, stop_after=-1, ending="0"):
+def start(prefix, durability, env, stop_after=-1, ending="0", pause=0.0):
     return subprocess.Popen(
-        [sys.executable, "-c", WRITER, prefix, durability, str(stop_after), ending],
+        [sys.executable, "-c", WRITER, prefix, durability, str(stop_after), ending, str(pause)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
         cwd=os.path.dirname(prefix),  # not the source tree: the installed laaos
         # Unbuffered: a buffered readline() of the "start" line may read acknowledgements
@@ -188,17 +191,26 @@ def test_sigint_writes_the_buffer(tmp_path, backend_env):
 def test_readers_during_a_live_writer_always_see_a_consistent_prefix(tmp_path, durability, backend_env):
     """Load the log over and over while another process writes it: every load is a
     prefix of the writer's operations, whole statements only (a statement caught
-    half-written is a torn tail the loader drops)."""
+    half-written is a torn tail the loader drops), and the writer keeps writing while
+    the loads run."""
+    import threading
+
     prefix = f"{tmp_path}/"
-    child = start(prefix, durability, backend_env, stop_after=60_000)
+    # (paced: at most 10,000 operations a second, for 3 s or more)
+    child = start(prefix, durability, backend_env, stop_after=30_000, pause=0.01)
     assert child.stdout.readline().startswith(b"start")
+    # Drain the acknowledgements: a full pipe would stop the writer, and the loads would
+    # read a file that no longer changes.
+    drain = threading.Thread(target=lambda: child.stdout.read(), daemon=True)
+    drain.start()
     loads, lengths, torn = 0, [], 0
-    while child.poll() is None and loads < 200:
+    while child.poll() is None and loads < 100:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             result = laaos.load(tmp_path / "run.py", allow_empty=True)
         torn += any(issubclass(w.category, laaos.TornTailWarning) for w in caught)
         loads += 1
+        time.sleep(0.01)  # (loads spread over the run)
         if result.store is None:  # buffered: not even `store = ...` written yet
             continue
         xs = result.store["xs"]
@@ -207,8 +219,14 @@ def test_readers_during_a_live_writer_always_see_a_consistent_prefix(tmp_path, d
             assert result.store["d"][f"k{i}"]["i"] == i
         lengths.append(len(xs))
     child.kill()
-    child.communicate()
+    child.wait()
+    drain.join()
     child.stdout.close()
     child.stderr.close()
-    assert loads >= 20 and lengths == sorted(lengths) and lengths[-1] > 0
-    print(f"\nreaders, {durability}: {loads} loads during writes, {torn} saw a statement in flight")
+    assert loads >= 20 and lengths and lengths == sorted(lengths) and lengths[-1] > 0
+    # the writer moved while the loads ran, up to the last ones: they saw the log at many
+    # lengths (a writer stopped by a full pipe leaves the later loads one length)
+    seen = len(set(lengths))
+    assert seen >= 10 and len(set(lengths[-10:])) >= 5, f"{loads} loads saw the lengths {lengths}"
+    print(f"\nreaders, {durability}: {loads} loads during writes saw {seen} lengths, "
+          f"{torn} saw a statement in flight")

@@ -1,10 +1,12 @@
 """A mutation fuzzer for the two parsers: they never crash, hang or run code, and they
 agree on every input (the same store or the same refusal).
 
-``LAAOS_FUZZ_EXAMPLES`` sets the number of inputs (300 in the quick suite, 3,000 with
-``pytest --slow``, the same ones on every run; ``LAAOS_HYPOTHESIS=explore`` draws new ones, as the runs of 100,000 that
-RELIABILITY.md records did).  ``LAAOS_FUZZ_CORPUS=FILE`` also appends every input to FILE
-(length-prefixed), the corpus that ``tools/memcheck.py`` replays under ASan+UBSan or valgrind.
+The quick suite runs 300 inputs; ``pytest --slow`` (and the long pass of ``.ci/run``, which
+selects the tests marked ``sized``) runs the long fuzz run of 3,000, the same ones on every
+run.  ``LAAOS_FUZZ_EXAMPLES`` sets the number of inputs; ``LAAOS_HYPOTHESIS=explore``
+draws new ones, as the runs of 100,000 that RELIABILITY.md records did.
+``LAAOS_FUZZ_CORPUS=FILE`` also appends every input to FILE (length-prefixed), the corpus
+that ``tools/memcheck.py`` replays under ASan+UBSan or valgrind.
 """
 
 import os
@@ -16,10 +18,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from helpers import sized
 from test_twins import SEED_LOG, TWINS, needs_both, parse_with
 
-SLOW = os.environ.get("LAAOS_SLOW", "") not in ("", "0")
-EXAMPLES = int(os.environ.get("LAAOS_FUZZ_EXAMPLES", "3000" if SLOW else "300"))
+EXAMPLES = int(os.environ.get("LAAOS_FUZZ_EXAMPLES", sized(300, 3000)))
 CORPUS = os.environ.get("LAAOS_FUZZ_CORPUS")
 MARKER = Path(os.environ.get("TMPDIR", "/tmp")) / "laaos-fuzz-ran-code"
 
@@ -101,6 +103,7 @@ def mutated_logs(draw):
 
 
 # Both twins parse every input inside the test: one run of it is enough.
+@pytest.mark.sized
 @pytest.mark.parametrize("backend", ["cython"], indirect=True)
 @needs_both
 @given(mutated_logs(), st.booleans(), st.sampled_from([None, None, ["l"], ["loss", "config"], ["s", "metrics"]]))

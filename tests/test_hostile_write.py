@@ -18,7 +18,7 @@ import pytest
 
 import laaos
 
-from helpers import plain
+from helpers import plain, sized
 from test_faults import small_fs  # noqa: F401  (a fixture: a real 64 KiB tmpfs)
 
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="needs POSIX resource limits and signals")
@@ -295,6 +295,7 @@ if {durability!r} == "buffered":  # and when the buffer goes out on flush() or c
 
 
 @posix_only
+@pytest.mark.sized
 @pytest.mark.parametrize("operation", [
     "root['l'].append(i + 0.5)",
     "root['l'].append({'i': i})",
@@ -305,9 +306,10 @@ def test_an_interrupt_never_leaves_the_log_ahead_of_memory(backend, backend_env,
     store: an exception raised by a signal handler (KeyboardInterrupt) between the write
     and the change in memory left a statement in the log that memory does not have.
     From there on the two disagree, and a later `store['l'][-1]['x'] = 1` changes another
-    item in the log than in memory.  (Here SIGALRM every 0.3 ms raises, 1.5 s long.)"""
+    item in the log than in memory.  (Here SIGALRM every 0.3 ms raises, for 0.5 s; 1.5 s
+    under ``pytest --slow``.)"""
     if not (backend == "cython" and "0.5" in operation):  # the C append of a scalar is atomic
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
+        request.applymarker(pytest.mark.xfail(strict=True, raises=LogAheadOfMemory, reason=(
             "the proxies (proxies.py) write the statement, then change memory in later "
             "bytecode; CPython runs signal handlers at the call that returns from the write, "
             "so an interrupt there leaves the log one statement ahead (about 1 in 3 "
@@ -326,7 +328,7 @@ root["d"] = {{}}
 signal.signal(signal.SIGALRM, handler)
 signal.setitimer(signal.ITIMER_REAL, 0.0003, 0.0003)
 hits = i = 0
-end = time.monotonic() + 1.5
+end = time.monotonic() + {sized(0.5, 1.5)}
 while time.monotonic() < end:
     try:
         armed = True
@@ -344,7 +346,13 @@ print(hits, len(memory["l"]) + len(memory["d"]), len(log["l"]) + len(log["d"]), 
 """, tmp_path, backend_env)
     hits, n_memory, n_log, same = out.split()
     assert int(hits) > 50, out  # the interrupts did arrive
-    assert same == "True", f"memory has {n_memory} items, the log {n_log}"
+    if same != "True":
+        raise LogAheadOfMemory(f"memory has {n_memory} items, the log {n_log}")
+
+
+class LogAheadOfMemory(AssertionError):
+    """The log and memory disagree after interrupts (the known defect above; a child that
+    fails otherwise is another failure, which the xfail must not take for this one)."""
 
 
 def test_an_interrupt_just_after_a_write_does_not_make_a_later_failed_write_cut_the_log(backend, tmp_path, monkeypatch):
@@ -432,36 +440,51 @@ assert data == b"store['l'].append(1.5)\\n", data
         "Seen without help once in ~20,000 dict(d) calls against a thread doing del/set")))])
 def test_reading_a_dict_while_another_thread_deletes_a_key(backend, tmp_path, read):
     """README: reading a store (iteration, copies, ...) from one thread while another
-    writes is safe.  Here the reader is paused, deterministically, after it has taken the
-    keys and before it looks one up, while another thread deletes that key."""
+    writes is safe.  Here the reader is paused, deterministically, at each line of Python
+    it runs in turn (one pause per read: the first read pauses at its first line, the next
+    at its second, ...), and at the pause another thread deletes a key; a deleter that
+    must wait for the store's lock is let wait.  Every read gives the dict as it was
+    before the delete or after it."""
     import threading
 
     root = laaos.open_file_store("run", "", prefix=f"{tmp_path}/", provenance=False)
-    root["d"] = {"a": 1, "b": 2, "c": 3}
-    d = root["d"]
-    paused = []
-
-    def profile(frame, event, arg):
-        if event == "call" and frame.f_code.co_name == "__getitem__" and not paused:
-            paused.append(True)  # the reader is about to look a key up: delete it now
-            other = threading.Thread(target=d.__delitem__, args=("c",))
-            other.start()
-            other.join()
-
-    sys.setprofile(profile)
+    pauses = 0
     try:
-        if read == "items":
-            got = dict(d.items())
-        elif read == "values":
-            got = list(d.values())
-        else:
-            got = dict(d)
+        for pause_at in range(500):
+            root["d"] = {"a": 1, "b": 2, "c": 3}
+            d = root["d"]
+            lines = 0
+            deleter = None
+
+            def trace(frame, event, arg):
+                nonlocal lines, deleter
+                if event == "line":
+                    if lines == pause_at and deleter is None:
+                        deleter = threading.Thread(target=d.__delitem__, args=("c",))
+                        deleter.start()
+                        deleter.join(0.05)  # done, or waiting for the lock the reader holds
+                    lines += 1
+                return trace
+
+            sys.settrace(trace)
+            try:
+                if read == "items":
+                    got = dict(d.items())
+                elif read == "values":
+                    got = list(d.values())
+                else:
+                    got = dict(d)
+            finally:
+                sys.settrace(None)
+                if deleter is not None:
+                    deleter.join()
+            assert got in ({"a": 1, "b": 2, "c": 3}, {"a": 1, "b": 2}, [1, 2, 3], [1, 2])
+            if deleter is None:  # the read ran fewer lines than pause_at: every pause was tried
+                break
+            pauses += 1
     finally:
-        sys.setprofile(None)
         root.close()
-    # (items() and values() take no key lookups any more, so only dict(d) has a pause)
-    assert paused or read != "dict"
-    assert got in ({"a": 1, "b": 2, "c": 3}, {"a": 1, "b": 2}, [1, 2, 3], [1, 2])
+    assert pauses > 0, "the read ran no line of Python, so it never paused"
 
 
 @pytest.mark.parametrize("durability", ["flush", "buffered"])

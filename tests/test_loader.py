@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import laaos
-from conftest import DATA
+from helpers import DATA
 
 CORPUS = sorted(p.stem for p in (DATA / "laaos-2.1.1").glob("*.py"))
 

@@ -1,6 +1,7 @@
 """The values ML code logs: numpy, torch (when installed), datetime, paths, enums,
 dataclasses; and the per-step dicts that become a pandas DataFrame."""
 
+import copy
 import dataclasses
 import datetime
 import enum
@@ -52,28 +53,59 @@ def new_store_with(value):
     return log
 
 
-def test_torch_tensors_are_stored_as_numbers():
+class Tensor:
+    """A stand-in for ``torch.Tensor`` where torch is not installed: what laaos relies on
+    (its class's name and module, ``.tolist()``; ``.item()`` of a 0-d tensor), so that
+    the handling of tensors runs on every machine; the same tests run on real tensors
+    where torch is installed."""
+
+    __module__ = "torch"
+
+    def __init__(self, data, requires_grad=False):
+        self.data, self.requires_grad = data, requires_grad
+
+    def tolist(self):
+        return copy.deepcopy(self.data)
+
+    def item(self):
+        if isinstance(self.data, list):
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return self.data
+
+
+@pytest.fixture(params=["torch", "stand-in"])
+def tensors(request):
+    """Make tensors with real torch, or with the stand-in (torch is not a test dependency)."""
+    if request.param == "stand-in":
+        return Tensor
     torch = pytest.importorskip("torch")
+    return lambda data, requires_grad=False: torch.tensor(data, requires_grad=requires_grad)
+
+
+def test_torch_tensors_are_stored_as_numbers(tensors):
     root, log = new_store()
-    root["loss"] = torch.tensor(0.25)
-    root["weights"] = torch.arange(6, dtype=torch.float32).reshape(2, 3)
+    root["loss"] = tensors(0.25)
+    root["weights"] = tensors([[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]])
     root["losses"] = []
-    root["losses"].append(torch.tensor(1.5))
-    root["grad"] = torch.tensor([1.0, float("nan")], requires_grad=True) * 2
+    root["losses"].append(tensors(1.5))
+    root["grad"] = tensors([2.0, float("nan")], requires_grad=True)
+    root["steps"] = tensors([1, 2, 3])
     loaded = load(log)
     assert loaded["loss"] == 0.25 and loaded["losses"] == [1.5]
     assert loaded["weights"] == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
     assert loaded["grad"][0] == 2.0 and math.isnan(loaded["grad"][1])
-    assert "tensor" not in log.getvalue()
+    assert loaded["steps"] == [1, 2, 3] and type(loaded["steps"][0]) is int
+    assert "tensor" not in log.getvalue().lower()
 
 
-def test_torch_handlers_of_the_original_still_work():
-    torch = pytest.importorskip("torch")
+def test_torch_handlers_of_the_original_still_work(tensors):
     import laaos.torch
 
     root, log = new_store(type_handlers=laaos.torch.TypeHandlers)
-    root["t"] = torch.tensor([[1, 2], [3, 4]])
-    assert load(log)["t"] == [[1, 2], [3, 4]]
+    root["t"] = tensors([[1, 2], [3, 4]])
+    root["scalar"] = tensors(7)
+    assert load(log) == {"t": [[1, 2], [3, 4]], "scalar": 7}
+    assert laaos.torch.TensorHandler().supports(tensors(1.0))
 
 
 def test_datetime_and_paths_through_the_default_handlers():

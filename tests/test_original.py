@@ -10,8 +10,7 @@ import random
 import pytest
 
 import laaos
-from conftest import run_original
-from helpers import plain
+from helpers import plain, run_original
 
 SCALARS = [0, 1, -7, 2**70, 0.5, -0.0, 1e-05, 1e16, 123.456, "", "a", "it's", "中文 😀", None, True, False, b"x\x00"]
 

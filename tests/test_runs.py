@@ -17,7 +17,7 @@ import laaos.provenance
 from laaos import cli
 from laaos.runs import scan
 
-from conftest import run_original
+from helpers import run_original
 
 
 def test_secrets_on_the_command_line_are_not_recorded(tmp_path, monkeypatch):

@@ -400,7 +400,7 @@ def test_appended_dicts_are_linked_copies():
     del root["m"][1]
     root["m"][1]["after_delete"] = 1  # relinked to index 1
     loaded = load(log)
-    assert plain(root) == loaded or math.isnan(loaded["m"][0]["loss"])
+    assert same(plain(root), loaded)  # (NaN == NaN here: the loss is NaN)
     assert loaded["m"][0]["lr"] == 0.1 and loaded["m"][1] == {"nested": {"x": [1, 2]}, "after_delete": 1}
     assert "store['m'][0]['lr']=0.1" in log.getvalue()
 
@@ -422,11 +422,34 @@ def test_copying_out_gives_plain_data_or_names_the_helper():
     assert shallow == [1, {"a": {2}}] and type(shallow[1]) is dict  # plain all the way down
     assert json.loads(json.dumps(laaos.to_plain(root["d"]))) == {"x": [1.5]}
     # json has no hook for its own message: its TypeError is the same on both backends,
-    # and default=laaos.to_plain (what the README says) dumps any proxy, nested too
+    # and default=laaos.json_default (what the README says) dumps any proxy, nested too
     with pytest.raises(TypeError, match="Object of type StoreRoot is not JSON serializable"):
         json.dumps(root)
-    assert json.loads(json.dumps({"run": root["d"], "l": root["l"][:1]}, default=laaos.to_plain)) == {
+    assert json.loads(json.dumps({"run": root["d"], "l": root["l"][:1]}, default=laaos.json_default)) == {
         "run": {"x": [1.5]}, "l": [1]}
-    assert json.loads(json.dumps(root["d"], default=laaos.to_plain)) == {"x": [1.5]}
+    assert json.loads(json.dumps(root["d"], default=laaos.json_default)) == {"x": [1.5]}
     root["l"].append(copy.deepcopy(root["d"]))  # a plain copy goes back in as a value
     assert load(log)["l"][2] == {"x": [1.5]}
+
+
+def test_json_default_writes_what_laaos_export_writes_and_names_what_it_cannot(tmp_path, capsys):
+    """``json.dumps(x, default=laaos.json_default)`` follows export's policy for what JSON
+    lacks (sets, bytes, complex, non-string keys), nested in a store and in other data."""
+    import datetime
+    import json
+
+    from laaos.cli import main
+
+    data = {"s": {3, 1, 2}, "b": b"\x00\xff", "c": 1 + 2j, "nan": float("nan"), "l": [1.5, -float("inf")],
+            "n": {"t": (1, "x"), 2: [{"k", "j"}], "f": frozenset()}}
+    root = laaos.open_file_store("run", "", prefix=f"{tmp_path}/", provenance=False, initial_data=data)
+    text = json.dumps({"run": root, "sets": [root["s"], {5, 4}]}, default=laaos.json_default)
+    root.close()
+    assert main(["export", str(tmp_path / "run.py"), "--nan", "js"]) == 0
+    exported = json.loads(capsys.readouterr().out)
+    assert same(json.loads(text), {"run": exported, "sets": [[1, 2, 3], [4, 5]]})
+    assert exported["b"] == {"base64": "AP8="} and exported["c"] == {"real": 1.0, "imag": 2.0}
+    assert exported["n"] == {"t": [1, "x"], "2": [["j", "k"]], "f": []}
+    with pytest.raises(TypeError, match=r"Object of type datetime is not JSON serializable: "
+                                        r"laaos\.json_default writes .* default= of your own"):
+        json.dumps({"when": datetime.datetime(2026, 1, 1)}, default=laaos.json_default)

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 import laaos
 from laaos import _backend
-from helpers import new_store, plain, same
+from helpers import new_store, plain, same, sized
 
 TWINS = [m for m in (_backend.cython_impl, _backend.python_impl) if m is not None]
 needs_both = pytest.mark.skipif(len(TWINS) < 2, reason="the Cython extension is not built")
@@ -57,14 +57,16 @@ def expected_text(value):
     return repr(value)
 
 
+@pytest.mark.sized
 @given(st.floats(allow_nan=True, allow_infinity=True))
-@settings(max_examples=3000)
+@settings(max_examples=sized(600, 3000))
 def test_floats_render_as_repr(x):
     assert _backend.impl.render(x, no_fallback) == expected_text(x)
 
 
+@pytest.mark.sized
 @given(st.integers(0, 2**64 - 1))
-@settings(max_examples=3000)
+@settings(max_examples=sized(600, 3000))
 def test_random_double_bit_patterns_render_as_repr(bits):
     x = struct.unpack("<d", struct.pack("<Q", bits))[0]
     assert _backend.impl.render(x, no_fallback) == expected_text(x)
@@ -154,8 +156,9 @@ def test_other_scalars_render_as_repr(value):
 
 @once
 @needs_both
+@pytest.mark.sized
 @given(values)
-@settings(max_examples=500, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(max_examples=sized(150, 500), suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 def test_twins_render_identically(backend, value):
     texts = {m.render(value, no_fallback) for m in TWINS}
     assert len(texts) == 1
@@ -193,8 +196,9 @@ SEED_LOG = (
 
 @once
 @needs_both
+@pytest.mark.sized
 @given(st.data())
-@settings(max_examples=1500, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture], deadline=None)  # a busy machine
+@settings(max_examples=sized(300, 1500), suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture], deadline=None)  # a busy machine
 def test_twins_parse_mutated_logs_identically(backend, data):
     log = bytearray(SEED_LOG)
     for _ in range(data.draw(st.integers(1, 4))):
@@ -215,10 +219,12 @@ def test_twins_parse_mutated_logs_identically(backend, data):
 
 @once
 @needs_both
-@given(st.lists(st.binary(min_size=1, max_size=40), min_size=1, max_size=6))
-def test_twins_agree_however_the_bytes_are_chunked(backend, chunks):
+@given(st.lists(st.integers(0, len(SEED_LOG)), min_size=1, max_size=8))
+def test_twins_agree_however_the_bytes_are_chunked(backend, cuts):
+    """The log fed in chunks cut anywhere in it (inside a statement, a string, a UTF-8
+    character, between a line and its newline) loads as the whole log does."""
     data = SEED_LOG
-    cuts = sorted({min(len(c), len(data)) for c in chunks} | {len(data)})
+    cuts = sorted(set(cuts) | {len(data)})
     for m in TWINS:
         parser = m.LogParser("<chunks>", {}, False)
         start = 0
@@ -226,6 +232,19 @@ def test_twins_agree_however_the_bytes_are_chunked(backend, chunks):
             parser.feed(data[start:cut])
             start = cut
         assert repr(parser.finish()) == parse_with(TWINS[1], data)[1]
+
+
+@once
+@needs_both
+def test_twins_agree_with_the_log_cut_in_two_at_every_byte(backend):
+    data = SEED_LOG
+    whole = parse_with(TWINS[1], data)[1]
+    for m in TWINS:
+        for cut in range(len(data) + 1):
+            parser = m.LogParser("<chunks>", {}, False)
+            parser.feed(data[:cut])
+            parser.feed(data[cut:])
+            assert repr(parser.finish()) == whole, (m.__name__, cut, data[:cut][-20:])
 
 
 # ---- random operation sequences: the log loads to the in-memory state -------------
@@ -237,8 +256,9 @@ ops = st.lists(
 )
 
 
+@pytest.mark.sized
 @given(ops)
-@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture], deadline=None)
+@settings(max_examples=sized(60, 200), suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture], deadline=None)
 def test_random_operations_load_back_to_the_store(sequence):
     root, log = new_store()
     for op, name, value, index in sequence:
@@ -344,8 +364,9 @@ def general_value(text):
 
 
 @pure_once
+@pytest.mark.sized
 @given(json_like)
-@settings(max_examples=1000, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(max_examples=sized(300, 1000), suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 def test_json_fast_path_reads_repr_as_the_general_parser(backend, value):
     from laaos._literals import MISS, json_literal
 
@@ -358,8 +379,9 @@ def test_json_fast_path_reads_repr_as_the_general_parser(backend, value):
 
 
 @pure_once
+@pytest.mark.sized
 @given(st.lists(st.sampled_from(LITERAL_BITS), max_size=12))
-@settings(max_examples=3000, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(max_examples=sized(600, 3000), suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 def test_json_fast_path_never_reads_what_the_general_parser_refuses(backend, bits):
     from laaos._literals import MISS, json_literal
 

@@ -2,7 +2,8 @@
 # Prove the distributions here, as a user would meet them:
 #   1. `python -m build` makes an sdist and a wheel with the compiled extension;
 #   2. `auditwheel repair` turns the wheel into a manylinux wheel, which installs in a
-#      fresh virtual environment, uses the extension and passes the tests;
+#      fresh virtual environment, uses the extension and passes the tests, and a crash
+#      loop (LAAOS_KILLS SIGKILLs per backend, default 100) kills writers running on it;
 #   3. the sdist installs where no C/C++ compiler works and falls back to pure Python,
 #      which passes the tests too.
 # Usage: tools/check_dist.sh [pytest args...]   (default: -m "not slow")
@@ -35,6 +36,8 @@ python -m venv "$work/wheel-env"
 (cd "$work" && LAAOS_REQUIRE_EXTENSIONS=1 wheel-env/bin/python -c \
   "import laaos; assert laaos.BACKEND == 'cython', laaos.BACKEND; print('wheel backend:', laaos.BACKEND)")
 (cd "$work" && LAAOS_REQUIRE_EXTENSIONS=1 wheel-env/bin/python -m pytest "$repo/tests" -p no:cacheprovider -q "${args[@]}")
+(cd "$work" && LAAOS_REQUIRE_EXTENSIONS=1 LAAOS_KILLS="${LAAOS_KILLS:-100}" wheel-env/bin/python -m pytest \
+  "$repo/tests/test_crash.py" -p no:cacheprovider -q --slow -k sigkill_loop)
 
 python -m venv "$work/no-cc-env"
 "$work/no-cc-env/bin/pip" install -q pytest hypothesis numpy pandas matplotlib

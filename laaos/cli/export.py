@@ -4,54 +4,15 @@ NaN and infinities are written and how keys that are not strings become JSON key
 from __future__ import annotations
 
 import argparse
-import base64
 import json
-import math
 import os
 import sys
 from typing import Any
 
+from .._json import json_default, to_json
 from .failures import CommandError
 from .keys import select
 from .loading import human, load_store, refuse_directory
-
-
-def to_json(value: Any, nan: str, repr_keys: bool = False, where: str = "store") -> Any:
-    """``value`` as data ``json.dumps`` writes (see ``laaos export --help``): ``nan`` says how
-    NaN and infinities go (``null``, ``string`` or ``js``), ``repr_keys`` writes every dict key
-    as its repr. ``where`` names the part of the store, for the error on two keys that would
-    be one JSON key."""
-    if isinstance(value, float) and not math.isfinite(value):
-        if nan == "null":
-            return None
-        if nan == "string":
-            return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
-        return value  # "js": bare NaN / Infinity, as JavaScript and Python's json read them
-    if isinstance(value, dict):
-        out = {}
-        keys = {}  # JSON key -> the key of `value` written as it
-        for k, v in value.items():
-            text = repr(k) if repr_keys else k if isinstance(k, str) else json.dumps(to_json(k, nan))
-            if text in keys:  # 1 and '1' would both be "1": say so rather than lose one
-                raise CommandError(f"{where}: the keys {keys[text]!r} and {k!r} would both be the JSON key "
-                                   f"{json.dumps(text)}: add --repr-keys to write every key as its Python "
-                                   "repr ('a' as \"'a'\", 1 as \"1\"), which keeps them apart")
-            keys[text] = k
-            out[text] = to_json(v, nan, repr_keys, f"{where}[{k!r}]")
-        return out
-    if isinstance(value, (list, tuple)):
-        return [to_json(v, nan, repr_keys, f"{where}[{i}]") for i, v in enumerate(value)]
-    if isinstance(value, (set, frozenset)):
-        items = [to_json(v, nan) for v in value]
-        try:
-            return sorted(items)
-        except TypeError:
-            return sorted(items, key=repr)
-    if isinstance(value, bytes):
-        return {"base64": base64.b64encode(value).decode("ascii")}
-    if isinstance(value, complex):
-        return {"real": to_json(value.real, nan), "imag": to_json(value.imag, nan)}
-    return value
 
 
 # The deepest nesting export writes: within Python's default recursion limit (1000) with
@@ -94,8 +55,10 @@ def cmd_export(args: argparse.Namespace) -> int:
         )
     try:
         text = json.dumps(to_json(value, args.nan, args.repr_keys), allow_nan=args.nan == "js",
-                          ensure_ascii=False, indent=args.indent)
-    except (TypeError, ValueError) as e:  # an object loaded through --symbol
+                          ensure_ascii=False, indent=args.indent, default=json_default)
+    except ValueError as e:  # two keys that would be one JSON key
+        raise CommandError(f"{args.file}: {e}") from None
+    except TypeError as e:  # an object loaded through --symbol
         raise CommandError(f"{args.file}: cannot write this store as JSON: {e}") from None
     if args.output and args.output != "-":
         refuse_directory(args.output)

@@ -1,0 +1,60 @@
+"""Helpers the benchmarks share (benchmark modules import them from here, never from a
+conftest: with ``pytest tests benchmarks`` the name ``conftest`` is taken twice)."""
+
+import gc
+import os
+
+import pytest
+
+from laaos import _backend
+
+N = int(os.environ.get("LAAOS_BENCH_N", "1000000"))  # float appends
+STEPS = int(os.environ.get("LAAOS_BENCH_STEPS", "100000"))  # steps of five metrics
+
+
+IMPLS = {"cython": _backend.cython_impl, "python": _backend.python_impl}
+
+
+def use(backend):
+    """Run laaos on ``backend`` (``"cython"`` or ``"python"``) from here on; skip the
+    benchmark when the extension is not built."""
+    if IMPLS[backend] is None:
+        pytest.skip("the Cython extension is not built")
+    _backend.impl = IMPLS[backend]
+
+
+def bench(benchmark, fn, rounds=3):
+    """Time ``rounds`` calls of ``fn``, one each, with no warm-up round."""
+    # Each round starts from a collected heap: the stores of earlier rounds and tests are
+    # reference cycles, and collecting them would otherwise land in whichever round runs
+    # when the collector's thresholds trip.
+    return benchmark.pedantic(fn, rounds=rounds, iterations=1, warmup_rounds=0, setup=_collect)
+
+
+def _collect():
+    gc.collect()  # (returns None: pytest-benchmark takes a returned value as arguments)
+
+
+def os_write_floor(path, floats):
+    """The floor of a `flush` writer: a function that writes one pre-rendered append
+    statement per float with one ``os.write`` each."""
+    lines = [f"store['losses'].append({x!r})\n".encode() for x in floats]
+
+    def run():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND)
+        write = os.write
+        for line in lines:
+            write(fd, line)
+        os.close(fd)
+
+    return run
+
+
+def log_series(opener, name, prefix, key, rows, **kwargs):
+    """A training run's logging: a new log, ``rows`` appended one by one to ``store[key]``."""
+    root = opener(name, "", prefix=prefix, truncate=True, **kwargs)
+    root[key] = []
+    append = root[key].append
+    for row in rows:
+        append(row)
+    root.close()
