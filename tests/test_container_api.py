@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 import laaos
 import laaos._container_api
-from conftest import run_original
+from helpers import run_original
 from helpers import new_store, same
 
 pytestmark = pytest.mark.contract

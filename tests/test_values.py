@@ -14,7 +14,7 @@ import pytest
 import laaos
 from laaos.cli import main
 
-from conftest import run_original
+from helpers import run_original
 from helpers import new_store, plain
 
 
