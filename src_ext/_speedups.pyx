@@ -16,5 +16,5 @@ cimport cython
 include "render.pxi"
 include "lock.pxi"
 include "writer.pxi"
-include "proxies.pxi"
+include "engine.pxi"
 include "parser.pxi"
