@@ -30,6 +30,7 @@ _float_repr = float.__repr__
 _SCALARS = frozenset((int, float, str, bool, type(None), bytes, complex))
 _CONTAINERS = (list, dict, set)
 _MISSING = object()
+_SMALL = 1 << 60  # ints this small render as themselves, far inside the digit limit
 _NOTHING: Iterator[Any] = iter(())
 
 
@@ -64,15 +65,24 @@ class Engine:
     def dict_set(self, proxy: Any, key: Any, value: Any) -> None:
         """``proxy[key] = value``, logged as ``ACC[KEY]=VALUE``."""
         with self._writer.lock:
-            acc = self._accessor(proxy)
+            acc = proxy._accessor
+            if acc is None:
+                proxy._linked_accessor()  # raises: unlinked
             plain = proxy._plain
             old = plain.get(key, _MISSING)
             if old is value:
                 return
-            store = self._store
-            key = store._normalize_key(key)
-            head = f"{acc}[{self.render(key)}]"
-            value, text = self._statement(head + "=", value, "", head)
+            if type(key) is str:  # the common keys, inline: a call costs more than they do
+                head = f"{acc}[{key!r}]"
+            elif type(key) is int and -_SMALL < key < _SMALL:
+                head = f"{acc}[{key}]"
+            else:
+                key = self._store._normalize_key(key)
+                head = f"{acc}[{render(key, self._fallback)}]"
+            if type(value) is float and value - value == 0:
+                text = f"{head}={_float_repr(value)}\n"
+            else:
+                value, text = self._statement(head + "=", value, "", head)
             after: Iterator[Any] = starmap(plain.__setitem__, ((key, value),))
             if type(old) in self._proxies:
                 after = chain(after, self._unlinks(old))
@@ -133,8 +143,13 @@ class Engine:
                 index = index + n if index > -n else 0
             elif index > n:
                 index = n
-            value, text = self._statement(f"{acc}.insert({index}, ", obj, ")", f"{acc}[{index}]")
-            after = chain(starmap(seq.insert, ((index, value),)), self._relinks(seq, acc, index, 1))
+            if type(obj) is float and obj - obj == 0:
+                value, text = obj, f"{acc}.insert({index}, {_float_repr(obj)})\n"
+            else:
+                value, text = self._statement(f"{acc}.insert({index}, ", obj, ")", f"{acc}[{index}]")
+            after = starmap(seq.insert, ((index, value),))
+            if index < n:
+                after = chain(after, self._relinks(seq, acc, index, 1))
             self._writer.commit(text, after)
 
     def list_set(self, proxy: Any, index: Any, obj: Any) -> None:
