@@ -11,6 +11,14 @@
 # bytecode runs between the two, so a signal handler (KeyboardInterrupt) runs before or
 # after a whole mutation.
 
+cdef extern from *:
+    """
+    static PyObject* laaos_alloc(PyObject* cls) {
+        return ((PyTypeObject*)cls)->tp_alloc((PyTypeObject*)cls, 0);
+    }
+    """
+    object _alloc "laaos_alloc"(object cls)
+
 from laaos._statements import value_statements as _value_statements
 
 cdef object _MISSING = object()
@@ -474,7 +482,9 @@ cdef class Engine:
         return self._store._normalize_key(obj)
 
     cdef object _adopt(self, object cls, object plain, object accessor):
-        proxy = cls.__new__(cls)
+        # (``object.__new__(cls)`` without looking ``__new__`` up: a proxy class has
+        # no ``__new__`` or ``__init__`` of its own that would have to run)
+        proxy = _alloc(cls)
         proxy._store = self._store
         proxy._accessor = accessor
         proxy._plain = plain
