@@ -9,7 +9,7 @@ from it when it is made), so the tests can swap it.
 import os
 import platform
 from types import ModuleType
-from typing import Any, Optional
+from typing import Optional
 
 from . import _pure as python_impl
 

@@ -1,8 +1,10 @@
 """The pure-Python backend: the same names as the ``laaos._speedups`` extension."""
 
+from threading import RLock
+
 from ._engine import Engine, list_append
 from ._parser import LogParser
-from ._render import render
+from ._render import render, render_float
 from ._writer import Writer
 
-__all__ = ["Engine", "LogParser", "Writer", "list_append", "render"]
+__all__ = ["Engine", "LogParser", "RLock", "Writer", "list_append", "render", "render_float"]

@@ -19,16 +19,7 @@ from ._parser import MAX_DEPTH
 from ._statements import store_statements
 from .errors import UnsupportedTypeError
 from .handlers import TypeHandler
-from .proxies import (  # noqa: F401  (re-exported: laaos.store is where they used to live)
-    _UNLIMITED,
-    SCALARS,
-    StoreAccessible,
-    StoreDict,
-    StoreList,
-    StoreRoot,
-    StoreSet,
-    to_plain,
-)
+from .proxies import _UNLIMITED, SCALARS, StoreDict, StoreList, StoreRoot, StoreSet
 
 
 class Store:

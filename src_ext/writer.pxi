@@ -8,7 +8,6 @@
 # descriptor or file object, and every write raises StoreClosedError with its reason.
 
 import os as _os
-import threading as _threading
 
 from laaos._render import MAX_WRITTEN_STATEMENT as _MAX_WRITTEN_STATEMENT
 from laaos._render import StatementTooLarge as _StatementTooLarge
