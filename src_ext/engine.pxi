@@ -178,10 +178,12 @@ cdef class Engine:
         try:
             acc = self._accessor(proxy)
             seq = <list>proxy._plain
-            items = list(seq if values is proxy else values)
+            if type(values) is list or type(values) is tuple:
+                items = <list>self._normalize(values, 0)  # (a new list: the one copy)
+            else:
+                items = <list>self._normalize(list(seq if values is proxy else values), 0)
             if not items:
                 return
-            items = <list>self._normalize(items, 0)
             start = len(seq)
             w._line.clear()
             _append_str(w._line, acc)
