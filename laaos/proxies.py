@@ -35,7 +35,7 @@ def to_plain(value: Any) -> Any:
     """
     if isinstance(value, StoreAccessible):
         with value._store._lock:
-            return value._store._normalize(value, _UNLIMITED)
+            return value._store._engine.normalize(value, _UNLIMITED)
     store = getattr(value, "root", None)
     if isinstance(store, StoreAccessible):  # a Store
         return to_plain(store)
@@ -126,7 +126,8 @@ class StoreAccessible:
     def __repr__(self) -> str:
         store = self._store
         with store._lock:
-            return store._render(store._normalize(self, _UNLIMITED))
+            engine = store._engine
+            return engine.render(engine.normalize(self, _UNLIMITED))
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, StoreAccessible):
