@@ -30,6 +30,7 @@ _float_repr = float.__repr__
 _SCALARS = frozenset((int, float, str, bool, type(None), bytes, complex))
 _CONTAINERS = (list, dict, set)
 _MISSING = object()
+_FLOATS = {float}
 _SMALL = 1 << 60  # ints this small render as themselves, far inside the digit limit
 _NOTHING: Iterator[Any] = iter(())
 
@@ -121,8 +122,15 @@ class Engine:
             items = list(seq if values is proxy else values)
             if not items:
                 return
-            plain = self._store._normalize(items)
             start = len(seq)
+            if set(map(type, items)) == _FLOATS and sum(items) - sum(items) == 0:
+                # finite floats only (a sum of them is finite unless it overflows, and
+                # then the general path takes them): rendered without a call per item
+                text = f"{acc}.extend([{', '.join(map(_float_repr, items))}])\n"
+                if len(text) <= MAX_WRITTEN_STATEMENT // 4:  # (longer: split below)
+                    self._writer.commit(text, starmap(seq.extend, ((items,),)))
+                    return
+            plain = self._store._normalize(items)
             text = self._text(acc + ".extend(", plain, ")", acc, start)
             proxify = self._store._proxify
             stored = [
@@ -148,7 +156,8 @@ class Engine:
             else:
                 value, text = self._statement(f"{acc}.insert({index}, ", obj, ")", f"{acc}[{index}]")
             after = starmap(seq.insert, ((index, value),))
-            if index < n:
+            # (what moves is relinked: containers only, and their insides)
+            if index < n and not set(map(type, seq[index:])).isdisjoint(self._proxies):
                 after = chain(after, self._relinks(seq, acc, index, 1))
             self._writer.commit(text, after)
 
@@ -175,7 +184,9 @@ class Engine:
             index = _position(index, len(seq))
             acc = self._accessor(proxy)
             old = seq[index]
-            after = chain(starmap(seq.__delitem__, ((index,),)), self._relinks(seq, acc, index + 1, -1))
+            after: Iterator[Any] = starmap(seq.__delitem__, ((index,),))
+            if not set(map(type, seq[index + 1 :])).isdisjoint(self._proxies):
+                after = chain(after, self._relinks(seq, acc, index + 1, -1))
             if type(old) in self._proxies:
                 after = chain(after, self._unlinks(old))
             self._writer.commit(f"del {acc}[{index}]\n", after)
