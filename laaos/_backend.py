@@ -30,7 +30,3 @@ if not NO_EXTENSIONS and platform.python_implementation() == "CPython":
 impl: ModuleType = cython_impl if cython_impl is not None else python_impl
 BACKEND = "cython" if impl is cython_impl else "python"
 
-
-# StoreList.append, named in its class body: the extension's hands the whole append to
-# the store's engine in one C call (it serves a store of either backend).
-list_append = (cython_impl or python_impl).list_append

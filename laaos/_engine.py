@@ -307,12 +307,6 @@ class Engine:
                     self._links(v, f"{accessor}[{self.render(k)}]", proxies, accessors)
 
 
-def list_append(self: Any, obj: Any) -> None:
-    """``StoreList.append``: append ``obj`` to the list and log it as
-    ``ACC.append(VALUE)`` (the store's engine does it)."""
-    self._store._engine.list_append(self, obj)
-
-
 def _index(index: Any) -> int:
     if isinstance(index, slice):
         raise SliceNotSupportedError("Slices are not supported for lists in the store!")

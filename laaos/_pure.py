@@ -2,9 +2,9 @@
 
 from threading import RLock
 
-from ._engine import Engine, list_append
+from ._engine import Engine
 from ._parser import LogParser
 from ._render import render, render_float
 from ._writer import Writer
 
-__all__ = ["Engine", "LogParser", "RLock", "Writer", "list_append", "render", "render_float"]
+__all__ = ["Engine", "LogParser", "RLock", "Writer", "render", "render_float"]

@@ -19,7 +19,6 @@ from __future__ import annotations
 from collections.abc import MutableMapping, MutableSequence, MutableSet
 from typing import Any, Iterator, Optional
 
-from . import _backend
 from .errors import UnlinkedContainerError
 
 SCALARS = frozenset((int, float, str, bool, type(None), bytes, complex))
@@ -247,9 +246,8 @@ class StoreList(StoreAccessible, MutableSequence):
             if isinstance(value, StoreAccessible):
                 value._link(f"{accessor}[{i}]")
 
-    # The backend's append: one call, the whole mutation in C on the extension (a metric
-    # appended per training step is the commonest call of all; see laaos._backend).
-    append = _backend.list_append
+    def append(self, obj: Any) -> None:
+        self._store._engine.list_append(self, obj)
 
     def extend(self, values: Any) -> None:
         self._store._engine.list_extend(self, values)

@@ -568,13 +568,3 @@ cdef Py_ssize_t _position(object index, Py_ssize_t n) except? -1:
     i = index
     return i + n if i < 0 else i
 
-
-@cython.binding(True)
-def list_append(self, obj):
-    """``StoreList.append``: append ``obj`` to the list and log it as
-    ``ACC.append(VALUE)`` (the store's engine does it, in one C call on this backend)."""
-    engine = self._store._engine
-    if type(engine) is Engine:
-        (<Engine>engine)._list_append(self, obj)
-    else:
-        engine.list_append(self, obj)
