@@ -1,4 +1,4 @@
-"""The write path against its targets (issue 10), side by side in one run:
+"""The write path against its targets, side by side in one run:
 
     pytest benchmarks/test_write.py --benchmark-columns=median,min,max,rounds
 

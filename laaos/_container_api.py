@@ -217,7 +217,7 @@ class ListAPI:
                 if _is_proxy(old) and id(old) not in kept:
                     old._unlink()
             seq[:] = [store._proxify(v) if type(v) in _CONTAINERS else v for v in items]
-            self._relink(0)
+            self._link(acc)  # every container kept gets the accessor of its new index
 
 
 class DictAPI:

@@ -37,11 +37,6 @@ _INT = r"-?(?:0|[1-9][0-9]{0,17})"
 _FLOAT = r"-?[0-9]+(?:\.[0-9]+(?:e[+-]?[0-9]+)?|e[+-]?[0-9]+)"
 _INT_LIST = re.compile(rf"\[({_INT}(?:, {_INT})*)\]")
 _FLOAT_LIST = re.compile(rf"\[({_FLOAT}(?:, {_FLOAT})*)\]")
-_SCALAR = rf"(?:{_FLOAT}|{_INT}|None|True|False)"
-# A flat dict of plain string keys and scalars ("{'step': 3, 'loss': 0.5}"): a metrics
-# dict per step.  The fast path reads it; anything else takes the general path.
-_FLAT_DICT = re.compile(rf"\{{(?:'[^'\\\n]*': {_SCALAR}(?:, '[^'\\\n]*': {_SCALAR})*)?\}}")
-_DICT_ITEM = re.compile(rf"'([^'\\\n]*)': ({_SCALAR})")
 _AFTER_VALUE_START = frozenset("=(,[{:")  # ops after which '[' opens a list, not a subscript
 OPENERS = {"(": ")", "[": "]", "{": "}"}
 CONSTANTS = {"None": None, "True": True, "False": False}

@@ -50,7 +50,7 @@ from ._grammar import (
     parse_value,
     wanted,
 )
-from ._literals import MAX_DEPTH, MAX_NUMBER_CHARS, MAX_STATEMENT_BYTES, MISS, balanced_rest, fast_value, tokenize, top_key
+from ._literals import MAX_DEPTH, MAX_STATEMENT_BYTES, MISS, balanced_rest, fast_value, tokenize, top_key
 from .errors import CorruptLogError, LogError, LogLimitError, LogSyntaxError, UnknownSymbolError
 
 __all__ = ["LogParser", "check_expression", "parse_value", "MAX_DEPTH", "MAX_STATEMENT_BYTES"]

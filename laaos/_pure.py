@@ -1,7 +1,10 @@
 """The pure-Python backend: the same names as the ``laaos._speedups`` extension."""
 
+from threading import RLock
+
+from ._engine import Engine
 from ._parser import LogParser
-from ._render import render
+from ._render import render, render_float
 from ._writer import Writer
 
-__all__ = ["LogParser", "Writer", "render"]
+__all__ = ["Engine", "LogParser", "RLock", "Writer", "render", "render_float"]

@@ -64,6 +64,20 @@ def value_statements(
         yield from _set_statements(accessor, value, render, head, tail)
 
 
+def statement_text(head: str, value: Any, tail: str, accessor: str, render: Render, offset: int = 0) -> str:
+    """The text (with newlines) that logs ``head + value + tail`` for a plain ``value``:
+    one statement, or several (``value_statements``) when one would be longer than a
+    statement laaos writes; a scalar that long raises ``StatementTooLarge``."""
+    text = head + render(value) + tail + "\n"
+    if len(text) > MAX_WRITTEN_STATEMENT // 4:  # (a character is at most four bytes)
+        size = len(text.encode("utf-8"))
+        if size > MAX_WRITTEN_STATEMENT:
+            if type(value) not in (list, dict, set):
+                raise StatementTooLarge(size)
+            return "".join([s + "\n" for s in value_statements(accessor, value, render, head, tail, offset=offset)])
+    return text
+
+
 def _render_whole(value: Any, render: Render, depth: int) -> Optional[str]:
     """``render(value)`` if it fits in one literal of at most ``depth`` levels, else None;
     a scalar too long for any statement raises StatementTooLarge."""

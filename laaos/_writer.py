@@ -15,12 +15,16 @@ from __future__ import annotations
 import os
 import threading
 import time
-from typing import Any, Callable, Optional
+from collections import deque
+from itertools import chain, starmap
+from typing import Any, Iterable, Optional
 
-from ._render import MAX_WRITTEN_STATEMENT, StatementTooLarge, render
+from ._render import MAX_WRITTEN_STATEMENT, StatementTooLarge
 from .errors import StoreClosedError
 
 DURABILITIES = ("flush", "fsync", "buffered")
+# Exhausts an iterator in C (a deque that keeps nothing).
+_consume = deque(maxlen=0).extend
 
 
 class Writer:
@@ -90,53 +94,51 @@ class Writer:
 
     def emit(self, text: str) -> None:
         """Append one statement (``text`` has no newline)."""
-        self._put(text + "\n")
-
-    def emit_value(self, head: str, value: Any, tail: str, fallback: Callable[[Any], str]) -> None:
-        """Append ``head + render(value) + tail`` as one statement."""
-        self._put(head + render(value, fallback) + tail + "\n")
-
-    def _put(self, text: str) -> None:
-        if self._closed_reason is not None:
-            self._refuse()
+        text += "\n"
         if len(text) > MAX_WRITTEN_STATEMENT // 4 and len(text.encode("utf-8")) > MAX_WRITTEN_STATEMENT:
             raise StatementTooLarge(len(text.encode("utf-8")))
-        was, self.busy = self.busy, True
-        try:
-            if self._fd >= 0:
-                data = text.encode("utf-8")  # may raise: then nothing was written
-                if self._buffered:
-                    self._buffer(data)
-                else:
-                    self._write_fd(data)
-                    if self._fsync:
-                        os.fsync(self._fd)
-            elif self._buffered:
-                self._buffer(text)
-            else:
-                self._obj.write(text)
-                self._obj.flush()
-                if self._fsync:
-                    _fsync_object(self._obj)
-        finally:
-            self.busy = was
+        self.commit(text, ())
 
-    def _buffer(self, data) -> None:
-        self._chunks.append(data)
-        self._pending += len(data)
-        if (
-            self._pending >= self._buffer_size
-            or time.monotonic() - self._last_flush >= self._interval
-        ):
+    def commit(self, text: str, after: Iterable[Any]) -> None:
+        """Append ``text`` (whole statements, each ending in a newline), then exhaust
+        ``after``, an iterator whose items are made by C calls (``map``/``starmap`` of
+        builtin methods): the change in memory that the statements log.
+
+        The step that puts the statements in the log (a ``list.append`` to the buffer, an
+        ``os.write``) and ``after`` run in one C loop, with no Python bytecode between
+        them, so a signal handler (KeyboardInterrupt) runs before both or after both.
+        If this raises, nothing was written and ``after`` did not run, except when an
+        ``fsync`` fails after the write: then both happened and the error says so.
+        """
+        if self._closed_reason is not None:
+            self._refuse()
+        data = text.encode("utf-8") if self._fd >= 0 else text
+        if self._buffered:
+            pending = self._pending + len(data)
+            if pending < self._buffer_size and time.monotonic() - self._last_flush < self._interval:
+                _consume(chain(map(self._chunks.append, (data,)), after))
+                self._pending = pending
+                return
+            # Due: the buffer goes out together with this statement, so that a failed
+            # write refuses this operation and keeps the earlier statements for a retry.
+            was, self.busy = self.busy, True
             try:
-                self.flush()
-            except OSError:
-                # The operation that asked for this flush raises, so it did not happen:
-                # its statement leaves the buffer (a later flush would log what memory
-                # never got); the earlier ones stay for the next attempt.
-                self._chunks.pop()
-                self._pending -= len(data)
-                raise
+                self._write(data[:0].join(self._chunks) + data, chain(starmap(self._chunks.clear, ((),)), after))
+            finally:
+                self.busy = was
+            self._pending = 0
+            self._last_flush = time.monotonic()
+            return
+        self._write(data, after)
+        if self._fsync:
+            if self._fd >= 0:
+                os.fsync(self._fd)
+            else:
+                try:
+                    _fsync_object(self._obj)
+                except OSError as e:
+                    self._failed(e)
+                    raise
 
     def flush(self) -> None:
         """Write out whatever is buffered."""
@@ -145,43 +147,85 @@ class Writer:
         was, self.busy = self.busy, True
         try:
             if self._chunks:
-                if self._fd >= 0:
-                    self._write_fd(b"".join(self._chunks))
-                else:
-                    self._obj.write("".join(self._chunks))
-                # Only now: if the write raised, the chunks stay for the next attempt.
-                self._chunks.clear()
+                # (the chunks are cleared in the same C loop as the write: a statement is
+                # never written twice, nor dropped, whatever interrupts this)
+                chunks = self._chunks
+                self._write(chunks[0][:0].join(chunks), starmap(chunks.clear, ((),)))
                 self._pending = 0
-            if self._obj is not None:
-                self._obj.flush()
+            elif self._obj is not None:
+                try:
+                    self._obj.flush()
+                except OSError as e:
+                    self._failed(e)
+                    raise
             self._last_flush = time.monotonic()
         finally:
             self.busy = was
 
-    def _write_fd(self, data: bytes) -> None:
-        try:
-            n = os.write(self._fd, data)  # nothing landed if this raises
-        except OSError as e:
-            raise self._named(e)
-        if n == len(data):  # the common case: all of it at once
+    def _write(self, data: Any, after: Iterable[Any]) -> None:
+        """Write ``data`` whole, then exhaust ``after`` (see ``commit``); or raise, with
+        nothing written and ``after`` not run."""
+        if self._fd < 0:
+            obj = self._obj
+            try:
+                _consume(chain(map(obj.write, (data,)), starmap(obj.flush, ((),)), after))
+            except OSError as e:
+                self._failed(e)
+                raise
             return
-        view = memoryview(data)[n:]
+        fd = self._fd
+        size = len(data)
         try:
-            while view:
-                view = view[os.write(self._fd, view) :]
+            # {size: None}[n] raises KeyError(n) for a short write, before ``after`` runs
+            _consume(chain(map({size: None}.__getitem__, map(os.write, (fd,), (data,))), after))
+        except KeyError as e:
+            done = e.args[0]
+            if type(done) is not int or not 0 <= done < size:
+                raise
+            self._finish(memoryview(data), done, after)
+        except OSError as e:
+            raise self._named(e)  # nothing landed
+
+    def _finish(self, view: memoryview, done: int, after: Iterable[Any]) -> None:
+        """The rest of a statement of which ``done`` bytes landed (a write cut short, as
+        on a disk that is filling up); if that fails, the part that landed is cut back
+        off the file, so the log ends on a statement boundary again."""
+        was, self.busy = self.busy, True
+        try:
+            while True:
+                rest = view[done:]
+                size = len(rest)
+                try:
+                    _consume(chain(map({size: None}.__getitem__, map(os.write, (self._fd,), (rest,))), after))
+                    return
+                except KeyError as e:
+                    n = e.args[0]
+                    if type(n) is not int or not 0 <= n < size:
+                        raise
+                    done += n
         except BaseException as e:
-            # Part of it landed: cut it back off.  Where it began is counted back from the
-            # file's end now (the log is appended to by this writer only), not kept in a
-            # counter that an interrupt between a write and its update would leave stale
-            # for every later cut.
+            # Cut back from the file's end as it is now (this writer alone appends to the
+            # log), not from an offset remembered before the write.
             try:
                 end = os.lseek(self._fd, 0, os.SEEK_END)
-                os.ftruncate(self._fd, end - (len(data) - len(view)))
+                os.ftruncate(self._fd, end - done)
             except OSError:
                 pass
             if isinstance(e, OSError):
-                self._named(e)  # (as the C writer names every failed write)
+                self._named(e)
             raise
+        finally:
+            self.busy = was
+
+    def _failed(self, error: OSError) -> None:
+        """A text file object's write failed: it cannot be repaired (a file store cuts a
+        failed statement back off its file), so the writer stops writing to it."""
+        self._named(error)
+        self.close(
+            f"an earlier write to {self.name or self._obj!r} failed ({error!r}); "
+            "the log may end in a partial statement: reopen it to repair",
+            error,
+        )
 
     def _named(self, error: OSError) -> OSError:
         if error.filename is None and self.name is not None:

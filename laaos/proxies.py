@@ -1,12 +1,13 @@
 """The proxies: the store's dicts, lists and sets, each of which logs every mutation.
 
-Every mutating call follows the same order, under the store's lock: check the container
-is still linked, normalize the value to plain data, render and write the statement, and
-only then change memory.  So a value that cannot be stored, or a write that fails
-(a closed store included: the writer refuses under the same lock), leaves both the log
-and the in-memory store as they were.  These methods are the one definition of what each
-mutation does; the backend only speeds up the steps they call (``_backend``).  The rest
-of the ``list``, ``dict`` and ``set`` API is written on top of them in
+Each mutating method is one call to the store's mutation engine (``Store._engine``, made
+by the backend: ``laaos._engine`` or the extension's twin), which does the whole
+mutation under the store's lock: check the container is still linked, normalize the
+value to plain data, render the statement, write it and change memory in one step.  So a
+value that cannot be stored, or a write that fails (a closed store included: the writer
+refuses under the same lock), leaves both the log and the in-memory store as they were,
+and an interrupt (KeyboardInterrupt) lands before or after a whole mutation.  The rest
+of the ``list``, ``dict`` and ``set`` API is written on top of these methods in
 ``laaos._container_api``.
 
 Reading (iteration, ``repr``, ``==``, ``laaos.to_plain``) also takes the lock, so another
@@ -17,16 +18,13 @@ pickled (it is a live view of a log that only its process writes): ``copy.deepco
 
 from __future__ import annotations
 
-import operator
 from collections.abc import MutableMapping, MutableSequence, MutableSet
 from typing import Any, Iterator, Optional
 
-from . import _backend
 from ._container_api import _UNLIMITED, DictAPI, ListAPI, SetAPI
 from .errors import UnlinkedContainerError
 
 SCALARS = frozenset((int, float, str, bool, type(None), bytes, complex))
-_MISSING = object()
 
 
 def to_plain(value: Any) -> Any:
@@ -37,7 +35,7 @@ def to_plain(value: Any) -> Any:
     """
     if isinstance(value, StoreAccessible):
         with value._store._lock:
-            return value._store._normalize(value, _UNLIMITED)
+            return value._store._engine.normalize(value, _UNLIMITED)
     store = getattr(value, "root", None)
     if isinstance(store, StoreAccessible):  # a Store
         return to_plain(store)
@@ -128,7 +126,8 @@ class StoreAccessible:
     def __repr__(self) -> str:
         store = self._store
         with store._lock:
-            return store._render(store._normalize(self, _UNLIMITED))
+            engine = store._engine
+            return engine.render(engine.normalize(self, _UNLIMITED))
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, StoreAccessible):
@@ -144,13 +143,7 @@ class StoreAccessible:
         return to_plain(self)
 
     def clear(self) -> None:
-        store = self._store
-        with store._lock:
-            acc = self._linked_accessor()
-            if self._plain:
-                store._emit_text(f"{acc}.clear()")
-                self._unlink_children()
-                self._plain.clear()
+        self._store._engine.clear(self)
 
     def __len__(self) -> int:
         return len(self._plain)
@@ -215,28 +208,10 @@ class StoreDict(StoreAccessible, DictAPI, MutableMapping):
             return self._plain[key]
 
     def __setitem__(self, key: Any, value: Any) -> None:
-        store = self._store
-        with store._lock:
-            acc = self._linked_accessor()
-            old = self._plain.get(key, _MISSING)
-            if old is value:
-                return
-            key = store._normalize_key(key)
-            head = f"{acc}[{store._render(key)}]"
-            stored = store._write_value(head + "=", value, "", head)
-            if isinstance(old, StoreAccessible):
-                old._unlink()
-            self._plain[key] = stored
+        self._store._engine.dict_set(self, key, value)
 
     def __delitem__(self, key: Any) -> None:
-        store = self._store
-        with store._lock:
-            old = self._plain[key]  # the KeyError a dict raises
-            acc = self._linked_accessor()
-            store._emit_text(f"del {acc}[{store._render(store._normalize_key(key))}]")
-            if isinstance(old, StoreAccessible):
-                old._unlink()
-            del self._plain[key]
+        self._store._engine.dict_del(self, key)
 
 
 class StoreRoot(StoreDict):
@@ -276,54 +251,18 @@ class StoreList(StoreAccessible, ListAPI, MutableSequence):
 
     def _link(self, accessor: str) -> None:
         self._accessor = accessor
-        self._relink(0)
-
-    def _relink(self, start: int) -> None:
-        acc = self._accessor
-        seq = self._plain
-        for i in range(start, len(seq)):
-            value = seq[i]
+        for i, value in enumerate(self._plain):
             if isinstance(value, StoreAccessible):
-                value._link(f"{acc}[{i}]")
-
-    def _index(self, index: Any) -> int:
-        index = operator.index(index)
-        n = len(self._plain)
-        if not -n <= index < n:
-            raise IndexError("list assignment index out of range")
-        return index + n if index < 0 else index
+                value._link(f"{accessor}[{i}]")
 
     def append(self, obj: Any) -> None:
-        store = self._store
-        with store._lock:
-            acc = self._linked_accessor()
-            seq = self._plain
-            seq.append(store._write_value(acc + ".append(", obj, ")", f"{acc}[{len(seq)}]"))
+        self._store._engine.list_append(self, obj)
 
     def extend(self, values: Any) -> None:
-        store = self._store
-        with store._lock:
-            acc = self._linked_accessor()
-            items = list(values._plain if values is self else values)
-            if items:
-                seq = self._plain
-                seq.extend(store._write_items(acc + ".extend(", items, ")", acc, len(seq)))
+        self._store._engine.list_extend(self, values)
 
     def insert(self, index: int, obj: Any) -> None:
-        store = self._store
-        with store._lock:
-            acc = self._linked_accessor()
-            seq = self._plain
-            n = len(seq)
-            if type(index) is not int:
-                index = operator.index(index)
-            if index < 0:
-                index = index + n if index > -n else 0
-            elif index > n:
-                index = n
-            item = f"{acc}[{index}]"
-            seq.insert(index, store._write_value(f"{acc}.insert({index}, ", obj, ")", item))
-            self._relink(index + 1)
+        self._store._engine.list_insert(self, index, obj)
 
     def __getitem__(self, index: Any) -> Any:
         if type(index) is slice:
@@ -333,29 +272,12 @@ class StoreList(StoreAccessible, ListAPI, MutableSequence):
     def __setitem__(self, index: Any, value: Any) -> None:
         if type(index) is slice:
             return self._set_slice(index, value)
-        store = self._store
-        with store._lock:
-            index = self._index(index)
-            acc = self._linked_accessor()
-            old = self._plain[index]
-            if old is value:
-                return
-            item = f"{acc}[{index}]"
-            stored = store._write_value(item + " = ", value, "", item)
-            StoreAccessible.unlink(old)
-            self._plain[index] = stored
+        self._store._engine.list_set(self, index, value)
 
     def __delitem__(self, index: Any) -> None:
         if type(index) is slice:
             return self._delete_slice(index)
-        store = self._store
-        with store._lock:
-            index = self._index(index)
-            acc = self._linked_accessor()
-            store._emit_text(f"del {acc}[{index}]")
-            StoreAccessible.unlink(self._plain[index])
-            del self._plain[index]
-            self._relink(index)
+        self._store._engine.list_del(self, index)
 
 
 class StoreSet(StoreAccessible, SetAPI, MutableSet):
@@ -368,24 +290,7 @@ class StoreSet(StoreAccessible, SetAPI, MutableSet):
         return ()  # a set holds hashable values only: never a proxy
 
     def add(self, x: Any) -> None:
-        store = self._store
-        with store._lock:
-            acc = self._linked_accessor()
-            key = store._normalize_key(x)
-            if key in self._plain:
-                return
-            store._emit_value(acc + ".add(", key, ")", acc)
-            self._plain.add(key)
+        self._store._engine.set_add(self, x)
 
     def discard(self, x: Any) -> None:
-        store = self._store
-        with store._lock:
-            acc = self._linked_accessor()
-            if x not in self._plain:
-                return
-            store._emit_value(acc + ".discard(", store._normalize_key(x), ")", acc)
-            self._plain.discard(x)
-
-
-
-_backend.speed_up_proxies(StoreAccessible, StoreList, StoreDict)
+        self._store._engine.set_discard(self, x)

@@ -19,11 +19,11 @@ away with the rest of the history.
 from __future__ import annotations
 
 import json
-import os
 import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, Iterator, List, Optional
 
+from . import _backend
 from .errors import LogError
 from .loader import CHUNK, new_parser
 
@@ -289,18 +289,9 @@ def begin_session(
 
 
 def _append(fd: int, data: bytes, sync: bool, path: str) -> None:
-    """Append ``data`` whole or not at all: a write that fails part-way (a full disk) is
-    cut back off, so a session that could not start leaves the log as it was."""
-    start = os.lseek(fd, 0, os.SEEK_END)
-    view = memoryview(data)
-    try:
-        while view:
-            view = view[os.write(fd, view) :]
-        if sync:
-            os.fsync(fd)
-    except OSError as e:
-        if len(view) != len(data):
-            os.ftruncate(fd, start)
-        if e.filename is None:
-            e.filename = path  # "[Errno 28] No space left on device: 'laaos/run.py'"
-        raise
+    """Append ``data`` whole or not at all, through the backend's writer (which cuts a
+    write that fails part-way back off and names the log in the error), so a session
+    that could not start leaves the log as it was."""
+    writer = _backend.impl.Writer(fd, "fsync" if sync else "flush")
+    writer.name = path
+    writer.commit(data.decode("utf-8"), ())

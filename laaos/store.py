@@ -16,20 +16,10 @@ from typing import Any, List, Optional, Sequence
 
 from . import _backend, _lifecycle
 from ._parser import MAX_DEPTH
-from ._render import StatementTooLarge
-from ._statements import store_statements, value_statements
+from ._statements import statement_text, store_statements
 from .errors import UnsupportedTypeError
 from .handlers import TypeHandler
-from .proxies import (  # noqa: F401  (re-exported: laaos.store is where they used to live)
-    _UNLIMITED,
-    SCALARS,
-    StoreAccessible,
-    StoreDict,
-    StoreList,
-    StoreRoot,
-    StoreSet,
-    to_plain,
-)
+from .proxies import _UNLIMITED, SCALARS, StoreDict, StoreList, StoreRoot, StoreSet
 
 
 class Store:
@@ -51,9 +41,13 @@ class Store:
     A store cannot be pickled (``spawn``/``forkserver``): pass ``laaos.to_plain(x)``.
     """
 
-    # The writer is a slot so that the extension's append (src_ext/proxies.pxi) reads it
+    # The engine is a slot so that the extension's append (src_ext/engine.pxi) reads it
     # with one load; everything else lives in the instance dict as usual.
-    __slots__ = ("_writer", "__dict__", "__weakref__")
+    __slots__ = ("_engine", "__dict__", "__weakref__")
+    # A value may nest this deep below the statement that logs it: the loader refuses
+    # statements nested deeper than MAX_DEPTH, and the accessor and the statement's own
+    # brackets take a few levels of that.
+    _max_value_depth = MAX_DEPTH - 4
 
     def __init__(
         self,
@@ -76,6 +70,7 @@ class Store:
         self._writer = impl.Writer(target, durability, buffer_size, flush_interval)
         self._writer.name = uri
         self._lock = self._writer.lock
+        self._engine = impl.Engine(self, self._writer, StoreList, StoreDict, StoreSet)
         if initial_data is None:
             initial_data = {}
         if append_mode:
@@ -94,9 +89,11 @@ class Store:
                 self._writer.close(f"the store on {self._name()} was never opened")
                 raise
         self._root = StoreRoot._adopt(self, plain)
+        self._root._accessor = "store"
+        proxify, render = self._engine.proxify, self._engine.render
         for key, value in plain.items():
-            plain[key] = self._proxify(value)
-        self._root._link("store")
+            if type(value) in _CONTAINERS:
+                plain[key] = proxify(value, f"store[{render(key)}]")
         _lifecycle.track(self)
         if durability == "buffered":
             _lifecycle.close_on_sigterm()
@@ -119,11 +116,7 @@ class Store:
         """Write out buffered statements (``durability="buffered"``)."""
         with self._lock:
             if not self._writer.closed:
-                try:
-                    self._writer.flush()
-                except OSError as e:
-                    self._write_failed(e)
-                    raise
+                self._writer.flush()
 
     def close(self) -> None:
         """Flush and close the log, releasing its lock.  Closing again does nothing."""
@@ -133,9 +126,6 @@ class Store:
                 return
             try:
                 writer.flush()
-            except OSError as e:
-                self._write_failed(e)  # (names the log in the error)
-                raise
             finally:
                 writer.close(f"the store on {self._name()} is closed")
                 _lifecycle.untrack(self)
@@ -201,56 +191,15 @@ class Store:
 
     # ---- writing -----------------------------------------------------------------------
 
-    def _emit_value(self, head: str, value: Any, tail: str, accessor: str, offset: int = 0) -> None:
-        """Write ``head + value + tail``; ``accessor`` names the value afterwards (for a
-        value too long for one statement: see ``laaos._statements``)."""
-        try:
-            self._writer.emit_value(head, value, tail, self._render_unknown)
-        except StatementTooLarge:
-            if type(value) not in _CONTAINERS:
-                raise
-            for statement in value_statements(accessor, value, self._render, head, tail, offset=offset):
-                self._emit_text(statement)
-        except OSError as e:
-            self._write_failed(e)
-            raise
-
-    def _write_value(self, head: str, obj: Any, tail: str, accessor: str) -> Any:
-        """The steps of every mutation that stores a value: normalize ``obj`` (the one copy
-        it gets), write ``head + value + tail``, and return its stored form, linked as
-        ``accessor``.  If it raises, nothing was written."""
-        plain = self._normalize(obj)
-        self._emit_value(head, plain, tail, accessor)
-        return self._proxify(plain, accessor)
-
-    def _write_items(self, head: str, items: list, tail: str, accessor: str, start: int) -> list:
-        """``_write_value`` for the items of a list that extends ``accessor`` from index
-        ``start``: their stored forms, linked as ``accessor[start]``, ``[start + 1]``..."""
-        plain = self._normalize(items)
-        self._emit_value(head, plain, tail, accessor, start)
-        return [
-            self._proxify(v, f"{accessor}[{i}]") if type(v) in _CONTAINERS else v
-            for i, v in enumerate(plain, start)
-        ]
-
     def _emit_text(self, text: str) -> None:
-        try:
-            self._writer.emit(text)
-        except OSError as e:
-            self._write_failed(e)
-            raise
+        """Write one statement that changes nothing in memory (a new store's, a mark)."""
+        self._writer.emit(text)
 
-    def _write_failed(self, error: BaseException) -> None:
-        if isinstance(error, OSError) and error.filename is None and self._uri is not None:
-            error.filename = self._uri  # "[Errno 28] No space left on device: 'laaos/run.py'"
-        # A file store cuts a failed statement back off its file; a text file object
-        # cannot be repaired, so the store stops writing to it.
-        if not getattr(self._log, "laaos_owns_fd", False):
-            self._writer.close(
-                f"an earlier write to {self._name()} failed ({error!r}); "
-                "the log may end in a partial statement: reopen it to repair",
-                error,
-            )
+    def _emit_value(self, head: str, value: Any, tail: str, accessor: str) -> None:
+        """Write ``head + value + tail`` for a plain ``value`` (several statements when one
+        would be too long), for the changes the engine has no method of its own for (the
+        container API's whole-list assignments and updates, ``laaos._container_api``)."""
+        self._writer.commit(statement_text(head, value, tail, accessor, self._render), ())
 
     # ---- values ------------------------------------------------------------------------
 
@@ -417,11 +366,7 @@ class Store:
 
 
 _CONTAINERS = (list, dict, set)
-# A value may nest this deep below the statement that logs it: the loader refuses
-# statements nested deeper than MAX_DEPTH, and the accessor and the statement's own
-# brackets take a few levels of that.
-_MAX_VALUE_DEPTH = MAX_DEPTH - 4
-_backend.speed_up_store(Store, StoreList, StoreDict, StoreSet, _MAX_VALUE_DEPTH)
+_MAX_VALUE_DEPTH = Store._max_value_depth
 
 
 def _too_deep() -> ValueError:

@@ -5,10 +5,9 @@
 
 ``render`` writes values as exact source (render.pxi), ``Writer`` appends statements
 through a C buffer and keeps the closed state (writer.pxi, with the lock of lock.pxi),
-the steps the proxies call (normalize, write, proxify and link) run in C
-(proxies.pxi), and ``LogParser`` parses the common
-statements in C and hands every other one to the pure twin's code, never to ``exec``
-(parser.pxi).
+``Engine`` does each mutation of a store's containers in one C call (engine.pxi), and
+``LogParser`` parses the common statements in C and hands every other one to the pure
+twin's code, never to ``exec`` (parser.pxi).
 """
 
 cimport cython
@@ -16,5 +15,5 @@ cimport cython
 include "render.pxi"
 include "lock.pxi"
 include "writer.pxi"
-include "proxies.pxi"
+include "engine.pxi"
 include "parser.pxi"

@@ -533,9 +533,7 @@ cdef object _whole_value(const char* p, const char* end, Cursor* flags):
 
 # What _balanced must look at: 0 for the bytes it passes over (most of a statement).
 cdef unsigned char _BAL[256]
-_BAL[:] = [0] * 256
-for _i in range(128, 256):
-    _BAL[_i] = 1  # non-ASCII
+_BAL[:] = [1 if c >= 128 else 0 for c in range(256)]  # non-ASCII
 _BAL[ord('#')] = 1
 _BAL[ord("'")] = 2
 _BAL[ord('"')] = 2
@@ -548,11 +546,11 @@ _BAL[ord('}')] = 4
 
 
 cdef unsigned char _NUMBER_CHAR[256]  # what a number literal is made of
-_NUMBER_CHAR[:] = [1 if chr(_i) in "0123456789.eE+-" else 0 for _i in range(256)]
+_NUMBER_CHAR[:] = [1 if chr(c) in "0123456789.eE+-" else 0 for c in range(256)]
 cdef signed char _DELTA[256]  # what a byte adds to the bracket depth
 cdef unsigned char _STOP[256]  # a string, a comment or non-ASCII: the exact loop
 _DELTA[:] = [0] * 256
-_STOP[:] = [1 if _i >= 128 or chr(_i) in "#'\"" else 0 for _i in range(256)]
+_STOP[:] = [1 if c >= 128 or chr(c) in "#'\"" else 0 for c in range(256)]
 _DELTA[ord('(')] = _DELTA[ord('[')] = _DELTA[ord('{')] = 1
 _DELTA[ord(')')] = _DELTA[ord(']')] = _DELTA[ord('}')] = -1
 

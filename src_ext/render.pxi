@@ -13,6 +13,9 @@ cdef extern from "floatfmt.h":
 
 cdef extern from "Python.h":
     object PyObject_Repr(object o)
+    bint PyUnicode_IS_ASCII(object o)
+    Py_ssize_t PyUnicode_GET_LENGTH(object o)
+    void* PyUnicode_DATA(object o)
 
 
 # (The appenders return an int, not void, so that a caller checks a -1 instead of asking
@@ -23,6 +26,29 @@ cdef inline int _append_str(string& out, str s) except -1:
     cdef const char* p = PyUnicode_AsUTF8AndSize(s, &n)
     out.append(p, <size_t>n)
     return 0
+
+
+cdef inline bint _append_plain_str(string& out, str s) noexcept:
+    """Append ``repr(s)`` for a short printable ASCII string without quotes or
+    backslashes (dict keys, mostly), which is the string in single quotes; 0 (nothing
+    appended) for any other string."""
+    cdef Py_ssize_t n, i
+    cdef const char* p
+    cdef char c
+    if not PyUnicode_IS_ASCII(s):
+        return 0
+    n = PyUnicode_GET_LENGTH(s)
+    if n > 64:
+        return 0
+    p = <const char*>PyUnicode_DATA(s)
+    for i in range(n):
+        c = p[i]
+        if c < 32 or c > 126 or c == 39 or c == 92:  # control, DEL, quote, backslash
+            return 0
+    out.push_back(39)
+    out.append(p, <size_t>n)
+    out.push_back(39)
+    return 1
 
 
 cdef inline void _append_float(string& out, double x) noexcept:
@@ -62,7 +88,8 @@ cdef int _render_into(string& out, object value, object fallback) except -1:
     if t is float:
         _append_float(out, <double>value)
     elif t is str:
-        _append_str(out, PyObject_Repr(value))
+        if not _append_plain_str(out, value):
+            _append_str(out, PyObject_Repr(value))
     elif t is int:
         _append_int(out, value)
     elif t is bool:

@@ -8,7 +8,6 @@
 # descriptor or file object, and every write raises StoreClosedError with its reason.
 
 import os as _os
-import threading as _threading
 
 from laaos._render import MAX_WRITTEN_STATEMENT as _MAX_WRITTEN_STATEMENT
 from laaos._render import StatementTooLarge as _StatementTooLarge
@@ -109,18 +108,18 @@ cdef class Writer:
         self._line.push_back(b'\n')
         self._put()
 
-    def emit_value(self, str head, value, str tail, fallback):
-        """Append ``head + render(value) + tail`` as one statement."""
+    def commit(self, str text, after):
+        """Append ``text`` (whole statements, each ending in a newline), then exhaust
+        ``after``, the change in memory they log (``laaos._writer.Writer.commit``; the
+        engine of this backend does both in C without this method)."""
         with cython.critical_section(self):
-            self._emit_value(head, value, tail, fallback)
-
-    cdef int _emit_value(self, str head, value, str tail, fallback) except -1:
-        self._line.clear()
-        _append_str(self._line, head)
-        _render_into(self._line, value, fallback)
-        _append_str(self._line, tail)
-        self._line.push_back(b'\n')
-        self._put()
+            if self._closed_reason is not None:
+                self._refuse()
+            self._line.clear()
+            _append_str(self._line, text)
+            self._put_bytes(self._line.c_str(), self._line.size())
+            for _ in after:
+                pass
 
     cdef int _put(self) except -1:
         """Write the statement in ``_line``, or raise StatementTooLarge (nothing written)."""
@@ -129,8 +128,7 @@ cdef class Writer:
         return 0
 
     cdef int _put_if_fits(self) except -1:
-        """``_put``, returning 1 instead of raising when the statement is too long (the
-        proxies' fast path hands that case to Python without an exception to catch)."""
+        """``_put``, returning 1 instead of raising when the statement is too long."""
         if self._closed_reason is not None:
             self._refuse()
         if self._line.size() > _max_written:
@@ -173,7 +171,8 @@ cdef class Writer:
                 except OSError:
                     # the operation raises, so it did not happen: its statement leaves
                     # the buffer; the earlier ones stay for the next attempt
-                    self._buf.resize(before)
+                    if self._buf.size() > before:  # (still open: a text file object's
+                        self._buf.resize(before)     # failure closes the writer)
                     raise
             return 0
         if self._fd >= 0:
@@ -187,8 +186,23 @@ cdef class Writer:
                 self._obj.flush()
                 if self._fsync:
                     _fsync_object(self._obj)
+            except OSError as e:
+                self._failed(e)
+                raise
             finally:
                 self.busy = False
+        return 0
+
+    cdef int _failed(self, error) except -1:
+        """A text file object's write failed: it cannot be repaired (a file store cuts a
+        failed statement back off its file), so the writer stops writing to it."""
+        if error.filename is None and self.name is not None:
+            error.filename = self.name
+        self.close(
+            f"an earlier write to {self.name or self._obj!r} failed ({error!r}); "
+            "the log may end in a partial statement: reopen it to repair",
+            error,
+        )
         return 0
 
     def flush(self):
@@ -206,12 +220,19 @@ cdef class Writer:
                 was, self.busy = self.busy, True
                 try:
                     self._obj.write(PyUnicode_DecodeUTF8(self._buf.c_str(), <Py_ssize_t>self._buf.size(), NULL))
+                except OSError as e:
+                    self._failed(e)
+                    raise
                 finally:
                     self.busy = was
             # Only now: if the write raised, the buffer stays for the next attempt.
             self._buf.clear()
         if self._obj is not None:
-            self._obj.flush()
+            try:
+                self._obj.flush()
+            except OSError as e:
+                self._failed(e)
+                raise
         self._last_flush = _monotonic()
 
     cdef int _write_fd(self, const char* data, size_t size) except -1:

@@ -9,7 +9,6 @@ suite as soon as the defect is fixed, so the marker is removed with the fix.
 """
 
 import os
-import signal
 import subprocess
 import sys
 import textwrap
@@ -18,7 +17,7 @@ import pytest
 
 import laaos
 
-from helpers import plain, sized
+from helpers import plain
 from test_faults import small_fs  # noqa: F401  (a fixture: a real 64 KiB tmpfs)
 
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="needs POSIX resource limits and signals")
@@ -292,67 +291,6 @@ if {durability!r} == "buffered":  # and when the buffer goes out on flush() or c
 
 
 # ---- interrupts -----------------------------------------------------------------------
-
-
-@posix_only
-@pytest.mark.sized
-@pytest.mark.parametrize("operation", [
-    "root['l'].append(i + 0.5)",
-    "root['l'].append({'i': i})",
-    "root['d'][i] = [i]",
-], ids=["append-float", "append-dict", "set-item"])
-def test_an_interrupt_never_leaves_the_log_ahead_of_memory(backend, backend_env, tmp_path, operation, request):
-    """Ctrl-C in a notebook while a cell logs, then the next cell carries on with the same
-    store: an exception raised by a signal handler (KeyboardInterrupt) between the write
-    and the change in memory left a statement in the log that memory does not have.
-    From there on the two disagree, and a later `store['l'][-1]['x'] = 1` changes another
-    item in the log than in memory.  (Here SIGALRM every 0.3 ms raises, for 0.5 s; 1.5 s
-    under ``pytest --slow``.)"""
-    if not (backend == "cython" and "0.5" in operation):  # the C append of a scalar is atomic
-        request.applymarker(pytest.mark.xfail(strict=True, raises=LogAheadOfMemory, reason=(
-            "the proxies (proxies.py) write the statement, then change memory in later "
-            "bytecode; CPython runs signal handlers at the call that returns from the write, "
-            "so an interrupt there leaves the log one statement ahead (about 1 in 3 "
-            "interrupts here)")))
-    out = run_child(f"""
-import signal, time, laaos
-class Interrupt(Exception):
-    pass
-armed = False
-def handler(signum, frame):
-    if armed:
-        raise Interrupt()
-root = laaos.open_file_store("run", "", prefix="./", provenance=False)
-root["l"] = []
-root["d"] = {{}}
-signal.signal(signal.SIGALRM, handler)
-signal.setitimer(signal.ITIMER_REAL, 0.0003, 0.0003)
-hits = i = 0
-end = time.monotonic() + {sized(0.5, 1.5)}
-while time.monotonic() < end:
-    try:
-        armed = True
-        {operation}
-        armed = False
-    except Interrupt:
-        armed = False
-        hits += 1
-    i += 1
-signal.setitimer(signal.ITIMER_REAL, 0, 0)
-memory = laaos.to_plain(root)
-root.close()
-log = laaos.safe_load("run.py")
-print(hits, len(memory["l"]) + len(memory["d"]), len(log["l"]) + len(log["d"]), memory == log)
-""", tmp_path, backend_env)
-    hits, n_memory, n_log, same = out.split()
-    assert int(hits) > 50, out  # the interrupts did arrive
-    if same != "True":
-        raise LogAheadOfMemory(f"memory has {n_memory} items, the log {n_log}")
-
-
-class LogAheadOfMemory(AssertionError):
-    """The log and memory disagree after interrupts (the known defect above; a child that
-    fails otherwise is another failure, which the xfail must not take for this one)."""
 
 
 def test_an_interrupt_just_after_a_write_does_not_make_a_later_failed_write_cut_the_log(backend, tmp_path, monkeypatch):

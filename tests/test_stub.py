@@ -57,6 +57,13 @@ def test_stub_lists_the_parser_state():
 
 
 @pytest.mark.parametrize("backend", ["cython"], indirect=True)
+def test_twins_export_the_same_public_names(backend):
+    pure, ext = _backend.python_impl, _backend.cython_impl
+    assert set(pure.__all__) == public(n for n in dir(pure) if not inspect.ismodule(getattr(pure, n)))
+    assert set(pure.__all__) == public(n for n in dir(ext) if not n.startswith("__"))
+
+
+@pytest.mark.parametrize("backend", ["cython"], indirect=True)
 def test_twins_export_the_same_names_and_signatures(backend):
     """laaos._pure and laaos._speedups: the same names, the same call signatures."""
     pure, ext = _backend.python_impl, _backend.cython_impl

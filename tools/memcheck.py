@@ -14,7 +14,7 @@ The checks (``CHECK [ARGS]``):
     (default 5,000,000): random bit patterns, both ends of every binade, subnormals, the
     neighbours of every power of ten, integers around 2**53, short decimals.
 ``writer``
-    the writer (src_ext/writer.pxi) and the proxies' C ``append`` (proxies.pxi): every
+    the writer (src_ext/writer.pxi) and the engine's C ``append`` (engine.pxi): every
     value type, and appended floats (``_put_append_float``'s 256-byte stack buffer) with
     accessors of 150 to 260 bytes, ASCII and multi-byte, around its 192-byte limit, for
     ``flush``, ``fsync`` and ``buffered`` writers (a buffer of 1 byte, 100 bytes and

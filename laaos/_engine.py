@@ -1,0 +1,313 @@
+"""The mutation engine of the pure-Python backend: the twin of ``Engine`` in
+``src_ext/engine.pxi``.
+
+A store has one engine (``Store._engine``), made by its backend; the proxies call it once
+per mutation.  Each method is the whole mutation, under the store's lock: check that the
+container is still linked, normalize the value (the one copy it gets on its way in),
+render the statement, make the stored form (proxies, linked under their accessors), work
+out which containers get a new accessor, and only then write.  Everything that can run
+Python code (a ``TypeHandler``, ``__index__``, ``__hash__``) or fail runs before the
+write, so a refused operation leaves the log and memory as they were.
+
+The write and the change in memory are one step (``Writer.commit``): the change is an
+iterator of builtin calls (``list.append``, ``dict.__setitem__``, ``setattr`` of a new
+accessor...) that the writer exhausts in the same C loop that puts the statement in the
+log.  CPython runs signal handlers only between bytecodes, so a KeyboardInterrupt lands
+before the whole mutation or after it, never between its statement and its change.
+"""
+
+from __future__ import annotations
+
+import operator
+from itertools import chain, repeat, starmap
+from typing import Any, Iterator, List, Optional
+
+from ._render import MAX_WRITTEN_STATEMENT, render
+from ._statements import statement_text
+from .errors import SliceNotSupportedError
+
+_float_repr = float.__repr__
+_SCALARS = frozenset((int, float, str, bool, type(None), bytes, complex))
+_CONTAINERS = (list, dict, set)
+_MISSING = object()
+_FLOATS = {float}
+_SMALL = 1 << 60  # ints this small render as themselves, far inside the digit limit
+_NOTHING: Iterator[Any] = iter(())
+
+
+class Engine:
+    """The mutations of ``store``'s containers, written through ``writer``; containers
+    are stored as ``list_type``/``dict_type``/``set_type`` proxies."""
+
+    __slots__ = ("_store", "_writer", "_fallback", "_proxies")
+
+    def __init__(self, store: Any, writer: Any, list_type: Any, dict_type: Any, set_type: Any):
+        self._store = store
+        self._writer = writer
+        self._fallback = store._render_unknown
+        self._proxies = (list_type, dict_type, set_type)
+
+    # ---- the steps, also used outside mutations (copies, repr, a new store) -----------
+
+    def normalize(self, obj: Any, depth: int = 0) -> Any:
+        """Plain data for ``obj`` (``Store._normalize``)."""
+        return self._store._normalize(obj, depth)
+
+    def render(self, value: Any) -> str:
+        """The source text of a plain value."""
+        return render(value, self._fallback)
+
+    def proxify(self, value: Any, accessor: Optional[str] = None) -> Any:
+        """The stored form of plain data (``Store._proxify``)."""
+        return self._store._proxify(value, accessor)
+
+    # ---- dicts ---------------------------------------------------------------------------
+
+    def dict_set(self, proxy: Any, key: Any, value: Any) -> None:
+        """``proxy[key] = value``, logged as ``ACC[KEY]=VALUE``."""
+        with self._writer.lock:
+            acc = proxy._accessor
+            if acc is None:
+                proxy._linked_accessor()  # raises: unlinked
+            plain = proxy._plain
+            old = plain.get(key, _MISSING)
+            if old is value:
+                return
+            if type(key) is str:  # the common keys, inline: a call costs more than they do
+                head = f"{acc}[{key!r}]"
+            elif type(key) is int and -_SMALL < key < _SMALL:
+                head = f"{acc}[{key}]"
+            else:
+                key = self._store._normalize_key(key)
+                head = f"{acc}[{render(key, self._fallback)}]"
+            if type(value) is float and value - value == 0:
+                text = f"{head}={_float_repr(value)}\n"
+            else:
+                value, text = self._statement(head + "=", value, "", head)
+            after: Iterator[Any] = starmap(plain.__setitem__, ((key, value),))
+            if type(old) in self._proxies:
+                after = chain(after, self._unlinks(old))
+            self._writer.commit(text, after)
+
+    def dict_del(self, proxy: Any, key: Any) -> None:
+        """``del proxy[key]``, logged as ``del ACC[KEY]``."""
+        with self._writer.lock:
+            plain = proxy._plain
+            old = plain[key]  # the KeyError a dict raises
+            acc = self._accessor(proxy)
+            text = f"del {acc}[{self.render(self._store._normalize_key(key))}]\n"
+            after: Iterator[Any] = starmap(plain.__delitem__, ((key,),))
+            if type(old) in self._proxies:
+                after = chain(after, self._unlinks(old))
+            self._writer.commit(text, after)
+
+    # ---- lists ---------------------------------------------------------------------------
+
+    def list_append(self, proxy: Any, obj: Any) -> None:
+        """``proxy.append(obj)``, logged as ``ACC.append(VALUE)``."""
+        with self._writer.lock:
+            acc = self._accessor(proxy)
+            seq = proxy._plain
+            if type(obj) is float and obj - obj == 0:  # a metric per step: the hot case
+                self._writer.commit(f"{acc}.append({_float_repr(obj)})\n", starmap(seq.append, ((obj,),)))
+                return
+            value, text = self._statement(acc + ".append(", obj, ")", f"{acc}[{len(seq)}]")
+            self._writer.commit(text, starmap(seq.append, ((value,),)))
+
+    def list_extend(self, proxy: Any, values: Any) -> None:
+        """``proxy.extend(values)``, logged as one ``ACC.extend([...])``."""
+        with self._writer.lock:
+            acc = self._accessor(proxy)
+            seq = proxy._plain
+            items = list(seq if values is proxy else values)
+            if not items:
+                return
+            start = len(seq)
+            if set(map(type, items)) == _FLOATS and sum(items) - sum(items) == 0:
+                # finite floats only (a sum of them is finite unless it overflows, and
+                # then the general path takes them): rendered without a call per item
+                text = f"{acc}.extend([{', '.join(map(_float_repr, items))}])\n"
+                if len(text) <= MAX_WRITTEN_STATEMENT // 4:  # (longer: split below)
+                    self._writer.commit(text, starmap(seq.extend, ((items,),)))
+                    return
+            plain = self._store._normalize(items)
+            text = self._text(acc + ".extend(", plain, ")", acc, start)
+            proxify = self._store._proxify
+            stored = [
+                proxify(v, f"{acc}[{i}]") if type(v) in _CONTAINERS else v for i, v in enumerate(plain, start)
+            ]
+            self._writer.commit(text, starmap(seq.extend, ((stored,),)))
+
+    def list_insert(self, proxy: Any, index: Any, obj: Any) -> None:
+        """``proxy.insert(index, obj)``, logged as ``ACC.insert(I, VALUE)`` with the index
+        clamped as ``list.insert`` clamps it."""
+        with self._writer.lock:
+            acc = self._accessor(proxy)
+            seq = proxy._plain
+            n = len(seq)
+            if type(index) is not int:
+                index = _index(index)
+            if index < 0:
+                index = index + n if index > -n else 0
+            elif index > n:
+                index = n
+            if type(obj) is float and obj - obj == 0:
+                value, text = obj, f"{acc}.insert({index}, {_float_repr(obj)})\n"
+            else:
+                value, text = self._statement(f"{acc}.insert({index}, ", obj, ")", f"{acc}[{index}]")
+            after = starmap(seq.insert, ((index, value),))
+            # (what moves is relinked: containers only, and their insides)
+            if index < n and not set(map(type, seq[index:])).isdisjoint(self._proxies):
+                after = chain(after, self._relinks(seq, acc, index, 1))
+            self._writer.commit(text, after)
+
+    def list_set(self, proxy: Any, index: Any, obj: Any) -> None:
+        """``proxy[index] = obj``, logged as ``ACC[I] = VALUE``."""
+        with self._writer.lock:
+            seq = proxy._plain
+            index = _position(index, len(seq))
+            acc = self._accessor(proxy)
+            old = seq[index]
+            if old is obj:
+                return
+            item = f"{acc}[{index}]"
+            value, text = self._statement(item + " = ", obj, "", item)
+            after: Iterator[Any] = starmap(seq.__setitem__, ((index, value),))
+            if type(old) in self._proxies:
+                after = chain(after, self._unlinks(old))
+            self._writer.commit(text, after)
+
+    def list_del(self, proxy: Any, index: Any) -> None:
+        """``del proxy[index]``, logged as ``del ACC[I]``."""
+        with self._writer.lock:
+            seq = proxy._plain
+            index = _position(index, len(seq))
+            acc = self._accessor(proxy)
+            old = seq[index]
+            after: Iterator[Any] = starmap(seq.__delitem__, ((index,),))
+            if not set(map(type, seq[index + 1 :])).isdisjoint(self._proxies):
+                after = chain(after, self._relinks(seq, acc, index + 1, -1))
+            if type(old) in self._proxies:
+                after = chain(after, self._unlinks(old))
+            self._writer.commit(f"del {acc}[{index}]\n", after)
+
+    # ---- sets ----------------------------------------------------------------------------
+
+    def set_add(self, proxy: Any, obj: Any) -> None:
+        """``proxy.add(obj)``, logged as ``ACC.add(VALUE)`` unless it is there already."""
+        with self._writer.lock:
+            acc = self._accessor(proxy)
+            key = self._store._normalize_key(obj)
+            plain = proxy._plain
+            if key in plain:
+                return
+            text = self._text(acc + ".add(", key, ")", acc, 0)
+            self._writer.commit(text, starmap(plain.add, ((key,),)))
+
+    def set_discard(self, proxy: Any, obj: Any) -> None:
+        """``proxy.discard(obj)``, logged as ``ACC.discard(VALUE)`` if it is there."""
+        with self._writer.lock:
+            acc = self._accessor(proxy)
+            plain = proxy._plain
+            if obj not in plain:
+                return
+            text = self._text(acc + ".discard(", self._store._normalize_key(obj), ")", acc, 0)
+            self._writer.commit(text, starmap(plain.discard, ((obj,),)))
+
+    # ---- any container -------------------------------------------------------------------
+
+    def clear(self, proxy: Any) -> None:
+        """``proxy.clear()``, logged as ``ACC.clear()`` unless it is empty."""
+        with self._writer.lock:
+            acc = self._accessor(proxy)
+            plain = proxy._plain
+            if not plain:
+                return
+            dead: List[Any] = []
+            if type(plain) is not set:
+                for v in plain.values() if type(plain) is dict else plain:
+                    if type(v) in self._proxies:
+                        self._subtree(v, dead)
+            after = chain(starmap(plain.clear, ((),)), map(setattr, dead, repeat("_accessor"), repeat(None)))
+            self._writer.commit(f"{acc}.clear()\n", after)
+
+    # ---- helpers ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _accessor(proxy: Any) -> str:
+        acc = proxy._accessor
+        return acc if acc is not None else proxy._linked_accessor()  # raises: unlinked
+
+    def _statement(self, head: str, obj: Any, tail: str, accessor: str) -> Any:
+        """``(stored form, statement text)`` of a mutation that stores ``obj`` as
+        ``accessor``: normalized, rendered (several statements if one would be too long)
+        and then proxified, linked as ``accessor``."""
+        t = type(obj)
+        if t in _SCALARS:
+            return obj, self._text(head, obj, tail, accessor, 0)
+        plain = self._store._normalize(obj)
+        text = self._text(head, plain, tail, accessor, 0)
+        if type(plain) in _CONTAINERS:
+            plain = self._store._proxify(plain, accessor)
+        return plain, text
+
+    def _text(self, head: str, plain: Any, tail: str, accessor: str, offset: int) -> str:
+        return statement_text(head, plain, tail, accessor, self._store._render, offset)
+
+    def _subtree(self, proxy: Any, out: List[Any]) -> None:
+        """Add ``proxy`` and every proxy inside it to ``out``."""
+        out.append(proxy)
+        plain = proxy._plain
+        if type(plain) is set:
+            return
+        for v in plain.values() if type(plain) is dict else plain:
+            if type(v) in self._proxies:
+                self._subtree(v, out)
+
+    def _unlinks(self, proxy: Any) -> Iterator[Any]:
+        """The calls that unlink ``proxy`` and everything in it (replaced or deleted)."""
+        dead: List[Any] = []
+        self._subtree(proxy, dead)
+        return map(setattr, dead, repeat("_accessor"), repeat(None))
+
+    def _relinks(self, seq: list, acc: str, start: int, shift: int) -> Iterator[Any]:
+        """The calls that give the containers at ``seq[start:]``, and everything in
+        them, their accessors once they have moved by ``shift`` places."""
+        proxies: List[Any] = []
+        accessors: List[str] = []
+        for i in range(start, len(seq)):
+            v = seq[i]
+            if type(v) in self._proxies:
+                self._links(v, f"{acc}[{i + shift}]", proxies, accessors)
+        if not proxies:
+            return _NOTHING
+        return map(setattr, proxies, repeat("_accessor"), accessors)
+
+    def _links(self, proxy: Any, accessor: str, proxies: List[Any], accessors: List[str]) -> None:
+        proxies.append(proxy)
+        accessors.append(accessor)
+        plain = proxy._plain
+        t = type(plain)
+        if t is list:
+            for i, v in enumerate(plain):
+                if type(v) in self._proxies:
+                    self._links(v, f"{accessor}[{i}]", proxies, accessors)
+        elif t is dict:
+            for k, v in plain.items():
+                if type(v) in self._proxies:
+                    self._links(v, f"{accessor}[{self.render(k)}]", proxies, accessors)
+
+
+def _index(index: Any) -> int:
+    if isinstance(index, slice):
+        raise SliceNotSupportedError("Slices are not supported for lists in the store!")
+    return operator.index(index)
+
+
+def _position(index: Any, n: int) -> int:
+    """``index`` of a list of ``n`` items as a position, or the IndexError a list raises."""
+    if type(index) is not int:
+        index = _index(index)
+    if not -n <= index < n:
+        raise IndexError("list assignment index out of range")
+    return index + n if index < 0 else index

@@ -1,0 +1,570 @@
+# The mutation engine of the extension: the twin of laaos/_engine.py.
+#
+# A store has one engine (`Store._engine`), made by the backend; each proxy method is one
+# call to it, and each mutation is one C call here.  Under the store's lock it checks the
+# container is linked, normalizes the value, renders the statement into the writer's
+# line, makes the stored form (proxies, linked) and works out which containers get a new
+# accessor.  All of that may run Python code (a TypeHandler, `__index__`, `__hash__` of a
+# user's object) or fail, so it comes first: a refused operation leaves the log and memory
+# as they were.  Then the statement is written and memory changed by C operations on
+# builtins only (list and dict operations, the proxies' accessor slots): no Python
+# bytecode runs between the two, so a signal handler (KeyboardInterrupt) runs before or
+# after a whole mutation.
+
+cdef extern from *:
+    """
+    static PyObject* laaos_alloc(PyObject* cls) {
+        return ((PyTypeObject*)cls)->tp_alloc((PyTypeObject*)cls, 0);
+    }
+    """
+    object _alloc "laaos_alloc"(object cls)
+
+from laaos._statements import value_statements as _value_statements
+
+cdef object _MISSING = object()
+
+
+cdef inline bint _is_plain_scalar(object v):
+    cdef type t = type(v)
+    return (t is float or t is int or t is str or t is bool or v is None or t is bytes
+            or t is complex)
+
+
+cdef inline bint _is_container(object v):
+    cdef type t = type(v)
+    return t is list or t is dict or t is set
+
+
+cdef str _decode_line(string& s):
+    return PyUnicode_DecodeUTF8(s.c_str(), <Py_ssize_t>s.size(), NULL)
+
+
+cdef class Engine:
+    """The mutations of ``store``'s containers, written through ``writer``; containers
+    are stored as ``list_type``/``dict_type``/``set_type`` proxies (the twin of
+    ``laaos._engine.Engine``)."""
+
+    cdef object _store
+    cdef Writer _writer
+    cdef object _fallback
+    cdef object _list_t
+    cdef object _dict_t
+    cdef object _set_t
+    cdef int _max_depth
+
+    def __init__(self, store, Writer writer, list_type, dict_type, set_type):
+        self._store = store
+        self._writer = writer
+        self._fallback = store._render_unknown
+        self._list_t, self._dict_t, self._set_t = list_type, dict_type, set_type
+        self._max_depth = store._max_value_depth
+
+    # ---- the steps, also used outside mutations (copies, repr, a new store) -----------
+
+    def normalize(self, obj, depth=0):
+        """Plain data for ``obj`` (``Store._normalize`` in C)."""
+        return self._normalize(obj, depth)
+
+    def render(self, value):
+        """The source text of a plain value."""
+        cdef string out
+        _render_into(out, value, self._fallback)
+        return _decode_line(out)
+
+    def proxify(self, value, accessor=None):
+        """The stored form of plain data (``Store._proxify`` in C)."""
+        return self._proxify(value, accessor)
+
+    # ---- dicts ---------------------------------------------------------------------------
+
+    def dict_set(self, proxy, key, value):
+        """``proxy[key] = value``, logged as ``ACC[KEY]=VALUE``."""
+        cdef Writer w = self._writer
+        cdef RLock lock = w.lock
+        cdef dict plain
+        lock.take()
+        try:
+            acc = self._accessor(proxy)
+            plain = <dict>proxy._plain
+            old = plain.get(key, _MISSING)
+            if old is value:
+                return
+            key = self._normalize_key(key)
+            value = self._plain_value(value)
+            w._line.clear()
+            _append_str(w._line, acc)
+            w._line.push_back(b'[')
+            _render_into(w._line, key, self._fallback)
+            w._line.push_back(b']')
+            head = None
+            if _is_container(value) or w._line.size() > 1000:
+                head = _decode_line(w._line)
+            w._line.push_back(b'=')
+            self._value_line(w, value, "", head, 0)
+            if _is_container(value):
+                value = self._proxify(value, head)
+            self._write(w)
+            plain[key] = value
+            if self._is_proxy(old):
+                _unlink_tree(old, self)
+        finally:
+            lock.give_taken()
+
+    def dict_del(self, proxy, key):
+        """``del proxy[key]``, logged as ``del ACC[KEY]``."""
+        cdef Writer w = self._writer
+        cdef RLock lock = w.lock
+        cdef dict plain
+        lock.take()
+        try:
+            plain = <dict>proxy._plain
+            old = plain[key]  # the KeyError a dict raises
+            acc = self._accessor(proxy)
+            nkey = self._normalize_key(key)
+            w._line.clear()
+            w._line.append(b"del ")
+            _append_str(w._line, acc)
+            w._line.push_back(b'[')
+            _render_into(w._line, nkey, self._fallback)
+            w._line.append(b"]\n")
+            self._write(w)
+            del plain[key]
+            if self._is_proxy(old):
+                _unlink_tree(old, self)
+        finally:
+            lock.give_taken()
+
+    # ---- lists ---------------------------------------------------------------------------
+
+    def list_append(self, proxy, obj):
+        """``proxy.append(obj)``, logged as ``ACC.append(VALUE)``."""
+        self._list_append(proxy, obj)
+
+    cdef int _list_append(self, proxy, obj) except -1:
+        cdef Writer w = self._writer
+        cdef RLock lock = w.lock
+        cdef list seq
+        lock.take()
+        try:
+            acc = self._accessor(proxy)
+            seq = <list>proxy._plain
+            if type(obj) is float:  # a metric per step: rendered on the stack
+                if not w._put_append_float(<str>acc, <double>obj):
+                    seq.append(obj)
+                    return 0
+            value = self._plain_value(obj)
+            w._line.clear()
+            _append_str(w._line, acc)
+            w._line.append(b".append(")
+            accessor = None
+            if _is_container(value):
+                accessor = f"{acc}[{len(seq)}]"
+            self._value_line(w, value, ")", accessor, 0)
+            if accessor is not None:
+                value = self._proxify(value, accessor)
+            self._write(w)
+            seq.append(value)
+        finally:
+            lock.give_taken()
+        return 0
+
+    def list_extend(self, proxy, values):
+        """``proxy.extend(values)``, logged as one ``ACC.extend([...])``."""
+        cdef Writer w = self._writer
+        cdef RLock lock = w.lock
+        cdef list seq, items
+        cdef Py_ssize_t i, start
+        lock.take()
+        try:
+            acc = self._accessor(proxy)
+            seq = <list>proxy._plain
+            if type(values) is list or type(values) is tuple:
+                items = <list>self._normalize(values, 0)  # (a new list: the one copy)
+            else:
+                items = <list>self._normalize(list(seq if values is proxy else values), 0)
+            if not items:
+                return
+            start = len(seq)
+            w._line.clear()
+            _append_str(w._line, acc)
+            w._line.append(b".extend(")
+            self._value_line(w, items, ")", acc, start)
+            for i in range(len(items)):
+                v = items[i]
+                if _is_container(v):
+                    items[i] = self._proxify(v, f"{acc}[{start + i}]")
+            self._write(w)
+            seq.extend(items)
+        finally:
+            lock.give_taken()
+
+    def list_insert(self, proxy, index, obj):
+        """``proxy.insert(index, obj)``, logged as ``ACC.insert(I, VALUE)`` with the index
+        clamped as ``list.insert`` clamps it."""
+        cdef Writer w = self._writer
+        cdef RLock lock = w.lock
+        cdef list seq, moved, accessors
+        cdef Py_ssize_t n, i
+        lock.take()
+        try:
+            acc = self._accessor(proxy)
+            seq = <list>proxy._plain
+            n = len(seq)
+            if type(index) is not int:
+                index = _index(index)
+            if index < 0:
+                index = index + n if index > -n else 0
+            elif index > n:
+                index = n
+            i = index
+            value = self._plain_value(obj)
+            w._line.clear()
+            _append_str(w._line, acc)
+            w._line.append(b".insert(")
+            _append_int(w._line, i)
+            w._line.append(b", ")
+            accessor = None
+            if _is_container(value):
+                accessor = f"{acc}[{i}]"
+            self._value_line(w, value, ")", accessor, 0)
+            if accessor is not None:
+                value = self._proxify(value, accessor)
+            moved, accessors = self._relinks(seq, acc, i, 1)
+            self._write(w)
+            seq.insert(i, value)
+            _set_accessors(moved, accessors)
+        finally:
+            lock.give_taken()
+
+    def list_set(self, proxy, index, obj):
+        """``proxy[index] = obj``, logged as ``ACC[I] = VALUE``."""
+        cdef Writer w = self._writer
+        cdef RLock lock = w.lock
+        cdef list seq
+        cdef Py_ssize_t i
+        lock.take()
+        try:
+            seq = <list>proxy._plain
+            i = _position(index, len(seq))
+            acc = self._accessor(proxy)
+            old = seq[i]
+            if old is obj:
+                return
+            value = self._plain_value(obj)
+            item = f"{acc}[{i}]"
+            w._line.clear()
+            _append_str(w._line, item)
+            w._line.append(b" = ")
+            self._value_line(w, value, "", item, 0)
+            if _is_container(value):
+                value = self._proxify(value, item)
+            self._write(w)
+            seq[i] = value
+            if self._is_proxy(old):
+                _unlink_tree(old, self)
+        finally:
+            lock.give_taken()
+
+    def list_del(self, proxy, index):
+        """``del proxy[index]``, logged as ``del ACC[I]``."""
+        cdef Writer w = self._writer
+        cdef RLock lock = w.lock
+        cdef list seq, moved, accessors
+        cdef Py_ssize_t i
+        lock.take()
+        try:
+            seq = <list>proxy._plain
+            i = _position(index, len(seq))
+            acc = self._accessor(proxy)
+            old = seq[i]
+            w._line.clear()
+            w._line.append(b"del ")
+            _append_str(w._line, acc)
+            w._line.push_back(b'[')
+            _append_int(w._line, i)
+            w._line.append(b"]\n")
+            moved, accessors = self._relinks(seq, acc, i + 1, -1)
+            self._write(w)
+            del seq[i]
+            _set_accessors(moved, accessors)
+            if self._is_proxy(old):
+                _unlink_tree(old, self)
+        finally:
+            lock.give_taken()
+
+    # ---- sets ----------------------------------------------------------------------------
+
+    def set_add(self, proxy, obj):
+        """``proxy.add(obj)``, logged as ``ACC.add(VALUE)`` unless it is there already."""
+        cdef Writer w = self._writer
+        cdef RLock lock = w.lock
+        cdef set plain
+        lock.take()
+        try:
+            acc = self._accessor(proxy)
+            key = self._normalize_key(obj)
+            plain = <set>proxy._plain
+            if key in plain:
+                return
+            w._line.clear()
+            _append_str(w._line, acc)
+            w._line.append(b".add(")
+            self._value_line(w, key, ")", acc, 0)
+            self._write(w)
+            plain.add(key)
+        finally:
+            lock.give_taken()
+
+    def set_discard(self, proxy, obj):
+        """``proxy.discard(obj)``, logged as ``ACC.discard(VALUE)`` if it is there."""
+        cdef Writer w = self._writer
+        cdef RLock lock = w.lock
+        cdef set plain
+        lock.take()
+        try:
+            acc = self._accessor(proxy)
+            plain = <set>proxy._plain
+            if obj not in plain:
+                return
+            key = self._normalize_key(obj)
+            w._line.clear()
+            _append_str(w._line, acc)
+            w._line.append(b".discard(")
+            self._value_line(w, key, ")", acc, 0)
+            self._write(w)
+            plain.discard(obj)
+        finally:
+            lock.give_taken()
+
+    # ---- any container -------------------------------------------------------------------
+
+    def clear(self, proxy):
+        """``proxy.clear()``, logged as ``ACC.clear()`` unless it is empty."""
+        cdef Writer w = self._writer
+        cdef RLock lock = w.lock
+        cdef list children
+        lock.take()
+        try:
+            acc = self._accessor(proxy)
+            plain = proxy._plain
+            if not plain:
+                return
+            w._line.clear()
+            _append_str(w._line, acc)
+            w._line.append(b".clear()\n")
+            children = None
+            if type(plain) is dict:
+                children = list((<dict>plain).values())
+            elif type(plain) is list:
+                children = list(<list>plain)
+            self._write(w)
+            plain.clear()
+            if children is not None:
+                for v in children:
+                    if self._is_proxy(v):
+                        _unlink_tree(v, self)
+        finally:
+            lock.give_taken()
+
+    # ---- helpers ---------------------------------------------------------------------------
+
+    cdef inline bint _is_proxy(self, object v):
+        cdef type t = type(v)
+        return t is self._list_t or t is self._dict_t or t is self._set_t
+
+    cdef inline object _accessor(self, proxy):
+        acc = proxy._accessor
+        if acc is None:
+            proxy._linked_accessor()  # raises UnlinkedContainerError
+        return acc
+
+    cdef inline object _plain_value(self, obj):
+        if _is_plain_scalar(obj):
+            return obj
+        return self._normalize(obj, 0)
+
+    cdef int _value_line(self, Writer w, value, str tail, accessor, Py_ssize_t offset) except -1:
+        """Finish the statement whose head is in the writer's line with the plain
+        ``value`` and ``tail``; a statement too long for one line becomes several
+        (``laaos._statements``), of which the first has the same head."""
+        cdef size_t head_size = w._line.size()
+        _render_into(w._line, value, self._fallback)
+        _append_str(w._line, tail)
+        w._line.push_back(b'\n')
+        if w._line.size() > _max_written:
+            if not _is_container(value):
+                raise _StatementTooLarge(w._line.size())
+            head = PyUnicode_DecodeUTF8(w._line.c_str(), <Py_ssize_t>head_size, NULL)
+            statements = _value_statements(accessor, value, self._store._render, head, tail, offset=offset)
+            text = "".join([s + "\n" for s in statements])
+            w._line.clear()
+            _append_str(w._line, text)
+        return 0
+
+    cdef int _write(self, Writer w) except -1:
+        """Write the statements in the writer's line (the writer refuses if it is closed)."""
+        if w._closed_reason is not None:
+            w._refuse()
+        return w._put_bytes(w._line.c_str(), w._line.size())
+
+    cdef tuple _relinks(self, list seq, str acc, Py_ssize_t start, Py_ssize_t shift):
+        """The containers at ``seq[start:]`` and everything in them, with their accessors
+        once they have moved by ``shift`` places."""
+        cdef list moved = [], accessors = []
+        cdef Py_ssize_t i
+        for i in range(start, len(seq)):
+            v = seq[i]
+            if self._is_proxy(v):
+                self._links(v, f"{acc}[{i + shift}]", moved, accessors)
+        return moved, accessors
+
+    cdef int _links(self, proxy, str accessor, list moved, list accessors) except -1:
+        cdef type t = type(proxy)
+        cdef list seq
+        cdef Py_ssize_t i
+        moved.append(proxy)
+        accessors.append(accessor)
+        if t is self._list_t:
+            seq = <list>proxy._plain
+            for i in range(len(seq)):
+                v = seq[i]
+                if self._is_proxy(v):
+                    self._links(v, f"{accessor}[{i}]", moved, accessors)
+        elif t is not self._set_t:
+            for k, v in (<dict>proxy._plain).items():
+                if self._is_proxy(v):
+                    self._links(v, _item_accessor(accessor, k, self._fallback), moved, accessors)
+        return 0
+
+    # ---- normalizing and proxifying (the twins of Store._normalize and _proxify) ---------
+
+    cdef object _normalize(self, object obj, int depth):
+        cdef type t = type(obj)
+        cdef list out
+        cdef dict d
+        if _is_plain_scalar(obj):
+            return obj
+        if depth >= self._max_depth:
+            return self._store._normalize(obj, depth)  # raises the error that says why
+        depth += 1
+        if t is list or t is tuple:
+            out = []
+            for v in obj:
+                out.append(self._normalize(v, depth))
+            return out
+        if t is dict:
+            d = {}
+            for k, v in (<dict>obj).items():
+                d[self._normalize_key(k, depth)] = self._normalize(v, depth)
+            return d
+        if t is self._list_t:
+            out = []
+            for v in <list>obj._plain:
+                out.append(self._normalize(v, depth))
+            return out
+        if t is self._dict_t or (t is not set and isinstance(obj, self._dict_t)):  # StoreRoot too
+            d = {}
+            for k, v in (<dict>obj._plain).items():
+                d[k] = self._normalize(v, depth)
+            return d
+        if t is set:
+            return {self._normalize_key(v, depth) for v in <set>obj}
+        if t is self._set_t:
+            return {self._normalize_key(v, depth) for v in <set>obj._plain}
+        return self._store._normalize_other(obj, depth)
+
+    cdef object _normalize_key(self, object obj, int depth=0):
+        cdef type t = type(obj)
+        if _is_plain_scalar(obj):
+            if (t is float or t is complex) and obj != obj:
+                return self._store._normalize_key(obj)  # raises: NaN cannot be found again
+            return obj
+        if t is tuple and depth < self._max_depth:
+            return tuple([self._normalize_key(v, depth + 1) for v in <tuple>obj])
+        return self._store._normalize_key(obj, depth)  # frozensets, other types, the error
+
+    cdef object _adopt(self, object cls, object plain, object accessor):
+        # (``object.__new__(cls)`` without looking ``__new__`` up: a proxy class has
+        # no ``__new__`` or ``__init__`` of its own that would have to run)
+        proxy = _alloc(cls)
+        proxy._store = self._store
+        proxy._accessor = accessor
+        proxy._plain = plain
+        return proxy
+
+    cdef object _proxify(self, object value, object accessor):
+        cdef type t = type(value)
+        cdef Py_ssize_t i
+        cdef list seq
+        cdef dict d
+        if t is list:
+            seq = <list>value
+            for i in range(len(seq)):
+                v = seq[i]
+                if _is_container(v):
+                    seq[i] = self._proxify(v, None if accessor is None else f"{accessor}[{i}]")
+            return self._adopt(self._list_t, value, accessor)
+        if t is dict:
+            d = <dict>value
+            for k, v in d.items():
+                if _is_container(v):
+                    d[k] = self._proxify(
+                        v, None if accessor is None else _item_accessor(accessor, k, self._fallback)
+                    )
+            return self._adopt(self._dict_t, value, accessor)
+        if t is set:
+            return self._adopt(self._set_t, value, accessor)
+        return value
+
+
+cdef str _item_accessor(str accessor, object key, object fallback):
+    cdef string out
+    _append_str(out, accessor)
+    out.push_back(b'[')
+    _render_into(out, key, fallback)
+    out.push_back(b']')
+    return _decode_line(out)
+
+
+cdef int _unlink_tree(object proxy, Engine engine) except -1:
+    """Unlink ``proxy`` and every proxy inside it (setting a slot: no Python code)."""
+    cdef type t = type(proxy)
+    proxy._accessor = None
+    if t is engine._list_t:
+        for v in <list>proxy._plain:
+            if engine._is_proxy(v):
+                _unlink_tree(v, engine)
+    elif t is not engine._set_t:
+        for v in (<dict>proxy._plain).values():
+            if engine._is_proxy(v):
+                _unlink_tree(v, engine)
+    return 0
+
+
+cdef int _set_accessors(list proxies, list accessors) except -1:
+    cdef Py_ssize_t i
+    for i in range(len(proxies)):
+        proxies[i]._accessor = accessors[i]
+    return 0
+
+
+import operator as _operator
+from laaos.errors import SliceNotSupportedError as _SliceNotSupportedError
+
+
+cdef object _index(object index):
+    if isinstance(index, slice):
+        raise _SliceNotSupportedError("Slices are not supported for lists in the store!")
+    return _operator.index(index)
+
+
+cdef Py_ssize_t _position(object index, Py_ssize_t n) except? -1:
+    """``index`` of a list of ``n`` items as a position, or the IndexError a list raises."""
+    cdef Py_ssize_t i
+    if type(index) is not int:
+        index = _index(index)
+    if not -n <= index < n:
+        raise IndexError("list assignment index out of range")
+    i = index
+    return i + n if i < 0 else i
+
