@@ -76,6 +76,8 @@ class Store:
         self._writer = impl.Writer(target, durability, buffer_size, flush_interval)
         self._writer.name = uri
         self._lock = self._writer.lock
+        # The error of a failed write that closed the store (a text file object).
+        self._failure: Optional[BaseException] = None
         if initial_data is None:
             initial_data = {}
         if append_mode:
@@ -99,7 +101,7 @@ class Store:
         self._root._link("store")
         _lifecycle.track(self)
         if durability == "buffered":
-            _lifecycle.close_on_sigterm()
+            _lifecycle.close_on_signals()
 
     # ---- public ------------------------------------------------------------------------
 
@@ -116,30 +118,52 @@ class Store:
         return self._writer.durability
 
     def flush(self) -> None:
-        """Write out buffered statements (``durability="buffered"``)."""
-        with self._lock:
-            if not self._writer.closed:
-                try:
-                    self._writer.flush()
-                except OSError as e:
-                    self._write_failed(e)
-                    raise
+        """Write out buffered statements (``durability="buffered"``).
 
-    def close(self) -> None:
-        """Flush and close the log, releasing its lock.  Closing again does nothing."""
+        A write that fails (a full disk) raises its ``OSError`` and keeps the buffer: a
+        later ``flush()`` or ``close()`` writes it.  On a store that a failed write
+        closed (a text file object that cannot be repaired) it raises
+        ``StoreClosedError`` naming that failure."""
         with self._lock:
             writer = self._writer
             if writer.closed:
+                if self._failure is not None:
+                    writer.flush()  # raises StoreClosedError from the failure
                 return
             try:
                 writer.flush()
             except OSError as e:
-                self._write_failed(e)  # (names the log in the error)
+                self._write_failed(e)
                 raise
-            finally:
-                writer.close(f"the store on {self._name()} is closed")
-                _lifecycle.untrack(self)
-                self._log.close()
+
+    def close(self) -> None:
+        """Flush and close the log, releasing its lock.  Closing again does nothing.
+
+        If the buffer cannot be written (a full disk), ``close`` raises the ``OSError``
+        and the store stays open with its buffer and its lock: free some space and call
+        ``close()`` (or ``flush()``) again.  A store that a failed write closed raises
+        ``StoreClosedError`` naming that failure."""
+        with self._lock:
+            writer = self._writer
+            if writer.closed:
+                if self._failure is not None:
+                    self._close_log()
+                    writer.flush()  # raises StoreClosedError from the failure
+                return
+            try:
+                writer.flush()
+            except OSError as e:
+                self._write_failed(e)
+                if writer.closed:  # a text file object: nothing to retry
+                    self._close_log()
+                raise
+            writer.close(f"the store on {self._name()} is closed")
+            self._close_log()
+
+    def _close_log(self) -> None:
+        _lifecycle.untrack(self)
+        if not getattr(self._log, "closed", False):
+            self._log.close()
 
     @property
     def closed(self) -> bool:
@@ -158,10 +182,9 @@ class Store:
             stacklevel=2,
             source=self,
         )
-        try:
-            self.close()
-        except Exception:  # nobody to tell in a finalizer; the log still ends whole
-            pass
+        # A close that fails here (a full disk) is reported as a finalizer's error is
+        # ("Exception ignored in ..." on stderr): the buffer goes with the store.
+        self.close()
 
     def __reduce_ex__(self, protocol: Any) -> Any:
         from .proxies import _not_picklable
@@ -246,6 +269,8 @@ class Store:
         # A file store cuts a failed statement back off its file; a text file object
         # cannot be repaired, so the store stops writing to it.
         if not getattr(self._log, "laaos_owns_fd", False):
+            self._failure = error
+            _lifecycle.untrack(self)  # (nothing left to write at exit)
             self._writer.close(
                 f"an earlier write to {self._name()} failed ({error!r}); "
                 "the log may end in a partial statement: reopen it to repair",
