@@ -46,3 +46,11 @@ def speed_up_store(store_cls: Any, list_cls: Any, dict_cls: Any, set_cls: Any, m
     if cython_impl is not None:
         cython_impl.install_store_steps(store_cls, list_cls, dict_cls, set_cls, max_value_depth)
         cython_impl.install_list_append(store_cls, list_cls)
+
+
+def speed_up_snapshot(snapshot: Any, base_cls: Any) -> Any:
+    """The extension's twin of ``proxies.snapshot`` (which it hands a store on the pure
+    backend to), or ``snapshot`` itself."""
+    if cython_impl is not None:
+        return cython_impl.install_snapshot(snapshot, base_cls)
+    return snapshot

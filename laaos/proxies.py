@@ -7,8 +7,11 @@ only then change memory.  So a value that cannot be stored, or a write that fail
 and the in-memory store as they were.  These methods are the one definition of what each
 mutation does; the backend only speeds up the steps they call (``_backend``).
 
-Reading (iteration, ``repr``, ``==``, ``laaos.to_plain``) also takes the lock, so another
-thread's writes never change a container while it is being read.  A proxy cannot be
+Reading (iteration, ``repr``, ``==``, ``laaos.to_plain``) copies each container in one
+step under the lock (a builtin's ``copy()``: one C call) and walks and renders the copies
+outside it.  So a reader sees each container as it really was between two mutations, and
+a thread rendering the store in a loop never holds the lock for more than one container's
+copy: the writer keeps most of its speed beside it.  A proxy cannot be
 pickled (it is a live view of a log that only its process writes): ``copy.deepcopy`` and
 ``laaos.to_plain`` give plain data.
 """
@@ -35,12 +38,27 @@ def to_plain(value: Any) -> Any:
     Anything else is returned as it is.
     """
     if isinstance(value, StoreAccessible):
-        with value._store._lock:
-            return value._store._normalize(value, _UNLIMITED)
+        return _snapshot(value)
     store = getattr(value, "root", None)
     if isinstance(store, StoreAccessible):  # a Store
         return to_plain(store)
     return value
+
+
+def snapshot(proxy: "StoreAccessible") -> Any:
+    """The plain copy of ``proxy`` (``to_plain``): each container is copied in one step
+    under its store's lock, and its items outside it (a set holds plain values only)."""
+    with proxy._store._lock:
+        items = proxy._plain.copy()
+    if type(items) is dict:
+        for key, value in items.items():
+            if isinstance(value, StoreAccessible):
+                items[key] = snapshot(value)
+    elif type(items) is list:
+        for i, value in enumerate(items):
+            if isinstance(value, StoreAccessible):
+                items[i] = snapshot(value)
+    return items
 
 
 def _not_picklable(obj: Any) -> TypeError:
@@ -125,9 +143,7 @@ class StoreAccessible:
             obj._link(accessor)
 
     def __repr__(self) -> str:
-        store = self._store
-        with store._lock:
-            return store._render(store._normalize(self, _UNLIMITED))
+        return self._store._render(to_plain(self))
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, StoreAccessible):
@@ -380,3 +396,4 @@ class StoreSet(StoreAccessible, MutableSet):
 
 
 _backend.speed_up_proxies(StoreAccessible, StoreList, StoreDict)
+_snapshot = _backend.speed_up_snapshot(snapshot, StoreAccessible)
