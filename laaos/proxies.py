@@ -23,7 +23,7 @@ from collections.abc import MutableMapping, MutableSequence, MutableSet
 from typing import Any, Iterator, Optional
 
 from . import _backend
-from .errors import SliceNotSupportedError, UnlinkedContainerError
+from .errors import SliceNotSupportedError, StoreClosedError, UnlinkedContainerError
 
 SCALARS = frozenset((int, float, str, bool, type(None), bytes, complex))
 _MISSING = object()
@@ -271,8 +271,13 @@ class StoreRoot(StoreDict):
     def __enter__(self) -> "StoreRoot":
         return self
 
-    def __exit__(self, *exc: Any) -> None:
-        self._store.close()
+    def __exit__(self, exc_type: Any, *exc: Any) -> None:
+        try:
+            self._store.close()
+        except StoreClosedError:
+            # A failed write closed the store: its error is the one on its way out, if any.
+            if exc_type is None:
+                raise
 
 
 class StoreList(StoreAccessible, MutableSequence):

@@ -145,6 +145,16 @@ def test_a_buffered_file_object_whose_close_fails_refuses_every_later_flush_and_
             call()
 
 
+def test_a_with_block_on_a_failing_file_object_ends_with_the_write_error():
+    log = FailingFile()
+    with pytest.raises(OSError) as info:
+        with laaos.Store(log).root as root:
+            root["x"] = 1
+            log.fail = errno.ENOSPC
+            root["y"] = 2
+    assert info.value.errno == errno.ENOSPC  # not the StoreClosedError of the close after it
+
+
 def test_closed_stores_refuse_every_operation_and_close_twice_quietly(tmp_path):
     root = laaos.open_file_store("run", "", prefix=f"{tmp_path}/", initial_data={"l": [1], "d": {}, "s": {1}})
     lst, dct, st = root["l"], root["d"], root["s"]
