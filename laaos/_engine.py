@@ -61,6 +61,23 @@ class Engine:
         """The stored form of plain data (``Store._proxify``)."""
         return self._store._proxify(value, accessor)
 
+    def snapshot(self, proxy: Any) -> Any:
+        """A plain copy of ``proxy`` for a reader: each container is copied in one step
+        (a builtin's ``copy()``, one C call) under the store's lock, and walked outside
+        it, so a thread rendering the store in a loop never holds the lock for a walk and
+        still sees each container whole (a set holds plain values only)."""
+        with self._writer.lock:
+            items = proxy._plain.copy()
+        if type(items) is dict:
+            for key, value in items.items():
+                if type(value) in self._proxies:
+                    items[key] = self.snapshot(value)
+        elif type(items) is list:
+            for i, value in enumerate(items):
+                if type(value) in self._proxies:
+                    items[i] = self.snapshot(value)
+        return items
+
     # ---- dicts ---------------------------------------------------------------------------
 
     def dict_set(self, proxy: Any, key: Any, value: Any) -> None:

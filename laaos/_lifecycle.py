@@ -1,16 +1,21 @@
-"""Open stores over the life of the process: at interpreter exit, on SIGTERM, after fork.
+"""Open stores over the life of the process: at interpreter exit, on SIGTERM and SIGHUP,
+after fork.
 
 Every open store is tracked here (weakly: a dropped store is closed by its own
 ``__del__``).  At exit each is closed, which writes a ``durability="buffered"`` store's
-buffer.  SIGTERM (what schedulers send before they preempt a job) would otherwise end
-Python without running atexit: where nobody else handles it, laaos closes the stores and
-then dies of SIGTERM as the process would have.
+buffer.  SIGTERM (what schedulers send before they preempt a job) and SIGHUP (a closed
+terminal or ssh session) would otherwise end Python without running atexit: where nobody
+else handles them, laaos closes the stores and then dies of that signal as the process
+would have.
 
 The child of a ``fork`` inherits the parent's stores, buffers and handlers.  It must
 never write the parent's buffer (the parent writes it too: every statement would land
 twice), nor release the parent's file lock: right after the fork each inherited store is
 abandoned (closed without writing, see ``Store._abandon``), so the child can read it as
-it was at the fork and any write raises ``StoreClosedError`` naming the cause.
+it was at the fork and any write raises ``StoreClosedError`` naming the cause.  The
+child also gets back the signal dispositions the process had before laaos installed its
+own: a Python-level handler runs only between bytecodes, so a ``Pool`` worker blocked in
+a semaphore when ``terminate()`` sends SIGTERM would never run it and never die.
 """
 
 from __future__ import annotations
@@ -18,11 +23,16 @@ from __future__ import annotations
 import atexit
 import os
 import signal
+import sys
 import threading
 import weakref
-from typing import Any
+from typing import Any, Dict
 
 _LIVE: "weakref.WeakSet[Any]" = weakref.WeakSet()
+# The signals that close the stores before the process dies of them.
+_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+# signal -> the disposition it had before laaos installed its handler there.
+_INSTALLED: Dict[int, Any] = {}
 
 
 def track(store: Any) -> None:
@@ -34,45 +44,90 @@ def untrack(store: Any) -> None:
     _LIVE.discard(store)
 
 
-@atexit.register
 def close_all() -> None:
     """Close every open store (writing what is buffered)."""
     for store in list(_LIVE):
         try:
             store.close()
-        except Exception:  # at exit there is nobody left to tell
-            pass
+        except Exception as e:
+            # The store keeps its buffer for a retry that will not come now: say what is
+            # lost (at exit stderr is the one place left to tell).
+            try:
+                print(f"laaos: closing the store on {store._name()} failed, its unwritten "
+                      f"statements are lost: {e}", file=sys.stderr)
+            except Exception:
+                pass
 
 
-def _on_sigterm(signum: int, frame: Any) -> None:
+atexit.register(close_all)
+
+
+def _on_signal(signum: int, frame: Any) -> None:
     if any(store._writer.busy for store in list(_LIVE)):
         # The signal arrived inside a write (it runs between two lines of the writer's
         # Python code): try again in a moment rather than flush a half-updated buffer.
-        threading.Timer(0.005, os.kill, (os.getpid(), signal.SIGTERM)).start()
+        threading.Timer(0.005, os.kill, (os.getpid(), signum)).start()
         return
     close_all()
-    # Then die of SIGTERM as the process would have without us.
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    os.kill(os.getpid(), signal.SIGTERM)
+    # Then die of the signal as the process would have without us.
+    signal.signal(signum, _INSTALLED.get(signum, signal.SIG_DFL))
+    os.kill(os.getpid(), signum)
 
 
-def close_on_sigterm() -> None:
-    """Install the SIGTERM close, only where nobody else handles SIGTERM."""
+def close_on_signals() -> None:
+    """Install the close on SIGTERM and SIGHUP, on each only where nobody else handles it."""
     if threading.current_thread() is not threading.main_thread():
         return  # signal handlers can only be set from the main thread
-    try:
-        if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
-            signal.signal(signal.SIGTERM, _on_sigterm)
-    except (ValueError, OSError, AttributeError):  # no SIGTERM here, or an embedded interpreter
-        pass
+    for signum in _SIGNALS:
+        try:
+            previous = signal.getsignal(signum)
+            if previous == signal.SIG_DFL:
+                signal.signal(signum, _on_signal)
+                _INSTALLED[signum] = previous
+        except (ValueError, OSError):  # an embedded interpreter
+            pass
 
 
-def _abandon_inherited_stores() -> None:
+def _restore_signals() -> None:
+    """Give back the dispositions laaos replaced, where laaos's handler is still there
+    (a handler installed after laaos's belongs to the user, and stays)."""
+    for signum, previous in list(_INSTALLED.items()):
+        try:
+            if signal.getsignal(signum) is _on_signal:
+                signal.signal(signum, previous)
+        except (ValueError, OSError):
+            pass
+    _INSTALLED.clear()
+
+
+# The forking thread's signal mask before laaos's signals were blocked around a fork.  A
+# signal that reaches the child before its handlers are given back would be lost (Python
+# drops a pending signal whose handler was replaced) or would run laaos's handler there:
+# blocked, it waits in the kernel until the child has the old disposition again.
+_MASK_BEFORE_FORK: list = []
+
+
+def _before_fork() -> None:
+    ours = [s for s in _INSTALLED if signal.getsignal(s) is _on_signal]
+    _MASK_BEFORE_FORK.append(signal.pthread_sigmask(signal.SIG_BLOCK, ours) if ours else None)
+
+
+def _unblock_after_fork() -> None:
+    mask = _MASK_BEFORE_FORK.pop() if _MASK_BEFORE_FORK else None
+    if mask is not None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+
+
+def _after_fork_in_child() -> None:
     parent = os.getppid()
     for store in list(_LIVE):
         store._abandon(parent)
     _LIVE.clear()
+    _restore_signals()  # (a store the child opens installs the handlers again)
+    _unblock_after_fork()  # (a SIGTERM sent meanwhile acts now, as the child's own)
 
 
 if hasattr(os, "register_at_fork"):  # POSIX
-    os.register_at_fork(after_in_child=_abandon_inherited_stores)
+    os.register_at_fork(
+        before=_before_fork, after_in_parent=_unblock_after_fork, after_in_child=_after_fork_in_child
+    )

@@ -74,6 +74,11 @@ class Writer:
     def closed(self) -> bool:
         return self._closed_reason is not None
 
+    @property
+    def failure(self) -> Optional[BaseException]:
+        """The error of the failed write that closed the writer, if one did."""
+        return self._closed_cause
+
     def close(self, reason: str, cause: Optional[BaseException] = None) -> None:
         """Stop writing: drop the target and whatever is buffered (``flush`` first to keep
         it).  Every later write raises ``StoreClosedError(reason)`` from ``cause``."""

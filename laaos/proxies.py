@@ -10,8 +10,11 @@ and an interrupt (KeyboardInterrupt) lands before or after a whole mutation.  Th
 of the ``list``, ``dict`` and ``set`` API is written on top of these methods in
 ``laaos._container_api``.
 
-Reading (iteration, ``repr``, ``==``, ``laaos.to_plain``) also takes the lock, so another
-thread's writes never change a container while it is being read.  A proxy cannot be
+Reading (iteration, ``repr``, ``==``, ``laaos.to_plain``) copies each container in one
+step under the lock (a builtin's ``copy()``: one C call) and walks and renders the copies
+outside it.  So a reader sees each container as it really was between two mutations, and
+a thread rendering the store in a loop never holds the lock for more than one container's
+copy: the writer keeps most of its speed beside it.  A proxy cannot be
 pickled (it is a live view of a log that only its process writes): ``copy.deepcopy`` and
 ``laaos.to_plain`` give plain data.
 """
@@ -21,8 +24,8 @@ from __future__ import annotations
 from collections.abc import MutableMapping, MutableSequence, MutableSet
 from typing import Any, Iterator, Optional
 
-from ._container_api import _UNLIMITED, DictAPI, ListAPI, SetAPI
-from .errors import UnlinkedContainerError
+from ._container_api import DictAPI, ListAPI, SetAPI
+from .errors import StoreClosedError, UnlinkedContainerError
 
 SCALARS = frozenset((int, float, str, bool, type(None), bytes, complex))
 
@@ -34,8 +37,7 @@ def to_plain(value: Any) -> Any:
     Anything else is returned as it is.
     """
     if isinstance(value, StoreAccessible):
-        with value._store._lock:
-            return value._store._engine.normalize(value, _UNLIMITED)
+        return value._store._engine.snapshot(value)
     store = getattr(value, "root", None)
     if isinstance(store, StoreAccessible):  # a Store
         return to_plain(store)
@@ -124,10 +126,8 @@ class StoreAccessible:
             obj._link(accessor)
 
     def __repr__(self) -> str:
-        store = self._store
-        with store._lock:
-            engine = store._engine
-            return engine.render(engine.normalize(self, _UNLIMITED))
+        engine = self._store._engine
+        return engine.render(engine.snapshot(self))
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, StoreAccessible):
@@ -239,8 +239,13 @@ class StoreRoot(StoreDict):
     def __enter__(self) -> "StoreRoot":
         return self
 
-    def __exit__(self, *exc: Any) -> None:
-        self._store.close()
+    def __exit__(self, exc_type: Any, *exc: Any) -> None:
+        try:
+            self._store.close()
+        except StoreClosedError:
+            # A failed write closed the store: its error is the one on its way out, if any.
+            if exc_type is None:
+                raise
 
 
 class StoreList(StoreAccessible, ListAPI, MutableSequence):

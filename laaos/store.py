@@ -19,7 +19,8 @@ from ._parser import MAX_DEPTH
 from ._statements import statement_text, store_statements
 from .errors import UnsupportedTypeError
 from .handlers import TypeHandler
-from .proxies import _UNLIMITED, SCALARS, StoreDict, StoreList, StoreRoot, StoreSet
+from ._container_api import _UNLIMITED
+from .proxies import SCALARS, StoreDict, StoreList, StoreRoot, StoreSet
 
 
 class Store:
@@ -96,7 +97,7 @@ class Store:
                 plain[key] = proxify(value, f"store[{render(key)}]")
         _lifecycle.track(self)
         if durability == "buffered":
-            _lifecycle.close_on_sigterm()
+            _lifecycle.close_on_signals()
 
     # ---- public ------------------------------------------------------------------------
 
@@ -113,23 +114,45 @@ class Store:
         return self._writer.durability
 
     def flush(self) -> None:
-        """Write out buffered statements (``durability="buffered"``)."""
+        """Write out buffered statements (``durability="buffered"``).
+
+        A write that fails (a full disk) raises its ``OSError`` and keeps the buffer: a
+        later ``flush()`` or ``close()`` writes it.  On a store that a failed write
+        closed (a text file object that cannot be repaired) it raises
+        ``StoreClosedError`` naming that failure."""
         with self._lock:
-            if not self._writer.closed:
-                self._writer.flush()
+            writer = self._writer
+            if writer.closed and writer.failure is None:
+                return
+            writer.flush()  # (a writer a failure closed raises StoreClosedError from it)
 
     def close(self) -> None:
-        """Flush and close the log, releasing its lock.  Closing again does nothing."""
+        """Flush and close the log, releasing its lock.  Closing again does nothing.
+
+        If the buffer cannot be written (a full disk), ``close`` raises the ``OSError``
+        and the store stays open with its buffer and its lock: free some space and call
+        ``close()`` (or ``flush()``) again.  A store that a failed write closed raises
+        ``StoreClosedError`` naming that failure."""
         with self._lock:
             writer = self._writer
             if writer.closed:
+                if writer.failure is not None:
+                    self._close_log()
+                    writer.flush()  # raises StoreClosedError from the failure
                 return
             try:
                 writer.flush()
-            finally:
-                writer.close(f"the store on {self._name()} is closed")
-                _lifecycle.untrack(self)
-                self._log.close()
+            except OSError:
+                if writer.closed:  # a text file object: nothing to retry
+                    self._close_log()
+                raise
+            writer.close(f"the store on {self._name()} is closed")
+            self._close_log()
+
+    def _close_log(self) -> None:
+        _lifecycle.untrack(self)
+        if not getattr(self._log, "closed", False):
+            self._log.close()
 
     @property
     def closed(self) -> bool:
@@ -148,10 +171,9 @@ class Store:
             stacklevel=2,
             source=self,
         )
-        try:
-            self.close()
-        except Exception:  # nobody to tell in a finalizer; the log still ends whole
-            pass
+        # A close that fails here (a full disk) is reported as a finalizer's error is
+        # ("Exception ignored in ..." on stderr): the buffer goes with the store.
+        self.close()
 
     def __reduce_ex__(self, protocol: Any) -> Any:
         from .proxies import _not_picklable

@@ -15,5 +15,6 @@ cimport cython
 include "render.pxi"
 include "lock.pxi"
 include "writer.pxi"
+include "snapshot.pxi"
 include "engine.pxi"
 include "parser.pxi"

@@ -75,6 +75,11 @@ cdef class Engine:
         """The stored form of plain data (``Store._proxify`` in C)."""
         return self._proxify(value, accessor)
 
+    def snapshot(self, proxy):
+        """A plain copy of ``proxy`` for a reader: each container copied whole in one step
+        under the lock, walked outside it (``laaos._engine.Engine.snapshot``)."""
+        return _snapshot(self._writer.lock, proxy, (self._list_t, self._dict_t, self._set_t))
+
     # ---- dicts ---------------------------------------------------------------------------
 
     def dict_set(self, proxy, key, value):

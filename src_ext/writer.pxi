@@ -78,6 +78,11 @@ cdef class Writer:
     def closed(self):
         return self._closed_reason is not None
 
+    @property
+    def failure(self):
+        """The error of the failed write that closed the writer, if one did."""
+        return self._closed_cause
+
     def close(self, str reason, cause=None):
         """Stop writing: drop the target and whatever is buffered (``flush`` first to keep
         it).  Every later write raises ``StoreClosedError(reason)`` from ``cause``."""
@@ -239,9 +244,14 @@ cdef class Writer:
         cdef size_t done = 0
         cdef long long n
         cdef int err
-        cdef bint alone = _only_thread()
+        # The GIL is released around the write(2) only when it may take long (a big
+        # write) and another thread could use it meanwhile: a thread that gives the GIL
+        # away waits for it to come back (up to the interpreter's switch interval, 5 ms,
+        # behind a thread rendering the store), which costs far more than a write of a
+        # buffer's size to the page cache takes.
+        cdef bint keep = size <= _KEEP_GIL_BYTES or _only_thread()
         while done < size:
-            if alone:
+            if keep:
                 n = c_write(self._fd, data + done, size - done)
             else:
                 with nogil:
@@ -258,9 +268,13 @@ cdef class Writer:
         return 0
 
 
+# (a write this small takes tens of microseconds to the page cache)
+cdef size_t _KEEP_GIL_BYTES = 1 << 18
+
+
 cdef extern from *:
     """
-    /* Whether this is the interpreter's one thread (the caller holds the GIL).  A
+    /* Whether this is the interpreter's one thread (the caller holds the GIL).  A big
      * write(2) releases the GIL only when another thread could use it: with one thread
      * (a plain training loop) releasing and taking it back is two futex hand-offs for
      * nobody, a quarter of the cost of a statement's write on a VM.  A thread of C code

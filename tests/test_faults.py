@@ -57,22 +57,53 @@ def test_a_full_disk_raises_and_keeps_memory_and_log_in_step(small_fs, durabilit
     assert loaded(small_fs / "run.py") == {"x": 1}
 
 
-def test_a_full_disk_in_buffered_mode_keeps_the_buffer_for_a_retry(small_fs):
-    root = laaos.open_file_store(
-        "run", "", prefix=f"{small_fs}/", durability="buffered", buffer_size=1 << 20, provenance=False
-    )
+@pytest.mark.parametrize("retry", ["close", "flush"])
+def test_a_failed_close_keeps_the_buffer_and_a_retry_writes_it(small_fs, retry):
+    """A buffered store whose close() hits a full disk stays open with its buffer and its
+    lock; once there is room, the retried close() (or flush()) writes every statement."""
+    ballast = small_fs / "ballast"
+    ballast.write_bytes(b"\0" * 40_000)  # the disk is 64 KiB: this leaves less than the buffer
+    root = laaos.open_file_store("run", "", prefix=f"{small_fs}/", durability="buffered",
+                                 buffer_size=1 << 20, flush_interval=1000, provenance=False)
     root["rows"] = []
-    for i in range(40):
-        root["rows"].append([i, "x" * 2000])  # 80 KB: more than the disk holds, all in memory
+    for i in range(20):
+        root["rows"].append([i, "x" * 2000])  # 40 KB, all in memory
     with pytest.raises(OSError) as info:
         root.flush()
-    assert info.value.errno == errno.ENOSPC
+    assert info.value.errno == errno.ENOSPC and "run.py" in str(info.value)
+    for _ in range(2):  # never a silent success: each attempt without room says so
+        with pytest.raises(OSError) as info:
+            root.close()
+        assert info.value.errno == errno.ENOSPC
     assert (small_fs / "run.py").read_bytes() == b""  # nothing in part reached the log
-    with pytest.raises(OSError):
-        root.close()  # closing writes the buffer: still no room, and it says so
+    assert not root.laaos_store.closed
+    root["rows"].append([20, "y"])  # still open: it buffers on
+    # Opening the log again asks this store to give way, which needs its buffer written:
+    # the open fails as the close does, and this store keeps its buffer and the log.
+    with pytest.raises(OSError) as info:
+        laaos.open_file_store("run", "", prefix=f"{small_fs}/")
+    assert info.value.errno == errno.ENOSPC
+    assert not root.laaos_store.closed
+    ballast.unlink()
+    getattr(root, retry)()
+    root.close()
     assert root.laaos_store.closed
-    with pytest.raises(laaos.StoreClosedError, match="closed"):
-        root["rows"].append(1)
+    root.close()  # closing again does nothing
+    assert loaded(small_fs / "run.py") == {"rows": [[i, "x" * 2000] for i in range(20)] + [[20, "y"]]}
+
+
+def test_a_close_that_fails_at_exit_says_what_is_lost(small_fs, backend_env):
+    script = f"""
+import laaos
+root = laaos.open_file_store("run", "", prefix={str(small_fs) + "/"!r}, durability="buffered",
+                             buffer_size=1 << 20, flush_interval=1000, provenance=False)
+root["rows"] = [[i, "x" * 2000] for i in range(40)]  # 80 KB: more than the disk holds
+"""
+    proc = subprocess.run([sys.executable, "-c", script], env=backend_env, capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert "laaos: closing the store on" in proc.stderr and "run.py" in proc.stderr, proc.stderr
+    assert "No space left on device" in proc.stderr and "lost" in proc.stderr
 
 
 class FailingFile(io.StringIO):
@@ -102,6 +133,30 @@ def test_a_failing_file_object_stops_the_store_with_a_clear_error(code):
             write()
     assert plain(root) == {"d": {"a": [1]}}
     assert laaos.safe_load_str(log.getvalue()) == {"d": {"a": [1]}}
+
+
+def test_a_buffered_file_object_whose_close_fails_refuses_every_later_flush_and_close():
+    log = FailingFile()
+    root = laaos.Store(log, durability="buffered", flush_interval=1000).root
+    root["x"] = 1
+    log.fail = errno.EIO
+    with pytest.raises(OSError) as info:
+        root.close()
+    assert info.value.errno == errno.EIO
+    log.fail = None
+    for call in (root.flush, root.close):  # a text file object cannot be repaired: it says so
+        with pytest.raises(laaos.StoreClosedError, match="earlier write .* failed"):
+            call()
+
+
+def test_a_with_block_on_a_failing_file_object_ends_with_the_write_error():
+    log = FailingFile()
+    with pytest.raises(OSError) as info:
+        with laaos.Store(log).root as root:
+            root["x"] = 1
+            log.fail = errno.ENOSPC
+            root["y"] = 2
+    assert info.value.errno == errno.ENOSPC  # not the StoreClosedError of the close after it
 
 
 def test_closed_stores_refuse_every_operation_and_close_twice_quietly(tmp_path):

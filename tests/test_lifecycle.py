@@ -5,6 +5,8 @@ Each case runs a small script in a child Python, on the backend under test, and 
 loads the log it left.
 """
 
+import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -64,19 +66,151 @@ def test_every_live_store_is_flushed_at_exit(tmp_path, backend_env):
     assert laaos.safe_load(tmp_path / "b.py") == {"ys": list(range(100))}
 
 
-def test_sigterm_flushes_the_buffer(tmp_path, backend_env):
-    proc = run("""
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGHUP"])
+def test_sigterm_and_sighup_write_the_buffer(tmp_path, backend_env, signame):
+    """A scheduler's SIGTERM and a closed terminal's SIGHUP: the buffer is written, then
+    the process dies of the signal as it would have without laaos."""
+    proc = run(f"""
         import os, signal
         import laaos
         root = laaos.open_file_store("run", "", prefix="./", durability="buffered", flush_interval=1000)
         root["xs"] = []
         for i in range(50):
             root["xs"].append(i)
-        os.kill(os.getpid(), signal.SIGTERM)
+        os.kill(os.getpid(), signal.{signame})
         import time; time.sleep(10)
     """, tmp_path, backend_env)
-    assert proc.returncode == -15, proc.stderr
+    assert proc.returncode == -getattr(signal, signame), proc.stderr
     assert laaos.safe_load(tmp_path / "run.py") == {"xs": list(range(50))}
+
+
+DISPOSITIONS = """
+    import os, signal, sys
+    import laaos
+
+    SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
+
+    def user_handler(signum, frame):
+        pass
+
+    def dispositions():
+        names = {signal.SIG_DFL: "default", signal.SIG_IGN: "ignore",
+                 signal.default_int_handler: "python's SIGINT", user_handler: "the user's"}
+        return [names.get(signal.getsignal(s), "laaos's") for s in SIGNALS]
+
+    def in_child(fn):
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.write(w, repr(fn()).encode())
+            os._exit(0)
+        os.close(w)
+        os.waitpid(pid, 0)
+        return os.read(r, 4096).decode()
+
+    before = dispositions()
+    root = laaos.open_file_store("run", "", prefix="./", durability="buffered")
+    print("before laaos", before)
+    print("with a store", dispositions())
+    print("forked child", in_child(dispositions))
+
+    def child_opens_a_store():
+        own = laaos.open_file_store("child", "", prefix="./", durability="buffered")
+        return dispositions()
+
+    print("child with a store of its own", in_child(child_opens_a_store))
+    signal.signal(signal.SIGHUP, user_handler)  # the user's, set after laaos's: never touched
+    print("user's SIGHUP, forked child", in_child(dispositions))
+    root["x"] = 1
+    root.close()
+"""
+
+
+def test_forked_children_get_the_signal_handlers_the_process_had_before_laaos(tmp_path, backend_env):
+    """A Pool worker with laaos's Python-level SIGTERM handler may never run it (blocked in
+    a semaphore when terminate() sends the signal), and the pool hangs; a forked child
+    gets back what the process had before laaos, a user's own handler stays."""
+    proc = run(DISPOSITIONS, tmp_path, backend_env)
+    assert proc.returncode == 0, proc.stderr
+    lines = dict(line.split(" [", 1) for line in proc.stdout.splitlines())
+    lines = {k: "[" + v for k, v in lines.items()}
+    before = "['default', 'default', \"python's SIGINT\"]"
+    assert lines["before laaos"] == before
+    assert lines["with a store"] == "[\"laaos's\", \"laaos's\", \"python's SIGINT\"]"
+    assert lines["forked child"] == before
+    assert lines["child with a store of its own"] == lines["with a store"]
+    assert lines["user's SIGHUP, forked child"] == "['default', \"the user's\", \"python's SIGINT\"]"
+    assert laaos.safe_load(tmp_path / "run.py")["x"] == 1
+
+
+def test_a_sigterm_that_reaches_a_forked_child_early_kills_it_and_writes_nothing(tmp_path, backend_env):
+    """A SIGTERM can reach a child right after the fork, before laaos gives back the old
+    handlers (``Pool.terminate`` right after starting its workers): it must act as the
+    default does there, not be lost (a worker that never dies) and never run laaos's
+    handler (which would write the parent's buffer a second time)."""
+    proc = run("""
+        import os, signal
+        # an at-fork hook that runs before laaos's (registered first): the signal lands
+        # while laaos's handler is still the inherited one
+        os.register_at_fork(after_in_child=lambda: os.kill(os.getpid(), signal.SIGTERM))
+        import laaos
+        root = laaos.open_file_store("run", "", prefix="./", durability="buffered", flush_interval=1000)
+        root["xs"] = [1, 2, 3]
+        pid = os.fork()
+        if pid == 0:
+            import time
+            time.sleep(5)
+            os._exit(0)
+        _, status = os.waitpid(pid, 0)
+        print(os.WIFSIGNALED(status) and os.WTERMSIG(status))
+        root.close()
+    """, tmp_path, backend_env)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == [str(int(signal.SIGTERM))], proc.stdout + proc.stderr
+    text = (tmp_path / "run.py").read_text()
+    assert text.count("store['xs']=[1, 2, 3]") == 1, text
+
+
+POOLS = """
+    import multiprocessing, sys
+    import laaos
+
+    if __name__ == "__main__":
+        ctx = multiprocessing.get_context("fork")
+        root = laaos.open_file_store("run", "", prefix="./", durability="buffered",
+                                     flush_interval=1000, initial_data={"xs": []})
+        for r in range(int(sys.argv[1])):
+            with ctx.Pool(2) as pool:
+                got = pool.map(abs, range(-4, 0))
+            root["xs"].append([r, sum(got)])
+            print(r, flush=True)
+        root.close()
+"""
+
+
+@pytest.mark.slow
+def test_pools_beside_a_buffered_store_never_hang(tmp_path, backend_env):
+    """30 ``Pool(2)`` map-and-exit rounds over a buffered store, with two CPU-bound
+    processes beside them (which made a worker miss SIGTERM now and then): none hangs,
+    and the log holds every value."""
+    rounds = 30
+    (tmp_path / "pools.py").write_text(textwrap.dedent(POOLS))
+    burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(2)]
+    # (a session of its own: a hung run's workers are killed with it)
+    proc = subprocess.Popen([sys.executable, "pools.py", str(rounds)], cwd=tmp_path, env=backend_env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, err = proc.communicate()
+        pytest.fail(f"a Pool hung after round {out.split()[-1:]}")
+    finally:
+        for burner in burners:
+            burner.kill()
+            burner.wait()
+    assert proc.returncode == 0, err
+    assert laaos.safe_load(tmp_path / "run.py") == {"xs": [[r, 10] for r in range(rounds)]}
 
 
 @pytest.mark.parametrize("rounds", [5])
