@@ -518,9 +518,13 @@ class LogParser:
             try:
                 old = target[key] if type(target) is list else target.get(key)
                 t = type(key)
-                if t is not str and type(target) is dict and (t is not int or not -HASH_MODULUS < key < HASH_MODULUS):
-                    self._admit(target, key, lineno, "keys of one dict")
-                target[key] = value
+                if t is str or type(target) is list or (t is int and -HASH_MODULUS < key < HASH_MODULUS):
+                    target[key] = value
+                else:
+                    size = len(target)
+                    target[key] = value
+                    if len(target) > size and (size >= self.max_equal_hashes or id(target) in self._hashes):
+                        self._admitted(target, key, lineno, "keys of one dict")
             except (IndexError, TypeError) as e:
                 raise CorruptLogError(f"cannot set {key!r}: {e}", self.name, lineno) from None
             if type(old) in (list, dict, set):
@@ -569,9 +573,10 @@ class LogParser:
                     f"unhashable key or set element: {type(value).__name__}", self.name, lineno
                 ) from None
             if kind == ADD:
-                if type(value) is not str and chosen_hash(value):
-                    self._admit(target, value, lineno, "elements of one set")
+                size = len(target)
                 target.add(value)
+                if len(target) > size and (size >= self.max_equal_hashes or id(target) in self._hashes):
+                    self._admitted(target, value, lineno, "elements of one set")
             else:
                 size = len(target)
                 target.discard(value)
@@ -580,33 +585,35 @@ class LogParser:
         if kind in RESHAPING:
             self.heads.clear()
 
-    def _admit(self, target: Any, key: Any, lineno: int, what: str) -> None:
-        """Count ``key``, about to enter the dict or set ``target``, if its hash is one the
-        log's author could choose; refuse it when ``max_equal_hashes`` keys there share
-        that hash already.  A container of fewer keys than the limit cannot hold a flood:
-        it is counted (once, all its keys) when it reaches the limit."""
+    def _admitted(self, target: Any, key: Any, lineno: int, what: str) -> None:
+        """Count ``key``, new in the dict or set ``target`` (of at least the limit's size,
+        or counted already), if its hash is one the log's author could choose; take it out
+        again and refuse it when more than ``max_equal_hashes`` keys there share that
+        hash.  A container smaller than the limit cannot hold a flood: it is counted
+        (once, all its keys) when it reaches the limit."""
         if not chosen_hash(key):
             return
-        limit = self.max_equal_hashes
+        h = hash(key)
         entry = self._hashes.get(id(target))
         if entry is None:
-            if len(target) < limit:
-                return
             counts: Dict[int, int] = {}
             for k in target:
                 if type(k) is not str and chosen_hash(k):
-                    h = hash(k)
-                    counts[h] = counts.get(h, 0) + 1
+                    hk = hash(k)
+                    counts[hk] = counts.get(hk, 0) + 1
             self._hashes[id(target)] = (target, counts)
+            n = counts[h]
         else:
             counts = entry[1]
-        h = hash(key)
-        n = counts.get(h, 0)
-        if key in target:
-            return
-        if n >= limit:
+            n = counts[h] = counts.get(h, 0) + 1
+        limit = self.max_equal_hashes
+        if n > limit:
+            counts[h] = n - 1
+            if type(target) is dict:
+                del target[key]
+            else:
+                target.discard(key)
             raise LogLimitError(equal_hashes_message(limit, what), self.name, lineno, "equal hashes")
-        counts[h] = n + 1
 
     def _forget(self, target: Any, key: Any) -> None:
         """A key of a counted container was removed."""
