@@ -212,13 +212,21 @@ class Statement:
         except TypeError:
             raise self.err(LogSyntaxError, f"unhashable key or set element: {type(value).__name__}") from None
 
-    def count_hash(self, counts: Any, key: Any, what: str) -> dict:
-        """Count a new key of one literal dict or set whose hash the log's author could
-        choose (``counts``: hash -> keys so far, or None); refuse one too many."""
+    def count_hash(self, counts: Any, container: Any, key: Any, what: str) -> dict:
+        """Count a new key of one literal dict or set (of at least the limit's size: a
+        smaller one cannot hold a flood) whose hash the log's author could choose;
+        refuse one too many.  ``counts``: hash -> keys so far, or None to count the keys
+        of ``container``, ``key`` included."""
+        h = hash(key)
         if counts is None:
             counts = {}
-        h = hash(key)
-        n = counts.get(h, 0) + 1
+            for k in container:
+                if type(k) is not str and chosen_hash(k):
+                    hk = hash(k)
+                    counts[hk] = counts.get(hk, 0) + 1
+            n = counts[h]
+        else:
+            n = counts.get(h, 0) + 1
         limit = self.p.max_equal_hashes
         if n > limit:
             raise self.err(LogLimitError, equal_hashes_message(limit, what), "equal hashes")
@@ -233,11 +241,12 @@ class Statement:
             return set(items)
         result: set = set()
         counts = None
+        limit = self.p.max_equal_hashes
         for item in items:
             size = len(result)
             result.add(item)
-            if len(result) > size and type(item) is not str and chosen_hash(item):
-                counts = self.count_hash(counts, item, "elements of one set")
+            if size >= limit and len(result) > size and type(item) is not str and chosen_hash(item):
+                counts = self.count_hash(counts, result, item, "elements of one set")
         return result
 
     def args(self, close: str, depth: int = 0) -> list:
@@ -329,16 +338,17 @@ class Statement:
         if tok[1] == ":" and tok[0] == "op":
             result: Dict[Any, Any] = {}
             counts = None
+            limit = self.p.max_equal_hashes
             key = first
             while True:
                 self.hashable(key)
-                if type(key) is str or not chosen_hash(key):
+                if type(key) is str:
                     result[key] = self.expr(depth + 1)
                 else:
                     size = len(result)
                     result[key] = self.expr(depth + 1)
-                    if len(result) > size:
-                        counts = self.count_hash(counts, key, "keys of one dict")
+                    if size >= limit and len(result) > size and chosen_hash(key):
+                        counts = self.count_hash(counts, result, key, "keys of one dict")
                 tok = self.take()
                 if tok[1] == "}" and tok[0] == "op":
                     return result

@@ -78,12 +78,22 @@ cdef inline bint _chosen(object key) except -1:
     return not (type(key) is bytes or type(key) is bool or key is None)
 
 
-cdef bint _one_too_many(Cursor* c, dict counts, object key) except -1:
-    # Count a new key of a chosen hash in one literal; True past the limit (the general
-    # path then refuses the statement and says why).
+cdef bint _one_too_many(Cursor* c, dict counts, object container, object key) except -1:
+    # Count a new key of a chosen hash in one literal dict or set of at least the limit's
+    # size (a smaller one cannot hold a flood): its keys are counted (into the empty
+    # counts) when it reaches it.  True past the limit: the general path then refuses the
+    # statement and says why.
+    cdef Py_ssize_t n
     h = hash(key)
-    n = counts.get(h, 0) + 1
-    counts[h] = n
+    if not counts:
+        for k in container:
+            if type(k) is not str and _chosen(k):
+                hk = hash(k)
+                counts[hk] = counts.get(hk, 0) + 1
+        n = counts[h]
+    else:
+        n = counts.get(h, 0) + 1
+        counts[h] = n
     return n > c.max_equal
 
 
@@ -424,10 +434,10 @@ cdef object _value(Cursor* c, int depth):
                 except TypeError:
                     c.miss = True
                     return None
-                if type(key) is not str and len(<dict>result) > size and _chosen(key):
+                if size >= c.max_equal and type(key) is not str and len(<dict>result) > size and _chosen(key):
                     if counts is None:
                         counts = {}
-                    if _one_too_many(c, counts, key):
+                    if _one_too_many(c, counts, result, key):
                         c.miss = True
                         return None
                 _skip_ws(c)
@@ -457,10 +467,10 @@ cdef object _value(Cursor* c, int depth):
             except TypeError:
                 c.miss = True
                 return None
-            if type(key) is not str and len(<set>result) > size and _chosen(key):
+            if size >= c.max_equal and type(key) is not str and len(<set>result) > size and _chosen(key):
                 if counts is None:
                     counts = {}
-                if _one_too_many(c, counts, key):
+                if _one_too_many(c, counts, result, key):
                     c.miss = True
                     return None
             _skip_ws(c)
