@@ -11,7 +11,16 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any, Dict, List
 
-from ._literals import CONSTANTS, FLOAT_WORDS, LEGACY_FLOATS, MAX_DEPTH, number, tokenize
+from ._literals import (
+    CONSTANTS,
+    FLOAT_WORDS,
+    LEGACY_FLOATS,
+    MAX_DEPTH,
+    chosen_hash,
+    equal_hashes_message,
+    number,
+    tokenize,
+)
 from ._symbols import UNSAFE_ATTRIBUTES, unsafe_why
 from .errors import CorruptLogError, LogError, LogLimitError, LogSyntaxError, UnknownSymbolError, UnsafeLogError
 
@@ -77,8 +86,8 @@ class Statement:
     __slots__ = ("p", "toks", "i", "n", "lineno", "symbols", "legacy")
 
     def __init__(self, parser: Any, toks: list, lineno: int, symbols: Any = None):
-        # parser: any object with ``name``, ``symbols``, ``root`` and ``keys`` (the
-        # LogParser of either backend).
+        # parser: any object with ``name``, ``symbols``, ``root``, ``keys`` and
+        # ``max_equal_hashes`` (the LogParser of either backend).
         self.p = parser
         self.symbols = parser.symbols if symbols is None else symbols
         self.legacy = False  # a bare nan/inf, as laaos 2.1.1 wrote
@@ -210,6 +219,43 @@ class Statement:
         except TypeError:
             raise self.err(LogSyntaxError, f"unhashable key or set element: {type(value).__name__}") from None
 
+    def count_hash(self, counts: Any, container: Any, key: Any, what: str) -> dict:
+        """Count a new key of one literal dict or set (of at least the limit's size: a
+        smaller one cannot hold a flood) whose hash the log's author could choose;
+        refuse one too many.  ``counts``: hash -> keys so far, or None to count the keys
+        of ``container``, ``key`` included."""
+        h = hash(key)
+        if counts is None:
+            counts = {}
+            for k in container:
+                if type(k) is not str and chosen_hash(k):
+                    hk = hash(k)
+                    counts[hk] = counts.get(hk, 0) + 1
+            n = counts[h]
+        else:
+            n = counts.get(h, 0) + 1
+        limit = self.p.max_equal_hashes
+        if n > limit:
+            raise self.err(LogLimitError, equal_hashes_message(limit, what), "equal hashes")
+        counts[h] = n
+        return counts
+
+    def make_set(self, items: Any) -> set:
+        """The set of ``items`` (hashable, checked), within the limit on equal hashes."""
+        for item in items:
+            self.hashable(item)
+        if not any(type(x) is not str and chosen_hash(x) for x in items):
+            return set(items)
+        result: set = set()
+        counts = None
+        limit = self.p.max_equal_hashes
+        for item in items:
+            size = len(result)
+            result.add(item)
+            if size >= limit and len(result) > size and type(item) is not str and chosen_hash(item):
+                counts = self.count_hash(counts, result, item, "elements of one set")
+        return result
+
     def args(self, close: str, depth: int = 0) -> list:
         out: list = []
         while True:
@@ -298,10 +344,18 @@ class Statement:
         tok = self.take()
         if tok[1] == ":" and tok[0] == "op":
             result: Dict[Any, Any] = {}
+            counts = None
+            limit = self.p.max_equal_hashes
             key = first
             while True:
                 self.hashable(key)
-                result[key] = self.expr(depth + 1)
+                if type(key) is str:
+                    result[key] = self.expr(depth + 1)
+                else:
+                    size = len(result)
+                    result[key] = self.expr(depth + 1)
+                    if size >= limit and len(result) > size and chosen_hash(key):
+                        counts = self.count_hash(counts, result, key, "keys of one dict")
                 tok = self.take()
                 if tok[1] == "}" and tok[0] == "op":
                     return result
@@ -317,9 +371,7 @@ class Statement:
             if tok[1] != "," or tok[0] != "op":
                 raise self.describe(tok, "expected ',' or '}'")
             items += self.args("}", depth)
-        for item in items:
-            self.hashable(item)
-        return set(items)
+        return self.make_set(items)
 
     def symbol(self, name: str, depth: int) -> Any:
         if name in KEYWORDS:
@@ -401,10 +453,10 @@ class Statement:
                 make = set if name == "set" else frozenset
                 if not args:
                     return make()
-                if type(args[0]) in (list, tuple, set):
-                    for item in args[0]:
-                        self.hashable(item)
+                if type(args[0]) is set:
                     return make(args[0])
+                if type(args[0]) in (list, tuple):
+                    return make(self.make_set(args[0]))
             elif name == "float" and len(args) == 1 and type(args[0]) is str:
                 if args[0].strip().lower() in FLOAT_WORDS:
                     return float(args[0])

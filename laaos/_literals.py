@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import json
 import re
+import sys
 from typing import Any, List, Tuple
 
 from .errors import LogError, LogLimitError, LogSyntaxError, UnsafeLogError
@@ -17,6 +18,16 @@ from .errors import LogError, LogLimitError, LogSyntaxError, UnsafeLogError
 MAX_DEPTH = 100  # nesting of brackets in one statement
 MAX_STATEMENT_BYTES = 64 << 20  # one statement, multi-line ones included
 MAX_NUMBER_CHARS = 4301  # Python's own int limit (4300 digits), plus a sign
+# Keys of one dict (elements of one set) that may share one hash: each new key compares
+# with every key of its hash, so a flood of equal hashes costs quadratic time.  No
+# realistic log comes near: distinct floats share a hash only 2**61 apart.
+MAX_EQUAL_HASHES = 100
+# Items that inserts and deletes before a list's end may move, in all: a budget of
+# LIST_MOVES plus LIST_MOVES_PER_LINE for each line read (a few seconds of memmove at
+# most, beyond time linear in the log), unless the caller names a total.
+LIST_MOVES = 1 << 32
+LIST_MOVES_PER_LINE = 1024
+HASH_MODULUS = sys.hash_info.modulus  # an int inside it hashes to itself
 
 # A quote (with a prefix of up to two letters) starts a string; its end is found by
 # scan_string, not by this regex.
@@ -65,6 +76,22 @@ _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 # MAX_DEPTH wherever it stands (an append's argument is one level deeper than a set's
 # value); deeper values take the general path, which applies the limit.
 _JSON_DEPTH = 64
+
+
+def chosen_hash(key: Any) -> bool:
+    """Whether a log's author can give many distinct ``key``s one hash: anything but str
+    and bytes (whose hashes Python randomises per process), None, bools and the ints
+    inside the hash modulus (which hash to themselves).  Floats, big ints, complex
+    numbers and tuples of numbers hash by public arithmetic."""
+    t = type(key)
+    if t is int:
+        return not -HASH_MODULUS < key < HASH_MODULUS
+    return not (t is str or t is bytes or t is bool or key is None)
+
+
+def equal_hashes_message(limit: int, what: str) -> str:
+    """The message of a refused hash flood: ``what`` is "keys of one dict" or the like."""
+    return f"more than {limit} {what} share one hash (a hash flood; raise max_equal_hashes= to load it)"
 
 
 def _no_constant(name: str) -> Any:

@@ -7,7 +7,8 @@ The native backend's ``LogParser`` is a subclass that replaces only ``scan`` (th
 over the complete lines of a chunk) with C, and otherwise calls this documented
 interface, never a private attribute:
 
-``name``, ``symbols``, ``skip_errors``, ``keys`` (a frozenset, or None for a whole load)
+``name``, ``symbols``, ``skip_errors``, ``keys`` (a frozenset, or None for a whole load),
+``max_statement_bytes``, ``max_equal_hashes``, ``max_list_moves``
     what the parse was asked to do;
 ``root``, ``statements``, ``lines``, ``legacy_floats``, ``skipped``
     the results so far (``scan`` adds to ``statements`` and sets ``lines``);
@@ -37,6 +38,7 @@ from ._grammar import (
     CLEAR,
     DELETE,
     DIFFERENCE_UPDATE,
+    DISCARD,
     EXTEND,
     INSERT,
     RESHAPING,
@@ -50,7 +52,21 @@ from ._grammar import (
     parse_value,
     wanted,
 )
-from ._literals import MAX_DEPTH, MAX_STATEMENT_BYTES, MISS, balanced_rest, fast_value, tokenize, top_key
+from ._literals import (
+    HASH_MODULUS,
+    LIST_MOVES,
+    LIST_MOVES_PER_LINE,
+    MAX_DEPTH,
+    MAX_EQUAL_HASHES,
+    MAX_STATEMENT_BYTES,
+    MISS,
+    balanced_rest,
+    chosen_hash,
+    equal_hashes_message,
+    fast_value,
+    tokenize,
+    top_key,
+)
 from .errors import CorruptLogError, LogError, LogLimitError, LogSyntaxError, UnknownSymbolError
 
 __all__ = ["LogParser", "check_expression", "parse_value", "MAX_DEPTH", "MAX_STATEMENT_BYTES"]
@@ -64,6 +80,8 @@ _FLOAT_APPENDS_AT = re.compile(_FLOAT_APPEND_LINES)
 # over at the speed of a string search)
 _FLOAT_APPENDS = re.compile(r"\n(" + _FLOAT_APPEND_LINES + ")")
 _HEAD_VALUES: Dict[str, Any] = {}  # head -> the regex that finds its values in a run
+_BULK_HEADS = 16  # a run that appends to more lists than this goes line by line
+_RUN_HEAD = re.compile(r"^store\[[^\]\n]*\]\.append\(", re.M)  # the head of each line of a run
 # The head of a statement whose value may be a plain literal: `store = `, `store[K]...=`
 # or `store[K]....append(` (extend, add, discard, update) with plain string or int keys.
 _HEAD = re.compile(
@@ -81,6 +99,12 @@ class LogParser:
     ``legacy_floats`` (statements with the bare ``nan``/``inf`` of laaos 2.1.1).
     ``keys`` (top-level keys) makes a partial load: statements under other keys are
     split into lines but not applied.
+
+    The limits keep a hostile log's cost close to linear in its size:
+    ``max_statement_bytes`` (one statement), ``max_equal_hashes`` (keys of one dict or
+    elements of one set that share a hash), ``max_list_moves`` (items that inserts and
+    deletes before a list's end move, in all; None: a budget that grows with each line
+    read).  ``list_moves`` counts the items moved so far.
     """
 
     def __init__(
@@ -90,11 +114,19 @@ class LogParser:
         skip_errors: bool = False,
         max_statement_bytes: int = MAX_STATEMENT_BYTES,
         keys: Optional[Iterable[Any]] = None,
+        max_equal_hashes: int = MAX_EQUAL_HASHES,
+        max_list_moves: Optional[int] = None,
     ):
         self.name = name
         self.symbols = dict(symbols or {})
         self.skip_errors = skip_errors
         self.max_statement_bytes = max_statement_bytes
+        self.max_equal_hashes = max_equal_hashes
+        self.max_list_moves = max_list_moves
+        self.list_moves = 0
+        # id -> (dict or set, {hash: keys}) for the containers that hold enough keys of a
+        # chosen hash to need counting; the container is held, so its id stays its own.
+        self._hashes: Dict[int, tuple] = {}
         self.keys = None if keys is None else frozenset(keys)
         self.root: Optional[dict] = None
         self.statements = 0
@@ -234,17 +266,30 @@ class LogParser:
     def _bulk(self, run: str) -> bool:
         targets = []
         total = 0
-        for head, entry in self.heads.items():
+        lines = run.count("\n")
+        heads: Any = self.heads
+        if len(heads) > _BULK_HEADS:
+            # Many heads (many lists): look up the heads of the run, instead of trying
+            # every head of the table on every run, which costs heads times runs.
+            found = set(_RUN_HEAD.findall(run))
+            if len(found) > _BULK_HEADS:
+                return False
+            heads = [(head, heads.get(head, (None,))) for head in found]
+        else:
+            heads = heads.items()
+        for head, entry in heads:
             if entry[0] == APPEND and head in run:
                 pattern = _HEAD_VALUES.get(head)
                 if pattern is None:
+                    if lines < 32:
+                        return False  # a short run goes line by line, without a regex of its own
                     if len(_HEAD_VALUES) > 4096:
                         _HEAD_VALUES.clear()  # many logs, many heads: keep the cache small
                     pattern = _HEAD_VALUES[head] = re.compile("\n" + re.escape(head) + "([^\n)]*)\\)")
                 values = pattern.findall("\n" + run)  # (a head at a line's start only)
                 targets.append((entry[1], values))
                 total += len(values)
-        if total != run.count("\n") or len({id(t) for t, _ in targets}) != len(targets):
+        if total != lines or len({id(t) for t, _ in targets}) != len(targets):
             return False  # a head the table does not hold, or two heads for one list
         for target, values in targets:
             target.extend(map(float, values))
@@ -465,7 +510,9 @@ class LogParser:
             self.heads[head] = (kind, target, key)
 
     def apply(self, kind: int, target: Any, key: Any, value: Any, lineno: int) -> None:
-        """Apply one operation; clear the head table when a container may be replaced."""
+        """Apply one operation; clear the head table when a container may be replaced.
+
+        A refused operation (a ``LogError``) leaves the store as it was."""
         if kind == APPEND:
             target.append(value)
             return
@@ -474,7 +521,14 @@ class LogParser:
                 raise CorruptLogError(f"cannot set {key!r} on a {type(target).__name__}", self.name, lineno)
             try:
                 old = target[key] if type(target) is list else target.get(key)
-                target[key] = value
+                t = type(key)
+                if t is str or type(target) is list or (t is int and -HASH_MODULUS < key < HASH_MODULUS):
+                    target[key] = value
+                else:
+                    size = len(target)
+                    target[key] = value
+                    if len(target) > size and (size >= self.max_equal_hashes or id(target) in self._hashes):
+                        self._admitted(target, key, lineno, "keys of one dict")
             except (IndexError, TypeError) as e:
                 raise CorruptLogError(f"cannot set {key!r}: {e}", self.name, lineno) from None
             if type(old) in (list, dict, set):
@@ -486,14 +540,26 @@ class LogParser:
             if self.keys is not None:
                 value = {k: v for k, v in value.items() if wanted(self.keys, k)}
             self.root = value
+            self._hashes.clear()  # the containers counted are gone with the old store
         elif self.root is None:
             raise CorruptLogError("a statement before `store = ...`", self.name, lineno)
         elif kind == DELETE:
+            if type(target) is list and type(key) is int:
+                n = len(target)
+                i = key + n if key < 0 else key
+                if 0 <= i < n - 1:
+                    self._move(n - 1 - i, lineno)
             try:
                 del target[key]
             except (IndexError, KeyError, TypeError) as e:
                 raise CorruptLogError(f"cannot delete {key!r}: {e!r}", self.name, lineno) from None
+            if self._hashes and id(target) in self._hashes:
+                self._forget(target, key)
         elif kind == INSERT:
+            n = len(target)
+            i = max(key + n, 0) if key < 0 else key
+            if i < n:
+                self._move(n - i, lineno)
             target.insert(key, value)
         elif kind == EXTEND:
             if type(value) is not list and type(value) is not tuple:
@@ -501,12 +567,20 @@ class LogParser:
             target.extend(value)
         elif kind == CLEAR:
             target.clear()
+            if self._hashes and id(target) in self._hashes:
+                self._hashes[id(target)][1].clear()
         elif kind == UPDATE and type(target) is dict:
             if type(value) is not dict:
                 raise LogSyntaxError(".update() of a dict needs a dict", self.name, lineno)
             if self.keys is not None and target is self.root:
                 value = {k: v for k, v in value.items() if wanted(self.keys, k)}
-            target.update(value)
+            if self._floodable(target, value):
+                # key by key, each counted as an item set is (a refused key stops the
+                # statement there: the keys before it stay)
+                for k, v in value.items():
+                    self.apply(SET, target, k, v, lineno)
+            else:
+                target.update(value)
         elif kind >= UPDATE:  # a set's update, difference_update, symmetric_difference_update
             if type(target) is not set:
                 raise CorruptLogError(
@@ -516,7 +590,11 @@ class LogParser:
                 raise LogSyntaxError("a set's update needs a set of elements", self.name, lineno)
             for item in value:
                 self._hashable(item, lineno)
-            if kind == UPDATE:
+            if self._floodable(target, value):
+                for item in value:  # element by element, each counted as an add or discard is
+                    remove = kind == DIFFERENCE_UPDATE or (kind != UPDATE and item in target)
+                    self.apply(DISCARD if remove else ADD, target, None, item, lineno)
+            elif kind == UPDATE:
                 target.update(value)
             elif kind == DIFFERENCE_UPDATE:
                 target.difference_update(value)
@@ -525,9 +603,15 @@ class LogParser:
         else:  # ADD, DISCARD
             self._hashable(value, lineno)
             if kind == ADD:
+                size = len(target)
                 target.add(value)
+                if len(target) > size and (size >= self.max_equal_hashes or id(target) in self._hashes):
+                    self._admitted(target, value, lineno, "elements of one set")
             else:
+                size = len(target)
                 target.discard(value)
+                if len(target) < size and self._hashes and id(target) in self._hashes:
+                    self._forget(target, value)
         if kind in RESHAPING:
             self.heads.clear()
 
@@ -538,3 +622,63 @@ class LogParser:
             raise LogSyntaxError(
                 f"unhashable key or set element: {type(value).__name__}", self.name, lineno
             ) from None
+
+    def _floodable(self, target: Any, keys: Any) -> bool:
+        """Whether adding ``keys`` to ``target`` must count hashes (see ``_admitted``):
+        ``target`` is counted already, or some key has a hash a log's author can choose."""
+        if self._hashes and id(target) in self._hashes:
+            return True
+        return any(type(k) is not str and chosen_hash(k) for k in keys)
+
+    def _admitted(self, target: Any, key: Any, lineno: int, what: str) -> None:
+        """Count ``key``, new in the dict or set ``target`` (of at least the limit's size,
+        or counted already), if its hash is one the log's author could choose; take it out
+        again and refuse it when more than ``max_equal_hashes`` keys there share that
+        hash.  A container smaller than the limit cannot hold a flood: it is counted
+        (once, all its keys) when it reaches the limit."""
+        if not chosen_hash(key):
+            return
+        h = hash(key)
+        entry = self._hashes.get(id(target))
+        if entry is None:
+            counts: Dict[int, int] = {}
+            for k in target:
+                if type(k) is not str and chosen_hash(k):
+                    hk = hash(k)
+                    counts[hk] = counts.get(hk, 0) + 1
+            self._hashes[id(target)] = (target, counts)
+            n = counts[h]
+        else:
+            counts = entry[1]
+            n = counts[h] = counts.get(h, 0) + 1
+        limit = self.max_equal_hashes
+        if n > limit:
+            counts[h] = n - 1
+            if type(target) is dict:
+                del target[key]
+            else:
+                target.discard(key)
+            raise LogLimitError(equal_hashes_message(limit, what), self.name, lineno, "equal hashes")
+
+    def _forget(self, target: Any, key: Any) -> None:
+        """A key of a counted container was removed."""
+        if chosen_hash(key):
+            counts = self._hashes[id(target)][1]
+            h = hash(key)
+            counts[h] = counts.get(h, 1) - 1
+
+    def _move(self, moved: int, lineno: int) -> None:
+        """Charge ``moved`` list items (an insert or delete before a list's end) to the
+        budget; refuse the operation that would exceed it."""
+        budget = self.max_list_moves
+        if budget is None:
+            budget = LIST_MOVES + LIST_MOVES_PER_LINE * lineno
+        if self.list_moves + moved > budget:
+            raise LogLimitError(
+                f"inserts and deletes before the ends of lists would move more than {budget} items "
+                "in all (quadratic work; raise max_list_moves= to load it)",
+                self.name,
+                lineno,
+                "list moves",
+            )
+        self.list_moves += moved

@@ -59,6 +59,9 @@ class LogParser:
     symbols: Dict[str, Any]
     skip_errors: bool
     max_statement_bytes: int
+    max_equal_hashes: int
+    max_list_moves: Optional[int]
+    list_moves: int
     keys: Optional[FrozenSet[Any]]
     root: Optional[dict]
     statements: int
@@ -73,6 +76,8 @@ class LogParser:
         skip_errors: bool = ...,
         max_statement_bytes: int = ...,
         keys: Optional[Iterable[Any]] = ...,
+        max_equal_hashes: int = ...,
+        max_list_moves: Optional[int] = ...,
     ) -> None: ...
     @property
     def valid_bytes(self) -> int: ...

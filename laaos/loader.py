@@ -132,7 +132,10 @@ def load(
 
     ``skip_errors=True`` skips bad statements instead of raising, and lists them in
     ``LoadResult.skipped``.  ``max_statement_bytes=`` raises the size limit of one
-    statement.  ``progress(done, total)`` is called after each MiB read.
+    statement, ``max_equal_hashes=`` the keys of one dict or set that may share a hash
+    (100), ``max_list_moves=`` the items that inserts and deletes before a list's end
+    may move in all (default: 2**32 plus 1024 per line).  ``progress(done, total)`` is
+    called after each MiB read.
 
     ``keys=[...]`` makes a partial load: only statements under those top-level keys are
     applied (the store holds only those keys).  The others are still split into lines,

@@ -17,7 +17,7 @@
 
 from cpython.float cimport PyFloat_FromDouble
 from cpython.list cimport PyList_Append
-from cpython.long cimport PyLong_FromLongLong
+from cpython.long cimport PyLong_FromLongLong, PyLong_AsLongLongAndOverflow
 from cpython.dict cimport PyDict_SetItem, PyDict_GetItem
 from cpython.set cimport PySet_Add
 from cpython.mem cimport PyMem_Malloc, PyMem_Free
@@ -48,6 +48,7 @@ cdef int _DELETE = _pygrammar.DELETE
 cdef int _APPEND = _pygrammar.APPEND
 cdef int _INSERT = _pygrammar.INSERT
 cdef int _MAX_DEPTH = _pyliterals.MAX_DEPTH
+cdef long long _MODULUS = _pyliterals.HASH_MODULUS
 cdef object _MISS = _pyliterals.MISS
 cdef object _METHODS = _pygrammar.METHODS
 cdef object _FLOAT_WORDS = _pyliterals.FLOAT_WORDS
@@ -63,6 +64,37 @@ cdef struct Cursor:
     bint set_ok
     PyObject** strings  # STRINGS recent short ASCII strings (dict keys), or NULL
     PyObject* string_refs  # the list that keeps them alive
+    Py_ssize_t max_equal  # keys of one literal dict or set that may share a hash
+
+
+cdef inline bint _chosen(object key) except -1:
+    # laaos._literals.chosen_hash, for a key that is not a str: whether the log's author
+    # could give many such keys one hash.
+    cdef int overflow = 0
+    cdef long long v
+    if type(key) is int:
+        v = PyLong_AsLongLongAndOverflow(key, &overflow)
+        return overflow != 0 or not (-_MODULUS < v < _MODULUS)
+    return not (type(key) is bytes or type(key) is bool or key is None)
+
+
+cdef bint _one_too_many(Cursor* c, dict counts, object container, object key) except -1:
+    # Count a new key of a chosen hash in one literal dict or set of at least the limit's
+    # size (a smaller one cannot hold a flood): its keys are counted (into the empty
+    # counts) when it reaches it.  True past the limit: the general path then refuses the
+    # statement and says why.
+    cdef Py_ssize_t n
+    h = hash(key)
+    if not counts:
+        for k in container:
+            if type(k) is not str and _chosen(k):
+                hk = hash(k)
+                counts[hk] = counts.get(hk, 0) + 1
+        n = counts[h]
+    else:
+        n = counts.get(h, 0) + 1
+        counts[h] = n
+    return n > c.max_equal
 
 
 cdef inline void _skip_ws(Cursor* c):
@@ -352,6 +384,8 @@ cdef object _value(Cursor* c, int depth):
     # One literal; on anything it does not know it sets c.miss.
     cdef char ch
     cdef object result, key, item, imag
+    cdef object counts = None  # hash -> keys, for the keys whose hash the author chose
+    cdef Py_ssize_t size
     cdef const char* mark
     if depth > _MAX_DEPTH or c.p >= c.end:
         c.miss = True
@@ -394,11 +428,18 @@ cdef object _value(Cursor* c, int depth):
                 item = _value(c, depth + 1)
                 if c.miss:
                     return None
+                size = len(<dict>result)
                 try:
                     PyDict_SetItem(result, key, item)
                 except TypeError:
                     c.miss = True
                     return None
+                if size >= c.max_equal and type(key) is not str and len(<dict>result) > size and _chosen(key):
+                    if counts is None:
+                        counts = {}
+                    if _one_too_many(c, counts, result, key):
+                        c.miss = True
+                        return None
                 _skip_ws(c)
                 if c.p < c.end and c.p[0] == b'}':
                     c.p += 1
@@ -420,11 +461,18 @@ cdef object _value(Cursor* c, int depth):
                     return None
         result = set()
         while True:
+            size = len(<set>result)
             try:
                 PySet_Add(result, key)
             except TypeError:
                 c.miss = True
                 return None
+            if size >= c.max_equal and type(key) is not str and len(<set>result) > size and _chosen(key):
+                if counts is None:
+                    counts = {}
+                if _one_too_many(c, counts, result, key):
+                    c.miss = True
+                    return None
             _skip_ws(c)
             if c.p < c.end and c.p[0] == b'}':
                 c.p += 1
@@ -816,6 +864,7 @@ class LogParser(_pyparser.LogParser):
         symbols = self.symbols
         flags.float_ok = "float" not in symbols
         flags.set_ok = "set" not in symbols
+        flags.max_equal = self.max_equal_hashes
         cdef PyObject* strings[STRINGS]
         cdef list string_refs = [None] * STRINGS
         memset(strings, 0, sizeof(strings))
