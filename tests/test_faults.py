@@ -100,7 +100,7 @@ root = laaos.open_file_store("run", "", prefix={str(small_fs) + "/"!r}, durabili
 root["rows"] = [[i, "x" * 2000] for i in range(40)]  # 80 KB: more than the disk holds
 """
     proc = subprocess.run([sys.executable, "-c", script], env=backend_env, capture_output=True, text=True,
-                          timeout=60)
+                          timeout=60, cwd=small_fs.parent)
     assert proc.returncode == 0, proc.stderr
     assert "laaos: closing the store on" in proc.stderr and "run.py" in proc.stderr, proc.stderr
     assert "No space left on device" in proc.stderr and "lost" in proc.stderr

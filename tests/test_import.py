@@ -75,8 +75,10 @@ def imported_after(code, env):
 
     root = os.path.dirname(os.path.dirname(os.path.abspath(laaos.__file__)))
     env = dict(env, PYTHONPATH=root)
+    # (run in the folder laaos was imported from: with -S, the working directory is the
+    # only other place on sys.path, and a checkout's laaos/ there has no extension)
     proc = subprocess.run([sys.executable, "-S", "-c", code + "\nimport sys\nprint(' '.join(sys.modules))"],
-                          env=env, capture_output=True, text=True, timeout=60)
+                          env=env, capture_output=True, text=True, timeout=60, cwd=root)
     assert proc.returncode == 0, proc.stderr
     return set(proc.stdout.splitlines()[-1].split())
 

@@ -61,7 +61,7 @@ sys.stdin.readline()
 def test_where_the_system_does_not_name_the_holder_its_last_session_record_does(tmp_path, monkeypatch, backend_env):
     monkeypatch.setattr(_fileops, "_flock_holder", lambda key: None)  # no /proc/locks (macOS, BSD)
     child = subprocess.Popen([sys.executable, "-c", WRITER, f"{tmp_path}/"], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, env=backend_env, text=True)
+                             stdout=subprocess.PIPE, env=backend_env, text=True, cwd=tmp_path)
     try:
         assert child.stdout.readline() == "ready\n"
         with pytest.raises(laaos.StoreLockedError,

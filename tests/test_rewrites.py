@@ -90,7 +90,7 @@ def test_compact_holds_the_destination_until_the_new_log_is_in_place(tmp_path, m
                 print("refused")
         """)
         out = subprocess.run([sys.executable, "-c", code, f"{tmp_path}/"], env=backend_env, capture_output=True,
-                             text=True, check=True)
+                             text=True, check=True, cwd=tmp_path)
         attempts.append(out.stdout)
         real(path, data)
 
@@ -184,7 +184,7 @@ def test_a_writer_starting_on_a_new_destination_during_compaction_is_refused(tmp
         code = "import sys, laaos\ntry:\n    laaos.open_file_store('new', '', prefix=sys.argv[1])\n" \
                "except laaos.StoreLockedError:\n    print('refused')\n"
         out = subprocess.run([sys.executable, "-c", code, f"{tmp_path}/"], env=backend_env, capture_output=True,
-                             text=True, check=True)
+                             text=True, check=True, cwd=tmp_path)
         attempts.append(out.stdout)
         real(path, data)
 
