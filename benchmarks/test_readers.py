@@ -16,7 +16,7 @@ import pytest
 
 import laaos
 
-from conftest import bench, use
+from benchtools import bench, use
 
 N = int(os.environ.get("LAAOS_BENCH_READERS_N", "200000"))
 READERS = {
