@@ -1,6 +1,6 @@
 """The writer's throughput with a reader beside it, side by side with builtin dicts:
 
-    pytest benchmarks/test_readers.py --benchmark-columns=median,min,max,rounds
+    pytest benchmarks/test_bench_readers.py --benchmark-columns=median,min,max,rounds
 
 200k item sets ``d[i] = i`` in the main thread, alone and with a second thread rendering
 the whole store (``repr`` or ``laaos.to_plain``) in a tight loop; the builtins run the
