@@ -51,11 +51,18 @@ def commands(backend, log, pycache):
     }
 
 
+def scratch(env):
+    """The folder the children run in: the benchmark's own (its bytecode's parent).  A
+    ``-c`` child puts its working directory first on ``sys.path``, so in a checkout it
+    would import the checkout's ``laaos/``, whichever laaos was meant."""
+    return os.path.dirname(env["PYTHONPYCACHEPREFIX"])
+
+
 def run(argv, env):
     """Run ``argv``; its wall time and its CPU time (user + system, which other processes
     of a busy machine disturb far less), in seconds."""
     start = time.perf_counter()
-    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, cwd=scratch(env))
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -101,10 +108,10 @@ def import_time(cmds, rounds):
     for name in ("import laaos", "import laaos 2.1.1"):
         argv, env = cmds[name]
         cumulative = []
-        subprocess.run(argv, env=env, check=True)  # (the bytecode written)
+        subprocess.run(argv, env=env, check=True, cwd=scratch(env))  # (the bytecode written)
         for _ in range(rounds):
             err = subprocess.run([argv[0], "-X", "importtime", *argv[1:]], env=env, check=True,
-                                 capture_output=True, text=True).stderr
+                                 capture_output=True, text=True, cwd=scratch(env)).stderr
             line = [line for line in err.splitlines() if line.endswith("| laaos")][-1]
             cumulative.append(int(line.split("|")[1]) / 1e3)
         out[name] = round(statistics.median(cumulative), 1)
