@@ -2,7 +2,11 @@
 conftest: with ``pytest tests benchmarks`` the name ``conftest`` is taken twice)."""
 
 import gc
+import importlib.util
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -58,3 +62,22 @@ def log_series(opener, name, prefix, key, rows, **kwargs):
     for row in rows:
         append(row)
     root.close()
+
+
+ORIGINAL = Path.home() / ".cache" / "laaos-bench" / "laaos-2.1.1"
+
+
+def original_dir():
+    """A folder holding laaos 2.1.1 from the package index (installed there once)."""
+    if not (ORIGINAL / "laaos" / "__init__.py").exists():
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(ORIGINAL),
+                        "laaos==2.1.1"], check=True)
+    return ORIGINAL
+
+
+def load_original():
+    """laaos 2.1.1 as the module ``laaos_original`` (it has our distribution's name)."""
+    spec = importlib.util.spec_from_file_location("laaos_original", original_dir() / "laaos" / "__init__.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -7,13 +7,10 @@ sizes default to small ones (each LAAOS_BENCH_* variable set still wins), so tha
 run checks the code paths in seconds rather than timing them for minutes.
 """
 
-import importlib.util
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
+from benchtools import load_original
 
 SMALL = {"LAAOS_BENCH_N": "20000", "LAAOS_BENCH_WRITE_N": "20000", "LAAOS_BENCH_STEPS": "2000",
          "LAAOS_BENCH_SWEEP_LOGS": "6", "LAAOS_BENCH_SWEEP_MB": "0.2", "LAAOS_BENCH_SWEEP": "1e4,1e5"}
@@ -27,14 +24,7 @@ def pytest_configure(config):
 
 @pytest.fixture(scope="session")
 def original():
-    target = Path.home() / ".cache" / "laaos-bench" / "laaos-2.1.1"
-    if not (target / "laaos" / "__init__.py").exists():
-        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target),
-                        "laaos==2.1.1"], check=True)
-    spec = importlib.util.spec_from_file_location("laaos_original", target / "laaos" / "__init__.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_original()
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,6 @@ pre-rendered line, and a training log against orjson JSON Lines.
 """
 
 import gc
-import importlib.util
 import json
 import os
 import random
@@ -23,7 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
+from benchtools import load_original
 
 OPS = int(os.environ.get("LAAOS_BENCH_OPS", "100000"))
 ROUNDS = int(os.environ.get("LAAOS_BENCH_ROUNDS", "5"))
@@ -129,14 +128,7 @@ def laaos_round(kind, workdir, n=OPS, durability="buffered"):
 
 
 def original():
-    target = Path.home() / ".cache" / "laaos-bench" / "laaos-2.1.1"
-    if not (target / "laaos" / "__init__.py").exists():
-        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target),
-                        "laaos==2.1.1"], check=True)
-    spec = importlib.util.spec_from_file_location("laaos_original", target / "laaos" / "__init__.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_original()
 
 
 def original_round(orig, kind, workdir, n=OPS):

@@ -20,20 +20,16 @@ import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
 
 import pytest
+from benchtools import original_dir
 
 PAIRS = int(os.environ.get("LAAOS_BENCH_PAIRS", "15"))
-ORIGINAL = Path.home() / ".cache" / "laaos-bench" / "laaos-2.1.1"
 
 
 def original_path():
     """A directory to put on ``PYTHONPATH`` for ``import laaos`` to be 2.1.1."""
-    if not (ORIGINAL / "laaos" / "__init__.py").exists():
-        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(ORIGINAL),
-                        "laaos==2.1.1"], check=True)
-    return str(ORIGINAL)
+    return str(original_dir())
 
 
 def commands(backend, log, pycache):
