@@ -1,0 +1,91 @@
+"""The FILE... arguments of the commands that take many logs: a sweep in one call.
+
+Each argument is one of:
+
+- ``-``: the names of logs, one a line, read from standard input (``find ... | laaos check -``);
+- a folder: every laaos log under it, searched recursively: the ``.py`` files that begin
+  as a log does (see ``laaos._logfile``), so a training script beside its logs is left out;
+- a glob pattern that the shell left alone (quoted, or on Windows): the files it matches;
+- anything else: a file, taken as given (a missing one is reported when it is read, with
+  the others still done).
+
+The order is the order of the arguments; within a folder or a pattern, sorted.  A file
+named twice is taken once.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import sys
+from typing import Iterable, List, Optional, TextIO
+
+from .._logfile import not_a_log
+from .failures import CommandError
+
+__all__ = ["FILES_HELP", "log_paths", "logs_in_folder"]
+
+FILES_HELP = ("FILE: a log; '-' reads names of logs from standard input, one a line; a folder "
+              "stands for every laaos log under it (recursively); a quoted glob pattern for the "
+              "files it matches.")
+
+_HEAD = 1 << 12  # bytes read to tell a log from another .py file (the rule needs fewer)
+
+
+def log_paths(names: Iterable[str], stdin: Optional[TextIO] = None) -> List[str]:
+    """The log files that the FILE arguments ``names`` stand for, in order, each once.
+
+    Raises ``CommandError`` for a pattern that matches nothing or a folder that holds no
+    log (a typo should not pass as an empty sweep)."""
+    out: List[str] = []
+    seen = set()
+
+    def take(path: str) -> None:
+        if path not in seen:
+            seen.add(path)
+            out.append(path)
+
+    for name in names:
+        if name == "-":
+            for line in (stdin or sys.stdin):
+                line = line.rstrip("\r\n")
+                if line:
+                    take(line)
+        elif os.path.isdir(name):
+            found = logs_in_folder(name)
+            if not found:
+                raise CommandError(f"{name}: no laaos log in this folder (nor under it)")
+            for path in found:
+                take(path)
+        elif glob.has_magic(name) and not os.path.exists(name):
+            found = sorted(p for p in glob.glob(name, recursive=True) if os.path.isfile(p))
+            if not found:
+                raise CommandError(f"no file matches {name!r} (relative to {os.getcwd()})")
+            for path in found:
+                take(path)
+        else:
+            take(name)
+    return out
+
+
+def logs_in_folder(folder: str) -> List[str]:
+    """The laaos logs under ``folder``, recursively, sorted: ``.py`` files whose first
+    statement is a log's (hidden folders and ``__pycache__`` skipped)."""
+    found = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__")
+        for f in sorted(files):
+            if f.endswith(".py"):
+                path = os.path.join(root, f)
+                if _is_log(path):
+                    found.append(path)
+    return found
+
+
+def _is_log(path: str) -> bool:
+    try:
+        with open(path, "rb") as f:
+            head = f.read(_HEAD)
+    except OSError:
+        return True  # taken, so that the command names the file and its error
+    return bool(head.strip()) and not_a_log([head]) is None
