@@ -31,6 +31,7 @@ from ..errors import LaaosError
 from .escaping import printable_output
 from .failures import CommandError, report
 from .keys import KEY_HELP
+from .logfiles import FILES_HELP
 from .symbols import SYMBOL_HELP, symbol_spec
 
 __all__ = ["main", "build_parser", "CommandError"]
@@ -98,14 +99,19 @@ def build_parser() -> argparse.ArgumentParser:
     symbols.add_argument("--symbol", action="append", type=symbol_spec, default=[], metavar="SPEC",
                          help="a name the log uses: MODULE, MODULE:NAME or ALIAS=MODULE:NAME (repeatable)")
 
-    def command(name: str, run: str, help: str, description: str, *, keys: bool = False) -> Any:
-        """A subcommand: each takes a log FILE as its first argument and is run by the
-        function ``run`` names (``MODULE:FUNCTION`` of this package), whose module is
-        imported once the arguments are read (see ``runner``)."""
-        epilog = (KEY_HELP if keys else "") + "\n" + SYMBOL_HELP
+    def command(name: str, run: str, help: str, description: str, *, keys: bool = False,
+                files: bool = False) -> Any:
+        """A subcommand: each takes a log FILE as its first argument (``files=True``: one or
+        more, as ``args.files``, see ``logfiles``) and is run by the function ``run`` names
+        (``MODULE:FUNCTION`` of this package), whose module is imported once the arguments
+        are read (see ``runner``)."""
+        epilog = (KEY_HELP if keys else "") + "\n" + (FILES_HELP + "\n" if files else "") + SYMBOL_HELP
         s = sub.add_parser(name, help=help, description=description, parents=[symbols], epilog=epilog,
                            formatter_class=argparse.RawDescriptionHelpFormatter)
-        s.add_argument("file")
+        if files:
+            s.add_argument("files", nargs="+", metavar="FILE")
+        else:
+            s.add_argument("file")
         s.set_defaults(run=run)
         return s
 

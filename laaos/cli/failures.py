@@ -20,10 +20,11 @@ def report(args: argparse.Namespace, error: Exception) -> int:
         from .symbols import symbol_hint, unsafe_statement  # (symbols imports this module)
 
         unsafe = unsafe_statement(error)
+        file = getattr(args, "file", None) or error.path  # (commands of many logs: the one that failed)
         if unsafe:  # never advise passing it: the log would run it
             # (not the loader's message, which advises passing the name)
             print(f"laaos {args.command}: {error.path}:{error.line}: DAMAGED: {unsafe_why(unsafe)}\n"
-                  f"  `laaos check {args.file}` lists the damage and `laaos recover {args.file}` "
+                  f"  `laaos check {file}` lists the damage and `laaos recover {file}` "
                   "moves it aside", file=sys.stderr)
         else:
             print(f"laaos {args.command}: {error}\n  the log is not damaged: pass {symbol_hint([error.name])}",
