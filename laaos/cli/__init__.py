@@ -5,7 +5,9 @@
     laaos compact FILE [-o OUT]      the log as one statement (in place without -o)
     laaos recover FILE [--dry-run]   keep every good statement, move the bad bytes aside
     laaos export FILE [-o OUT.json]  the store as JSON
-    laaos plot FILE KEY ... -o PNG   line plots of numeric series (needs laaos[plot])
+    laaos plot FILE... KEY... -o PNG line plots of numeric series (needs laaos[plot])
+    laaos compare FILE...            a table of runs: differing values, last values of series
+    laaos diff A B                   what differs between two runs
     laaos follow FILE                print new statements as they arrive
 
 Exit status: 0 on success, 1 when a log is damaged or a command fails, 2 on bad usage,
@@ -13,7 +15,8 @@ Exit status: 0 on success, 1 when a log is damaged or a command fails, 2 on bad 
 
 The modules of this package, one a command or a concern the commands share:
 
-    show, check, rewrite (compact, recover), export, plot, follow   the commands
+    show, check, rewrite (compact, recover), export, plot, follow, compare, diff   the commands
+    columns    a store as named values and series   manylogs   the logs of compare and plot, loaded
     keys       KEY paths down a store          symbols    --symbol, and what to say about one
     loading    the log FILE, loaded            escaping   output safe for a terminal
     failures   CommandError and the one line a failed command prints
@@ -152,14 +155,37 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--repr-keys", action="store_true",
                    help="write every dict key as its Python repr (\"'a'\", \"1\"): lossless")
 
-    s = command("plot", "plot:cmd_plot", "plot numeric series to an image", "Line plots of numeric series: each "
-                "KEY path names a list of numbers, or a field of a list of dicts (metrics.acc). The x "
-                "axis is the index in the list, or the series --x names. Needs matplotlib (the "
-                "'plot' extra).", keys=True)
-    s.add_argument("key", nargs="+")
+    s = command("plot", "plot:cmd_plot", "plot numeric series of one or more logs to an image", "Line "
+                "plots of numeric series: each KEY path names a list of numbers, or a field of a list "
+                "of dicts (metrics.acc); one line per log and KEY. An argument that is an existing "
+                "path (a file, or a folder of logs) or '-' is a FILE, any other a KEY. The x axis is "
+                "the index in the list, or the series --x names. Needs matplotlib (the 'plot' extra).",
+                keys=True, files=True)
+    s.add_argument("key", nargs="*", metavar="KEY", help="a KEY path of a series to plot")
     s.add_argument("-o", "--output", required=True, help="the image file (.png, .svg, .pdf)")
     s.add_argument("--x", help="a KEY path of the x values (a step series of the same length)")
+    s.add_argument("--label", metavar="KEY", help="label each log's lines by this KEY's value "
+                   "(config.lr), not by the log's name")
     s.add_argument("--logy", action="store_true", help="logarithmic y axis")
+
+    s = command("compare", "compare:cmd_compare", "a table of runs, one row each", "A row per log: the "
+                "values that differ between the runs (config.lr), then for each numeric series its "
+                "last value (KEY[-1]) and the length of its list (len(KEY)); -k picks the columns "
+                "instead. A log that does not load is reported and left out (exit status 1); a "
+                "torn one is marked in its row.", keys=True, files=True)
+    s.add_argument("-k", "--key", action="append", metavar="KEY",
+                   help="a column: a KEY path, or len(KEY) (repeatable; a key a run lacks is an empty cell)")
+    s.add_argument("--sort", metavar="KEY", help="order the rows by this column or KEY (runs without it last)")
+    s.add_argument("--reverse", action="store_true", help="the reverse order")
+    s.add_argument("--format", choices=["table", "csv", "json"], default="table",
+                   help="table (default: aligned, cut to the terminal's width), or csv or json (whole)")
+
+    s = command("diff", "diff:cmd_diff", "what differs between two runs", "What differs between the logs A "
+                "and B: single values (added +, removed -, changed ~ with both values), session "
+                "records (git commit, dirty, branch, argv, host) and per numeric series its length "
+                "and last value. Exit status 0 (a report), or 1 with --exit-code when they differ.")
+    s.add_argument("other", metavar="B", help="the second log")
+    s.add_argument("--exit-code", action="store_true", help="exit with 1 when the runs differ, 0 when not")
 
     s = command("follow", "follow:cmd_follow", "print new statements as they arrive", "Print each new statement of "
                 "a log as it is written, until interrupted (Ctrl-C). When the log is rewritten (a "

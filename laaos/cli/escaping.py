@@ -18,6 +18,12 @@ _UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202
 _UNPRINTABLE_ERR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 
+def printable(text: str) -> str:
+    """``text`` as ``printable_output`` writes it to stdout (for a command that measures
+    what it prints, such as a table's column widths)."""
+    return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 class _Printable:
     """A text stream that writes what ``pattern`` matches as ``\\uXXXX`` escapes."""
 

@@ -1,17 +1,22 @@
-"""``laaos plot``: line plots of numeric series of the store to an image file, with
-matplotlib (the ``plot`` extra), imported only when the command runs."""
+"""``laaos plot``: line plots of numeric series of one or more logs to an image file
+(one line per log and KEY), with matplotlib (the ``plot`` extra), imported only when the
+command runs."""
 
 from __future__ import annotations
 
 import argparse
+import glob
 import math
 import os
-from typing import Any, List
+from typing import Any, List, Tuple
 
-from .failures import CommandError
-from .keys import select
+from .columns import run_names
+from .failures import CommandError, report
+from .keys import parse_key_path, select
 from .loading import load_store
-from .show import summary
+from .logfiles import log_paths
+from .manylogs import load_runs, top_keys
+from .show import short, summary
 
 
 def numeric_series(value: Any, name: str) -> List[float]:
@@ -31,38 +36,95 @@ def numeric_series(value: Any, name: str) -> List[float]:
     return out
 
 
+def split_arguments(arguments: List[str]) -> Tuple[List[str], List[str]]:
+    """``(FILEs, KEYs)`` of ``laaos plot``'s arguments: an existing path, ``-`` or a
+    glob pattern that matches files is a FILE, anything else a KEY.  With no FILE at all,
+    the first argument is the FILE (a missing log, reported as one)."""
+    files, keys = [], []
+    for a in arguments:
+        is_file = a == "-" or os.path.exists(a) or (glob.has_magic(a) and any(
+            os.path.isfile(p) for p in glob.glob(a, recursive=True)))
+        (files if is_file else keys).append(a)
+    if not files and arguments:
+        files, keys = arguments[:1], arguments[1:]
+    if not keys:
+        raise CommandError(f"no KEY to plot: name a series after the log(s) ({files[0]} losses); "
+                           f"an argument that is no existing path is a KEY")
+    return files, keys
+
+
 def cmd_plot(args: argparse.Namespace) -> int:
-    """Plot the series ``args.key`` of ``args.file`` (against ``args.x``) to ``args.output``."""
+    """Plot the series ``args.key`` of the logs ``args.files`` (against ``args.x``) to
+    ``args.output``: one line per log and KEY."""
+    files, keys = split_arguments(args.files + args.key)
     try:
         import matplotlib
 
         matplotlib.use("Agg")
+        matplotlib.rcParams["svg.fonttype"] = "none"  # an SVG's labels as text, not glyph outlines
         import matplotlib.pyplot as plt
     except ImportError:
         raise CommandError("laaos plot needs matplotlib: pip install matplotlib "
                            "(the 'plot' extra of laaos: pip install 'laaos[plot]')") from None
     fig, ax = plt.subplots(figsize=(8, 4.5), dpi=100)
+    failed = plotted = 0
     try:
         kinds = fig.canvas.get_supported_filetypes()
         ext = os.path.splitext(args.output)[1].lstrip(".").lower()
         if ext not in kinds:
             raise CommandError(f"{args.output}: cannot write a .{ext or '(no extension)'} image; "
                                f"name the file .png, .svg, .pdf, ... (one of: {', '.join(sorted(kinds))})")
-        result = load_store(args)
-        x = None
-        if args.x:
-            x = numeric_series(select(result.store, [args.x]), args.x)
-        for key in args.key:
-            series = numeric_series(select(result.store, [key]), key)
-            if x is not None and len(x) != len(series):
-                raise CommandError(f"{key} has {len(series)} values but the x axis {args.x} has {len(x)}")
-            ax.plot(range(len(series)) if x is None else x, series, label=key, linewidth=1.2)
+        for key in keys + [k for k in (args.x, args.label) if k]:
+            parse_key_path(key)  # a bad KEY: one error before anything loads
+        paths = log_paths(files)
+        if len(paths) == 1:  # one log: as it always was (its errors are the command's)
+            one = argparse.Namespace(**{**vars(args), "file": paths[0]})
+            stores = {paths[0]: load_store(one).store}
+        else:
+            runs = load_runs(args, paths, top_keys(keys + [k for k in (args.x, args.label) if k]))
+            stores, failed = runs.stores, runs.failed
+            if not stores:
+                return 1
+        names = run_names(list(stores))
+        for path, name in zip(stores, names):
+            store = stores[path]
+            try:
+                x = None
+                if args.x:
+                    x = numeric_series(select(store, [args.x]), args.x)
+                label = name
+                if args.label:
+                    try:
+                        value = select(store, [args.label])
+                        label = value if isinstance(value, str) else short(value, 40)
+                    except CommandError:
+                        label = f"{name} (no {args.label})"
+                for key in keys:
+                    series = numeric_series(select(store, [key]), key)
+                    if x is not None and len(x) != len(series):
+                        raise CommandError(f"{key} has {len(series)} values but the x axis {args.x} has {len(x)}")
+                    line = key if len(stores) == 1 else label if len(keys) == 1 else f"{label} {key}"
+                    ax.plot(range(len(series)) if x is None else x, series, label=line, linewidth=1.2)
+                plotted += 1
+            except CommandError as e:
+                if len(stores) == 1:
+                    raise
+                report(args, CommandError(f"{path}: {e}"))
+                failed += 1
         ax.set_xlabel(args.x or "index in the list")
-        ax.set_title(os.path.basename(args.file))
+        if len(stores) == 1:
+            ax.set_title(os.path.basename(paths[0]))
+        elif len(keys) == 1:
+            ax.set_title(keys[0])
         if args.logy:
             ax.set_yscale("log")
         ax.grid(True, alpha=0.3)
-        ax.legend()
+        if ax.lines:
+            legend = ax.legend()
+            if args.label and len(stores) > 1:
+                legend.set_title(args.label)
+        else:
+            return 1
         fig.tight_layout()
         try:
             fig.savefig(args.output)
@@ -70,5 +132,8 @@ def cmd_plot(args: argparse.Namespace) -> int:
             raise CommandError(f"{args.output}: {e}") from None
     finally:
         plt.close(fig)
-    print(f"{args.output}: {', '.join(args.key)}")
-    return 0
+    if len(stores) == 1:
+        print(f"{args.output}: {', '.join(keys)}")
+    else:
+        print(f"{args.output}: {', '.join(keys)} of {plotted} logs")
+    return 1 if failed else 0

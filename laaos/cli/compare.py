@@ -1,0 +1,263 @@
+"""``laaos compare``: a table of runs, one row each: by default the values that differ
+between them (``config.lr``) and, for each numeric series, its last value and length;
+``-k KEY`` picks the columns instead.  As a table for people (cut to the terminal's
+width), or whole as CSV or JSON."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import re
+import shutil
+import sys
+import unicodedata
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from .._json import json_default, to_json
+from .columns import differ, flatten, is_number, run_names
+from .escaping import printable
+from .failures import CommandError
+from .keys import parse_key_path, select
+from .logfiles import log_paths
+from .manylogs import load_runs, top_keys
+from .show import short
+
+MISSING = object()  # a key the run does not have: an empty cell
+CELL_WIDTH = 40  # the widest cell of a table (longer ones are cut with "...")
+_LEN = re.compile(r"len\((.+)\)\Z", re.S)
+
+
+def column_key(name: str) -> Tuple[bool, str]:
+    """``(is_len, KEY)`` of a column name: ``len(KEY)`` is the length of KEY's value."""
+    m = _LEN.match(name)
+    return (True, m.group(1)) if m else (False, name)
+
+
+def value_at(store: Any, name: str) -> Any:
+    """The value of the column ``name`` (a KEY path, or ``len(KEY)``) in ``store``;
+    ``MISSING`` where the run does not have it."""
+    is_len, key = column_key(name)
+    try:
+        value = select(store, [key])
+    except CommandError:
+        return MISSING
+    if is_len:
+        try:
+            return len(value)
+        except TypeError:
+            return MISSING
+    return value
+
+
+def default_columns(stores: Sequence[Any]) -> Tuple[List[str], List[Dict[str, Any]]]:
+    """The columns of ``compare`` without ``-k`` and each run's cells: the single values
+    that differ between the runs (all of them for one run), then for each numeric series
+    its last value (``KEY[-1]``), then the lengths of the lists that hold series
+    (``len(KEY)``)."""
+    flat = [flatten(store) for store in stores]
+    value_names: Dict[str, None] = {}
+    series_names: Dict[str, None] = {}
+    for values, series in flat:
+        value_names.update(dict.fromkeys(values))
+        series_names.update(dict.fromkeys(series))
+    rows_values = [values for values, _ in flat]
+    shown = [n for n in value_names if len(stores) == 1 or differ(rows_values, n)]
+    lasts = [f"{n}[-1]" for n in series_names]
+    lengths: Dict[str, None] = {}
+    for values, series in flat:
+        lengths.update(dict.fromkeys(f"len({s.list_key})" for s in series.values()))
+    columns = shown + lasts + list(lengths)
+    rows = []
+    for store, (values, series) in zip(stores, flat):
+        row: Dict[str, Any] = {n: values.get(n, MISSING) for n in shown}
+        for n in series_names:
+            row[f"{n}[-1]"] = series[n].last if n in series else MISSING
+        for name in lengths:
+            row[name] = value_at(store, name)
+        rows.append(row)
+    return columns, rows
+
+
+def sort_key(value: Any) -> Tuple[int, Any]:
+    """Numbers in order, then strings, then anything else by its repr."""
+    if is_number(value) or isinstance(value, bool):
+        return (0, float(value))
+    if isinstance(value, str):
+        return (1, value)
+    return (2, repr(value))
+
+
+def sorted_rows(rows: List[Dict[str, Any]], by: str, reverse: bool) -> List[Dict[str, Any]]:
+    """``rows`` by the cell ``by``; the rows without it (or NaN) last, in either order."""
+    def absent(row: Dict[str, Any]) -> bool:
+        v = row["_sort"]
+        return v is MISSING or v is None or (isinstance(v, float) and math.isnan(v))
+
+    present = [r for r in rows if not absent(r)]
+    present.sort(key=lambda r: sort_key(r["_sort"]), reverse=reverse)
+    return present + [r for r in rows if absent(r)]
+
+
+# ---- writing the rows ----------------------------------------------------------------------
+
+
+def table_cell(value: Any) -> str:
+    """A cell of the table: a float to 6 significant digits, text as it is, anything
+    else as its repr, cut to ``CELL_WIDTH``; empty for a missing key."""
+    if value is MISSING:
+        return ""
+    if isinstance(value, float):
+        text = f"{value:.6g}"
+    elif isinstance(value, str):
+        text = value
+    else:
+        text = short(value, CELL_WIDTH)
+    text = printable(text)
+    return text if width(text) <= CELL_WIDTH else cut(text, CELL_WIDTH)
+
+
+def width(text: str) -> int:
+    """The columns ``text`` takes on a terminal (wide East Asian characters two,
+    combining marks none)."""
+    w = 0
+    for ch in text:
+        if unicodedata.combining(ch):
+            continue
+        w += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return w
+
+
+def cut(text: str, most: int) -> str:
+    """``text`` cut to ``most`` columns, ending in ``...``."""
+    out, w = [], 0
+    for ch in text:
+        cw = width(ch)
+        if w + cw > most - 3:
+            break
+        out.append(ch)
+        w += cw
+    return "".join(out) + "..."
+
+
+def write_table(header: List[str], cells: List[List[str]], columns: int) -> int:
+    """Print the table, aligned, with as many columns as fit in ``columns`` (the first
+    always); return how many were left out."""
+    widths = [max([width(h)] + [width(row[i]) for row in cells]) for i, h in enumerate(header)]
+    shown, used = 0, 0
+    for w in widths:
+        need = w + (2 if shown else 0)
+        if shown and used + need > columns:
+            break
+        used += need
+        shown += 1
+
+    def line(texts: List[str]) -> str:
+        parts = []
+        for i in range(shown):
+            text, pad = texts[i], widths[i] - width(texts[i])
+            # text left-aligned, numbers right-aligned (their digits line up)
+            parts.append(text + " " * pad if i == 0 or not _numeric(text) else " " * pad + text)
+        return "  ".join(parts).rstrip()
+
+    print(line([printable(h) for h in header]))
+    for row in cells:
+        print(line(row))
+    return len(header) - shown
+
+
+def _numeric(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
+def csv_cell(value: Any) -> str:
+    """A CSV cell, whole: numbers as Python writes them (``nan``, ``inf``, which pandas
+    reads), text as it is, containers as JSON; empty for None and a missing key."""
+    if value is MISSING or value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if is_number(value) or isinstance(value, bool):
+        return repr(value)
+    return json_text(value)
+
+
+def json_text(value: Any) -> str:
+    """``value`` as strict JSON (NaN as null); an object the log named through
+    ``--symbol`` as its repr."""
+    return json.dumps(to_json(value, "null"), ensure_ascii=False, allow_nan=False, default=_any_json)
+
+
+def _any_json(obj: Any) -> Any:
+    try:
+        return json_default(obj)
+    except TypeError:
+        return repr(obj)
+
+
+# ---- the command ---------------------------------------------------------------------------
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Print a row per run of the logs ``args.files``; 1 when one of them did not load."""
+    picked: List[str] = list(args.key or [])
+    for name in picked + ([args.sort] if args.sort else []):
+        parse_key_path(column_key(name)[1])  # a bad KEY: one error before anything loads
+    paths = log_paths(args.files)
+    keys: Optional[List[Any]] = None
+    if picked:  # only the top-level keys the columns (and the sort) start at
+        keys = top_keys(column_key(n)[1] for n in picked + ([args.sort] if args.sort else []))
+    runs = load_runs(args, paths, keys)
+    if not runs.stores:
+        if runs.failed:
+            return 1
+        raise CommandError("no log to compare")
+    stores = list(runs.stores.values())
+    if picked:
+        columns = list(dict.fromkeys(picked))
+        rows = [{n: value_at(store, n) for n in columns} for store in stores]
+    else:
+        columns, rows = default_columns(stores)
+    names = run_names(list(runs.stores))
+    lead = ["run"] + (["torn"] if runs.torn else [])
+    for row, name, path, store in zip(rows, names, runs.stores, stores):
+        row["run"] = name
+        row["path"] = path
+        row["torn"] = runs.torn.get(path, MISSING)
+        if args.sort:
+            row["_sort"] = row[args.sort] if args.sort in row else value_at(store, args.sort)
+    if args.sort:
+        rows = sorted_rows(rows, args.sort, args.reverse)
+    elif args.reverse:
+        rows.reverse()
+    if args.format == "json":
+        out = []
+        for row in rows:
+            item = {"run": row["run"], "path": row["path"]}
+            if runs.torn:
+                item["torn"] = row["torn"] if row["torn"] is not MISSING else 0
+            item.update((c, row[c]) for c in columns if row[c] is not MISSING)
+            out.append(item)
+        print("[" + ",\n ".join(json_text(item) for item in out) + "]")
+    elif args.format == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(["run", "path"] + (["torn"] if runs.torn else []) + columns)
+        for row in rows:
+            torn = [csv_cell(row["torn"])] if runs.torn else []
+            writer.writerow([row["run"], row["path"]] + torn + [csv_cell(row[c]) for c in columns])
+    else:
+        header = lead + columns
+        cells = []
+        for row in rows:
+            torn = [f"TORN ({row['torn']:,} bytes)" if row["torn"] is not MISSING else ""] if runs.torn else []
+            cells.append([printable(row["run"])] + torn + [table_cell(row[c]) for c in columns])
+        left_out = write_table(header, cells, shutil.get_terminal_size().columns)
+        if left_out:
+            print(f"({left_out} more column(s) past the terminal's width: --format csv or json "
+                  "shows them all, -k KEY picks columns)", file=sys.stderr)
+    return 1 if runs.failed else 0

@@ -1,0 +1,108 @@
+"""``laaos diff A B``: what differs between two runs: their single values (``config.lr``:
+added, removed, changed, with both values), their session records (git commit, dirty,
+argv, host) and, per numeric series, its length and last value."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any, Dict, List
+
+from ..loader import LoadResult
+from .columns import Series, flatten, same_value
+from .loading import load_store
+from .show import number, short
+
+# What ``diff`` compares of each session record: where and from what code a run ran.
+# (time, pid and the like differ between any two runs)
+SESSION_FIELDS = (("git commit", ("git", "commit")), ("git dirty", ("git", "dirty")),
+                  ("git branch", ("git", "branch")), ("argv", ("argv",)), ("host", ("host",)))
+
+
+def value_text(value: Any) -> str:
+    """A value as Python writes it, cut to 60 characters."""
+    return short(value, 60)
+
+
+def values_diff(a: Dict[str, Any], b: Dict[str, Any]) -> List[str]:
+    """The lines for the single values: ``- name: A``, ``+ name: B``, ``~ name: A -> B``."""
+    lines = []
+    for name in list(dict.fromkeys([*a, *b])):
+        if name not in b:
+            lines.append(f"  - {name}: {value_text(a[name])}")
+        elif name not in a:
+            lines.append(f"  + {name}: {value_text(b[name])}")
+        elif not same_value(a[name], b[name]):
+            lines.append(f"  ~ {name}: {value_text(a[name])} -> {value_text(b[name])}")
+    return lines
+
+
+def _field(info: Dict[str, Any], path: tuple) -> Any:
+    value: Any = info
+    for step in path:
+        value = value.get(step) if isinstance(value, dict) else None
+    if isinstance(value, list):
+        return " ".join(map(str, value))
+    return value
+
+
+def sessions_diff(a: LoadResult, b: LoadResult) -> List[str]:
+    """The lines for the session records, compared in order (the first with the first)."""
+    sa, sb = a.sessions, b.sessions
+    lines = []
+    if len(sa) != len(sb):
+        lines.append(f"  ~ sessions: {len(sa)} -> {len(sb)}")
+    for i, (ra, rb) in enumerate(zip(sa, sb), 1):
+        for label, path in SESSION_FIELDS:
+            va, vb = _field(ra.info, path), _field(rb.info, path)
+            if va != vb:
+                lines.append(f"  ~ session {i} {label}: {value_text(va)} -> {value_text(vb)}")
+    for i, record in enumerate(sa[len(sb):], len(sb) + 1):
+        lines.append(f"  - session {i}: {_describe(record.info)}")
+    for i, record in enumerate(sb[len(sa):], len(sa) + 1):
+        lines.append(f"  + session {i}: {_describe(record.info)}")
+    return lines
+
+
+def _describe(info: Dict[str, Any]) -> str:
+    return ", ".join(f"{label} {value_text(_field(info, path))}" for label, path in SESSION_FIELDS)
+
+
+def series_text(s: Series) -> str:
+    """``100 steps, last 0.25``."""
+    return f"{s.steps:,} step{'' if s.steps == 1 else 's'}, last {number(s.last)}"
+
+
+def series_diff(a: Dict[str, Series], b: Dict[str, Series]) -> List[str]:
+    """The lines for the numeric series whose length or last value differ."""
+    lines = []
+    for name in list(dict.fromkeys([*a, *b])):
+        if name not in b:
+            lines.append(f"  - {name}: {series_text(a[name])}")
+        elif name not in a:
+            lines.append(f"  + {name}: {series_text(b[name])}")
+        elif a[name].steps != b[name].steps or not same_value(a[name].last, b[name].last):
+            lines.append(f"  ~ {name}: {series_text(a[name])} -> {series_text(b[name])}")
+    return lines
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    """Print what differs between the runs ``args.file`` and ``args.other``; with
+    ``--exit-code``, 1 when anything does."""
+    a = load_store(args)
+    b = load_store(argparse.Namespace(**{**vars(args), "file": args.other}))
+    values_a, series_a = flatten(a.store)
+    values_b, series_b = flatten(b.store)
+    sections = [("values", values_diff(values_a, values_b)), ("sessions", sessions_diff(a, b)),
+                ("series", series_diff(series_a, series_b))]
+    print(f"--- {args.file}" + (f"  (torn: the last {a.dropped_bytes:,} bytes not loaded)" if a.torn else ""))
+    print(f"+++ {args.other}" + (f"  (torn: the last {b.dropped_bytes:,} bytes not loaded)" if b.torn else ""))
+    differs = False
+    for title, lines in sections:
+        if lines:
+            differs = True
+            print(f"{title}:")
+            for line in lines:
+                print(line)
+    if not differs:
+        print("no difference in values, sessions or series")
+    return 1 if differs and args.exit_code else 0
