@@ -1,0 +1,297 @@
+"""Comparing runs on the command line: ``laaos compare``, ``laaos diff`` and ``laaos plot``
+of several logs, on the example sweep and on damaged, torn and oddly named runs."""
+
+import csv
+import glob
+import io
+import json
+import os
+import subprocess
+import sys
+import unicodedata
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+import laaos
+from laaos.cli import main
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def cli(capsys, *argv):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def sweep(tmp_path, backend_env, monkeypatch):
+    """``python examples/sweep.py`` run in a scratch folder, which is the working directory
+    of the test: the four logs as ``runs/sweep/*.py`` names them, in the shell's order."""
+    subprocess.run([sys.executable, str(EXAMPLES / "sweep.py")], cwd=tmp_path, env=backend_env, check=True,
+                   capture_output=True, timeout=120)
+    monkeypatch.chdir(tmp_path)
+    return sorted(glob.glob("runs/sweep/*.py"))
+
+
+def write_run(folder, name, config, losses, **more):
+    root = laaos.open_file_store(name, "", prefix=f"{folder}/", initial_data={"config": config},
+                                 provenance=False)
+    root["metrics"] = [{"step": i, "loss": x} for i, x in enumerate(losses)]
+    for key, value in more.items():
+        root[key] = value
+    root.close()
+    return str(Path(folder) / f"{name}.py")
+
+
+def display_width(text):
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+# ---- the checks of "Done when", after `python examples/sweep.py` --------------------------------
+
+
+def test_compare_of_the_example_sweep_shows_a_row_per_run_with_lr_and_the_last_loss(sweep, capsys):
+    code, out, err = cli(capsys, "compare", *sweep)
+    assert code == 0, err
+    header, *rows = out.splitlines()
+    assert header.split()[:2] == ["run", "config.lr"] and "metrics.loss[-1]" in header
+    assert len(rows) == 4
+    for path, row in zip(sweep, rows):
+        store = laaos.safe_load(path)
+        cells = row.split()
+        assert cells[0] == os.path.basename(path)[:-3]
+        assert float(cells[1]) == store["config"]["lr"]
+        last = float(cells[header.split().index("metrics.loss[-1]")])
+        assert last == pytest.approx(store["metrics"][-1]["loss"], rel=1e-5)
+
+
+def test_compare_csv_reads_into_pandas_with_one_row_per_run(sweep, capsys):
+    pd = pytest.importorskip("pandas")
+    code, out, err = cli(capsys, "compare", *sweep, "--format", "csv")
+    assert code == 0, err
+    frame = pd.read_csv(io.StringIO(out))
+    assert len(frame) == 4
+    assert list(frame["run"]) == ["lr0.01", "lr0.03", "lr0.1", "lr0.3"]
+    for path, (_, row) in zip(sweep, frame.iterrows()):
+        store = laaos.safe_load(path)
+        assert row["path"] == path and row["config.lr"] == store["config"]["lr"]
+        assert row["metrics.loss[-1]"] == store["metrics"][-1]["loss"]  # whole, not rounded
+        assert row["len(metrics)"] == 100
+
+
+def test_compare_sorts_by_config_lr_either_way(sweep, capsys):
+    shuffled = [sweep[2], sweep[0], sweep[3], sweep[1]]
+    code, out, _ = cli(capsys, "compare", *shuffled, "--sort", "config.lr")
+    assert code == 0
+    assert [line.split()[0] for line in out.splitlines()[1:]] == ["lr0.01", "lr0.03", "lr0.1", "lr0.3"]
+    code, out, _ = cli(capsys, "compare", *shuffled, "--sort", "config.lr", "--reverse", "--format", "json")
+    assert code == 0
+    assert [row["config.lr"] for row in json.loads(out)] == [0.3, 0.1, 0.03, 0.01]
+
+
+def test_diff_names_config_lr_with_both_values(sweep, capsys):
+    code, out, err = cli(capsys, "diff", "runs/sweep/lr0.1.py", "runs/sweep/lr0.3.py")
+    assert code == 0, err
+    assert "config.lr: 0.1 -> 0.3" in out
+    assert "metrics.loss: 100 steps, last " in out
+    code, _, _ = cli(capsys, "diff", "runs/sweep/lr0.1.py", "runs/sweep/lr0.3.py", "--exit-code")
+    assert code == 1
+    code, out, _ = cli(capsys, "diff", "runs/sweep/lr0.1.py", "runs/sweep/lr0.1.py", "--exit-code")
+    assert code == 0 and "no difference" in out
+
+
+def test_plot_of_the_sweep_draws_one_labelled_line_per_run(sweep, capsys, tmp_path):
+    pytest.importorskip("matplotlib")
+    svg = tmp_path / "s.svg"
+    code, out, err = cli(capsys, "plot", *sweep, "metrics.loss", "-o", svg)
+    assert code == 0, err
+    tree = ET.parse(svg)
+    ns = "{http://www.w3.org/2000/svg}"
+    legend = next(g for g in tree.iter(f"{ns}g") if g.get("id", "").startswith("legend"))
+    assert [t.text for t in legend.iter(f"{ns}text")] == ["lr0.01", "lr0.03", "lr0.1", "lr0.3"]
+    # one drawn line per run: the axes' Line2D groups with 100 points each
+    lines = [g for g in tree.iter(f"{ns}g") if g.get("id", "").startswith("line2d")
+             and any(p.get("d", "").count("L") == 99 for p in g.iter(f"{ns}path"))]
+    assert len(lines) == 4
+
+
+def test_plot_labels_lines_by_a_keys_value(sweep, capsys, tmp_path, monkeypatch):
+    pytest.importorskip("matplotlib")
+    import matplotlib.figure
+
+    figures = []
+    save = matplotlib.figure.Figure.savefig
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig",
+                        lambda self, *a, **k: (figures.append(self), save(self, *a, **k))[1])
+    code, _, err = cli(capsys, "plot", *sweep, "metrics.loss", "metrics.w", "--label", "config.lr",
+                       "-o", tmp_path / "s.png")
+    assert code == 0, err
+    (ax,) = figures[0].axes
+    assert [line.get_label() for line in ax.get_lines()] == [
+        f"{lr} {key}" for lr in (0.01, 0.03, 0.1, 0.3) for key in ("metrics.loss", "metrics.w")]
+    assert ax.get_legend().get_title().get_text() == "config.lr"
+    assert all(len(line.get_ydata()) == 100 for line in ax.get_lines())
+
+
+# ---- damaged, torn and missing -------------------------------------------------------------------
+
+
+@pytest.fixture
+def mixed(tmp_path):
+    """Three good runs (one torn, one without config.momentum), a damaged log and a missing one."""
+    folder = tmp_path / "runs"
+    folder.mkdir()
+    a = write_run(folder, "a", {"lr": 0.1, "momentum": 0.9}, [3.0, 2.0, 1.0])
+    b = write_run(folder, "b", {"lr": 0.2, "momentum": 0.8}, [3.0, 1.5])
+    c = write_run(folder, "c", {"lr": 0.3}, [2.0, 0.5, 0.25, 0.125])
+    with open(c, "ab") as f:
+        f.write(b"store['metrics'].append({'step': 4, 'loss': 0.0")  # killed mid-write
+    damaged = folder / "damaged.py"
+    damaged.write_text("store = {'config': {'lr': 0.4}}\nstore['metrics'] = [1 +* 2]\n")
+    return {"a": a, "b": b, "c": c, "damaged": str(damaged), "missing": str(folder / "typo.py")}
+
+
+def test_compare_reports_a_damaged_log_marks_a_torn_one_and_shows_the_others(mixed, capsys):
+    code, out, err = cli(capsys, "compare", mixed["a"], mixed["damaged"], mixed["b"], mixed["c"])
+    assert code == 1
+    assert f"laaos compare: {mixed['damaged']}:2:" in err
+    assert "damaged" not in out
+    rows = {line.split()[0]: line for line in out.splitlines()[1:]}
+    assert list(rows) == ["a", "b", "c"]
+    assert "TORN (" in rows["c"] and "TORN" not in rows["a"] + rows["b"]
+    assert out.splitlines()[0].split()[:2] == ["run", "torn"]
+    code, out, err = cli(capsys, "compare", mixed["a"], mixed["missing"], mixed["c"], "--format", "csv")
+    assert code == 1 and f"{mixed['missing']}: no such log file" in err
+    table = list(csv.DictReader(io.StringIO(out)))
+    assert [r["run"] for r in table] == ["a", "c"]
+    assert table[0]["torn"] == "" and int(table[1]["torn"]) > 0
+    # the torn statement is not part of the run
+    assert table[1]["len(metrics)"] == "4" and table[1]["metrics.loss[-1]"] == "0.125"
+
+
+def test_a_key_missing_from_some_runs_is_an_empty_cell(mixed, capsys):
+    runs = [mixed["a"], mixed["b"], mixed["c"]]
+    code, out, err = cli(capsys, "compare", *runs, "-k", "config.momentum", "-k", "metrics[-1].loss",
+                         "--format", "csv")
+    assert code == 0, err
+    table = list(csv.DictReader(io.StringIO(out)))
+    assert [r["config.momentum"] for r in table] == ["0.9", "0.8", ""]
+    assert [r["metrics[-1].loss"] for r in table] == ["1.0", "1.5", "0.125"]
+    code, out, _ = cli(capsys, "compare", *runs, "-k", "config.momentum", "--format", "json")
+    assert [r.get("config.momentum", "absent") for r in json.loads(out)] == [0.9, 0.8, "absent"]
+    # by default too: momentum differs between the runs (c has none)
+    code, out, _ = cli(capsys, "compare", *runs, "--format", "csv")
+    assert [r["config.momentum"] for r in csv.DictReader(io.StringIO(out))] == ["0.9", "0.8", ""]
+    # sorted by it: the run without it last, in either order
+    for extra, order in (([], ["b", "a", "c"]), (["--reverse"], ["a", "b", "c"])):
+        code, out, _ = cli(capsys, "compare", *runs, "--sort", "config.momentum", *extra, "--format", "csv")
+        assert [r["run"] for r in csv.DictReader(io.StringIO(out))] == order
+
+
+def test_compare_with_keys_loads_only_the_keys_it_shows(tmp_path, capsys):
+    # Damage under a key that is not shown goes unparsed with -k (a partial load); the
+    # whole load of the default columns reports it.
+    path = tmp_path / "run.py"
+    path.write_text("store = {'config': {'lr': 0.1}}\nstore['big'] = [1 +* 2]\n")
+    other = write_run(tmp_path, "other", {"lr": 0.2}, [1.0])
+    code, out, err = cli(capsys, "compare", path, other, "-k", "config.lr")
+    assert code == 0, err
+    assert [line.split() for line in out.splitlines()] == [["run", "config.lr"], ["run", "0.1"], ["other", "0.2"]]
+    code, _, err = cli(capsys, "compare", path, other)
+    assert code == 1 and f"{path}:2:" in err
+
+
+def test_plot_skips_a_damaged_log_and_plots_the_others(mixed, capsys, tmp_path, monkeypatch):
+    pytest.importorskip("matplotlib")
+    import matplotlib.figure
+
+    figures = []
+    save = matplotlib.figure.Figure.savefig
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig",
+                        lambda self, *a, **k: (figures.append(self), save(self, *a, **k))[1])
+    code, out, err = cli(capsys, "plot", mixed["a"], mixed["damaged"], mixed["c"], "metrics.loss",
+                         "-o", tmp_path / "p.png")
+    assert code == 1 and f"{mixed['damaged']}:2:" in err
+    assert [line.get_label() for line in figures[0].axes[0].get_lines()] == ["a", "c"]
+
+
+def test_folders_and_quoted_globs_name_the_runs(mixed, capsys, tmp_path):
+    os.remove(mixed["damaged"])
+    code, out, _ = cli(capsys, "compare", tmp_path / "runs", "-k", "config.lr")
+    assert code == 0 and [line.split()[0] for line in out.splitlines()[1:]] == ["a", "b", "c"]
+    code, out, _ = cli(capsys, "compare", str(tmp_path / "runs" / "[ab].py"), "-k", "config.lr")
+    assert code == 0 and [line.split()[0] for line in out.splitlines()[1:]] == ["a", "b"]
+
+
+# ---- names, widths and the terminal --------------------------------------------------------------
+
+
+def test_non_ascii_run_names_line_up_and_control_characters_are_escaped(tmp_path, capsys):
+    runs = [write_run(tmp_path, name, {"lr": lr, "note": note}, [1.0, lr])
+            for name, lr, note in (("学习率", 0.1, "plain"), ("café", 0.25, "\x1b[31mred"), ("b", 0.5, "x"))]
+    code, out, err = cli(capsys, "compare", *runs, "-k", "config.lr")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert [line.split()[0] for line in lines[1:]] == ["学习率", "café", "b"]
+    assert len({display_width(line) for line in lines}) == 1  # right-aligned numbers: equal widths
+    code, out, _ = cli(capsys, "compare", *runs)
+    assert "\x1b" not in out and "\\u001b[31mred" in out
+
+
+def test_the_table_is_cut_to_the_terminal_width_and_csv_is_whole(tmp_path, capsys, monkeypatch):
+    config = {f"option_{i}": i for i in range(12)}
+    runs = [write_run(tmp_path, f"run{j}", {**config, "lr": j / 10}, [1.0]) for j in range(3)]
+    monkeypatch.setenv("COLUMNS", "50")
+    code, out, err = cli(capsys, "compare", *runs, "-k", "config.lr", *[f"-kconfig.option_{i}" for i in range(12)])
+    assert code == 0
+    assert max(len(line) for line in out.splitlines()) <= 50
+    assert out.splitlines()[0].split()[:2] == ["run", "config.lr"]
+    assert "more column(s) past the terminal's width" in err
+    code, out, err = cli(capsys, "compare", *runs, "-k", "config.lr", *[f"-kconfig.option_{i}" for i in range(12)],
+                         "--format", "csv")
+    assert len(next(csv.reader(io.StringIO(out)))) == 2 + 13 and not err
+
+
+def test_diff_compares_session_records_and_sees_values_added_and_removed(tmp_path, capsys):
+    def log(name, commit, dirty, argv, config):
+        session = {"time": "2026-12-05T10:00:00Z", "host": "node1", "pid": 1, "argv": argv,
+                   "git": {"root": "/src", "commit": commit, "branch": "main", "dirty": dirty}}
+        path = tmp_path / f"{name}.py"
+        path.write_text(f"#laaos:session {json.dumps(session)}\nstore = {config!r}\n"
+                        "store['losses'] = [1.0, 0.5]\n")
+        return path
+
+    a = log("a", "a" * 40, False, ["train.py", "--lr", "0.1"], {"config": {"lr": 0.1, "old": 1}})
+    b = log("b", "b" * 40, True, ["train.py", "--lr", "0.3"], {"config": {"lr": 0.3, "new": "x"}})
+    code, out, err = cli(capsys, "diff", a, b)
+    assert code == 0, err
+    assert f"session 1 git commit: '{'a' * 40}' -> '{'b' * 40}'" in out
+    assert "session 1 git dirty: False -> True" in out
+    assert "session 1 argv: 'train.py --lr 0.1' -> 'train.py --lr 0.3'" in out
+    assert "host" not in out  # the same host: not a difference
+    assert "- config.old: 1" in out and "+ config.new: 'x'" in out and "~ config.lr: 0.1 -> 0.3" in out
+    assert "losses" not in out  # the same series
+
+
+def test_bad_keys_and_missing_logs_are_one_line_each(mixed, capsys):
+    code, _, err = cli(capsys, "compare", mixed["a"], "-k", "metrics[")
+    assert code == 1 and "without its ']'" in err and "Traceback" not in err
+    code, _, err = cli(capsys, "compare", mixed["missing"])
+    assert code == 1 and "no such log file" in err
+    code, _, err = cli(capsys, "diff", mixed["a"], mixed["missing"])
+    assert code == 1 and "no such log file" in err
+    code, _, err = cli(capsys, "diff", mixed["a"], mixed["damaged"])
+    assert code == 1 and f"{mixed['damaged']}:2:" in err
+
+
+def test_help_says_which_arguments_are_files(tmp_path):
+    for command in ("plot", "compare", "diff"):
+        proc = subprocess.run([sys.executable, "-m", "laaos", command, "--help"], capture_output=True,
+                              text=True, cwd=tmp_path, timeout=60)
+        assert proc.returncode == 0 and f"usage: laaos {command}" in proc.stdout
+    proc = subprocess.run([sys.executable, "-m", "laaos", "plot", "--help"], capture_output=True, text=True,
+                          cwd=tmp_path, timeout=60)
+    assert "An argument that is an existing path" in " ".join(proc.stdout.split())
