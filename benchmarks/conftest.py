@@ -14,6 +14,7 @@ from benchtools import load_original
 
 SMALL = {"LAAOS_BENCH_N": "20000", "LAAOS_BENCH_WRITE_N": "20000", "LAAOS_BENCH_STEPS": "2000",
          "LAAOS_BENCH_SWEEP_LOGS": "6", "LAAOS_BENCH_SWEEP_MB": "0.2", "LAAOS_BENCH_SWEEP": "1e4,1e5"}
+SMALL.update(LAAOS_BENCH_COMPARE_LOGS="8", LAAOS_BENCH_COMPARE_STEPS="200", LAAOS_BENCH_COMPARE_ROUNDS="1")
 
 
 def pytest_configure(config):

@@ -295,3 +295,15 @@ def test_help_says_which_arguments_are_files(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "laaos", "plot", "--help"], capture_output=True, text=True,
                           cwd=tmp_path, timeout=60)
     assert "An argument that is an existing path" in " ".join(proc.stdout.split())
+
+
+def test_compare_on_a_process_pool_shows_what_one_process_shows(mixed, capsys, monkeypatch):
+    import laaos.many
+
+    runs = [mixed["a"], mixed["damaged"], mixed["b"], mixed["c"]]
+    for options in ([], ["-k", "config.lr", "-k", "len(metrics)", "--sort", "metrics[-1].loss"]):
+        monkeypatch.setattr(laaos.many, "PARALLEL_MIN_BYTES", 1 << 40)
+        alone = cli(capsys, "compare", *runs, "--format", "json", *options)
+        monkeypatch.setattr(laaos.many, "PARALLEL_MIN_BYTES", 0)  # a pool for any sweep
+        pooled = cli(capsys, "compare", *runs, "--format", "json", *options)
+        assert pooled == alone and alone[0] == 1 and len(json.loads(alone[1])) == 3

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import json
 import math
 import re
@@ -16,7 +17,7 @@ import unicodedata
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from .._json import json_default, to_json
-from .columns import differ, flatten, is_number, run_names
+from .columns import Series, differ, flatten, is_number, run_names
 from .escaping import printable
 from .failures import CommandError
 from .keys import parse_key_path, select
@@ -24,7 +25,18 @@ from .logfiles import log_paths
 from .manylogs import load_runs, top_keys
 from .show import short
 
-MISSING = object()  # a key the run does not have: an empty cell
+class _Missing:
+    """The cell of a key that a run does not have: empty.  One object, also after a
+    trip through a worker process (it pickles as the name ``MISSING``)."""
+
+    def __reduce__(self) -> str:
+        return "MISSING"
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING = _Missing()
 CELL_WIDTH = 40  # the widest cell of a table (longer ones are cut with "...")
 _LEN = re.compile(r"len\((.+)\)\Z", re.S)
 
@@ -51,31 +63,52 @@ def value_at(store: Any, name: str) -> Any:
     return value
 
 
-def default_columns(stores: Sequence[Any]) -> Tuple[List[str], List[Dict[str, Any]]]:
+class Row:
+    """What ``compare`` shows of one run, worked out where the log is loaded (a worker
+    process of ``load_many``), so that only this travels back, not the store: the picked
+    ``cells`` (``-k``), or the run's single ``values``, numeric ``series`` and the
+    lengths of the lists that hold them; and the value to sort by (``sort``)."""
+
+    def __init__(self, store: Any, picked: Sequence[str], sort: Optional[str]) -> None:
+        self.cells = {n: value_at(store, n) for n in picked}
+        self.values: Dict[str, Any] = {}
+        self.series: Dict[str, Series] = {}
+        if not picked:
+            self.values, self.series = flatten(store)
+            for s in self.series.values():
+                name = f"len({s.list_key})"
+                if name not in self.cells:
+                    self.cells[name] = value_at(store, name)
+        self.sort = value_at(store, sort) if sort else MISSING
+
+
+def row_of(picked: Sequence[str], sort: Optional[str], store: Any) -> Row:
+    """``Row(store, picked, sort)``: the ``select=`` of ``load_many`` (with
+    ``functools.partial``, which pickles for a process pool)."""
+    return Row(store, picked, sort)
+
+
+def default_columns(runs: Sequence[Row]) -> Tuple[List[str], List[Dict[str, Any]]]:
     """The columns of ``compare`` without ``-k`` and each run's cells: the single values
     that differ between the runs (all of them for one run), then for each numeric series
     its last value (``KEY[-1]``), then the lengths of the lists that hold series
     (``len(KEY)``)."""
-    flat = [flatten(store) for store in stores]
     value_names: Dict[str, None] = {}
     series_names: Dict[str, None] = {}
-    for values, series in flat:
-        value_names.update(dict.fromkeys(values))
-        series_names.update(dict.fromkeys(series))
-    rows_values = [values for values, _ in flat]
-    shown = [n for n in value_names if len(stores) == 1 or differ(rows_values, n)]
-    lasts = [f"{n}[-1]" for n in series_names]
     lengths: Dict[str, None] = {}
-    for values, series in flat:
-        lengths.update(dict.fromkeys(f"len({s.list_key})" for s in series.values()))
-    columns = shown + lasts + list(lengths)
+    for run in runs:
+        value_names.update(dict.fromkeys(run.values))
+        series_names.update(dict.fromkeys(run.series))
+        lengths.update(dict.fromkeys(run.cells))
+    shown = [n for n in value_names if len(runs) == 1 or differ([r.values for r in runs], n)]
+    columns = shown + [f"{n}[-1]" for n in series_names] + list(lengths)
     rows = []
-    for store, (values, series) in zip(stores, flat):
-        row: Dict[str, Any] = {n: values.get(n, MISSING) for n in shown}
+    for run in runs:
+        row: Dict[str, Any] = {n: run.values.get(n, MISSING) for n in shown}
         for n in series_names:
-            row[f"{n}[-1]"] = series[n].last if n in series else MISSING
+            row[f"{n}[-1]"] = run.series[n].last if n in run.series else MISSING
         for name in lengths:
-            row[name] = value_at(store, name)
+            row[name] = run.cells.get(name, MISSING)
         rows.append(row)
     return columns, rows
 
@@ -212,25 +245,24 @@ def cmd_compare(args: argparse.Namespace) -> int:
     keys: Optional[List[Any]] = None
     if picked:  # only the top-level keys the columns (and the sort) start at
         keys = top_keys(column_key(n)[1] for n in picked + ([args.sort] if args.sort else []))
-    runs = load_runs(args, paths, keys)
+    runs = load_runs(args, paths, keys, functools.partial(row_of, picked, args.sort))
     if not runs.stores:
         if runs.failed:
             return 1
         raise CommandError("no log to compare")
-    stores = list(runs.stores.values())
+    shown: List[Row] = list(runs.stores.values())
     if picked:
         columns = list(dict.fromkeys(picked))
-        rows = [{n: value_at(store, n) for n in columns} for store in stores]
+        rows = [dict(run.cells) for run in shown]
     else:
-        columns, rows = default_columns(stores)
+        columns, rows = default_columns(shown)
     names = run_names(list(runs.stores))
     lead = ["run"] + (["torn"] if runs.torn else [])
-    for row, name, path, store in zip(rows, names, runs.stores, stores):
+    for row, name, path, run in zip(rows, names, runs.stores, shown):
         row["run"] = name
         row["path"] = path
         row["torn"] = runs.torn.get(path, MISSING)
-        if args.sort:
-            row["_sort"] = row[args.sort] if args.sort in row else value_at(store, args.sort)
+        row["_sort"] = run.sort
     if args.sort:
         rows = sorted_rows(rows, args.sort, args.reverse)
     elif args.reverse:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import argparse
 import warnings
-from typing import Any, Dict, Iterable, List, Optional, Sequence
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence
 
 from ..errors import LogError, TornTailWarning
 from .failures import CommandError, report
@@ -15,7 +15,8 @@ from .loading import check_file
 
 
 class Runs:
-    """The logs that loaded: ``stores`` (``{path: store}``, in the order asked),
+    """The logs that loaded: ``stores`` (``{path: store}``, or ``{path: select(store)}``,
+    in the order asked),
     ``torn`` (``{path: bytes dropped}``), and ``failed``, the number that did not load
     (each already reported on stderr)."""
 
@@ -43,9 +44,12 @@ def top_keys(paths: Iterable[str]) -> List[Any]:
     return out
 
 
-def load_runs(args: argparse.Namespace, paths: Sequence[str], keys: Optional[List[Any]] = None) -> Runs:
+def load_runs(args: argparse.Namespace, paths: Sequence[str], keys: Optional[List[Any]] = None,
+              select: Optional[Callable[[Any], Any]] = None) -> Runs:
     """Load the logs ``paths`` with ``args.symbols`` (only the top-level ``keys`` when
-    given); report each that does not load as ``laaos COMMAND: ...`` on stderr."""
+    given; ``select(store)`` in place of each store, worked out where the log is loaded:
+    see ``laaos.load_many``); report each that does not load as ``laaos COMMAND: ...``
+    on stderr."""
     runs = Runs()
     readable = []
     for path in paths:
@@ -61,7 +65,7 @@ def load_runs(args: argparse.Namespace, paths: Sequence[str], keys: Optional[Lis
         with warnings.catch_warnings():
             # (the torn logs are marked where they are shown, not in a warning)
             warnings.simplefilter("ignore", TornTailWarning)
-            loaded = load_many(readable, None, args.symbols, keys=keys)
+            loaded = load_many(readable, None, args.symbols, keys=keys, select=select)
         errors = dict(loaded.errors)
         for path in readable:
             if path in errors:
