@@ -307,3 +307,25 @@ def test_compare_on_a_process_pool_shows_what_one_process_shows(mixed, capsys, m
         monkeypatch.setattr(laaos.many, "PARALLEL_MIN_BYTES", 0)  # a pool for any sweep
         pooled = cli(capsys, "compare", *runs, "--format", "json", *options)
         assert pooled == alone and alone[0] == 1 and len(json.loads(alone[1])) == 3
+
+
+def test_the_readme_shows_the_real_output_of_the_sweep_commands(sweep, capsys, monkeypatch):
+    import re
+    import shlex
+
+    readme = (EXAMPLES.parent / "README.md").read_text("utf-8")
+    section = readme[readme.index("## Many runs"):]
+    block = re.search(r"^```\n(.*?)^```", section, re.M | re.S).group(1)
+    commands = re.split(r"^\$ ", block, flags=re.M)[1:]
+    assert len(commands) >= 4
+    monkeypatch.setenv("COLUMNS", "80")  # a terminal of 80 columns, as the README shows
+    for text in commands:
+        command, _, shown = text.partition("\n")
+        argv = shlex.split(command, comments=True)
+        assert argv[0] == "laaos"
+        if argv[1] == "plot":
+            pytest.importorskip("matplotlib")
+        argv = [p for a in argv[1:] for p in (sorted(glob.glob(a)) if "*" in a else [a])]  # as a shell does
+        code, out, err = cli(capsys, *argv)
+        assert code == 0, err
+        assert out + err == shown, command
