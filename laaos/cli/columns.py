@@ -7,6 +7,7 @@ key in brackets (``runs['a.b'].lr``), so that a column's name also selects it.""
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 from dataclasses import dataclass
@@ -67,25 +68,26 @@ def flatten(store: Any, max_depth: int = 16) -> "tuple[Dict[str, Any], Dict[str,
     return values, series
 
 
+_NUMBER_TYPES = frozenset((int, float, type(None)))  # (a loaded store's numbers are these exactly)
+
+
+def _numeric(values: list) -> bool:
+    """Whether ``values`` are numbers and None, not all None."""
+    types = set(map(type, values))  # (a C loop: a sweep's logs hold millions of items)
+    return types <= _NUMBER_TYPES and types != {type(None)}
+
+
 def _list_series(name: str, items: list, out: Dict[str, Series]) -> None:
     if not items:
         return
-    if all(isinstance(v, dict) for v in items):
-        fields: Dict[Any, List[Any]] = {}
-        for item in items:
-            for k, v in item.items():
-                if is_number(v):
-                    fields.setdefault(k, []).append(v)
-                elif v is not None:
-                    fields.setdefault(k, []).append(None)  # not numeric: the field is not a series
+    if set(map(type, items)) == {dict}:
         last = items[-1]
-        for k, numbers in fields.items():
-            if numbers and all(x is not None for x in numbers):
-                out[path_join(name, k)] = Series(name, len(numbers), last.get(k))
-        return
-    numbers = [v for v in items if v is not None]
-    if numbers and all(is_number(v) for v in numbers):
-        out[name] = Series(name, len(numbers), items[-1])
+        for k in dict.fromkeys(itertools.chain.from_iterable(items)):
+            column = list(map(dict.get, items, itertools.repeat(k)))
+            if _numeric(column):
+                out[path_join(name, k)] = Series(name, len(column) - column.count(None), last.get(k))
+    elif _numeric(items):
+        out[name] = Series(name, len(items) - items.count(None), items[-1])
 
 
 def differ(rows: Sequence[Dict[str, Any]], name: str) -> bool:
