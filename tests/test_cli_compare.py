@@ -329,3 +329,13 @@ def test_the_readme_shows_the_real_output_of_the_sweep_commands(sweep, capsys, m
         code, out, err = cli(capsys, *argv)
         assert code == 0, err
         assert out + err == shown, command
+
+
+def test_columns_named_run_or_path_are_the_logs_values(tmp_path, capsys):
+    a = write_run(tmp_path, "a", {"lr": 0.1}, [1.0], run="first", path="/data/x")
+    b = write_run(tmp_path, "b", {"lr": 0.2}, [1.0], run="second", path="/data/y")
+    code, out, _ = cli(capsys, "compare", a, b, "-k", "run", "-k", "path")
+    assert [line.split() for line in out.splitlines()] == [
+        ["run", "run", "path"], ["a", "first", "/data/x"], ["b", "second", "/data/y"]]
+    code, out, _ = cli(capsys, "compare", a, b, "-k", "run", "--format", "csv")
+    assert out.splitlines()[1] == f"a,{a},first"

@@ -14,6 +14,7 @@ import re
 import shutil
 import sys
 import unicodedata
+from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from .._json import json_default, to_json
@@ -24,6 +25,7 @@ from .keys import parse_key_path, select
 from .logfiles import log_paths
 from .manylogs import load_runs, top_keys
 from .show import short
+
 
 class _Missing:
     """The cell of a key that a run does not have: empty.  One object, also after a
@@ -122,15 +124,27 @@ def sort_key(value: Any) -> Tuple[int, Any]:
     return (2, repr(value))
 
 
-def sorted_rows(rows: List[Dict[str, Any]], by: str, reverse: bool) -> List[Dict[str, Any]]:
-    """``rows`` by the cell ``by``; the rows without it (or NaN) last, in either order."""
-    def absent(row: Dict[str, Any]) -> bool:
-        v = row["_sort"]
+@dataclass
+class Line:
+    """A run as ``compare`` prints it: its short name, path, torn bytes (0: not torn),
+    the value it is sorted by, and its cells by column."""
+
+    run: str
+    path: str
+    torn: int
+    sort: Any
+    cells: Dict[str, Any]
+
+
+def sorted_lines(lines: List[Line], reverse: bool) -> List[Line]:
+    """``lines`` by their ``sort`` value; those without one (or NaN) last, in either order."""
+    def absent(line: Line) -> bool:
+        v = line.sort
         return v is MISSING or v is None or (isinstance(v, float) and math.isnan(v))
 
-    present = [r for r in rows if not absent(r)]
-    present.sort(key=lambda r: sort_key(r["_sort"]), reverse=reverse)
-    return present + [r for r in rows if absent(r)]
+    present = [line for line in lines if not absent(line)]
+    present.sort(key=lambda line: sort_key(line.sort), reverse=reverse)
+    return present + [line for line in lines if absent(line)]
 
 
 # ---- writing the rows ----------------------------------------------------------------------
@@ -174,7 +188,7 @@ def cut(text: str, most: int) -> str:
     return "".join(out) + "..."
 
 
-def write_table(header: List[str], cells: List[List[str]], columns: int) -> int:
+def print_table(header: List[str], cells: List[List[str]], columns: int) -> int:
     """Print the table, aligned, with as many columns as fit in ``columns`` (the first
     always); return how many were left out."""
     widths = [max([width(h)] + [width(row[i]) for row in cells]) for i, h in enumerate(header)]
@@ -256,40 +270,47 @@ def cmd_compare(args: argparse.Namespace) -> int:
         rows = [dict(run.cells) for run in shown]
     else:
         columns, rows = default_columns(shown)
-    names = run_names(list(runs.stores))
-    lead = ["run"] + (["torn"] if runs.torn else [])
-    for row, name, path, run in zip(rows, names, runs.stores, shown):
-        row["run"] = name
-        row["path"] = path
-        row["torn"] = runs.torn.get(path, MISSING)
-        row["_sort"] = run.sort
+    lines = [Line(name, path, runs.torn.get(path, 0), run.sort, row)
+             for name, path, run, row in zip(run_names(list(runs.stores)), runs.stores, shown, rows)]
     if args.sort:
-        rows = sorted_rows(rows, args.sort, args.reverse)
+        lines = sorted_lines(lines, args.reverse)
     elif args.reverse:
-        rows.reverse()
-    if args.format == "json":
-        out = []
-        for row in rows:
-            item = {"run": row["run"], "path": row["path"]}
-            if runs.torn:
-                item["torn"] = row["torn"] if row["torn"] is not MISSING else 0
-            item.update((c, row[c]) for c in columns if row[c] is not MISSING)
-            out.append(item)
-        print("[" + ",\n ".join(json_text(item) for item in out) + "]")
-    elif args.format == "csv":
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(["run", "path"] + (["torn"] if runs.torn else []) + columns)
-        for row in rows:
-            torn = [csv_cell(row["torn"])] if runs.torn else []
-            writer.writerow([row["run"], row["path"]] + torn + [csv_cell(row[c]) for c in columns])
-    else:
-        header = lead + columns
-        cells = []
-        for row in rows:
-            torn = [f"TORN ({row['torn']:,} bytes)" if row["torn"] is not MISSING else ""] if runs.torn else []
-            cells.append([printable(row["run"])] + torn + [table_cell(row[c]) for c in columns])
-        left_out = write_table(header, cells, shutil.get_terminal_size().columns)
-        if left_out:
-            print(f"({left_out} more column(s) past the terminal's width: --format csv or json "
-                  "shows them all, -k KEY picks columns)", file=sys.stderr)
+        lines.reverse()
+    {"json": write_json, "csv": write_csv, "table": write_table}[args.format](lines, columns, bool(runs.torn))
     return 1 if runs.failed else 0
+
+
+def write_json(lines: List[Line], columns: List[str], torn: bool) -> None:
+    """A JSON list of an object per run: ``run``, ``path``, ``torn`` (bytes dropped,
+    when any run is torn), and its cells (a key the run lacks left out)."""
+    items = []
+    for line in lines:
+        item: Dict[str, Any] = {"run": line.run, "path": line.path}
+        if torn:
+            item["torn"] = line.torn
+        item.update((c, line.cells[c]) for c in columns if line.cells[c] is not MISSING)
+        items.append(json_text(item))
+    print("[" + ",\n ".join(items) + "]")
+
+
+def write_csv(lines: List[Line], columns: List[str], torn: bool) -> None:
+    """CSV with a header: ``run``, ``path``, ``torn`` (when any run is torn), the columns."""
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(["run", "path"] + (["torn"] if torn else []) + columns)
+    for line in lines:
+        lead = [line.run, line.path] + ([str(line.torn) if line.torn else ""] if torn else [])
+        writer.writerow(lead + [csv_cell(line.cells[c]) for c in columns])
+
+
+def write_table(lines: List[Line], columns: List[str], torn: bool) -> None:
+    """The table for people: ``run``, ``torn`` (when any run is torn), the columns that
+    fit the terminal; a note on stderr of those left out."""
+    header = ["run"] + (["torn"] if torn else []) + columns
+    cells = []
+    for line in lines:
+        lead = [printable(line.run)] + ([f"TORN ({line.torn:,} bytes)" if line.torn else ""] if torn else [])
+        cells.append(lead + [table_cell(line.cells[c]) for c in columns])
+    left_out = print_table(header, cells, shutil.get_terminal_size().columns)
+    if left_out:
+        print(f"({left_out} more column(s) past the terminal's width: --format csv or json "
+              "shows them all, -k KEY picks columns)", file=sys.stderr)
