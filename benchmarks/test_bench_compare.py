@@ -19,6 +19,7 @@ import pytest
 from benchtools import use
 
 import laaos
+import laaos.many
 from laaos.cli import main
 
 LOGS = int(os.environ.get("LAAOS_BENCH_COMPARE_LOGS", "1000"))
@@ -50,10 +51,17 @@ def runs(tmp_path_factory):
     shutil.rmtree(base, ignore_errors=True)
 
 
-def compare(paths, out, *options):
+def compare(paths, out, *options, pool=True):
+    """``laaos compare PATHS --format csv OPTIONS`` (``pool=False``: ``load_many`` in
+    this process, as for a sweep under its pool threshold)."""
     def run():
-        with open(out, "w") as f, contextlib.redirect_stdout(f):
-            assert main(["compare", *paths, "--format", "csv", *options]) == 0
+        threshold = laaos.many.PARALLEL_MIN_BYTES
+        laaos.many.PARALLEL_MIN_BYTES = threshold if pool else 1 << 62
+        try:
+            with open(out, "w") as f, contextlib.redirect_stdout(f):
+                assert main(["compare", *paths, "--format", "csv", *options]) == 0
+        finally:
+            laaos.many.PARALLEL_MIN_BYTES = threshold
     return run
 
 
@@ -68,9 +76,12 @@ def cases(runs, tmp_path):
     out = str(tmp_path / "out.csv")
     return {
         "laaos.load of each log, whole, one process": load_each_whole(runs),
-        "laaos compare (default columns: whole logs, load_many)": compare(runs, out),
-        "laaos compare -k config.lr -k 'evals[-1].acc' (keys=['config', 'evals'])":
+        "laaos compare (default columns: whole logs, load_many's pool)": compare(runs, out),
+        "laaos compare, in one process": compare(runs, out, pool=False),
+        "laaos compare -k config.lr -k 'evals[-1].acc' (keys=['config', 'evals'], pool)":
             compare(runs, out, "-k", "config.lr", "-k", "evals[-1].acc"),
+        "laaos compare -k ... as above, in one process":
+            compare(runs, out, "-k", "config.lr", "-k", "evals[-1].acc", pool=False),
     }
 
 
