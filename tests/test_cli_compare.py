@@ -339,3 +339,12 @@ def test_columns_named_run_or_path_are_the_logs_values(tmp_path, capsys):
         ["run", "run", "path"], ["a", "first", "/data/x"], ["b", "second", "/data/y"]]
     code, out, _ = cli(capsys, "compare", a, b, "-k", "run", "--format", "csv")
     assert out.splitlines()[1] == f"a,{a},first"
+
+
+def test_plot_says_a_missing_log_among_several_is_missing(mixed, capsys, tmp_path):
+    pytest.importorskip("matplotlib")
+    png = tmp_path / "p.png"
+    code, _, err = cli(capsys, "plot", mixed["a"], mixed["missing"], "metrics.loss", "-o", png)
+    assert code == 1 and f"{mixed['missing']}: no such log file" in err and not png.exists()
+    code, _, err = cli(capsys, "plot", mixed["a"], mixed["b"], "-o", png)
+    assert code == 1 and "no KEY to plot" in err

@@ -47,6 +47,10 @@ def split_arguments(arguments: List[str]) -> Tuple[List[str], List[str]]:
         (files if is_file else keys).append(a)
     if not files and arguments:
         files, keys = arguments[:1], arguments[1:]
+    for key in keys:
+        if key.endswith(".py"):  # a log's name with a typo, not a KEY
+            raise CommandError(f"{key}: no such log file (an argument that is not an existing path "
+                               "is taken for a KEY)")
     if not keys:
         raise CommandError(f"no KEY to plot: name a series after the log(s) ({files[0]} losses); "
                            f"an argument that is no existing path is a KEY")
@@ -77,7 +81,8 @@ def cmd_plot(args: argparse.Namespace) -> int:
         for key in keys + [k for k in (args.x, args.label) if k]:
             parse_key_path(key)  # a bad KEY: one error before anything loads
         paths = log_paths(files)
-        if len(paths) == 1:  # one log: as it always was (its errors are the command's)
+        single = len(paths) == 1
+        if single:  # one log: as it always was (its errors are the command's)
             one = argparse.Namespace(**{**vars(args), "file": paths[0]})
             stores = {paths[0]: load_store(one).store}
         else:
@@ -103,16 +108,16 @@ def cmd_plot(args: argparse.Namespace) -> int:
                     series = numeric_series(select(store, [key]), key)
                     if x is not None and len(x) != len(series):
                         raise CommandError(f"{key} has {len(series)} values but the x axis {args.x} has {len(x)}")
-                    line = key if len(stores) == 1 else label if len(keys) == 1 else f"{label} {key}"
+                    line = key if single and not args.label else label if len(keys) == 1 else f"{label} {key}"
                     ax.plot(range(len(series)) if x is None else x, series, label=line, linewidth=1.2)
                 plotted += 1
             except CommandError as e:
-                if len(stores) == 1:
+                if single:
                     raise
                 report(args, CommandError(f"{path}: {e}"))
                 failed += 1
         ax.set_xlabel(args.x or "index in the list")
-        if len(stores) == 1:
+        if single:
             ax.set_title(os.path.basename(paths[0]))
         elif len(keys) == 1:
             ax.set_title(keys[0])
@@ -121,7 +126,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
         ax.grid(True, alpha=0.3)
         if ax.lines:
             legend = ax.legend()
-            if args.label and len(stores) > 1:
+            if args.label:
                 legend.set_title(args.label)
         else:
             return 1
@@ -132,7 +137,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
             raise CommandError(f"{args.output}: {e}") from None
     finally:
         plt.close(fig)
-    if len(stores) == 1:
+    if single:
         print(f"{args.output}: {', '.join(keys)}")
     else:
         print(f"{args.output}: {', '.join(keys)} of {plotted} logs")
