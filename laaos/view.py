@@ -262,15 +262,21 @@ def records(result: Any) -> str:
                         f"<td>{text(i.get('user', ''))}@{text(i.get('host', ''))}</td><td>{text(i.get('pid', ''))}</td>"
                         f"<td>{text(commit)}</td><td>{text(argv)}</td></tr>")
         more = f" (the latest {MAX_RECORDS} of {len(sessions)})" if len(sessions) > MAX_RECORDS else ""
-        out.append(f'<details><summary>{len(sessions)} sessions{more}</summary><table><tr><th>line</th>'
+        title = _count(len(sessions), "session")
+        out.append(f'<details><summary>{title}{more}</summary><table><tr><th>line</th>'
                    f"<th>time</th><th>where</th><th>pid</th><th>git</th><th>command</th></tr>{''.join(rows)}</table></details>")
     if marks:
         rows = [f"<tr><td>{r.line}</td><td>{text(r.kind)}</td><td>{text(r.label)}</td><td>{text(r.info.get('time', ''))}</td></tr>"
                 for r in marks[::-1][:MAX_RECORDS]]
         more = f" (the latest {MAX_RECORDS} of {len(marks)})" if len(marks) > MAX_RECORDS else ""
-        out.append(f"<details><summary>{len(marks)} marks{more}</summary><table><tr><th>line</th><th>kind</th>"
+        title = _count(len(marks), "mark")
+        out.append(f"<details><summary>{title}{more}</summary><table><tr><th>line</th><th>kind</th>"
                    f"<th>label</th><th>time</th></tr>{''.join(rows)}</table></details>")
     return "".join(out)
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}" if n == 1 else f"{n} {what}s"
 
 
 def store(value: Any, title: str) -> str:

@@ -33,7 +33,7 @@ def test_the_sweep_notebook_runs_and_shows_the_view_the_frame_and_a_plot(tmp_pat
         assert f"lr{lr}.py" in sweep_html
 
     log_html = outputs[1]["text/html"]
-    assert "1 sessions" in log_html and "list of 100 dicts" in log_html and "n=100 last=99 min=0 max=99" in log_html
+    assert "1 session" in log_html and "list of 100 dicts" in log_html and "n=100 last=99 min=0 max=99" in log_html
 
     frame_html = outputs[2]["text/html"]
     assert "config.lr" in frame_html and "metrics.loss" in frame_html and "runs/sweep/lr0.3.py" in frame_html

@@ -122,7 +122,7 @@ def test_a_log_shows_its_tree_series_fields_sessions_and_marks(tmp_path):
     assert "n=10 last=0.1 min=0.1 max=1" in parsed.text  # the loss field of the list of dicts
     assert "n=10 last=9 min=0 max=9" in parsed.text  # its step field
     assert "mlp" in parsed.text and "0.1" in parsed.text
-    assert "1 sessions" in parsed.text and "1 marks" in parsed.text and "epoch-1" in parsed.text
+    assert "1 session" in parsed.text and "1 mark" in parsed.text and "epoch-1" in parsed.text
     session = laaos.load(log).sessions[0]
     assert f"{session['user']}@{session['host']}" in parsed.text
     assert html.count("<svg") == 4  # losses, layers, metrics.step and .loss; no drawing of "note"
