@@ -28,8 +28,7 @@ def frame(runs: Mapping[str, Any]) -> Any:
     leaf as a column named by its dotted path, each numeric series as its last value."""
     pd = pandas()
     rows = [row_of(store) for store in runs.values()]
-    result = pd.DataFrame.from_records(rows, index=pd.Index(list(runs), name="path"))
-    return result
+    return pd.DataFrame(rows, index=pd.Index(list(runs), name="path"))
 
 
 def series(runs: Mapping[str, Any], key: Any) -> Any:

@@ -51,16 +51,31 @@ def row_of(store: Any) -> Dict[str, Any]:
     """One run as ``{dotted name: value}``: every scalar leaf, and each numeric series
     (and each numeric field of a list of dicts) as its last value."""
     row: Dict[str, Any] = {}
-    for path, kind, value in walk(store):
-        if kind == "scalar":
-            row[name_of(path)] = value
-        elif kind == "series":
-            row[name_of(path)] = value[-1]
-        elif kind == "table":
-            for field, last in value[-1].items():
-                if isinstance(last, NUMBERS):
-                    row[name_of(path + (field,))] = last
+    if type(store) is dict:
+        _fill(row, store, "")
+    elif isinstance(store, SCALARS) or is_series(store) or is_table(store):
+        _fill(row, {"store": store}, "")
     return row
+
+
+def _fill(row: Dict[str, Any], value: Dict[Any, Any], prefix: str) -> None:
+    # (``walk`` without its generators: a frame of a sweep calls this once per run)
+    for key, child in value.items():
+        name = prefix + (key if type(key) is str else repr(key))
+        kind = type(child)
+        if kind is dict:
+            _fill(row, child, name + ".")
+        elif kind is list:
+            if child:
+                last = child[-1]
+                if isinstance(last, NUMBERS):
+                    row[name] = last
+                elif type(last) is dict:
+                    for field, item in last.items():
+                        if isinstance(item, NUMBERS):
+                            row[f"{name}.{field if type(field) is str else repr(field)}"] = item
+        elif isinstance(child, SCALARS):
+            row[name] = child
 
 
 def field_values(rows: List[Any], field: Any) -> List[Any]:
