@@ -177,3 +177,11 @@ def test_a_sweep_is_one_table_with_failed_and_torn_runs_marked(tmp_path):
     assert by_run["broken.py"] == ["broken.py", f"failed: UnsafeLogError: {tmp_path / 'broken.py'}:2: operator '+' "
                                                 "is not allowed"]
     assert html.count("<svg") == 3
+
+
+def test_a_log_whose_file_is_gone_still_shows_its_store(tmp_path):
+    log = write_log(tmp_path / "run.py", {"losses": [1.0, 0.5]})
+    result = laaos.load(log)
+    log.unlink()
+    parsed = check_only_the_view(result._repr_html_())
+    assert "sessions and marks: cannot read the log" in parsed.text and "n=2 last=0.5" in parsed.text
