@@ -106,6 +106,7 @@ def columns(values: List[Any], width: int) -> Optional[List[Tuple[Any, Any]]]:
 
 
 _LINE = 'vector-effect="non-scaling-stroke"'  # (the viewBox is stretched: keep the line thin)
+_DOT = 'stroke-linecap="round" stroke-width="3"'
 
 
 def sparkline(cols: List[Tuple[Any, Any]], width: int = WIDTH, height: int = HEIGHT) -> str:
@@ -137,7 +138,7 @@ def sparkline(cols: List[Tuple[Any, Any]], width: int = WIDTH, height: int = HEI
             marks.append(f'<polyline {_LINE} points="{points}"/>')
         elif points:  # one point alone: a dot
             x, y = points.split(",")
-            marks.append(f'<polyline {_LINE} points="{x},{y} {x},{y}" stroke-linecap="round" stroke-width="3"/>')
+            marks.append(f'<polyline {_LINE} points="{x},{y} {x},{y}" {_DOT}/>')
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="-1 0 {max(len(cols) + 1, 2)} 100" preserveAspectRatio="none">'
@@ -198,7 +199,8 @@ def _value_row(key: Any, value: Any, depth: int) -> str:
             return f'<tr>{k}<td>{svg}</td><td>{stats}</td></tr>'
         if is_table(value) and all(type(r) is dict for r in value):
             return (f'<tr><td colspan="3"><details open><summary><span class="k">{text(key)}</span> '
-                    f'<span class="m">list of {len(value)} dicts</span></summary>{_fields(value)}</details></td></tr>')
+                    f'<span class="m">list of {len(value)} dicts</span></summary>{_fields(value)}'
+                    "</details></td></tr>")
     return f'<tr>{k}<td class="m">{escape(type(value).__name__)}</td><td>{_preview(value)}</td></tr>'
 
 
@@ -235,12 +237,14 @@ def load_result(result: Any) -> str:
     """A loaded log: what the loader found, its sessions and marks, and the store's tree."""
     facts = [f"{result.statements} statements", f"{result.size} bytes"]
     if result.torn:
-        facts.append(f'<span class="bad">torn: {result.dropped_bytes} bytes dropped from line {result.tail_line}</span>')
+        facts.append(f'<span class="bad">torn: {result.dropped_bytes} bytes dropped '
+                     f"from line {result.tail_line}</span>")
     if result.skipped:
         facts.append(f'<span class="bad">{len(result.skipped)} statements skipped</span>')
     if result.keys is not None:
         facts.append(f"partial load of {len(result.keys)} keys")
-    head = f'<div><span class="k">{text(result.path, 400)}</span> <span class="m">{", ".join(facts)}</span></div>'
+    facts_html = ", ".join(facts)
+    head = f'<div><span class="k">{text(result.path, 400)}</span> <span class="m">{facts_html}</span></div>'
     return f'<div class="laaos-view">{STYLE}{head}{records(result)}{tree(result.store)}</div>'
 
 
@@ -257,17 +261,20 @@ def records(result: Any) -> str:
             i = r.info
             git = i.get("git") if isinstance(i.get("git"), dict) else {}
             commit = str(git.get("commit") or "")[:12] + (" dirty" if git.get("dirty") else "")
-            argv = " ".join(map(str, i.get("argv") or [])) if isinstance(i.get("argv"), list) else i.get("argv", "")
-            rows.append(f"<tr><td>{r.line}</td><td>{text(i.get('time', ''))}</td>"
-                        f"<td>{text(i.get('user', ''))}@{text(i.get('host', ''))}</td><td>{text(i.get('pid', ''))}</td>"
-                        f"<td>{text(commit)}</td><td>{text(argv)}</td></tr>")
+            argv = i.get("argv", "")
+            if isinstance(argv, list):
+                argv = " ".join(map(str, argv))
+            where = f"{text(i.get('user', ''))}@{text(i.get('host', ''))}"
+            rows.append(f"<tr><td>{r.line}</td><td>{text(i.get('time', ''))}</td><td>{where}</td>"
+                        f"<td>{text(i.get('pid', ''))}</td><td>{text(commit)}</td><td>{text(argv)}</td></tr>")
         more = f" (the latest {MAX_RECORDS} of {len(sessions)})" if len(sessions) > MAX_RECORDS else ""
         title = _count(len(sessions), "session")
-        out.append(f'<details><summary>{title}{more}</summary><table><tr><th>line</th>'
-                   f"<th>time</th><th>where</th><th>pid</th><th>git</th><th>command</th></tr>{''.join(rows)}</table></details>")
+        out.append(f"<details><summary>{title}{more}</summary><table><tr><th>line</th><th>time</th>"
+                   "<th>where</th><th>pid</th><th>git</th><th>command</th></tr>"
+                   f"{''.join(rows)}</table></details>")
     if marks:
-        rows = [f"<tr><td>{r.line}</td><td>{text(r.kind)}</td><td>{text(r.label)}</td><td>{text(r.info.get('time', ''))}</td></tr>"
-                for r in marks[::-1][:MAX_RECORDS]]
+        rows = [f"<tr><td>{r.line}</td><td>{text(r.kind)}</td><td>{text(r.label)}</td>"
+                f"<td>{text(r.info.get('time', ''))}</td></tr>" for r in marks[::-1][:MAX_RECORDS]]
         more = f" (the latest {MAX_RECORDS} of {len(marks)})" if len(marks) > MAX_RECORDS else ""
         title = _count(len(marks), "mark")
         out.append(f"<details><summary>{title}{more}</summary><table><tr><th>line</th><th>kind</th>"
@@ -322,7 +329,8 @@ def sweep(runs: Mapping[str, Any], errors: Mapping[str, BaseException], torn: Ma
     for path, scalars, series in rows:
         mark = f' <span class="bad">torn ({torn[path]} bytes dropped)</span>' if path in torn else ""
         cells = [f'<tr><td class="k" title="{text(path, 400)}">{text(names[path])}{mark}</td>']
-        cells.extend(f"<td>{text(scalars[n], 40)}</td>" if n in scalars else "<td></td>" for n in shown_scalars)
+        cells.extend(f"<td>{text(scalars[n], 40)}</td>" if n in scalars else "<td></td>"
+                     for n in shown_scalars)
         for n in shown_series:
             values = series.get(n)
             drawn = series_cells(values, SWEEP_WIDTH) if values else None
@@ -332,9 +340,11 @@ def sweep(runs: Mapping[str, Any], errors: Mapping[str, BaseException], torn: Ma
                 cells.append(f"<td>{number(values[-1])}</td><td>{drawn[0]}</td>")
         cells.append("</tr>")
         out.append("".join(cells))
+    span = len(shown_scalars) + 2 * len(shown_series) or 1
     for path, error in errors.items():
-        out.append(f'<tr><td class="k" title="{text(path, 400)}">{text(names[path])}</td><td class="bad" colspan="{len(shown_scalars) + 2 * len(shown_series) or 1}">'
-                   f"failed: {text(type(error).__name__)}: {text(str(error), 300)}</td></tr>")
+        out.append(f'<tr><td class="k" title="{text(path, 400)}">{text(names[path])}</td>'
+                   f'<td class="bad" colspan="{span}">failed: {text(type(error).__name__)}: '
+                   f"{text(str(error), 300)}</td></tr>")
     out.append("</table>")
     left = [f"{len(runs) - MAX_RUNS} more runs"] if len(runs) > MAX_RUNS else []
     if len(scalar_names) > MAX_COLUMNS:
