@@ -131,10 +131,11 @@ class StoreAccessible:
 
     def _repr_html_(self) -> str:
         """The notebook view (``laaos.view``): a tree of keys, a sparkline per series."""
-        from .view import store
+        from .view import live_store
 
         where = self._store.uri or type(self._store._log).__name__
-        return store(to_plain(self), f"{self._accessor or 'an unlinked container'} of the live store on {where}")
+        what = self._accessor or "an unlinked container"
+        return live_store(to_plain(self), f"{what} of the live store on {where}")
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, StoreAccessible):

@@ -286,7 +286,7 @@ def _count(n: int, what: str) -> str:
     return f"{n} {what}" if n == 1 else f"{n} {what}s"
 
 
-def store(value: Any, title: str) -> str:
+def live_store(value: Any, title: str) -> str:
     """A live store or one of its containers (given as plain data)."""
     head = f'<div class="m">{text(title, 400)}</div>'
     return f'<div class="laaos-view">{STYLE}{head}{tree(value)}</div>'

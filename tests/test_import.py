@@ -7,7 +7,8 @@ import textwrap
 
 import pytest
 
-SUBMODULES = ["files", "cli", "helpers", "errors", "torch", "many", "store", "runs", "provenance"]
+SUBMODULES = ["files", "cli", "helpers", "errors", "torch", "many", "store", "runs", "provenance", "view", "frames",
+              "tidy"]
 
 
 def run(code, cwd, env):
