@@ -1,5 +1,5 @@
 """A small sweep: four runs with different learning rates, one log each, loaded back
-into pandas in one call.
+into pandas in one call (examples/sweep.ipynb shows it in a notebook).
 
     python examples/sweep.py
 """
@@ -9,6 +9,7 @@ import random
 import laaos
 
 SWEEP_DIR = "runs/sweep/"
+LEARNING_RATES = [0.01, 0.03, 0.1, 0.3]
 
 
 def run(lr: float, seed: int) -> None:
@@ -23,22 +24,23 @@ def run(lr: float, seed: int) -> None:
     store.close()
 
 
-def main() -> None:
-    for seed, lr in enumerate([0.01, 0.03, 0.1, 0.3]):
+def run_all() -> None:
+    for seed, lr in enumerate(LEARNING_RATES):
         run(lr, seed)
+
+
+def main() -> None:
+    run_all()
     # (a broken log would land in runs.errors, and the others would still load)
     runs = laaos.load_many(SWEEP_DIR + "*.py")
     try:
-        import pandas as pd
-    except ImportError:
+        # one row per step of every run, with each run's learning rate beside it
+        steps = runs.series("metrics").join(runs.frame()["config.lr"], on="run")
+    except ImportError:  # (no pandas)
         for path, store in runs.items():
             print(path, store["config"], "final loss", store["metrics"][-1]["loss"])
         return
-    frame = pd.concat(
-        {store["config"]["lr"]: pd.DataFrame(store["metrics"]) for store in runs.values()},
-        names=["lr", "row"],
-    )
-    print(frame.groupby("lr")["loss"].agg(["first", "last", "min"]))
+    print(steps.groupby("config.lr")["loss"].agg(["first", "last", "min"]))
 
 
 if __name__ == "__main__":

@@ -58,6 +58,27 @@ class LoadResult:
 
         return [r for r in records_of(self) if r.kind in ("mark", "rewind")]
 
+    def frame(self) -> Any:
+        """A one-row pandas DataFrame of the log, indexed by its path (see
+        ``load_many(...).frame()``)."""
+        from .frames import frame
+
+        return frame({self.path: self.store})
+
+    def series(self, key: Any) -> Any:
+        """A long-form pandas DataFrame of the series ``key`` (see
+        ``load_many(...).series()``)."""
+        from .frames import series
+
+        return series({self.path: self.store}, key)
+
+    def _repr_html_(self) -> str:
+        """The notebook view (``laaos.view``): the log's sessions and marks, and the
+        store as a tree of keys with a sparkline per numeric series."""
+        from .view import load_result
+
+        return load_result(self)
+
 
 def symbols_of(exposed_symbols: Optional[Iterable[Any]], extra_mappings: Optional[Mapping[str, Any]]) -> Dict[str, Any]:
     """The names a log may use: ``exposed_symbols`` by ``__name__``, plus ``extra_mappings``."""

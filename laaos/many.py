@@ -26,6 +26,29 @@ class Loaded(dict):
         self.errors: Dict[str, BaseException] = {}
         self.torn: Dict[str, int] = {}
 
+    def frame(self) -> Any:
+        """A pandas DataFrame, one row per run indexed by path: every scalar leaf as a
+        column named by its dotted path (``config.lr``), each numeric series (and each
+        numeric field of a list of dicts, ``metrics.loss``) as its last value."""
+        from .frames import frame
+
+        return frame(self)
+
+    def series(self, key: Any) -> Any:
+        """A long-form pandas DataFrame of the series ``key`` (a top-level key or a
+        dotted path) of every run that has it: columns ``run``, ``step``, ``value``; for
+        a list of dicts, ``run``, ``step`` and one column per field (``step`` is the
+        item's index, unless the dicts have a field ``step``)."""
+        from .frames import series
+
+        return series(self, key)
+
+    def _repr_html_(self) -> str:
+        """The notebook view (``laaos.view``): one table, a row per run."""
+        from .view import sweep
+
+        return sweep(self, self.errors, self.torn)
+
 
 def _paths(logs: Union[str, PathLike, Iterable[PathLike]]) -> List[str]:
     if isinstance(logs, (str, bytes, os.PathLike)):

@@ -129,6 +129,14 @@ class StoreAccessible:
         engine = self._store._engine
         return engine.render(engine.snapshot(self))
 
+    def _repr_html_(self) -> str:
+        """The notebook view (``laaos.view``): a tree of keys, a sparkline per series."""
+        from .view import live_store
+
+        where = self._store.uri or type(self._store._log).__name__
+        what = self._accessor or "an unlinked container"
+        return live_store(to_plain(self), f"{what} of the live store on {where}")
+
     def __eq__(self, other: object) -> bool:
         if isinstance(other, StoreAccessible):
             other = to_plain(other)

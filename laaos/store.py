@@ -161,6 +161,10 @@ class Store:
     def __repr__(self) -> str:
         return repr(self._root)
 
+    def _repr_html_(self) -> str:
+        """The notebook view of the store (``laaos.view``)."""
+        return self._root._repr_html_()
+
     def __del__(self) -> None:
         writer = getattr(self, "_writer", None)
         if writer is None or writer.closed:

@@ -7,7 +7,8 @@ import textwrap
 
 import pytest
 
-SUBMODULES = ["files", "cli", "helpers", "errors", "torch", "many", "store", "runs", "provenance"]
+SUBMODULES = ["files", "cli", "helpers", "errors", "torch", "many", "store", "runs", "provenance", "view", "frames",
+              "tidy"]
 
 
 def run(code, cwd, env):
@@ -65,6 +66,8 @@ NOT_ON_IMPORT = [
     "concurrent.futures", "multiprocessing", "pickle", "glob", "platform", "socket", "getpass",
     "importlib.abc", "importlib.util", "importlib.resources", "tempfile", "subprocess", "argparse",
     "laaos.many", "laaos.provenance", "laaos.cli", "laaos.recover", "laaos.diagnosis", "laaos.follow",
+    # the notebook view and the pandas frames
+    "html", "laaos.view", "laaos.frames", "laaos.tidy", "pandas", "numpy",
 ]
 
 
@@ -96,6 +99,15 @@ def test_the_public_names_are_there_and_import_their_modules_when_used(backend_e
                              "assert (laaos.follow, laaos.recover) == (f, r) and callable(f) and callable(r)\n"
                              "assert all(getattr(laaos, n) is not None for n in laaos.__all__)", backend_env)
     assert {"laaos.many", "laaos.follow", "laaos.recover", "concurrent.futures"} <= modules
+
+
+def test_the_notebook_view_and_the_frames_import_their_modules_when_used(tmp_path, backend_env):
+    log = tmp_path / "run.py"
+    log.write_text("store = {'losses': [0.5, 0.25]}\n")
+    modules = imported_after(f"import laaos\nresult = laaos.load({str(log)!r})\n"
+                             "assert 'n=2' in result._repr_html_()", backend_env)
+    assert {"html", "laaos.view", "laaos.tidy"} <= modules
+    assert [m for m in ("laaos.frames", "pandas", "numpy", "laaos.many") if m in modules] == []
 
 
 def test_one_command_imports_its_own_modules_only(tmp_path, backend_env):

@@ -1,0 +1,88 @@
+"""Tidy pandas frames of a sweep and of one log: ``frame()`` and ``series(key)``."""
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+import laaos
+
+pd = pytest.importorskip("pandas", reason="the frames are pandas DataFrames")
+
+
+@pytest.fixture
+def sweep(tmp_path):
+    for seed, lr in enumerate([0.1, 0.01]):
+        with laaos.open_file_store(f"lr{lr}", "", prefix=str(tmp_path) + "/", truncate=True) as store:
+            store["config"] = {"lr": lr, "seed": seed, "model": {"name": "mlp", "layers": [64, 64]}}
+            store["losses"] = [1.0 / (seed + 1), 0.5 / (seed + 1)]
+            store["metrics"] = [{"loss": 2.0 - i - seed, "acc": 0.5 + i / 10} for i in range(3)]
+            store["done"] = True
+    return laaos.load_many(str(tmp_path / "*.py")), tmp_path
+
+
+def test_frame_is_a_row_per_run_with_dotted_columns(sweep):
+    runs, tmp = sweep
+    frame = runs.frame()
+    assert frame.index.name == "path" and list(frame.index) == [str(tmp / "lr0.01.py"), str(tmp / "lr0.1.py")]
+    assert list(frame.columns) == ["config.lr", "config.seed", "config.model.name", "config.model.layers",
+                                   "losses", "metrics.loss", "metrics.acc", "done"]
+    row = frame.loc[str(tmp / "lr0.1.py")]
+    assert row.to_dict() == {"config.lr": 0.1, "config.seed": 0, "config.model.name": "mlp",
+                             "config.model.layers": 64, "losses": 0.5, "metrics.loss": 0.0, "metrics.acc": 0.7,
+                             "done": True}
+    assert frame["config.lr"].dtype == float and frame["config.seed"].dtype == "int64"
+
+
+def test_series_is_long_form(sweep):
+    runs, tmp = sweep
+    long = runs.series("losses")
+    assert list(long.columns) == ["run", "step", "value"]
+    assert long.values.tolist() == [[str(tmp / "lr0.01.py"), 0, 0.5], [str(tmp / "lr0.01.py"), 1, 0.25],
+                                    [str(tmp / "lr0.1.py"), 0, 1.0], [str(tmp / "lr0.1.py"), 1, 0.5]]
+    rows = runs.series("metrics")
+    assert list(rows.columns) == ["run", "step", "loss", "acc"]
+    assert rows[rows.run == str(tmp / "lr0.1.py")][["step", "loss"]].values.tolist() == [[0, 2.0], [1, 1.0], [2, 0.0]]
+    # a dotted path reaches into dicts; a seaborn-ready frame needs no glue
+    assert runs.series("config.model.layers")["value"].tolist() == [64, 64, 64, 64]
+    with pytest.raises(KeyError, match="no run has a non-empty list at 'nope'"):
+        runs.series("nope")
+
+
+def test_a_step_field_is_the_step(tmp_path):
+    log = tmp_path / "run.py"
+    log.write_text("store = {'m': [{'step': 10, 'loss': 1.0}, {'step': 20, 'loss': 0.5}]}\n")
+    frame = laaos.load(log).series("m")
+    assert frame[["step", "loss"]].values.tolist() == [[10, 1.0], [20, 0.5]]
+    assert list(frame.columns) == ["run", "step", "loss"]
+
+
+def test_one_log_has_the_same_two_frames(sweep):
+    runs, tmp = sweep
+    result = laaos.load(tmp / "lr0.1.py")
+    assert result.frame().equals(runs.frame().loc[[str(tmp / "lr0.1.py")]])
+    one = result.series("metrics")
+    assert one[["step", "loss", "acc"]].values.tolist() == [[0, 2.0, 0.5], [1, 1.0, 0.6], [2, 0.0, 0.7]]
+
+
+def test_without_pandas_the_error_says_what_to_install(tmp_path, backend_env):
+    log = tmp_path / "run.py"
+    log.write_text("store = {'a': [1]}\n")
+    code = textwrap.dedent(f"""\
+        import sys
+        sys.modules["pandas"] = None  # as if it were not installed
+        import laaos
+        result = laaos.load({str(log)!r})
+        assert "n=1" in result._repr_html_()  # the view needs no pandas
+        for call in (result.frame, lambda: result.series("a")):
+            try:
+                call()
+            except ImportError as e:
+                print(e)
+        """)
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=backend_env, capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == ["laaos frames need pandas, which is not installed: pip install pandas "
+                                        "(or pip install 'laaos[frames]')"] * 2
