@@ -18,7 +18,6 @@ import pytest
 import laaos
 
 from helpers import plain
-from test_faults import small_fs  # noqa: F401  (a fixture: a real 64 KiB tmpfs)
 
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="needs POSIX resource limits and signals")
 
