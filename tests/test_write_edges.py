@@ -1,11 +1,10 @@
-"""The write path as a hostile new user meets it: values at the edges, accessors around the
-C append's stack buffer, a disk that fills up, interrupts in the middle of an operation,
-threads that start while the store writes alone, bad arguments.  Real files, real child
-processes (so that the process really has one thread where that matters).
+"""The write path at its edges: values at the edges, accessors around the C append's stack
+buffer, a disk that fills up, interrupts in the middle of an operation, threads that
+start while the store writes alone, bad arguments.  Real files, real child processes (so
+that the process really has one thread where that matters).
 
-Tests marked ``xfail(strict=True)`` are defects found and not fixed here (the fix is in a
-file this suite's author does not own); each reason says what is wrong.  They fail the
-suite as soon as the defect is fixed, so the marker is removed with the fix.
+Tests marked ``xfail(strict=True)`` are known defects; each reason says what is wrong.
+They fail the suite as soon as the defect is fixed, so the marker goes with the fix.
 """
 
 import os
