@@ -137,7 +137,7 @@ def test_a_log_nested_deeper_than_the_recursion_limit_by_appends_reopens(backend
 
 
 def test_setdefault_returns_the_stored_container(backend, tmp_path):
-    """`store.setdefault("losses", []).append(x)`, the everyday idiom, silently lost x."""
+    """`store.setdefault("losses", []).append(x)`, the everyday idiom, logs x."""
     with laaos.open_file_store("run", "", prefix=f"{tmp_path}/", provenance=False) as root:
         root.setdefault("losses", []).append(0.5)
         root.setdefault("losses", []).append(0.25)
@@ -153,8 +153,8 @@ def test_setdefault_returns_the_stored_container(backend, tmp_path):
     {"flush_interval": float("nan")}, {"flush_interval": None},
 ])
 def test_a_bad_buffer_size_or_flush_interval_is_refused_before_the_log_changes(backend, tmp_path, kwargs):
-    """Resuming a log with a bad buffer_size used to append a session record for a
-    session that then failed to open, with Python's bare "invalid literal for int()"."""
+    """A bad buffer_size or flush_interval is a ValueError that names it, before a
+    resumed log gets a session record for a session that does not open."""
     with laaos.open_file_store("run", "", prefix=f"{tmp_path}/") as root:
         root["x"] = 1
     before = (tmp_path / "run.py").read_bytes()
@@ -172,9 +172,8 @@ def test_a_bad_buffer_size_or_flush_interval_is_refused_before_the_log_changes(b
 
 @posix_only
 def test_reopening_a_log_when_the_disk_is_full_leaves_it_as_it_was(backend_env, tmp_path):
-    """The session record of a resumed run was written with a bare loop of os.write: on
-    a full disk it stopped part-way, leaving `#laaos:session {"` as the log's torn last
-    line, and the error did not say which file."""
+    """On a full disk, the session record of a resumed run is cut back whole (no torn
+    `#laaos:session {"` line is left at the log's end), and the error names the file."""
     out = run_child(FILE_LIMIT + """
 import errno, os, laaos
 with laaos.open_file_store("run", "", prefix="./") as root:
