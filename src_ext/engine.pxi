@@ -9,7 +9,9 @@
 # as they were.  Then the statement is written and memory changed by C operations on
 # builtins only (list and dict operations, the proxies' accessor slots): no Python
 # bytecode runs between the two, so a signal handler (KeyboardInterrupt) runs before or
-# after a whole mutation.
+# after a whole mutation.  An fsync that fails after the write (durability="fsync") is
+# raised once memory has changed too (`Writer._raise_sync_failure`): the log has the
+# statement, so memory has its change, as on the pure twin.
 
 cdef extern from *:
     """
@@ -113,6 +115,7 @@ cdef class Engine:
             plain[key] = value
             if self._is_proxy(old):
                 _unlink_tree(old, self)
+            w._raise_sync_failure()
         finally:
             lock.give_taken()
 
@@ -137,6 +140,7 @@ cdef class Engine:
             del plain[key]
             if self._is_proxy(old):
                 _unlink_tree(old, self)
+            w._raise_sync_failure()
         finally:
             lock.give_taken()
 
@@ -157,6 +161,7 @@ cdef class Engine:
             if type(obj) is float:  # a metric per step: rendered on the stack
                 if not w._put_append_float(<str>acc, <double>obj):
                     seq.append(obj)
+                    w._raise_sync_failure()
                     return 0
             value = self._plain_value(obj)
             w._line.clear()
@@ -170,6 +175,7 @@ cdef class Engine:
                 value = self._proxify(value, accessor)
             self._write(w)
             seq.append(value)
+            w._raise_sync_failure()
         finally:
             lock.give_taken()
         return 0
@@ -201,6 +207,7 @@ cdef class Engine:
                     items[i] = self._proxify(v, f"{acc}[{start + i}]")
             self._write(w)
             seq.extend(items)
+            w._raise_sync_failure()
         finally:
             lock.give_taken()
 
@@ -239,6 +246,7 @@ cdef class Engine:
             self._write(w)
             seq.insert(i, value)
             _set_accessors(moved, accessors)
+            w._raise_sync_failure()
         finally:
             lock.give_taken()
 
@@ -268,6 +276,7 @@ cdef class Engine:
             seq[i] = value
             if self._is_proxy(old):
                 _unlink_tree(old, self)
+            w._raise_sync_failure()
         finally:
             lock.give_taken()
 
@@ -295,6 +304,7 @@ cdef class Engine:
             _set_accessors(moved, accessors)
             if self._is_proxy(old):
                 _unlink_tree(old, self)
+            w._raise_sync_failure()
         finally:
             lock.give_taken()
 
@@ -318,6 +328,7 @@ cdef class Engine:
             self._value_line(w, key, ")", acc, 0)
             self._write(w)
             plain.add(key)
+            w._raise_sync_failure()
         finally:
             lock.give_taken()
 
@@ -339,6 +350,7 @@ cdef class Engine:
             self._value_line(w, key, ")", acc, 0)
             self._write(w)
             plain.discard(obj)
+            w._raise_sync_failure()
         finally:
             lock.give_taken()
 
@@ -369,6 +381,7 @@ cdef class Engine:
                 for v in children:
                     if self._is_proxy(v):
                         _unlink_tree(v, self)
+            w._raise_sync_failure()
         finally:
             lock.give_taken()
 
@@ -415,6 +428,7 @@ cdef class Engine:
             for old in dead:
                 _unlink_tree(old, self)
             _set_accessors(moved, accessors)
+            w._raise_sync_failure()
         finally:
             lock.give_taken()
 
@@ -445,6 +459,7 @@ cdef class Engine:
             seq.update(plain)
             for old in dead:
                 _unlink_tree(old, self)
+            w._raise_sync_failure()
         finally:
             lock.give_taken()
 
@@ -469,6 +484,7 @@ cdef class Engine:
                 plain.difference_update(elements)
             else:
                 plain.symmetric_difference_update(elements)
+            w._raise_sync_failure()
         finally:
             lock.give_taken()
 

@@ -7,6 +7,7 @@ Tests marked ``xfail(strict=True)`` are known defects; each reason says what is 
 They fail the suite as soon as the defect is fixed, so the marker goes with the fix.
 """
 
+import errno
 import os
 import subprocess
 import sys
@@ -285,6 +286,27 @@ if {durability!r} == "buffered":  # and when the buffer goes out on flush() or c
         else:
             raise AssertionError("no error")
 """, tmp_path, backend_env)
+
+
+def test_a_failed_fsync_names_the_log_and_keeps_memory_with_it(backend, tmp_path, monkeypatch):
+    """durability="fsync" on a disk whose sync fails (EIO): the statement was written, so
+    memory has the change too, and the error names the log."""
+    root = laaos.open_file_store("run", "", prefix=f"{tmp_path}/", durability="fsync", provenance=False)
+    root["l"] = []
+
+    def failing_fsync(fd):
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(os, "fsync", failing_fsync)
+    for mutate in (lambda: root["l"].append(1.5), lambda: root["l"].append({"a": 1}),
+                   lambda: root.__setitem__("x", 2), lambda: root["l"].sort(key=str, reverse=True)):
+        with pytest.raises(OSError, match="Input/output error") as e:
+            mutate()
+        assert e.value.filename == str(tmp_path / "run.py")
+    monkeypatch.undo()
+    memory = plain(root)
+    root.close()
+    assert laaos.safe_load(tmp_path / "run.py") == memory == {"l": [{"a": 1}, 1.5], "x": 2}
 
 
 # ---- interrupts -----------------------------------------------------------------------
