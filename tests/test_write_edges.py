@@ -49,8 +49,8 @@ def unlimit():
 
 def test_an_int_over_4300_digits_is_refused_even_where_python_would_print_it(backend, tmp_path):
     """A program that raised Python's limit (sys.set_int_max_str_digits(0), as code with
-    big ints does) logged a positive int of 4301 digits: the log then failed to load with
-    default settings (LogSyntaxError at that line, the rest of the log unreachable)."""
+    big ints does) cannot log an int of 4301 digits: a log holding one would not load
+    with default settings (the rest of the log unreachable)."""
     big = 10**4300  # 4301 digits
     ok = 10**4300 - 1  # 4300 digits
     old = sys.get_int_max_str_digits() if hasattr(sys, "get_int_max_str_digits") else None
@@ -199,8 +199,8 @@ print(laaos.load("run.py").store, len(laaos.load("run.py").sessions))
 
 
 def test_repairing_a_torn_tail_on_a_full_disk_leaves_no_empty_sidecar(backend, small_fs):
-    """Reopening a log with a torn tail on a full disk failed to write the sidecar that
-    keeps the tail, and left it behind empty (`run.py.torn_...`, 0 bytes)."""
+    """Reopening a log with a torn tail on a full disk, where the sidecar that keeps the
+    tail cannot be written, leaves no empty sidecar behind (`run.py.torn_...`, 0 bytes)."""
     with laaos.open_file_store("run", "", prefix=f"{small_fs}/") as root:
         root["x"] = [1.5]
     with open(small_fs / "run.py", "ab") as f:
@@ -313,11 +313,10 @@ def test_a_failed_fsync_names_the_log_and_keeps_memory_with_it(backend, tmp_path
 
 
 def test_an_interrupt_just_after_a_write_does_not_make_a_later_failed_write_cut_the_log(backend, tmp_path, monkeypatch):
-    """The pure writer kept the log's end in a counter updated after each os.write: an
-    interrupt in between left it one statement short for good, and the next write that
-    failed part-way (a full disk) was cut back to it, cutting the end off the statement
-    before: an acknowledged item lost and the log ending torn.  (The C writer has no
-    Python code between its write and its bookkeeping.)"""
+    """A write that fails part-way (a full disk) is cut back from the file's end as it is
+    then, so an interrupt just after an earlier write cannot make the cut take the end
+    off that earlier statement: no acknowledged item is lost and the log never ends
+    torn."""
     import errno
 
     from laaos import _writer
