@@ -33,6 +33,9 @@ _MISSING = object()
 _FLOATS = {float}
 _SMALL = 1 << 60  # ints this small render as themselves, far inside the digit limit
 _NOTHING: Iterator[Any] = iter(())
+# What a flat record holds (exact types: a subclass's repr may be anything).
+_FLAT_KEYS = frozenset((str, int))
+_FLAT_VALUES = frozenset((str, int, float, bool, type(None)))
 _SET_UPDATES = ("update", "difference_update", "symmetric_difference_update")
 
 
@@ -330,6 +333,20 @@ class Engine:
         t = type(obj)
         if t in _SCALARS:
             return obj, self._text(head, obj, tail, accessor, 0)
+        if (t is dict or t is list) and len(obj) <= 64:
+            # A flat record ({'step': 1, 'loss': 0.5}, [i, x]): its repr is its source
+            # (finite floats, ints of fewer digits than the text is long), made in C.
+            if t is dict:
+                flat = _FLAT_KEYS.issuperset(map(type, obj)) and _FLAT_VALUES.issuperset(map(type, obj.values()))
+            else:
+                flat = _FLAT_VALUES.issuperset(map(type, obj))
+            if flat:
+                try:
+                    text = repr(obj)
+                except ValueError:  # an int longer than Python prints: refused below
+                    text = "nan"
+                if len(text) <= 4096 and "nan" not in text and "inf" not in text:
+                    return self._store._proxify(obj.copy(), accessor), f"{head}{text}{tail}\n"
         plain = self._store._normalize(obj)
         text = self._text(head, plain, tail, accessor, 0)
         if type(plain) in _CONTAINERS:

@@ -15,6 +15,8 @@ from laaos import _backend
 from laaos.proxies import StoreAccessible, StoreDict, StoreList, StoreRoot, StoreSet
 from laaos.store import Store
 
+from helpers import TWINS
+
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="needs setitimer and SIGALRM")
 
 
@@ -249,3 +251,37 @@ def test_each_mutation_is_one_call_to_the_engine(backend, tmp_path, case):
         assert _q(f"laaos._engine.Engine.{engine_method}") in ran
         assert {r for r in ran if r.startswith("laaos.proxies.")} <= proxy_methods | {
             _q("laaos.proxies.StoreAccessible._adopt")}  # (Store._proxify makes proxies)
+
+
+# ---- both engines write the same text -------------------------------------------------------
+
+
+RECORDS = [
+    {"step": 1, "loss": 0.5, "acc": 1e-300, "split": "val", "ok": True, "none": None},
+    {"loss": float("nan")}, {"loss": float("inf")}, {"x": -float("inf")}, {"info": "nan, inf"},
+    {1: 2.5, "k": -0.0}, {True: 1}, {"big": 10**4000}, {"s": "é\ud800\n'\""}, {}, [],
+    [1, 2.5, "x", None, False], [float("nan"), 1], [10**4000], [1, [2]], {"a": {"b": 1}},
+    {"t": (1, 2)}, [b"x"], [1 + 2j], {"x": 1.5, "y": [1.5]},
+]
+
+
+@pytest.mark.parametrize("backend", ["cython"], indirect=True)  # (it runs both itself)
+def test_both_engines_write_the_same_statements(backend, monkeypatch):
+    """The pure twin's shortcut for flat records (their repr) writes what the extension's
+    renderer writes, byte for byte, and refuses what it refuses (NaN and infinities are
+    calls, not repr's ``nan``; an int too long for any loader is an error)."""
+    logs = []
+    for impl in TWINS:
+        monkeypatch.setattr(_backend, "impl", impl)
+        log = __import__("io").StringIO()
+        root = Store(log, initial_data={"l": [], "d": {}}).root
+        for i, record in enumerate(RECORDS):
+            root["l"].append(record)
+            root["d"][i] = record
+            root["l"][0] = record
+            root["l"].insert(1, record)
+        with pytest.raises(ValueError, match="4300 digits"):
+            root["l"].append({"huge": 10**4400})
+        logs.append(log.getvalue())
+        assert repr(laaos.safe_load_str(log.getvalue())) == repr(laaos.to_plain(root))  # (NaN)
+    assert len(logs) == 2 and logs[0] == logs[1]
