@@ -4,27 +4,25 @@
 Readers (``copy``, ``+``, ``*``, ``|``, ``&``, ``-``, ``^``, comparisons, ``index``,
 ``count``, ``union``, slices...) return plain values: a list, dict or set with plain
 copies of the store's containers in it, so mutating a result never touches the store.
-Mutators are written through the proxies' own mutations (``self[k] = v``, ``del``,
-``extend``, ``add``, ``discard``, ``clear``) where one of them is the whole change, or as
-one statement of the whole change otherwise (``_replace_items``, ``_update_items``,
-``_update_elements``): a crash never leaves half of a mutation in the log, and a
-mutation that raises (an unsupported value, a bad argument) changes neither the log
-nor memory.  Every statement is one that laaos 2.1.1 loads too.
+Each mutator ends in one call to the store's engine: a proxy's own mutation
+(``self[k] = v``, ``del``, ``extend``, ``add``, ``discard``, ``clear``) where one of them is
+the whole change, or one statement of the whole change otherwise (the engine's
+``replace_items``, ``update_items``, ``update_elements``).  So a crash never leaves half
+of a mutation in the log, an interrupt lands before or after the whole of it, and a
+mutation that raises (an unsupported value, a bad argument) changes neither the log nor
+memory.  Every statement is one that laaos 2.1.1 loads too.
 """
 
 from __future__ import annotations
 
 import operator
 import sys
-from typing import Any, Iterable, List
+from typing import Any, Iterable
 
-from ._statements import CHUNK_BYTES
-from ._render import MAX_WRITTEN_STATEMENT, StatementTooLarge
 
 # A depth to start normalizing at where nothing is written (copies, repr): no limit.
 _UNLIMITED = -(1 << 30)
 _MISSING = object()
-_CONTAINERS = (list, dict, set)  # plain ones, as Store._normalize makes them
 
 
 def _plain_copy(proxy: Any, value: Any) -> Any:
@@ -32,10 +30,6 @@ def _plain_copy(proxy: Any, value: Any) -> Any:
     store = proxy._store
     with store._lock:
         return store._normalize(value, _UNLIMITED)
-
-
-def _is_proxy(value: Any) -> bool:
-    return isinstance(value, (ListAPI, DictAPI, SetAPI))
 
 
 class ListAPI:
@@ -138,13 +132,13 @@ class ListAPI:
             self._linked_accessor()
             items = self._plain.copy()
             items.sort(key=key, reverse=reverse)
-            self._replace_items(items)
+            self._store._engine.replace_items(self, items)
 
     def reverse(self) -> None:
         """Reverse in place, logged as one assignment of the reversed list."""
         with self._store._lock:
             self._linked_accessor()
-            self._replace_items(self._plain[::-1])
+            self._store._engine.replace_items(self, self._plain[::-1])
 
     def __imul__(self, n: Any) -> Any:
         try:
@@ -178,7 +172,7 @@ class ListAPI:
             elif removed == len(seq) and not new:
                 self.clear()
             else:
-                self._replace_items(items)
+                self._store._engine.replace_items(self, items)
 
     def _delete_slice(self, index: slice) -> None:
         with self._store._lock:
@@ -192,32 +186,7 @@ class ListAPI:
             elif removed:
                 items = seq.copy()
                 del items[index]
-                self._replace_items(items)
-
-    def _replace_items(self, items: List[Any]) -> None:
-        """Make ``items`` this list's items, logged as ONE statement that assigns the whole
-        list to this list's own place (``store['l']=[...]``; several only for a list over
-        the statement limit), keeping this proxy valid.
-
-        ``items`` holds this list's own items (each at most once: a container among them
-        stays the same proxy, relinked to its new index) and new plain values (made by
-        ``Store._normalize``).  Nothing changes if ``items`` is the list as it is."""
-        store = self._store
-        with store._lock:
-            acc = self._linked_accessor()
-            seq = self._plain
-            if len(items) == len(seq) and all(a is b for a, b in zip(items, seq)):
-                return
-            # (what `parent[key] = <the new list>` would write, and refuse: a list nested
-            # too deep for one statement)
-            plain = store._normalize(items)
-            store._emit_value(acc + "=", plain, "", acc)
-            kept = {id(v) for v in items if _is_proxy(v)}
-            for old in seq:
-                if _is_proxy(old) and id(old) not in kept:
-                    old._unlink()
-            seq[:] = [store._proxify(v) if type(v) in _CONTAINERS else v for v in items]
-            self._link(acc)  # every container kept gets the accessor of its new index
+                self._store._engine.replace_items(self, items)
 
 
 class DictAPI:
@@ -271,7 +240,7 @@ class DictAPI:
                 ((key, value),) = changes.items()
                 self[key] = value
             elif changes:
-                self._update_items(changes)
+                self._store._engine.update_items(self, changes)
 
     def __ior__(self, other: Any) -> Any:
         self.update(other)
@@ -298,23 +267,6 @@ class DictAPI:
             value = _plain_copy(self, self._plain[key])
             del self[key]
             return key, value
-
-    def _update_items(self, changes: dict) -> None:
-        """Set every key of ``changes`` (raw values), logged as ONE statement
-        ``ACC.update({...})`` (several only for a dict too large for one)."""
-        store = self._store
-        with store._lock:
-            acc = self._linked_accessor()
-            plain = store._normalize(changes)
-            store._emit_value(acc + ".update(", plain, ")", acc)
-            seq = self._plain
-            for key, value in plain.items():
-                old = seq.get(key)
-                if _is_proxy(old):
-                    old._unlink()
-                if type(value) in _CONTAINERS:
-                    value = store._proxify(value, f"{acc}[{store._render(key)}]")
-                seq[key] = value
 
 
 def _set_operand(other: Any) -> Any:
@@ -448,7 +400,7 @@ class SetAPI:
             elif len(present) == len(keys):
                 self._keep_only(self._plain.difference(keys))
             else:
-                self._update_elements("symmetric_difference_update", keys)
+                self._store._engine.update_elements(self, "symmetric_difference_update", keys)
 
     def __ior__(self, other: Any) -> Any:
         o = _set_operand(other)
@@ -482,7 +434,7 @@ class SetAPI:
         if len(new) == 1:
             self.add(new[0])
         elif new:
-            self._update_elements("update", new)
+            self._store._engine.update_elements(self, "update", new)
 
     def _keep_only(self, remaining: set) -> None:
         gone = [x for x in self._plain if x not in remaining]
@@ -491,38 +443,4 @@ class SetAPI:
         elif gone and not remaining:
             self.clear()
         elif gone:
-            self._update_elements("difference_update", gone)
-
-    def _update_elements(self, method: str, elements: list) -> None:
-        """``self._plain.<method>(elements)`` (``update``, ``difference_update`` or
-        ``symmetric_difference_update``; ``elements`` distinct, each made by
-        ``Store._normalize_key``), logged as ONE statement ``ACC.<method>({...})``
-        (several, each of some of the elements, only for a set too large for one)."""
-        store = self._store
-        with store._lock:
-            acc = self._linked_accessor()
-            texts = [store._render(x) for x in elements]
-            chunks = [texts]
-            limit = MAX_WRITTEN_STATEMENT - 1024  # (room for the accessor)
-            if sum(map(len, texts)) + 2 * len(texts) > limit // 4:  # (utf-8: up to 4 bytes a char)
-                sizes = [len(text.encode("utf-8")) + 2 for text in texts]
-                if max(sizes) > limit:
-                    raise StatementTooLarge(max(sizes))
-                if sum(sizes) > limit:
-                    chunks = _chunks(texts, sizes)
-            for chunk in chunks:
-                store._emit_text(f"{acc}.{method}({{{', '.join(chunk)}}})")
-            getattr(self._plain, method)(elements)
-
-
-def _chunks(texts: List[str], sizes: List[int]) -> List[List[str]]:
-    """``texts`` in runs of about ``CHUNK_BYTES``, as a large value is split (``_statements``)."""
-    chunks: List[List[str]] = [[]]
-    total = 0
-    for text, size in zip(texts, sizes):
-        if chunks[-1] and total + size > CHUNK_BYTES:
-            chunks.append([])
-            total = 0
-        chunks[-1].append(text)
-        total += size
-    return chunks
+            self._store._engine.update_elements(self, "difference_update", gone)

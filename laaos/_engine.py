@@ -23,7 +23,7 @@ from itertools import chain, repeat, starmap
 from typing import Any, Iterator, List, Optional
 
 from ._render import MAX_WRITTEN_STATEMENT, render
-from ._statements import statement_text
+from ._statements import elements_text, statement_text
 from .errors import SliceNotSupportedError
 
 _float_repr = float.__repr__
@@ -33,6 +33,10 @@ _MISSING = object()
 _FLOATS = {float}
 _SMALL = 1 << 60  # ints this small render as themselves, far inside the digit limit
 _NOTHING: Iterator[Any] = iter(())
+# What a flat record holds (exact types: a subclass's repr may be anything).
+_FLAT_KEYS = frozenset((str, int))
+_FLAT_VALUES = frozenset((str, int, float, bool, type(None)))
+_SET_UPDATES = ("update", "difference_update", "symmetric_difference_update")
 
 
 class Engine:
@@ -248,6 +252,73 @@ class Engine:
             after = chain(starmap(plain.clear, ((),)), map(setattr, dead, repeat("_accessor"), repeat(None)))
             self._writer.commit(f"{acc}.clear()\n", after)
 
+    # ---- whole-container changes (the container API's sort, slices, ``|=``...) ------------
+
+    def replace_items(self, proxy: Any, items: List[Any]) -> None:
+        """Make ``items`` the list ``proxy``'s items, logged as one assignment of the whole
+        list to its place (``ACC=[...]``; several statements only for a list over the
+        statement limit); ``proxy`` stays valid.
+
+        ``items`` holds the list's own items (each at most once: a container among them
+        stays the same proxy, relinked to its new index) and new plain values (made by
+        ``Store._normalize``).  Nothing changes if ``items`` is the list as it is."""
+        with self._writer.lock:
+            acc = self._accessor(proxy)
+            seq = proxy._plain
+            if len(items) == len(seq) and all(map(operator.is_, items, seq)):
+                return
+            text = self._text(acc + "=", self._store._normalize(items), "", acc, 0)
+            proxify = self._store._proxify
+            stored = [proxify(v, f"{acc}[{i}]") if type(v) in _CONTAINERS else v for i, v in enumerate(items)]
+            kept = {id(v) for v in items if type(v) in self._proxies}
+            dead: List[Any] = []
+            for old in seq:
+                if type(old) in self._proxies and id(old) not in kept:
+                    self._subtree(old, dead)
+            proxies: List[Any] = []
+            accessors: List[str] = []
+            for i, v in enumerate(items):
+                if type(v) in self._proxies:
+                    self._links(v, f"{acc}[{i}]", proxies, accessors)
+            after = chain(
+                starmap(seq.__setitem__, ((slice(None), stored),)),
+                map(setattr, dead, repeat("_accessor"), repeat(None)),
+                map(setattr, proxies, repeat("_accessor"), accessors),
+            )
+            self._writer.commit(text, after)
+
+    def update_items(self, proxy: Any, changes: dict) -> None:
+        """Set every key of ``changes`` (raw values) in the dict ``proxy``, logged as one
+        ``ACC.update({...})`` (several statements only for a dict too large for one)."""
+        with self._writer.lock:
+            acc = self._accessor(proxy)
+            plain = self._store._normalize(changes)
+            text = self._text(acc + ".update(", plain, ")", acc, 0)
+            seq = proxy._plain
+            dead: List[Any] = []
+            for key, value in plain.items():
+                old = seq.get(key)
+                if type(old) in self._proxies:
+                    self._subtree(old, dead)
+                if type(value) in _CONTAINERS:
+                    plain[key] = self._store._proxify(value, f"{acc}[{self.render(key)}]")
+            after = chain(
+                starmap(seq.update, ((plain,),)), map(setattr, dead, repeat("_accessor"), repeat(None))
+            )
+            self._writer.commit(text, after)
+
+    def update_elements(self, proxy: Any, method: str, elements: list) -> None:
+        """``proxy._plain.<method>(elements)`` for the set ``proxy`` (``method`` is
+        ``update``, ``difference_update`` or ``symmetric_difference_update``; ``elements``
+        distinct, each made by ``Store._normalize_key``), logged as one statement
+        ``ACC.<method>({...})`` (several only for a set too large for one)."""
+        with self._writer.lock:
+            acc = self._accessor(proxy)
+            if method not in _SET_UPDATES:
+                raise ValueError(f"not a set update: {method!r}")
+            text = elements_text(acc, method, elements, self._store._render)
+            self._writer.commit(text, starmap(getattr(proxy._plain, method), ((elements,),)))
+
     # ---- helpers ---------------------------------------------------------------------------
 
     @staticmethod
@@ -262,6 +333,20 @@ class Engine:
         t = type(obj)
         if t in _SCALARS:
             return obj, self._text(head, obj, tail, accessor, 0)
+        if (t is dict or t is list) and len(obj) <= 64:
+            # A flat record ({'step': 1, 'loss': 0.5}, [i, x]): its repr is its source
+            # (finite floats, ints of fewer digits than the text is long), made in C.
+            if t is dict:
+                flat = _FLAT_KEYS.issuperset(map(type, obj)) and _FLAT_VALUES.issuperset(map(type, obj.values()))
+            else:
+                flat = _FLAT_VALUES.issuperset(map(type, obj))
+            if flat:
+                try:
+                    text = repr(obj)
+                except ValueError:  # an int longer than Python prints: refused below
+                    text = "nan"
+                if len(text) <= 4096 and "nan" not in text and "inf" not in text:
+                    return self._store._proxify(obj.copy(), accessor), f"{head}{text}{tail}\n"
         plain = self._store._normalize(obj)
         text = self._text(head, plain, tail, accessor, 0)
         if type(plain) in _CONTAINERS:

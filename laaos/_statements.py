@@ -78,6 +78,21 @@ def statement_text(head: str, value: Any, tail: str, accessor: str, render: Rend
     return text
 
 
+def elements_text(accessor: str, method: str, elements: list, render: Render) -> str:
+    """The text (with newlines) that logs ``accessor.<method>({...})`` of a set's
+    ``elements`` (plain, distinct): one statement, or several, each of some of the
+    elements, when one would be longer than a statement laaos writes."""
+    texts = [render(x) for x in elements]
+    limit = MAX_WRITTEN_STATEMENT - 1024  # (room for the accessor)
+    if sum(map(len, texts)) + 2 * len(texts) > limit // 4:  # (utf-8: up to 4 bytes a char)
+        sizes = [_size(text) + 2 for text in texts]
+        if max(sizes) > limit:
+            raise StatementTooLarge(max(sizes))
+        if sum(sizes) > limit:
+            return "".join([f"{accessor}.{method}({{{chunk}}})\n" for chunk in _regroup(texts, "", "")])
+    return f"{accessor}.{method}({{{', '.join(texts)}}})\n"
+
+
 def _render_whole(value: Any, render: Render, depth: int) -> Optional[str]:
     """``render(value)`` if it fits in one literal of at most ``depth`` levels, else None;
     a scalar too long for any statement raises StatementTooLarge."""

@@ -113,7 +113,7 @@ class Writer:
         ``os.write``) and ``after`` run in one C loop, with no Python bytecode between
         them, so a signal handler (KeyboardInterrupt) runs before both or after both.
         If this raises, nothing was written and ``after`` did not run, except when an
-        ``fsync`` fails after the write: then both happened and the error says so.
+        ``fsync`` fails after the write: then both happened, and its error is raised.
         """
         if self._closed_reason is not None:
             self._refuse()
@@ -136,14 +136,15 @@ class Writer:
             return
         self._write(data, after)
         if self._fsync:
-            if self._fd >= 0:
-                os.fsync(self._fd)
-            else:
-                try:
+            try:
+                if self._fd >= 0:
+                    os.fsync(self._fd)
+                else:
                     _fsync_object(self._obj)
-                except OSError as e:
+            except OSError as e:
+                if self._fd < 0:
                     self._failed(e)
-                    raise
+                raise self._named(e)
 
     def flush(self) -> None:
         """Write out whatever is buffered."""

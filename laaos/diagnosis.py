@@ -27,7 +27,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
-from ._symbols import UNSAFE_ATTRIBUTES, UNSAFE_BUILTINS, UNSAFE_MODULES, unsafe_symbol, unsafe_why  # noqa: F401
+from ._symbols import unsafe_symbol, unsafe_why
 from .errors import LogError, UnknownSymbolError
 from .loader import LoadResult, PathLike, finish, load, new_parser
 

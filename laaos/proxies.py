@@ -189,7 +189,7 @@ class StoreDict(StoreAccessible, DictAPI, MutableMapping):
 
     def items(self) -> Any:
         # Views of a snapshot, as iteration is: Mapping's own views look each key up
-        # outside the lock, and a key another thread deletes in between raised KeyError.
+        # outside the lock, where a key another thread deletes in between is a KeyError.
         with self._store._lock:
             return dict(self._plain).items()
 
@@ -208,8 +208,8 @@ class StoreDict(StoreAccessible, DictAPI, MutableMapping):
 
     def setdefault(self, key: Any, default: Any = None) -> Any:
         """``store[key]`` if present, else store ``default`` there and return the stored
-        container (``store.setdefault("losses", []).append(x)`` logs ``x``: the
-        MutableMapping method returned the caller's own list, and the append was lost)."""
+        container, so that ``store.setdefault("losses", []).append(x)`` logs ``x``
+        (``MutableMapping.setdefault`` returns the caller's own list, where it is lost)."""
         with self._store._lock:
             if key not in self._plain:
                 self[key] = default

@@ -16,7 +16,7 @@ from typing import Any, List, Optional, Sequence
 
 from . import _backend, _lifecycle
 from ._parser import MAX_DEPTH
-from ._statements import statement_text, store_statements
+from ._statements import store_statements
 from .errors import UnsupportedTypeError
 from .handlers import TypeHandler
 from ._container_api import _UNLIMITED
@@ -220,12 +220,6 @@ class Store:
     def _emit_text(self, text: str) -> None:
         """Write one statement that changes nothing in memory (a new store's, a mark)."""
         self._writer.emit(text)
-
-    def _emit_value(self, head: str, value: Any, tail: str, accessor: str) -> None:
-        """Write ``head + value + tail`` for a plain ``value`` (several statements when one
-        would be too long), for the changes the engine has no method of its own for (the
-        container API's whole-list assignments and updates, ``laaos._container_api``)."""
-        self._writer.commit(statement_text(head, value, tail, accessor, self._render), ())
 
     # ---- values ------------------------------------------------------------------------
 

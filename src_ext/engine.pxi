@@ -9,7 +9,9 @@
 # as they were.  Then the statement is written and memory changed by C operations on
 # builtins only (list and dict operations, the proxies' accessor slots): no Python
 # bytecode runs between the two, so a signal handler (KeyboardInterrupt) runs before or
-# after a whole mutation.
+# after a whole mutation.  An fsync that fails after the write (durability="fsync") is
+# raised once memory has changed too (`Writer._raise_sync_failure`): the log has the
+# statement, so memory has its change, as on the pure twin.
 
 cdef extern from *:
     """
@@ -19,6 +21,7 @@ cdef extern from *:
     """
     object _alloc "laaos_alloc"(object cls)
 
+from laaos._statements import elements_text as _elements_text
 from laaos._statements import value_statements as _value_statements
 
 cdef object _MISSING = object()
@@ -112,6 +115,7 @@ cdef class Engine:
             plain[key] = value
             if self._is_proxy(old):
                 _unlink_tree(old, self)
+            w._raise_sync_failure()
         finally:
             lock.give_taken()
 
@@ -136,6 +140,7 @@ cdef class Engine:
             del plain[key]
             if self._is_proxy(old):
                 _unlink_tree(old, self)
+            w._raise_sync_failure()
         finally:
             lock.give_taken()
 
@@ -156,6 +161,7 @@ cdef class Engine:
             if type(obj) is float:  # a metric per step: rendered on the stack
                 if not w._put_append_float(<str>acc, <double>obj):
                     seq.append(obj)
+                    w._raise_sync_failure()
                     return 0
             value = self._plain_value(obj)
             w._line.clear()
@@ -169,6 +175,7 @@ cdef class Engine:
                 value = self._proxify(value, accessor)
             self._write(w)
             seq.append(value)
+            w._raise_sync_failure()
         finally:
             lock.give_taken()
         return 0
@@ -200,6 +207,7 @@ cdef class Engine:
                     items[i] = self._proxify(v, f"{acc}[{start + i}]")
             self._write(w)
             seq.extend(items)
+            w._raise_sync_failure()
         finally:
             lock.give_taken()
 
@@ -238,6 +246,7 @@ cdef class Engine:
             self._write(w)
             seq.insert(i, value)
             _set_accessors(moved, accessors)
+            w._raise_sync_failure()
         finally:
             lock.give_taken()
 
@@ -267,6 +276,7 @@ cdef class Engine:
             seq[i] = value
             if self._is_proxy(old):
                 _unlink_tree(old, self)
+            w._raise_sync_failure()
         finally:
             lock.give_taken()
 
@@ -294,6 +304,7 @@ cdef class Engine:
             _set_accessors(moved, accessors)
             if self._is_proxy(old):
                 _unlink_tree(old, self)
+            w._raise_sync_failure()
         finally:
             lock.give_taken()
 
@@ -317,6 +328,7 @@ cdef class Engine:
             self._value_line(w, key, ")", acc, 0)
             self._write(w)
             plain.add(key)
+            w._raise_sync_failure()
         finally:
             lock.give_taken()
 
@@ -338,6 +350,7 @@ cdef class Engine:
             self._value_line(w, key, ")", acc, 0)
             self._write(w)
             plain.discard(obj)
+            w._raise_sync_failure()
         finally:
             lock.give_taken()
 
@@ -368,6 +381,110 @@ cdef class Engine:
                 for v in children:
                     if self._is_proxy(v):
                         _unlink_tree(v, self)
+            w._raise_sync_failure()
+        finally:
+            lock.give_taken()
+
+    # ---- whole-container changes (the container API's sort, slices, ``|=``...) ------------
+
+    def replace_items(self, proxy, list items):
+        """Make ``items`` the list ``proxy``'s items, logged as one assignment of the whole
+        list to its place (``laaos._engine.Engine.replace_items``)."""
+        cdef Writer w = self._writer
+        cdef RLock lock = w.lock
+        cdef list seq, stored, dead, moved, accessors
+        cdef set kept
+        cdef Py_ssize_t i, n
+        lock.take()
+        try:
+            acc = self._accessor(proxy)
+            seq = <list>proxy._plain
+            n = len(items)
+            if n == len(seq):
+                for i in range(n):
+                    if items[i] is not seq[i]:
+                        break
+                else:
+                    return
+            plain = self._normalize(items, 0)
+            w._line.clear()
+            _append_str(w._line, acc)
+            w._line.push_back(b'=')
+            self._value_line(w, plain, "", acc, 0)
+            stored = []
+            kept = set()
+            moved, accessors = [], []
+            for i in range(n):
+                v = items[i]
+                if _is_container(v):
+                    v = self._proxify(v, f"{acc}[{i}]")
+                elif self._is_proxy(v):
+                    kept.add(id(v))
+                    self._links(v, f"{acc}[{i}]", moved, accessors)
+                stored.append(v)
+            dead = [old for old in seq if self._is_proxy(old) and id(old) not in kept]
+            self._write(w)
+            seq[:] = stored
+            for old in dead:
+                _unlink_tree(old, self)
+            _set_accessors(moved, accessors)
+            w._raise_sync_failure()
+        finally:
+            lock.give_taken()
+
+    def update_items(self, proxy, dict changes):
+        """Set every key of ``changes`` (raw values) in the dict ``proxy``, logged as one
+        ``ACC.update({...})`` (``laaos._engine.Engine.update_items``)."""
+        cdef Writer w = self._writer
+        cdef RLock lock = w.lock
+        cdef dict plain, seq
+        cdef list dead
+        lock.take()
+        try:
+            acc = self._accessor(proxy)
+            plain = <dict>self._normalize(changes, 0)
+            w._line.clear()
+            _append_str(w._line, acc)
+            w._line.append(b".update(")
+            self._value_line(w, plain, ")", acc, 0)
+            seq = <dict>proxy._plain
+            dead = []
+            for key, value in plain.items():
+                old = seq.get(key)
+                if self._is_proxy(old):
+                    dead.append(old)
+                if _is_container(value):
+                    plain[key] = self._proxify(value, _item_accessor(acc, key, self._fallback))
+            self._write(w)
+            seq.update(plain)
+            for old in dead:
+                _unlink_tree(old, self)
+            w._raise_sync_failure()
+        finally:
+            lock.give_taken()
+
+    def update_elements(self, proxy, str method, list elements):
+        """``proxy._plain.<method>(elements)`` for the set ``proxy``, logged as one
+        ``ACC.<method>({...})`` (``laaos._engine.Engine.update_elements``)."""
+        cdef Writer w = self._writer
+        cdef RLock lock = w.lock
+        cdef set plain
+        lock.take()
+        try:
+            acc = self._accessor(proxy)
+            plain = <set>proxy._plain
+            if method not in ("update", "difference_update", "symmetric_difference_update"):
+                raise ValueError(f"not a set update: {method!r}")
+            w._line.clear()
+            _append_str(w._line, _elements_text(acc, method, elements, self._store._render))
+            self._write(w)
+            if method == "update":
+                plain.update(elements)
+            elif method == "difference_update":
+                plain.difference_update(elements)
+            else:
+                plain.symmetric_difference_update(elements)
+            w._raise_sync_failure()
         finally:
             lock.give_taken()
 

@@ -52,6 +52,9 @@ cdef class Writer:
     cdef readonly bint busy
     # The log's name for the OSError of a failed write (the store sets it).
     cdef public object name
+    # The error of an fsync that failed after its statement was written: raised by
+    # `_raise_sync_failure` once the change in memory is made too.
+    cdef object _sync_failure
 
     def __init__(self, target, durability="flush", buffer_size=1 << 16, flush_interval=1.0):
         if durability not in _DURABILITIES:
@@ -112,6 +115,7 @@ cdef class Writer:
         _append_str(self._line, text)
         self._line.push_back(b'\n')
         self._put()
+        self._raise_sync_failure()
 
     def commit(self, str text, after):
         """Append ``text`` (whole statements, each ending in a newline), then exhaust
@@ -125,6 +129,14 @@ cdef class Writer:
             self._put_bytes(self._line.c_str(), self._line.size())
             for _ in after:
                 pass
+            self._raise_sync_failure()
+
+    cdef inline int _raise_sync_failure(self) except -1:
+        """Raise the error of an fsync that failed after its statement was written."""
+        if self._sync_failure is not None:
+            error, self._sync_failure = self._sync_failure, None
+            raise error
+        return 0
 
     cdef int _put(self) except -1:
         """Write the statement in ``_line``, or raise StatementTooLarge (nothing written)."""
@@ -183,26 +195,39 @@ cdef class Writer:
         if self._fd >= 0:
             self._write_fd(data, size)
             if self._fsync:
-                _os.fsync(self._fd)
+                try:
+                    _os.fsync(self._fd)
+                except OSError as e:  # written: raised once memory has changed too
+                    self._sync_failure = self._named(e)
         else:
             self.busy = True
             try:
                 self._obj.write(PyUnicode_DecodeUTF8(data, <Py_ssize_t>size, NULL))
                 self._obj.flush()
-                if self._fsync:
-                    _fsync_object(self._obj)
             except OSError as e:
                 self._failed(e)
                 raise
             finally:
                 self.busy = False
+            if self._fsync:
+                try:
+                    _fsync_object(self._obj)
+                except OSError as e:
+                    self._failed(e)
+                    self._sync_failure = e
         return 0
+
+    cdef object _named(self, error):
+        """``error`` with the log's name on it (``[Errno 28] No space left on device:
+        'run.py'``)."""
+        if error.filename is None and self.name is not None:
+            error.filename = self.name
+        return error
 
     cdef int _failed(self, error) except -1:
         """A text file object's write failed: it cannot be repaired (a file store cuts a
         failed statement back off its file), so the writer stops writing to it."""
-        if error.filename is None and self.name is not None:
-            error.filename = self.name
+        self._named(error)
         self.close(
             f"an earlier write to {self.name or self._obj!r} failed ({error!r}); "
             "the log may end in a partial statement: reopen it to repair",
@@ -263,7 +288,7 @@ cdef class Writer:
                 if done:  # part of it landed: cut it back off the file's end as it is now
                     # (not a remembered offset: the log may have been emptied by hand)
                     c_ftruncate(self._fd, _os.lseek(self._fd, 0, _os.SEEK_END) - <long long>done)
-                raise OSError(err, _os.strerror(err), self.name)
+                raise self._named(OSError(err, _os.strerror(err)))
             done += <size_t>n
         return 0
 

@@ -112,3 +112,43 @@ def original_laaos(tmp_path_factory):
             shutil.move(str(tmp), str(target))
     return target
 
+
+@pytest.fixture
+def small_fs(tmp_path):
+    """A real 64 KiB filesystem (tmpfs), where this machine lets us mount one."""
+    mnt = tmp_path / "small"
+    mnt.mkdir()
+    if sys.platform != "linux" or os.geteuid() != 0:
+        pytest.skip("mounting a small filesystem needs root on Linux")
+    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mnt)], capture_output=True)
+    if proc.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {proc.stderr.decode().strip()}")
+    yield mnt
+    subprocess.run(["umount", "-l", str(mnt)], check=True)  # lazy: a failed test may leave a file open
+
+
+COLORS = "import enum\n\n\nclass Color(enum.Enum):\n    RED = 1\n    BLUE = 2\n"
+
+
+@pytest.fixture
+def symbol_log(tmp_path, monkeypatch):
+    """A healthy log written with DefaultTypeHandlers (a datetime) and WeakEnumHandler (an
+    enum from the user's module ``laaos_test_colors`` in the working directory)."""
+    import datetime
+    import importlib
+
+    import laaos
+
+    (tmp_path / "laaos_test_colors.py").write_text(COLORS)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    sys.modules.pop("laaos_test_colors", None)
+    colors = importlib.import_module("laaos_test_colors")
+    handlers = [laaos.WeakEnumHandler(), *laaos.DefaultTypeHandlers]
+    root = laaos.open_file_store("run", "", prefix=f"{tmp_path}/", type_handlers=handlers)
+    root["losses"] = [0.5]
+    root["start"] = datetime.datetime(2026, 1, 2, 3, 4, 5)
+    root["color"] = colors.Color.RED
+    root["losses"].append(0.25)
+    root.close()
+    return tmp_path / "run.py", colors

@@ -5,9 +5,13 @@ import math
 import os
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
+import pytest
+
 import laaos
+from laaos import _backend
 
 DATA = Path(__file__).parent / "data"
 
@@ -108,3 +112,33 @@ def as_nobody(fn):
     if kind == "error":
         raise AssertionError(f"as the user nobody:\n{value}")
     return value
+
+
+# ---- the two backends side by side -------------------------------------------------------
+
+# The backends this build has (the pure twin always; the extension where it is built).
+TWINS = [m for m in (_backend.cython_impl, _backend.python_impl) if m is not None]
+needs_both = pytest.mark.skipif(len(TWINS) < 2, reason="the Cython extension is not built")
+
+
+def parse_with(impl, data, skip=False, keys=None):
+    """What ``impl``'s parser makes of ``data``: the store and its counts, or the error."""
+    parser = impl.LogParser("<fuzz>", {}, skip, keys=keys)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            parser.feed(data)
+            root = parser.finish()
+    except laaos.LogError as e:
+        return ("error", type(e).__name__, e.line, str(e))
+    return ("ok", repr(root), parser.statements, parser.valid_bytes, parser.pending, parser.skipped,
+            parser.legacy_floats, parser.lines)
+
+
+SEED_LOG = (
+    b"store = (\n{'cfg': {'lr': 0.1}, 'l': [], 's': set()}\n)\n"
+    b"store['l'].append(1.5)\nstore['l'].append(-2)\nstore['l'].append('x')\n"
+    b"store['cfg']['lr']=0.25\nstore['s'].add((1, 'a'))\nstore['l'][0] = [None, True]\n"
+    b"store['l'].append({'a': [1, 2.5e-10], 'b': {3}})\ndel store['l'][1]\nstore['n']=float('nan')\n"
+    b"store['l'].extend([1, 2])\nstore['l'].insert(0, '\xc3\xa9')\nstore['l'].append(\"q\\n\")\n"
+)

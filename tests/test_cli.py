@@ -237,8 +237,6 @@ def test_load_many_into_pandas(tmp_path):
 
 # ---- symbols: a healthy log that names them is not damaged -------------------------------
 
-from test_recover import symbol_log  # noqa: E402,F401  (the fixture)
-
 
 def test_check_of_a_healthy_log_with_symbols_says_which_to_pass(symbol_log, capsys):
     path, _ = symbol_log

@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import laaos
-import laaos._container_api
+import laaos._statements
 from helpers import run_original
 from helpers import new_store, same
 
@@ -452,8 +452,8 @@ def test_a_large_change_is_one_statement_up_to_the_statement_limit():
 
 def test_set_changes_too_large_for_one_statement_are_split_and_load(monkeypatch):
     # (the statement limit scaled down 32 times: the same splitting on 32 times less data)
-    monkeypatch.setattr(laaos._container_api, "MAX_WRITTEN_STATEMENT", 256 << 10)
-    monkeypatch.setattr(laaos._container_api, "CHUNK_BYTES", 32 << 10)
+    monkeypatch.setattr(laaos._statements, "MAX_WRITTEN_STATEMENT", 256 << 10)
+    monkeypatch.setattr(laaos._statements, "CHUNK_BYTES", 32 << 10)
     root, log = new_store()
     root["s"] = {f"element-{i:08}" for i in range(30_000)}
     start = len(log.getvalue().splitlines())

@@ -15,6 +15,8 @@ from laaos import _backend
 from laaos.proxies import StoreAccessible, StoreDict, StoreList, StoreRoot, StoreSet
 from laaos.store import Store
 
+from helpers import TWINS
+
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="needs setitimer and SIGALRM")
 
 
@@ -38,11 +40,12 @@ root["log"] = []
 root["rows"] = []
 root["d"] = {{"n": {{}}}}
 root["s"] = set()
+root["small"] = [0]
 rnd = random.Random(1)
 
 
 def mutate(i):
-    kind = i % 11
+    kind = i % 19
     if kind == 0:
         root["log"].append({{"step": i, "loss": rnd.random(), "acc": rnd.random()}})
     elif kind == 1:
@@ -71,8 +74,37 @@ def mutate(i):
                 break
     elif kind == 9:
         root["log"].append(rnd.random())
-    else:
+    elif kind == 10:
         root["s"].discard((rnd.randrange(500), "x"))
+    elif kind == 11:  # whole-list assignments that keep the containers, relinked
+        root["rows"].reverse()
+    elif kind == 12:
+        root["rows"].sort(key=lambda v: rnd.random())
+    elif kind == 13:
+        rows = root["rows"]
+        a = rnd.randrange(len(rows) + 1)
+        rows[a : a + 3] = [{{"sl": i}}, i]
+        if len(rows) > 6:
+            del rows[1:5:2]
+    elif kind == 14:
+        root["d"]["n"] |= {{i % 60: {{"u": i}}, (i + 1) % 60: [i]}}  # one update over containers
+    elif kind == 15:
+        s = root["s"]
+        s |= {{(j, "x") for j in range(i % 500, i % 500 + 4)}}
+        s ^= {{(rnd.randrange(500), "x") for _ in range(3)}}
+    elif kind == 16:
+        s = root["s"]
+        s -= {{(rnd.randrange(500), "x") for _ in range(3)}}
+        s &= {{(j, "x") for j in range(rnd.randrange(100), 500)}}
+    elif kind == 17:
+        root["log"][-3:] = root["log"][-2:]  # a slice of stored records, relinked
+        root["d"]["n"].update({{-1: i, -2: [i]}})
+    else:
+        small = root["small"]
+        small *= 2
+        small += [i, {{"v": i}}]
+        if len(small) > 40:
+            small *= 0
     if len(root["rows"]) > 300:
         root["rows"].clear()
 
@@ -111,8 +143,10 @@ def test_an_interrupt_never_leaves_the_log_and_memory_apart(backend, backend_env
     """Ctrl-C in a notebook while a cell logs, and the next cell carries on with the same
     store: a KeyboardInterrupt raised by a signal handler at a random point of a mutation
     (SIGALRM every 0.3 ms for 2 s over a mix of appends, item sets, extends, inserts,
-    set adds, deletes, pops) must land before or after the whole mutation, so that the
-    log loads to exactly what memory holds."""
+    set adds, deletes, pops, and the container API's whole-container changes: sort,
+    reverse, slice assignment, ``|=``, ``^=``, ``-=``, ``&=``, ``*=``, ``+=``) must land
+    before or after the whole mutation, so that the log loads to exactly what memory
+    holds."""
     proc = subprocess.run(
         [sys.executable, "-c", textwrap.dedent(INTERRUPTED_LOOP.format(durability=durability))],
         cwd=tmp_path, env=backend_env, capture_output=True, text=True, timeout=120,
@@ -217,3 +251,37 @@ def test_each_mutation_is_one_call_to_the_engine(backend, tmp_path, case):
         assert _q(f"laaos._engine.Engine.{engine_method}") in ran
         assert {r for r in ran if r.startswith("laaos.proxies.")} <= proxy_methods | {
             _q("laaos.proxies.StoreAccessible._adopt")}  # (Store._proxify makes proxies)
+
+
+# ---- both engines write the same text -------------------------------------------------------
+
+
+RECORDS = [
+    {"step": 1, "loss": 0.5, "acc": 1e-300, "split": "val", "ok": True, "none": None},
+    {"loss": float("nan")}, {"loss": float("inf")}, {"x": -float("inf")}, {"info": "nan, inf"},
+    {1: 2.5, "k": -0.0}, {True: 1}, {"big": 10**4000}, {"s": "é\ud800\n'\""}, {}, [],
+    [1, 2.5, "x", None, False], [float("nan"), 1], [10**4000], [1, [2]], {"a": {"b": 1}},
+    {"t": (1, 2)}, [b"x"], [1 + 2j], {"x": 1.5, "y": [1.5]},
+]
+
+
+@pytest.mark.parametrize("backend", ["cython"], indirect=True)  # (it runs both itself)
+def test_both_engines_write_the_same_statements(backend, monkeypatch):
+    """The pure twin's shortcut for flat records (their repr) writes what the extension's
+    renderer writes, byte for byte, and refuses what it refuses (NaN and infinities are
+    calls, not repr's ``nan``; an int too long for any loader is an error)."""
+    logs = []
+    for impl in TWINS:
+        monkeypatch.setattr(_backend, "impl", impl)
+        log = __import__("io").StringIO()
+        root = Store(log, initial_data={"l": [], "d": {}}).root
+        for i, record in enumerate(RECORDS):
+            root["l"].append(record)
+            root["d"][i] = record
+            root["l"][0] = record
+            root["l"].insert(1, record)
+        with pytest.raises(ValueError, match="4300 digits"):
+            root["l"].append({"huge": 10**4400})
+        logs.append(log.getvalue())
+        assert repr(laaos.safe_load_str(log.getvalue())) == repr(laaos.to_plain(root))  # (NaN)
+    assert len(logs) == 2 and logs[0] == logs[1]

@@ -15,20 +15,6 @@ import laaos
 from helpers import plain
 
 
-@pytest.fixture
-def small_fs(tmp_path):
-    """A real 64 KiB filesystem (tmpfs), where this machine lets us mount one."""
-    mnt = tmp_path / "small"
-    mnt.mkdir()
-    if sys.platform != "linux" or os.geteuid() != 0:
-        pytest.skip("mounting a small filesystem needs root on Linux")
-    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mnt)], capture_output=True)
-    if proc.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {proc.stderr.decode().strip()}")
-    yield mnt
-    subprocess.run(["umount", "-l", str(mnt)], check=True)  # lazy: a failed test may leave a file open
-
-
 def loaded(path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no torn tail either: a failed statement is cut back

@@ -222,7 +222,7 @@ def test_a_filesystem_without_locks_warns_and_still_logs(tmp_path, monkeypatch):
     assert laaos.safe_load(tmp_path / "run.py") == {"a": 1}
 
 
-# ---- the smaller problems of issue 11 ------------------------------------------------------
+# ---- bad arguments, names of logs, exposed symbols -----------------------------------------
 
 
 @pytest.mark.parametrize("kwargs, error", [

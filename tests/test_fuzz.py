@@ -18,8 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from helpers import sized
-from test_twins import SEED_LOG, TWINS, needs_both, parse_with
+from helpers import SEED_LOG, TWINS, needs_both, parse_with, sized
 
 EXAMPLES = int(os.environ.get("LAAOS_FUZZ_EXAMPLES", sized(300, 3000)))
 CORPUS = os.environ.get("LAAOS_FUZZ_CORPUS")

@@ -298,8 +298,8 @@ def test_an_int_too_large_for_a_complex_is_a_limit_not_a_crash():
 
 
 def test_an_int_of_4301_digits_is_a_limit_with_a_short_message_whatever_its_sign(backend):
-    # (the limit counted a sign that the number token does not hold: a positive one was a
-    # "bad number" error quoting all 4301 digits)
+    # (the sign is not part of the number token: the limit counts digits only, and the
+    # message does not quote all 4301 of them)
     for text in ("9" * 4301, "-" + "9" * 4301, "[" + "9" * 4301 + "]"):
         with pytest.raises(laaos.LogLimitError, match=r"<string>:2: a number of 4301 digits \(the limit is 4300\)") as e:
             laaos.safe_load_str(f"store = {{}}\nstore['n']={text}\n")

@@ -95,31 +95,6 @@ def test_recover_leaves_a_healthy_log_alone_and_refuses_a_live_one(tmp_path):
 
 # ---- a healthy log that names symbols is not damage --------------------------------------
 
-COLORS = "import enum\n\n\nclass Color(enum.Enum):\n    RED = 1\n    BLUE = 2\n"
-
-
-@pytest.fixture
-def symbol_log(tmp_path, monkeypatch):
-    """A healthy log written with DefaultTypeHandlers (a datetime) and WeakEnumHandler (an
-    enum from the user's module ``laaos_test_colors`` in the working directory)."""
-    import datetime
-    import importlib
-    import sys
-
-    (tmp_path / "laaos_test_colors.py").write_text(COLORS)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.syspath_prepend(str(tmp_path))
-    sys.modules.pop("laaos_test_colors", None)
-    colors = importlib.import_module("laaos_test_colors")
-    handlers = [laaos.WeakEnumHandler(), *laaos.DefaultTypeHandlers]
-    root = laaos.open_file_store("run", "", prefix=f"{tmp_path}/", type_handlers=handlers)
-    root["losses"] = [0.5]
-    root["start"] = datetime.datetime(2026, 1, 2, 3, 4, 5)
-    root["color"] = colors.Color.RED
-    root["losses"].append(0.25)
-    root.close()
-    return tmp_path / "run.py", colors
-
 
 def test_recover_keeps_statements_that_name_symbols_not_passed(symbol_log):
     path, _ = symbol_log

@@ -7,7 +7,6 @@ import math
 import random
 import re
 import struct
-import warnings
 from fractions import Fraction
 from pathlib import Path
 
@@ -17,10 +16,8 @@ from hypothesis import strategies as st
 
 import laaos
 from laaos import _backend
-from helpers import new_store, plain, same, sized
+from helpers import SEED_LOG, TWINS, needs_both, new_store, parse_with, plain, same, sized
 
-TWINS = [m for m in (_backend.cython_impl, _backend.python_impl) if m is not None]
-needs_both = pytest.mark.skipif(len(TWINS) < 2, reason="the Cython extension is not built")
 # A test that compares the twins itself (or tests one module directly) needs one run, not
 # one per value of the ``backend`` fixture: it takes ``backend`` and is pinned to one.
 once = pytest.mark.parametrize("backend", ["cython"], indirect=True)
@@ -170,28 +167,6 @@ def test_rendered_values_load_back(value):
     text = "store = {}\nstore['v']=" + _backend.impl.render(value, no_fallback) + "\n"
     loaded = laaos.safe_load_str(text)["v"]
     assert same(loaded, value) or (isinstance(value, complex) and loaded == value)
-
-
-def parse_with(impl, data, skip=False, keys=None):
-    parser = impl.LogParser("<fuzz>", {}, skip, keys=keys)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            parser.feed(data)
-            root = parser.finish()
-    except laaos.LogError as e:
-        return ("error", type(e).__name__, e.line, str(e))
-    return ("ok", repr(root), parser.statements, parser.valid_bytes, parser.pending, parser.skipped,
-            parser.legacy_floats, parser.lines)
-
-
-SEED_LOG = (
-    b"store = (\n{'cfg': {'lr': 0.1}, 'l': [], 's': set()}\n)\n"
-    b"store['l'].append(1.5)\nstore['l'].append(-2)\nstore['l'].append('x')\n"
-    b"store['cfg']['lr']=0.25\nstore['s'].add((1, 'a'))\nstore['l'][0] = [None, True]\n"
-    b"store['l'].append({'a': [1, 2.5e-10], 'b': {3}})\ndel store['l'][1]\nstore['n']=float('nan')\n"
-    b"store['l'].extend([1, 2])\nstore['l'].insert(0, '\xc3\xa9')\nstore['l'].append(\"q\\n\")\n"
-)
 
 
 @once

@@ -1,4 +1,5 @@
-"""laaos tried by a hostile user: logs that call dangerous names, bad options, odd files.
+"""Untrusted input: logs that name code-running symbols, bad options and arguments, odd
+files.  None of them runs code or gets a traceback; each gets an error that says why.
 
 Every test works on real files (and, where it matters, real processes) and runs on both
 backends (the autouse ``backend`` fixture).

@@ -1,13 +1,13 @@
-"""The write path as a hostile new user meets it: values at the edges, accessors around the
-C append's stack buffer, a disk that fills up, interrupts in the middle of an operation,
-threads that start while the store writes alone, bad arguments.  Real files, real child
-processes (so that the process really has one thread where that matters).
+"""The write path at its edges: values at the edges, accessors around the C append's stack
+buffer, a disk that fills up, interrupts in the middle of an operation, threads that
+start while the store writes alone, bad arguments.  Real files, real child processes (so
+that the process really has one thread where that matters).
 
-Tests marked ``xfail(strict=True)`` are defects found and not fixed here (the fix is in a
-file this suite's author does not own); each reason says what is wrong.  They fail the
-suite as soon as the defect is fixed, so the marker is removed with the fix.
+Tests marked ``xfail(strict=True)`` are known defects; each reason says what is wrong.
+They fail the suite as soon as the defect is fixed, so the marker goes with the fix.
 """
 
+import errno
 import os
 import subprocess
 import sys
@@ -18,7 +18,6 @@ import pytest
 import laaos
 
 from helpers import plain
-from test_faults import small_fs  # noqa: F401  (a fixture: a real 64 KiB tmpfs)
 
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="needs POSIX resource limits and signals")
 
@@ -50,8 +49,8 @@ def unlimit():
 
 def test_an_int_over_4300_digits_is_refused_even_where_python_would_print_it(backend, tmp_path):
     """A program that raised Python's limit (sys.set_int_max_str_digits(0), as code with
-    big ints does) logged a positive int of 4301 digits: the log then failed to load with
-    default settings (LogSyntaxError at that line, the rest of the log unreachable)."""
+    big ints does) cannot log an int of 4301 digits: a log holding one would not load
+    with default settings (the rest of the log unreachable)."""
     big = 10**4300  # 4301 digits
     ok = 10**4300 - 1  # 4300 digits
     old = sys.get_int_max_str_digits() if hasattr(sys, "get_int_max_str_digits") else None
@@ -139,7 +138,7 @@ def test_a_log_nested_deeper_than_the_recursion_limit_by_appends_reopens(backend
 
 
 def test_setdefault_returns_the_stored_container(backend, tmp_path):
-    """`store.setdefault("losses", []).append(x)`, the everyday idiom, silently lost x."""
+    """`store.setdefault("losses", []).append(x)`, the everyday idiom, logs x."""
     with laaos.open_file_store("run", "", prefix=f"{tmp_path}/", provenance=False) as root:
         root.setdefault("losses", []).append(0.5)
         root.setdefault("losses", []).append(0.25)
@@ -155,8 +154,8 @@ def test_setdefault_returns_the_stored_container(backend, tmp_path):
     {"flush_interval": float("nan")}, {"flush_interval": None},
 ])
 def test_a_bad_buffer_size_or_flush_interval_is_refused_before_the_log_changes(backend, tmp_path, kwargs):
-    """Resuming a log with a bad buffer_size used to append a session record for a
-    session that then failed to open, with Python's bare "invalid literal for int()"."""
+    """A bad buffer_size or flush_interval is a ValueError that names it, before a
+    resumed log gets a session record for a session that does not open."""
     with laaos.open_file_store("run", "", prefix=f"{tmp_path}/") as root:
         root["x"] = 1
     before = (tmp_path / "run.py").read_bytes()
@@ -174,9 +173,8 @@ def test_a_bad_buffer_size_or_flush_interval_is_refused_before_the_log_changes(b
 
 @posix_only
 def test_reopening_a_log_when_the_disk_is_full_leaves_it_as_it_was(backend_env, tmp_path):
-    """The session record of a resumed run was written with a bare loop of os.write: on
-    a full disk it stopped part-way, leaving `#laaos:session {"` as the log's torn last
-    line, and the error did not say which file."""
+    """On a full disk, the session record of a resumed run is cut back whole (no torn
+    `#laaos:session {"` line is left at the log's end), and the error names the file."""
     out = run_child(FILE_LIMIT + """
 import errno, os, laaos
 with laaos.open_file_store("run", "", prefix="./") as root:
@@ -201,8 +199,8 @@ print(laaos.load("run.py").store, len(laaos.load("run.py").sessions))
 
 
 def test_repairing_a_torn_tail_on_a_full_disk_leaves_no_empty_sidecar(backend, small_fs):
-    """Reopening a log with a torn tail on a full disk failed to write the sidecar that
-    keeps the tail, and left it behind empty (`run.py.torn_...`, 0 bytes)."""
+    """Reopening a log with a torn tail on a full disk, where the sidecar that keeps the
+    tail cannot be written, leaves no empty sidecar behind (`run.py.torn_...`, 0 bytes)."""
     with laaos.open_file_store("run", "", prefix=f"{small_fs}/") as root:
         root["x"] = [1.5]
     with open(small_fs / "run.py", "ab") as f:
@@ -290,15 +288,35 @@ if {durability!r} == "buffered":  # and when the buffer goes out on flush() or c
 """, tmp_path, backend_env)
 
 
+def test_a_failed_fsync_names_the_log_and_keeps_memory_with_it(backend, tmp_path, monkeypatch):
+    """durability="fsync" on a disk whose sync fails (EIO): the statement was written, so
+    memory has the change too, and the error names the log."""
+    root = laaos.open_file_store("run", "", prefix=f"{tmp_path}/", durability="fsync", provenance=False)
+    root["l"] = []
+
+    def failing_fsync(fd):
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(os, "fsync", failing_fsync)
+    for mutate in (lambda: root["l"].append(1.5), lambda: root["l"].append({"a": 1}),
+                   lambda: root.__setitem__("x", 2), lambda: root["l"].sort(key=str, reverse=True)):
+        with pytest.raises(OSError, match="Input/output error") as e:
+            mutate()
+        assert e.value.filename == str(tmp_path / "run.py")
+    monkeypatch.undo()
+    memory = plain(root)
+    root.close()
+    assert laaos.safe_load(tmp_path / "run.py") == memory == {"l": [{"a": 1}, 1.5], "x": 2}
+
+
 # ---- interrupts -----------------------------------------------------------------------
 
 
 def test_an_interrupt_just_after_a_write_does_not_make_a_later_failed_write_cut_the_log(backend, tmp_path, monkeypatch):
-    """The pure writer kept the log's end in a counter updated after each os.write: an
-    interrupt in between left it one statement short for good, and the next write that
-    failed part-way (a full disk) was cut back to it, cutting the end off the statement
-    before: an acknowledged item lost and the log ending torn.  (The C writer has no
-    Python code between its write and its bookkeeping.)"""
+    """A write that fails part-way (a full disk) is cut back from the file's end as it is
+    then, so an interrupt just after an earlier write cannot make the cut take the end
+    off that earlier statement: no acknowledged item is lost and the log never ends
+    torn."""
     import errno
 
     from laaos import _writer
