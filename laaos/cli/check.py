@@ -51,8 +51,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"{path}: DAMAGED: no complete `store = ...` statement")
         return 1
     if result.legacy_floats:
-        print(f"{path}: OLD FORMAT: {result.legacy_floats:,} statement(s) hold a bare nan/inf/-inf as "
-              "laaos 2.1.1 wrote non-finite floats; they load as those floats (not damage)")
+        print(f"{path}: OLD FORMAT: {result.legacy_floats:,} statement(s) hold a bare nan/inf (or infj/nanj) as "
+              "laaos 2.1.1 wrote non-finite numbers; they load as those numbers (not damage)")
     if diagnosis.missing:
         print(f"{path}: NEEDS SYMBOLS: well-formed statements name symbols that were not passed:")
         for name, line in diagnosis.missing.items():
