@@ -19,6 +19,7 @@ from ._parser import MAX_DEPTH
 from ._statements import statement_text, store_statements
 from .errors import UnsupportedTypeError
 from .handlers import TypeHandler
+from .loader import is_utf8
 from ._container_api import _UNLIMITED
 from .proxies import SCALARS, StoreDict, StoreList, StoreRoot, StoreSet
 
@@ -62,6 +63,7 @@ class Store:
         buffer_size: int = 1 << 16,
         flush_interval: float = 1.0,
     ):
+        _refuse_other_encodings(log, uri)
         self._type_handlers: List[TypeHandler] = list(type_handlers or ())
         self._log = log
         self._uri = uri
@@ -445,4 +447,16 @@ def _check_expression(text: Any, handler: TypeHandler, obj: Any) -> None:
         raise UnsupportedTypeError(
             f"{type(handler).__name__} rendered a {type(obj).__qualname__} as {text[:80]!r}, "
             f"which the laaos loader cannot read ({problem}); nothing was written"
+        )
+
+
+def _refuse_other_encodings(log: Any, uri: Optional[str]) -> None:
+    """Refuse a text file object that encodes in something other than UTF-8 (what
+    ``open(path, "w")`` gives on Windows, cp1252): its log would not load as written."""
+    encoding = getattr(log, "encoding", None)
+    if isinstance(encoding, str) and not is_utf8(encoding):
+        name = uri or getattr(log, "name", None) or repr(log)
+        raise ValueError(
+            f"{name}: the file object writes {encoding!r}, but a laaos log is UTF-8: open it with "
+            f"encoding=\"utf-8\" (open(path, \"a\", encoding=\"utf-8\")); nothing was written"
         )
