@@ -257,9 +257,11 @@ def compact(
     extra_mappings: Optional[Mapping[str, Any]] = None,
     type_handlers: Optional[Sequence[TypeHandler]] = None,
     overwrite: bool = False,
+    encoding: Optional[str] = None,
 ) -> None:
     """Write the store of ``source_path`` to ``destination_path`` as one statement (or
-    as few as the loader's limits allow).
+    as few as the loader's limits allow).  ``encoding=`` reads a source that is not
+    UTF-8 (``"cp1252"``: laaos 2.1.1 on Windows); the new log is UTF-8, as every log.
 
     The new log is written to a temporary file, synced and renamed over the
     destination, so a crash never leaves a half-written log.  A destination reached
@@ -283,7 +285,7 @@ def compact(
             guards.append(destination)
         if not overwrite and made is None:
             refuse_other_destination(destination_path, guards[-1].read_all(), in_place=in_place)
-        store = load(source_path, exposed_symbols, extra_mappings).store
+        store = load(source_path, exposed_symbols, extra_mappings, encoding=encoding).store
         sessions = b"".join(runs.session_records(source_path))  # provenance outlives history
         replace_synced(destination_path, sessions + compacted(store, type_handlers))
         made = None
