@@ -367,26 +367,35 @@ class Store:
     def _proxify(self, value: Any, accessor: Optional[str] = None) -> Any:
         """The stored form of plain data: its containers become proxies, adopting the
         containers ``_normalize`` made (no second copy), linked under ``accessor`` when
-        it is given (one pass: no second walk to link them)."""
-        t = type(value)
-        if t is list:
-            for i, v in enumerate(value):
-                if type(v) in _CONTAINERS:
-                    value[i] = self._proxify(v, None if accessor is None else f"{accessor}[{i}]")
-            proxy: Any = StoreList._adopt(self, value)
-        elif t is dict:
-            for k, v in value.items():
-                if type(v) in _CONTAINERS:
-                    value[k] = self._proxify(
-                        v, None if accessor is None else f"{accessor}[{self._render(k)}]"
-                    )
-            proxy = StoreDict._adopt(self, value)
-        elif t is set:
-            proxy = StoreSet._adopt(self, value)
-        else:
+        it is given (one pass: no second walk to link them).  The walk keeps its own
+        stack, not Python's: a log nested deeper than the recursion limit one append at
+        a time (each statement shallow) reopens."""
+        if type(value) not in _CONTAINERS:
             return value
-        proxy._accessor = accessor
-        return proxy
+        root = _adopt(self, value, accessor)
+        stack = [(value, accessor)]
+        while stack:
+            plain, acc = stack.pop()
+            t = type(plain)
+            if t is set:
+                continue
+            for k, v in enumerate(plain) if t is list else plain.items():
+                if type(v) in _CONTAINERS:
+                    if acc is None:
+                        child = None
+                    else:
+                        child = f"{acc}[{k}]" if t is list else f"{acc}[{self._render(k)}]"
+                    plain[k] = _adopt(self, v, child)
+                    stack.append((v, child))
+        return root
+
+
+def _adopt(store: Store, plain: Any, accessor: Optional[str]) -> Any:
+    """A proxy adopting the container ``plain``, linked under ``accessor``."""
+    t = type(plain)
+    proxy = (StoreList if t is list else StoreDict if t is dict else StoreSet)._adopt(store, plain)
+    proxy._accessor = accessor
+    return proxy
 
 
 _CONTAINERS = (list, dict, set)
