@@ -20,7 +20,7 @@ from .errors import LogReopenedWarning, TornTailWarning, warn_at_caller
 from .handlers import TypeHandler
 from .helpers import ensure_dirs, generate_run_id
 from ._writer import DURABILITIES
-from .loader import finish, new_parser
+from .loader import collector_paused, finish, new_parser
 from .store import Store, StoreRoot
 
 
@@ -228,9 +228,10 @@ def _load_for_append(log: FileLog, filename: str, exposed_symbols: Any, extra_ma
     """Load an existing log before appending; cut a torn tail off into a sidecar."""
     parser = new_parser(filename, exposed_symbols, extra_mappings)
     size = 0
-    for chunk in log.read_all():
-        size += len(chunk)
-        parser.feed(chunk)
+    with collector_paused():
+        for chunk in log.read_all():
+            size += len(chunk)
+            parser.feed(chunk)
     result = finish(parser, filename, size, warn=False, allow_empty=True)
     if result.dropped_bytes:
         tail = b"".join(log.read_all())[result.valid_bytes :]
