@@ -1,6 +1,6 @@
 """Does pausing the cyclic garbage collector during a load pay?  Loads the same logs with
 the collector on (the loader's ``collector_paused`` replaced by a no-op) and paused (the
-loader as it is), both backends, in interleaved rounds; prints the median time of each
+loader as it is), both backends, in interleaved rounds; prints the median CPU time of each
 and the ratio.
 
     python tools/gc_pause.py [--steps 100000] [--rounds 7]
@@ -50,9 +50,9 @@ def timed(path, paused):
     if not paused:
         loader.collector_paused = contextlib.nullcontext
     try:
-        t = time.perf_counter()
+        t = time.process_time()  # this process's CPU time: others' load on a shared machine is not in it
         loader.load(path)
-        return time.perf_counter() - t
+        return time.process_time() - t
     finally:
         loader.collector_paused = shipped
 
@@ -66,14 +66,14 @@ def main():
         paths = write_logs(folder, args.steps)
         backends = [("extension", _backend.cython_impl), ("pure", _backend.python_impl)]
         times = {}
-        for _ in range(args.rounds):  # interleaved: a noisy machine slows both alike
+        for r in range(args.rounds):  # interleaved: a noisy machine slows both alike
             for shape, path in paths.items():
                 for name, impl in backends:
                     _backend.impl = impl
-                    for paused in (False, True):
+                    for paused in (False, True) if r % 2 else (True, False):  # neither always first
                         gc.collect()
                         times.setdefault((shape, name, paused), []).append(timed(path, paused))
-        print(f"python {sys.version.split()[0]}, {args.steps:,} steps, {args.rounds} rounds, median seconds")
+        print(f"python {sys.version.split()[0]}, {args.steps:,} steps, {args.rounds} rounds, median CPU seconds")
         print(f"{'log':<15} {'backend':<10} {'size':>8} {'gc on':>8} {'paused':>8} {'on/paused':>10}")
         for shape, path in paths.items():
             for name, _ in backends:
