@@ -277,7 +277,7 @@ class Statement:
         # real +/- imaginary, as repr writes a complex: the only binary operators allowed,
         # and only between number literals (or the nan/inf/infj/nanj of laaos 2.1.1).
         last = self.toks[self.i - 1]
-        if (last[0] == "num" or self.legacy_word(last, LEGACY_FLOATS)) and all(
+        if (last[0] == "num" or last[0] == "name" and self.legacy_word(last, LEGACY_FLOATS)) and all(
             t[1] == "-" for t in self.toks[start : self.i - 1]
         ):
             tok = self.peek()
