@@ -185,7 +185,7 @@ def diagnose(
     return diagnosis
 
 
-_NON_ASCII = re.compile(rb"[\x80-\xff]")
+_NON_ASCII = rb"[\x80-\xff]"  # (compiled by re's cache at the first use)
 
 
 def _windows_log(diagnosis: Diagnosis, data: bytes, exposed: Any, extra: Any, limits: Any) -> Optional[Diagnosis]:
@@ -197,7 +197,7 @@ def _windows_log(diagnosis: Diagnosis, data: bytes, exposed: Any, extra: Any, li
         return None
     at = 0
     while True:
-        m = _NON_ASCII.search(data, at)
+        m = re.compile(_NON_ASCII).search(data, at)
         if m is None:
             break
         end = data.find(b"\n", m.start()) % (len(data) + 1)  # (-1: the end of the data)

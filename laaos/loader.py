@@ -13,7 +13,7 @@ import codecs
 import gc
 import os
 import re
-import threading
+import sys
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, Union
@@ -95,8 +95,10 @@ def collector_paused() -> Any:
     lists and dicts, which the collector walks again and again (up to half of a load's
     time) though none of them can be garbage yet.  Only in a process with one thread:
     the switch is the whole process's, and another thread that turned the collector off
-    meanwhile would find it turned on again; with other threads, nothing changes."""
-    if not gc.isenabled() or threading.active_count() != 1:
+    meanwhile would find it turned on again; with other threads, nothing changes.
+    (Without the threading module imported, no thread was started through it.)"""
+    threading = sys.modules.get("threading")
+    if not gc.isenabled() or threading is not None and threading.active_count() != 1:
         yield
         return
     gc.disable()
@@ -124,7 +126,7 @@ class Recoded:
         self.size = len(data)
         text = data.decode(encoding, "surrogateescape")
         del data
-        m = _UNDEFINED.search(text)
+        m = re.search(_UNDEFINED, text)  # (compiled by re's cache at the first use)
         self.undefined: Optional[Tuple[int, int, int]] = None  # (line, byte in the line, byte)
         if m is not None:
             start = text.rfind("\n", 0, m.start()) + 1
@@ -155,7 +157,7 @@ class Recoded:
 
 
 # (decoding with surrogateescape puts a byte the encoding does not define as U+DC80..U+DCFF)
-_UNDEFINED = re.compile("[\udc80-\udcff]")
+_UNDEFINED = "[\udc80-\udcff]"
 
 
 def finish(
