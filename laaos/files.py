@@ -16,11 +16,11 @@ from typing import Any, Iterable, Mapping, Optional, Sequence, Tuple
 from . import runs
 from ._fileops import REWRITE_ADVICE, FileLog, fsync_dir, replace_synced, require_file, sidecar_name, write_synced
 from ._logfile import check_log
-from .errors import LogReopenedWarning, TornTailWarning, warn_at_caller
+from .errors import LogReopenedWarning, LogSyntaxError, TornTailWarning, warn_at_caller
 from .handlers import TypeHandler
 from .helpers import ensure_dirs, generate_run_id
 from ._writer import DURABILITIES
-from .loader import collector_paused, finish, new_parser
+from .loader import LEGACY_ENCODING, collector_paused, finish, new_parser, with_encoding_hint
 from .store import Store, StoreRoot
 
 
@@ -228,10 +228,14 @@ def _load_for_append(log: FileLog, filename: str, exposed_symbols: Any, extra_ma
     """Load an existing log before appending; cut a torn tail off into a sidecar."""
     parser = new_parser(filename, exposed_symbols, extra_mappings)
     size = 0
-    with collector_paused():
-        for chunk in log.read_all():
-            size += len(chunk)
-            parser.feed(chunk)
+    try:
+        with collector_paused():
+            for chunk in log.read_all():
+                size += len(chunk)
+                parser.feed(chunk)
+    except LogSyntaxError as e:  # appending UTF-8 would leave a log of two encodings
+        raise with_encoding_hint(e, f"write it as UTF-8 first: laaos compact --encoding {LEGACY_ENCODING} "
+                                    f"{filename}") from None
     result = finish(parser, filename, size, warn=False, allow_empty=True)
     if result.dropped_bytes:
         tail = b"".join(log.read_all())[result.valid_bytes :]

@@ -249,14 +249,20 @@ def _load_utf8(parser: Any, name: str, warn: bool, allow_empty: bool, progress: 
                 if progress is not None:
                     progress(size, total)
         except LogSyntaxError as e:
-            if e.message.startswith("invalid UTF-8"):
-                raise LogSyntaxError(
-                    f"{e.message} (a log laaos 2.1.1 wrote on Windows? load it with "
-                    f"encoding={LEGACY_ENCODING!r}, --encoding {LEGACY_ENCODING} on the command line)",
-                    e.path, e.line, e.construct,
-                ) from None
-            raise
+            raise with_encoding_hint(e, f"load it with encoding={LEGACY_ENCODING!r}, --encoding "
+                                        f"{LEGACY_ENCODING} on the command line") from None
     return finish(parser, name, size, warn=warn, allow_empty=allow_empty)
+
+
+def with_encoding_hint(error: LogSyntaxError, advice: str) -> LogSyntaxError:
+    """``error``, or for a line that is not UTF-8 the same error asking whether laaos
+    2.1.1 wrote the log on Windows, with ``advice``."""
+    if not error.message.startswith("invalid UTF-8"):
+        return error
+    return LogSyntaxError(
+        f"{error.message} (a log laaos 2.1.1 wrote on Windows, in {LEGACY_ENCODING}? {advice})",
+        error.path, error.line, error.construct,
+    )
 
 
 def _load_recoded(parser: Any, name: str, encoding: Any, warn: bool, allow_empty: bool, progress: Any) -> LoadResult:

@@ -222,3 +222,16 @@ def test_store_refuses_a_text_file_object_that_is_not_utf8(tmp_path, mode):
     assert path.read_bytes() == (b"" if mode == "w" else b"store = {}\n")  # (open "w" emptied it, not laaos)
     with open(path, mode, encoding="utf-8") as f:
         laaos.Store(f, append_mode=mode == "a").close()
+
+
+def test_reopening_a_windows_log_to_append_is_refused_with_the_way_out(windows_log):
+    before = windows_log.read_bytes()
+    with pytest.raises(laaos.LogError) as e:
+        laaos.open_file_store("windows", "", prefix=f"{windows_log.parent}/")
+    assert e.value.line == 2 and "cp1252" in str(e.value)
+    assert f"laaos compact --encoding cp1252 {windows_log}" in str(e.value)
+    assert windows_log.read_bytes() == before  # nothing appended: it would be a log of two encodings
+    assert main(["compact", "--encoding", "cp1252", str(windows_log)]) == 0  # in place, as UTF-8
+    with laaos.open_file_store("windows", "", prefix=f"{windows_log.parent}/") as root:
+        root["notes"].append("in UTF-8 now: ✓")
+    assert laaos.safe_load(windows_log)["notes"] == WINDOWS_STORE["notes"] + ["in UTF-8 now: ✓"]
