@@ -2,8 +2,9 @@
 operation (kind, target container, key, value) on the store.
 
 Only literals, ``set()``, ``frozenset({...})``, ``float('nan'/'inf')``, ``complex(r, i)``,
-unary minus, the bare ``nan``/``inf`` that laaos 2.1.1 wrote, and the caller's symbols (attributes and calls
-with literal arguments) are accepted; nothing is executed.
+unary minus, the bare ``nan``/``inf``/``infj``/``nanj`` that laaos 2.1.1 wrote (also as
+the parts of ``(real+imagj)``), and the caller's symbols (attributes and calls with
+literal arguments) are accepted; nothing is executed.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from ._literals import (
     CONSTANTS,
     FLOAT_WORDS,
     LEGACY_FLOATS,
+    LEGACY_IMAGINARY,
     MAX_DEPTH,
     chosen_hash,
     equal_hashes_message,
@@ -90,7 +92,7 @@ class Statement:
         # ``max_equal_hashes`` (the LogParser of either backend).
         self.p = parser
         self.symbols = parser.symbols if symbols is None else symbols
-        self.legacy = False  # a bare nan/inf, as laaos 2.1.1 wrote
+        self.legacy = False  # a bare nan/inf/infj/nanj, as laaos 2.1.1 wrote
         self.toks = toks
         self.i = 0
         self.n = len(toks)
@@ -273,11 +275,18 @@ class Statement:
         start = self.i
         value = self.unary(depth)
         # real +/- imaginary, as repr writes a complex: the only binary operators allowed,
-        # and only between number literals.
-        if self.toks[self.i - 1][0] == "num" and all(t[1] == "-" for t in self.toks[start : self.i - 1]):
+        # and only between number literals (or the nan/inf/infj/nanj of laaos 2.1.1).
+        last = self.toks[self.i - 1]
+        if (last[0] == "num" or last[0] == "name" and self.legacy_word(last, LEGACY_FLOATS)) and all(
+            t[1] == "-" for t in self.toks[start : self.i - 1]
+        ):
             tok = self.peek()
             if tok[0] == "op" and tok[1] in ("+", "-") and type(value) is not complex:
                 nxt = self.toks[self.i + 1] if self.i + 1 < self.n else ("end", "", -1)
+                legacy_imag = self.legacy_word(nxt, LEGACY_IMAGINARY)
+                if legacy_imag or last[0] == "name" and nxt[0] == "num" and nxt[1][-1] in "jJ":
+                    self.i += 2
+                    return self.legacy_complex(last, self.i - 3 - start, tok[1], nxt)
                 if nxt[0] == "num" and nxt[1][-1] in "jJ":
                     self.i += 2
                     imag = self.number(nxt[1])
@@ -288,6 +297,25 @@ class Statement:
                             LogLimitError, "a number too large for a complex", "huge number"
                         ) from None
         return value
+
+    def legacy_complex(self, real: tuple, minuses: int, sign: str, imag: tuple) -> complex:
+        """``(real+imagj)`` as repr writes a complex with a non-finite part, read as the
+        complex repr wrote (``(-0-infj)``: real part -0.0), not as arithmetic on its parts."""
+        self.legacy = True
+        part = LEGACY_IMAGINARY[imag[1]].imag if imag[0] == "name" else self.number(imag[1]).imag
+        if real[0] == "name":
+            base = LEGACY_FLOATS[real[1]]
+        else:
+            try:
+                base = float(self.number(real[1]))
+            except OverflowError:
+                raise self.err(LogLimitError, "a number too large for a complex", "huge number") from None
+        return complex(-base if minuses % 2 else base, part if sign == "+" else -part)
+
+    def legacy_word(self, tok: tuple, words: dict) -> bool:
+        """Whether ``tok`` is one of the number ``words`` laaos 2.1.1 wrote (unless the
+        caller passed a symbol of that name)."""
+        return tok[0] == "name" and tok[1] in words and tok[1] not in self.symbols
 
     def unary(self, depth: int) -> Any:
         if depth > MAX_DEPTH:
@@ -303,6 +331,9 @@ class Statement:
             return text
         if kind == "op":
             if text == "-":
+                if self.legacy_word(self.peek(), LEGACY_IMAGINARY):  # -infj: what repr writes for complex(0, -inf)
+                    self.legacy = True
+                    return complex(0.0, -LEGACY_IMAGINARY[self.take()[1]].imag)
                 value = self.unary(depth + 1)
                 if type(value) not in (int, float, complex):
                     raise self.err(UnsafeLogError, "unary minus on a non-number", "operator '-'")
@@ -382,9 +413,9 @@ class Statement:
             obj: Any = None
         elif name in self.symbols:
             obj = self.symbols[name]
-        elif name in LEGACY_FLOATS:
+        elif name in LEGACY_FLOATS or name in LEGACY_IMAGINARY:
             self.legacy = True
-            return LEGACY_FLOATS[name]
+            return LEGACY_FLOATS[name] if name in LEGACY_FLOATS else LEGACY_IMAGINARY[name]
         else:
             # A plain name could be a symbol the writer's handlers used (a healthy log
             # loaded without them); a dunder name never is.
@@ -489,7 +520,7 @@ class AnyName(dict):
     """Symbols where every plain name exists: checks a statement's shape only, and
     records (in ``asked``) the names it used that ``base`` does not hold."""
 
-    _RESERVED = (*BUILTINS, "nan", "inf")  # built in, unless passed
+    _RESERVED = (*BUILTINS, *LEGACY_FLOATS, *LEGACY_IMAGINARY)  # built in, unless passed
 
     def __init__(self, base: Any = None) -> None:
         super().__init__()

@@ -53,8 +53,10 @@ OPENERS = {"(": ")", "[": "]", "{": "}"}
 CONSTANTS = {"None": None, "True": True, "False": False}
 # What float() accepts from a log: float('nan'), float('-inf'), ...
 FLOAT_WORDS = {"nan", "inf", "-inf", "+inf", "infinity", "-infinity", "+infinity", "-nan", "+nan"}
-# laaos 2.1.1 wrote non-finite floats as bare `nan` and `inf` (and `-inf`).
+# laaos 2.1.1 wrote non-finite floats as bare `nan` and `inf` (and `-inf`), and complex
+# numbers with a non-finite part as repr does: `infj`, `-nanj`, `(inf+1j)`, `(1-infj)`.
 LEGACY_FLOATS = {"nan": float("nan"), "inf": float("inf")}
+LEGACY_IMAGINARY = {"infj": complex(0.0, float("inf")), "nanj": complex(0.0, float("nan"))}
 _DIGITS = frozenset("0123456789")
 MISS = object()  # "not a simple literal": the caller takes the general path
 

@@ -13,6 +13,11 @@ The loader raises ``UnknownSymbolError`` (with the missing ``name``) for the thi
 when the statement is otherwise well formed; ``diagnose`` stands a ``Placeholder`` in for
 each missing name and parses again, so that the statements after it are checked too.
 
+A log in another encoding is no damage either: laaos 2.1.1 on Windows wrote the ANSI code
+page (cp1252).  When every line that is not UTF-8 loads as cp1252, ``diagnose`` gives the
+diagnosis of the log read as cp1252 with ``encoding_hint`` set (``not_utf8_message`` says
+what to do), and ``recover`` refuses to move anything out of it.
+
 A name that can run code or change files (``os``, ``subprocess``, ``open``, ``eval``, or
 ``pathlib.os.system`` reached through an attribute) is never a missing symbol: no laaos
 writer puts one in a log, and passing it (``--symbol os``) would let the log run it.  A
@@ -24,12 +29,13 @@ from __future__ import annotations
 
 import bisect
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
 from ._symbols import unsafe_symbol, unsafe_why
 from .errors import LogError, UnknownSymbolError
-from .loader import LoadResult, PathLike, finish, load, new_parser
+from .loader import LEGACY_ENCODING, LoadResult, PathLike, Recoded, finish, is_utf8, load, new_parser
 
 # Each damaged line costs one more parse to classify; past this many the log is badly
 # broken (flipped bits all over), and the rest of the refused lines count as damage.
@@ -77,6 +83,9 @@ class Diagnosis:
     damaged: List[Tuple[int, str]] = field(default_factory=list)  # (line, why): not well formed
     missing: Dict[str, int] = field(default_factory=dict)  # symbol -> first line that names it
     unsafe: Dict[int, str] = field(default_factory=dict)  # line -> the unsafe name it reaches (damage)
+    # (first line that is not UTF-8, the encoding the log loads in): the diagnosis is of
+    # the log read in that encoding (a log laaos 2.1.1 wrote on Windows); None otherwise
+    encoding_hint: Optional[Tuple[int, str]] = None
 
     @property
     def empty(self) -> bool:
@@ -96,14 +105,23 @@ def diagnose(
     extra_mappings: Optional[Mapping[str, Any]] = None,
     *,
     data: Optional[bytes] = None,
+    encoding: Optional[str] = None,
     **limits: Any,
 ) -> Diagnosis:
-    """Load the log at ``path`` (or its bytes ``data``), keeping torn tail, damage and
-    missing symbols apart (see the module's docstring).  Never raises a ``LogError`` for
-    what is in the log; ``OSError`` if it cannot be read."""
+    """Load the log at ``path`` (or its bytes ``data``; in ``encoding``, default UTF-8),
+    keeping torn tail, damage, missing symbols and a log in the Windows code page apart
+    (see the module's docstring).  Never raises a ``LogError`` for what is in the log;
+    ``OSError`` if it cannot be read."""
     name = os.fspath(path)
     extra: Dict[str, Any] = dict(extra_mappings or {})
     exposed = list(exposed_symbols or ())
+    recoded = None
+    if not is_utf8(encoding):
+        if data is None:
+            with open(name, "rb") as f:
+                data = f.read()
+        recoded = Recoded(data, encoding)  # type: ignore[arg-type]
+        data = recoded.text
     if data is None:
         # A healthy log (the common case) costs one streaming parse.
         try:
@@ -154,11 +172,55 @@ def diagnose(
         parser = new_parser(name, exposed, symbols, True, **limits)
         for chunk in lines.without(damaged):
             parser.feed(chunk)
-    result = finish(parser, name, len(data), warn=False, allow_empty=True)
+    size = len(data) if recoded is None else recoded.size
+    result = finish(parser, name, size, warn=False, allow_empty=True, recoded=recoded)
     for line, why in result.skipped:
         damaged.setdefault(line, why)
+    if recoded is not None:
+        damaged = {line: recoded.explain(why) for line, why in damaged.items()}
     result.skipped = sorted(damaged.items())
-    return Diagnosis(result, sorted(damaged.items()), missing, unsafe)
+    diagnosis = Diagnosis(result, sorted(damaged.items()), missing, unsafe)
+    if recoded is None:
+        return _windows_log(diagnosis, data, exposed, extra, limits) or diagnosis
+    return diagnosis
+
+
+_NON_ASCII = rb"[\x80-\xff]"  # (compiled by re's cache at the first use)
+
+
+def _windows_log(diagnosis: Diagnosis, data: bytes, exposed: Any, extra: Any, limits: Any) -> Optional[Diagnosis]:
+    """The diagnosis of the log read as cp1252, if it is one that laaos 2.1.1 wrote on
+    Windows: no line of it with other than ASCII is UTF-8, and every line refused as not
+    UTF-8 loads as cp1252.  (A UTF-8 log with a damaged byte has UTF-8 lines.)"""
+    not_utf8 = [line for line, why in diagnosis.damaged if why.startswith("invalid UTF-8")]
+    if not not_utf8:
+        return None
+    at = 0
+    while True:
+        m = re.compile(_NON_ASCII).search(data, at)
+        if m is None:
+            break
+        end = data.find(b"\n", m.start()) % (len(data) + 1)  # (-1: the end of the data)
+        try:
+            data[data.rfind(b"\n", 0, m.start()) + 1 : end].decode("utf-8")
+        except UnicodeDecodeError:
+            at = end + 1
+            continue
+        return None  # a UTF-8 line: a UTF-8 log
+    if Recoded(data, LEGACY_ENCODING).undefined is not None:
+        return None
+    recoded = diagnose(diagnosis.result.path, exposed, extra, data=data, encoding=LEGACY_ENCODING, **limits)
+    still = {line for line, _ in recoded.damaged}
+    if any(line in still for line in not_utf8):
+        return None
+    recoded.encoding_hint = (not_utf8[0], LEGACY_ENCODING)
+    return recoded
+
+
+def not_utf8_message(path: str, hint: Tuple[int, str]) -> str:
+    """What to say about a log that ``diagnose`` found in another encoding (``encoding_hint``)."""
+    line, encoding = hint
+    return f"{path}:{line}: not UTF-8 -- written by laaos 2.1.1 on Windows? try --encoding {encoding}"
 
 
 class _LineIndex:

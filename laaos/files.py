@@ -16,11 +16,11 @@ from typing import Any, Iterable, Mapping, Optional, Sequence, Tuple
 from . import runs
 from ._fileops import REWRITE_ADVICE, FileLog, fsync_dir, replace_synced, require_file, sidecar_name, write_synced
 from ._logfile import check_log
-from .errors import LogReopenedWarning, TornTailWarning, warn_at_caller
+from .errors import LogReopenedWarning, LogSyntaxError, TornTailWarning, warn_at_caller
 from .handlers import TypeHandler
 from .helpers import ensure_dirs, generate_run_id
 from ._writer import DURABILITIES
-from .loader import finish, new_parser
+from .loader import LEGACY_ENCODING, collector_paused, finish, new_parser, with_encoding_hint
 from .store import Store, StoreRoot
 
 
@@ -228,9 +228,14 @@ def _load_for_append(log: FileLog, filename: str, exposed_symbols: Any, extra_ma
     """Load an existing log before appending; cut a torn tail off into a sidecar."""
     parser = new_parser(filename, exposed_symbols, extra_mappings)
     size = 0
-    for chunk in log.read_all():
-        size += len(chunk)
-        parser.feed(chunk)
+    try:
+        with collector_paused():
+            for chunk in log.read_all():
+                size += len(chunk)
+                parser.feed(chunk)
+    except LogSyntaxError as e:  # appending UTF-8 would leave a log of two encodings
+        raise with_encoding_hint(e, f"write it as UTF-8 first: laaos compact --encoding {LEGACY_ENCODING} "
+                                    f"{filename}") from None
     result = finish(parser, filename, size, warn=False, allow_empty=True)
     if result.dropped_bytes:
         tail = b"".join(log.read_all())[result.valid_bytes :]
@@ -257,9 +262,11 @@ def compact(
     extra_mappings: Optional[Mapping[str, Any]] = None,
     type_handlers: Optional[Sequence[TypeHandler]] = None,
     overwrite: bool = False,
+    encoding: Optional[str] = None,
 ) -> None:
     """Write the store of ``source_path`` to ``destination_path`` as one statement (or
-    as few as the loader's limits allow).
+    as few as the loader's limits allow).  ``encoding=`` reads a source that is not
+    UTF-8 (``"cp1252"``: laaos 2.1.1 on Windows); the new log is UTF-8, as every log.
 
     The new log is written to a temporary file, synced and renamed over the
     destination, so a crash never leaves a half-written log.  A destination reached
@@ -283,7 +290,7 @@ def compact(
             guards.append(destination)
         if not overwrite and made is None:
             refuse_other_destination(destination_path, guards[-1].read_all(), in_place=in_place)
-        store = load(source_path, exposed_symbols, extra_mappings).store
+        store = load(source_path, exposed_symbols, extra_mappings, encoding=encoding).store
         sessions = b"".join(runs.session_records(source_path))  # provenance outlives history
         replace_synced(destination_path, sessions + compacted(store, type_handlers))
         made = None

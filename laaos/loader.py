@@ -9,14 +9,20 @@ described in the ``LoadResult``.
 
 from __future__ import annotations
 
+import codecs
+import gc
 import os
+import re
+import sys
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
 from . import _backend
-from .errors import LogError, TornTailWarning, warn_at_caller
+from .errors import LogError, LogSyntaxError, TornTailWarning, warn_at_caller
 
 CHUNK = 1 << 20
+LEGACY_ENCODING = "cp1252"  # what laaos 2.1.1 wrote on Windows (the ANSI code page)
 PathLike = Union[str, "os.PathLike[str]"]
 
 
@@ -104,10 +110,85 @@ def new_parser(name: str, exposed_symbols=None, extra_mappings=None, skip_errors
     )
 
 
-def finish(parser: Any, name: str, size: int, *, warn: bool = True, allow_empty: bool = False) -> LoadResult:
-    """End a parse: describe the dropped tail, warn about it, and check a store exists."""
+@contextmanager
+def collector_paused() -> Any:
+    """Pause the cyclic garbage collector while a log is parsed: a load makes millions of
+    lists and dicts, which the collector walks again and again (up to half of a load's
+    time) though none of them can be garbage yet.  Only in a process with one thread:
+    the switch is the whole process's, and another thread that turned the collector off
+    meanwhile would find it turned on again; with other threads, nothing changes.
+    (Without the threading module imported, no thread was started through it.)"""
+    threading = sys.modules.get("threading")
+    if not gc.isenabled() or threading is not None and threading.active_count() != 1:
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def is_utf8(encoding: Optional[str]) -> bool:
+    """Whether ``encoding`` (None: the default) is UTF-8, the encoding of every log laaos
+    writes (``LookupError`` for an encoding Python does not know)."""
+    return encoding is None or codecs.lookup(encoding).name in ("utf-8", "utf-8-sig")
+
+
+class Recoded:
+    """A log's bytes in another ``encoding`` (laaos 2.1.1 on Windows wrote the ANSI code
+    page, cp1252), as the UTF-8 the parser reads.  Lines stay lines, so line numbers are
+    the file's; ``file_bytes`` maps a length of the UTF-8 text back to the file's bytes.
+    A byte the encoding does not define becomes a byte that is not UTF-8, which the parser
+    refuses (or skips) on its line."""
+
+    def __init__(self, data: bytes, encoding: str):
+        self.encoding = encoding
+        self.size = len(data)
+        text = data.decode(encoding, "surrogateescape")
+        del data
+        m = re.search(_UNDEFINED, text)  # (compiled by re's cache at the first use)
+        self.undefined: Optional[Tuple[int, int, int]] = None  # (line, byte in the line, byte)
+        if m is not None:
+            start = text.rfind("\n", 0, m.start()) + 1
+            column = len(text[start : m.start()].encode(encoding, "surrogateescape"))
+            self.undefined = (text.count("\n", 0, m.start()) + 1, column, ord(m.group()) - 0xDC00)
+        self.text = text.encode("utf-8", "surrogateescape")
+
+    def file_bytes(self, utf8_bytes: int) -> int:
+        """The file's bytes that the first ``utf8_bytes`` of ``text`` (whole lines) came from."""
+        tail = self.text[utf8_bytes:].decode("utf-8", "surrogateescape")
+        return self.size - len(tail.encode(self.encoding, "surrogateescape"))
+
+    def explain(self, why: str) -> str:
+        """The parser's reason for refusing a line, said of this encoding."""
+        if why.startswith("invalid UTF-8"):
+            return f"a byte that is no character in {self.encoding}: is the log in another encoding?"
+        return why
+
+    def error(self, name: str) -> Optional[LogError]:
+        """The error for the first byte that the encoding does not define, or None."""
+        if self.undefined is None:
+            return None
+        line, column, byte = self.undefined
+        return LogSyntaxError(
+            f"byte 0x{byte:02x} (at byte {column} of the line) is no character in {self.encoding}: "
+            "is the log in another encoding?", name, line, "encoding",
+        )
+
+
+# (decoding with surrogateescape puts a byte the encoding does not define as U+DC80..U+DCFF)
+_UNDEFINED = "[\udc80-\udcff]"
+
+
+def finish(
+    parser: Any, name: str, size: int, *, warn: bool = True, allow_empty: bool = False,
+    recoded: Optional[Recoded] = None,
+) -> LoadResult:
+    """End a parse: describe the dropped tail, warn about it, and check a store exists
+    (``recoded``: the parser read that log's text, whose sizes are given in the file's bytes)."""
     store = parser.finish()
-    valid = parser.valid_bytes
+    valid = parser.valid_bytes if recoded is None else recoded.file_bytes(parser.valid_bytes)
     tail = parser.pending
     dropped_statements = 1 if parser.open_statement or tail.strip(b" \t\r\n\x00\x0c") else 0
     result = LoadResult(
@@ -147,6 +228,7 @@ def load(
     allow_empty: bool = False,
     progress: Optional[Callable[[int, int], None]] = None,
     keys: Optional[Iterable[Any]] = None,
+    encoding: Optional[str] = None,
     **limits: Any,
 ) -> LoadResult:
     """Load the log at ``path`` and say what was found (see ``LoadResult``).
@@ -161,21 +243,64 @@ def load(
     ``keys=[...]`` makes a partial load: only statements under those top-level keys are
     applied (the store holds only those keys).  The others are still split into lines,
     and a torn tail is still dropped, but their values are not parsed: see the README.
+
+    ``encoding=`` reads a log that is not UTF-8: ``"cp1252"`` for one that laaos 2.1.1
+    wrote on Windows (read whole into memory and turned into UTF-8; sizes in the result
+    are the file's bytes).
     """
     name = os.fspath(path)
     parser = new_parser(name, exposed_symbols, extra_mappings, skip_errors, keys, **limits)
+    with collector_paused():
+        if not is_utf8(encoding):
+            return _load_recoded(parser, name, encoding, warn, allow_empty, progress)
+        return _load_utf8(parser, name, warn, allow_empty, progress)
+
+
+def _load_utf8(parser: Any, name: str, warn: bool, allow_empty: bool, progress: Any) -> LoadResult:
     size = 0
     with open(name, "rb") as f:
         total = os.fstat(f.fileno()).st_size
-        while True:
-            chunk = f.read(CHUNK)
-            if not chunk:
-                break
-            size += len(chunk)
-            parser.feed(chunk)
-            if progress is not None:
-                progress(size, total)
+        try:
+            while True:
+                chunk = f.read(CHUNK)
+                if not chunk:
+                    break
+                size += len(chunk)
+                parser.feed(chunk)
+                if progress is not None:
+                    progress(size, total)
+        except LogSyntaxError as e:
+            raise with_encoding_hint(e, f"load it with encoding={LEGACY_ENCODING!r}, --encoding "
+                                        f"{LEGACY_ENCODING} on the command line") from None
     return finish(parser, name, size, warn=warn, allow_empty=allow_empty)
+
+
+def with_encoding_hint(error: LogSyntaxError, advice: str) -> LogSyntaxError:
+    """``error``, or for a line that is not UTF-8 the same error asking whether laaos
+    2.1.1 wrote the log on Windows, with ``advice``."""
+    if not error.message.startswith("invalid UTF-8"):
+        return error
+    return LogSyntaxError(
+        f"{error.message} (a log laaos 2.1.1 wrote on Windows, in {LEGACY_ENCODING}? {advice})",
+        error.path, error.line, error.construct,
+    )
+
+
+def _load_recoded(parser: Any, name: str, encoding: Any, warn: bool, allow_empty: bool, progress: Any) -> LoadResult:
+    with open(name, "rb") as f:
+        recoded = Recoded(f.read(), encoding)
+    if not parser.skip_errors:
+        error = recoded.error(name)
+        if error is not None:
+            raise error
+    text = recoded.text
+    for at in range(0, len(text), CHUNK):
+        parser.feed(text[at : at + CHUNK])
+        if progress is not None:
+            progress(min(at + CHUNK, len(text)), len(text))
+    result = finish(parser, name, recoded.size, warn=warn, allow_empty=allow_empty, recoded=recoded)
+    result.skipped = [(line, recoded.explain(why)) for line, why in result.skipped]
+    return result
 
 
 def safe_load(
@@ -185,6 +310,7 @@ def safe_load(
     *,
     skip_errors: bool = False,
     keys: Optional[Iterable[Any]] = None,
+    encoding: Optional[str] = None,
 ) -> dict:
     """Load the store that the log at ``path`` holds, without executing anything.
 
@@ -192,9 +318,10 @@ def safe_load(
     object) are the names the log may use, e.g. ``exposed_symbols=[Color]`` for
     ``Color.RED``.  A torn last statement is dropped with a ``TornTailWarning``;
     malformed or refused statements raise a ``LogError`` naming the file and line.
-    ``keys=[...]`` loads only those top-level keys (see ``load``).
+    ``keys=[...]`` loads only those top-level keys (see ``load``); ``encoding="cp1252"``
+    reads a log that laaos 2.1.1 wrote on Windows (see ``load``).
     """
-    return load(path, exposed_symbols, extra_mappings, skip_errors=skip_errors, keys=keys).store
+    return load(path, exposed_symbols, extra_mappings, skip_errors=skip_errors, keys=keys, encoding=encoding).store
 
 
 safe_load_store = safe_load
@@ -214,5 +341,6 @@ def safe_load_str(
     if not data.endswith(b"\n"):
         data += b"\n"  # text in memory was not torn by a crash
     parser = new_parser(name, exposed_symbols, extra_mappings, skip_errors, keys)
-    parser.feed(data)
+    with collector_paused():
+        parser.feed(data)
     return finish(parser, name, len(data)).store

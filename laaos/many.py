@@ -9,7 +9,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
 from .errors import TornTailWarning, warn_at_caller
-from .loader import PathLike, load
+from .loader import PathLike, is_utf8, load
 
 # Below this many bytes in all, one process loads faster than starting a pool.
 PARALLEL_MIN_BYTES = 32 << 20
@@ -67,10 +67,11 @@ def _paths(logs: Union[str, PathLike, Iterable[PathLike]]) -> List[str]:
 
 def _load_one(
     path: str, exposed_symbols: Any, extra_mappings: Any, skip_errors: bool, select: Any = None,
-    keys: Any = None,
+    keys: Any = None, encoding: Any = None,
 ) -> Tuple[str, Any, Any, int]:
     try:
-        result = load(path, exposed_symbols, extra_mappings, skip_errors=skip_errors, warn=False, keys=keys)
+        result = load(path, exposed_symbols, extra_mappings, skip_errors=skip_errors, warn=False, keys=keys,
+                      encoding=encoding)
         store = result.store
         torn = result.dropped_bytes if result.torn else 0
         # Where the log was loaded (a worker, a cluster node): only the result travels back.
@@ -89,6 +90,7 @@ def load_many(
     processes: Optional[int] = None,
     select: Optional[Callable[[dict], Any]] = None,
     keys: Optional[Iterable[Any]] = None,
+    encoding: Optional[str] = None,
 ) -> Loaded:
     """Load many logs: a glob pattern (``"sweep/**/*.py"``) or a list of paths.
 
@@ -100,7 +102,8 @@ def load_many(
     ``executor=`` to use any ``concurrent.futures.Executor`` instead, such as a
     cluster's (``dask.distributed.Client(...).get_executor()``).  ``processes=1``
     loads in this process.  ``keys=[...]`` loads only those top-level keys of each log
-    (see ``laaos.load``).
+    (see ``laaos.load``); ``encoding="cp1252"`` reads logs that laaos 2.1.1 wrote on
+    Windows (see ``laaos.load``).
 
     ``select=fn`` calls ``fn(store)`` where each log is loaded (a worker process, a
     cluster node) and returns ``{path: fn(store)}``: only what the analysis needs is
@@ -115,7 +118,8 @@ def load_many(
         raise ValueError(f"processes= takes a number of worker processes >= 1 (or None), not {processes!r}")
     paths = _paths(logs)
     keys = None if keys is None else list(keys)
-    args = (list(exposed_symbols or ()), dict(extra_mappings or {}), skip_errors, select, keys)
+    is_utf8(encoding)  # an unknown encoding: LookupError here, not one per log
+    args = (list(exposed_symbols or ()), dict(extra_mappings or {}), skip_errors, select, keys, encoding)
     if executor is None and processes != 1 and len(paths) > 1:
         total = sum(os.path.getsize(p) for p in paths if os.path.isfile(p))
         if total >= PARALLEL_MIN_BYTES or processes:

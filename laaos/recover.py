@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
 from . import runs
-from .diagnosis import Placeholder, diagnose
+from .diagnosis import LEGACY_ENCODING, Diagnosis, Placeholder, diagnose, not_utf8_message
 from .errors import LaaosError
 from ._fileops import REWRITE_ADVICE, FileLog, replace_synced, require_file, sidecar_name, write_synced
 from ._logfile import check_log
 from .files import compacted
-from .loader import PathLike, new_parser
+from .loader import PathLike, Recoded, is_utf8, new_parser
 
 
 @dataclass
@@ -54,6 +54,7 @@ def recover(
     *,
     dry_run: bool = False,
     force: bool = False,
+    encoding: Optional[str] = None,
 ) -> Recovery:
     """Repair the log at ``path`` in place; return what was kept and what was set aside.
 
@@ -70,6 +71,11 @@ def recover(
 
     A file that is not a laaos log (a script) is refused (``NotALogError``) and left as
     it was; ``force=True`` takes it for a log whose first statement is damaged.
+
+    A log that is not UTF-8 (laaos 2.1.1 on Windows wrote cp1252) is not damaged: its
+    statements are never moved out.  It is refused (``LaaosError``, saying which
+    encoding to read it in), and so is one read in another ``encoding=`` that needs a
+    repair (recover rewrites UTF-8 logs only); a healthy one needs nothing.
     """
     path = os.fspath(path)
     require_file(path)
@@ -82,7 +88,8 @@ def recover(
             check_log(path, [data], "recovering would rewrite it",
                       f"If it is a laaos log whose first statement is damaged, `laaos recover --force {path}` "
                       "(force=True) keeps the statements that load.")
-        diagnosis = diagnose(path, exposed_symbols, extra_mappings, data=data)
+        diagnosis = diagnose(path, exposed_symbols, extra_mappings, data=data, encoding=encoding)
+        _refuse_other_encodings(path, data, diagnosis)
         result = diagnosis.result
         recovery = Recovery(
             path, result.statements, list(diagnosis.damaged), result.dropped_bytes,
@@ -90,6 +97,11 @@ def recover(
         )
         if not recovery.needed or recovery.empty:
             return recovery
+        if not is_utf8(encoding):
+            raise LaaosError(
+                f"{path}: recover rewrites UTF-8 logs only: turn this {encoding} log into UTF-8 first "
+                f"(iconv -f {encoding} -t utf-8), then recover it; nothing was changed"
+            )
         if not result.statements and diagnosis.damaged:
             # Keeping nothing would leave an empty log: not a repair of a laaos log.
             line, why = diagnosis.damaged[0]
@@ -125,6 +137,22 @@ def recover(
     finally:
         if guard is not None:
             guard.close()
+
+
+def _refuse_other_encodings(path: str, data: bytes, diagnosis: Diagnosis) -> None:
+    """Refuse a log with lines in the Windows code page: not UTF-8, but no damage."""
+    hint = diagnosis.encoding_hint
+    if hint is None:
+        lines = data.split(b"\n")
+        for line, why in diagnosis.damaged:
+            if why.startswith("invalid UTF-8") and Recoded(lines[line - 1], LEGACY_ENCODING).undefined is None:
+                hint = (line, LEGACY_ENCODING)
+                break
+    if hint is not None:
+        raise LaaosError(
+            f"{not_utf8_message(path, hint)}: recover moves no statement out of a log for its "
+            f"encoding; read it with --encoding {hint[1]} (encoding={hint[1]!r}); nothing was changed"
+        )
 
 
 def _loads_to(text: bytes, store: Any, name: str, exposed_symbols: Any, extra_mappings: Any) -> bool:

@@ -19,6 +19,7 @@ from ._parser import MAX_DEPTH
 from ._statements import store_statements
 from .errors import UnsupportedTypeError
 from .handlers import TypeHandler
+from .loader import is_utf8
 from ._container_api import _UNLIMITED
 from .proxies import SCALARS, StoreDict, StoreList, StoreRoot, StoreSet
 
@@ -62,6 +63,7 @@ class Store:
         buffer_size: int = 1 << 16,
         flush_interval: float = 1.0,
     ):
+        _refuse_other_encodings(log, uri)
         self._type_handlers: List[TypeHandler] = list(type_handlers or ())
         self._log = log
         self._uri = uri
@@ -363,26 +365,35 @@ class Store:
     def _proxify(self, value: Any, accessor: Optional[str] = None) -> Any:
         """The stored form of plain data: its containers become proxies, adopting the
         containers ``_normalize`` made (no second copy), linked under ``accessor`` when
-        it is given (one pass: no second walk to link them)."""
-        t = type(value)
-        if t is list:
-            for i, v in enumerate(value):
-                if type(v) in _CONTAINERS:
-                    value[i] = self._proxify(v, None if accessor is None else f"{accessor}[{i}]")
-            proxy: Any = StoreList._adopt(self, value)
-        elif t is dict:
-            for k, v in value.items():
-                if type(v) in _CONTAINERS:
-                    value[k] = self._proxify(
-                        v, None if accessor is None else f"{accessor}[{self._render(k)}]"
-                    )
-            proxy = StoreDict._adopt(self, value)
-        elif t is set:
-            proxy = StoreSet._adopt(self, value)
-        else:
+        it is given (one pass: no second walk to link them).  The walk keeps its own
+        stack, not Python's: a log nested deeper than the recursion limit one append at
+        a time (each statement shallow) reopens."""
+        if type(value) not in _CONTAINERS:
             return value
-        proxy._accessor = accessor
-        return proxy
+        root = _adopt(self, value, accessor)
+        stack = [(value, accessor)]
+        while stack:
+            plain, acc = stack.pop()
+            t = type(plain)
+            if t is set:
+                continue
+            for k, v in enumerate(plain) if t is list else plain.items():
+                if type(v) in _CONTAINERS:
+                    if acc is None:
+                        child = None
+                    else:
+                        child = f"{acc}[{k}]" if t is list else f"{acc}[{self._render(k)}]"
+                    plain[k] = _adopt(self, v, child)
+                    stack.append((v, child))
+        return root
+
+
+def _adopt(store: Store, plain: Any, accessor: Optional[str]) -> Any:
+    """A proxy adopting the container ``plain``, linked under ``accessor``."""
+    t = type(plain)
+    proxy = (StoreList if t is list else StoreDict if t is dict else StoreSet)._adopt(store, plain)
+    proxy._accessor = accessor
+    return proxy
 
 
 _CONTAINERS = (list, dict, set)
@@ -443,4 +454,16 @@ def _check_expression(text: Any, handler: TypeHandler, obj: Any) -> None:
         raise UnsupportedTypeError(
             f"{type(handler).__name__} rendered a {type(obj).__qualname__} as {text[:80]!r}, "
             f"which the laaos loader cannot read ({problem}); nothing was written"
+        )
+
+
+def _refuse_other_encodings(log: Any, uri: Optional[str]) -> None:
+    """Refuse a text file object that encodes in something other than UTF-8 (what
+    ``open(path, "w")`` gives on Windows, cp1252): its log would not load as written."""
+    encoding = getattr(log, "encoding", None)
+    if isinstance(encoding, str) and not is_utf8(encoding):
+        name = uri or getattr(log, "name", None) or repr(log)
+        raise ValueError(
+            f"{name}: the file object writes {encoding!r}, but a laaos log is UTF-8: open it with "
+            f"encoding=\"utf-8\" (open(path, \"a\", encoding=\"utf-8\")); nothing was written"
         )

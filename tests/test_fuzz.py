@@ -55,13 +55,17 @@ SEEDS = [SEED_LOG] + [p.read_bytes() for p in sorted(DATA.glob("*.py"))] + [
     b"store['s']={1}\nstore['s'].add(2)\nstore['s'].discard(1)\ndel store['l'][0]\nstore['l'].clear()\n"
     b"store['d']={'a': {'b': []}}\nstore['d']['a']['b'].append(1)\nstore['d']['a']={}\n"
     b"store['d']['a']['c']=2\ndel store['d']\nstore = {'x': 1}\nstore['x']=2\n",
+    # what laaos 2.1.1 wrote for complex numbers with a non-finite part, in every shape
+    b"store = {}\nstore['c']=[(inf+1j), (1+infj), (nan+nanj), infj, -infj, (-0-infj), (inf-0j), nanj]\n"
+    b"store['d']={'peak': (-inf+nanj)}\nstore['c'].append((2.5-infj))\nstore['x']=nan\n",
     # CRLF line ends, a BOM, comments and blank lines
     b"\xef\xbb\xbfstore = {}\r\n# comment\r\n\r\nstore['a']=[1,\r\n2]\r\nstore['a'].append(3)\r\n",
 ]
 
 TOKENS = [b"[", b"]", b"(", b")", b"{", b"}", b"'", b'"', b",", b":", b".", b"=", b"-", b"\n", b"\r\n",
           b"\x00", b" ", b"\\", b"#", b"e", b"j", b"_", b"float('nan')", b"set()", b".append(", b"del ",
-          b"store", b"['k']", b"\xc3\xa9", b"\xff", b"\xe4\xb8", b"1e308", b"1e-400", b"0x1f", b"1_000"]
+          b"store", b"['k']", b"\xc3\xa9", b"\xff", b"\xe4\xb8", b"1e308", b"1e-400", b"0x1f", b"1_000",
+          b"inf", b"nan", b"infj", b"nanj", b"(inf+", b"+infj)"]
 
 
 @st.composite

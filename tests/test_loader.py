@@ -24,7 +24,7 @@ def expected_of(name):
     text = (DATA / "laaos-2.1.1" / f"{name}.expected").read_text()
     if name == "weak_enum":
         return laaos.safe_load_str("store = " + text, exposed_symbols=[Color])
-    if name == "nonfinite":
+    if name in ("nonfinite", "complex_nonfinite"):
         return laaos.safe_load_str("store = " + text)
     return ast.literal_eval(text)
 
@@ -474,3 +474,64 @@ def test_frozenset_calls_load_as_frozensets_and_nothing_else(backend):
     for bad in ("frozenset(1)", "frozenset({1}, {2})", "frozenset({[1]})", "frozenset.union"):
         with pytest.raises(laaos.LogError, match=":2: "):
             laaos.safe_load_str(f"store = {{}}\nstore['x']={bad}\n")
+
+
+def _big_log(tmp_path):
+    path = tmp_path / "run.py"
+    lines = ["store = {'steps': []}\n"] + [f"store['steps'].append({{'step': {i}}})\n" for i in range(60_000)]
+    path.write_text("".join(lines))
+    return path
+
+
+def test_a_load_pauses_the_collector_and_turns_it_back_on(tmp_path):
+    import gc
+
+    path = _big_log(tmp_path)
+    seen = []
+    assert gc.isenabled()
+    laaos.load(path, progress=lambda done, total: seen.append(gc.isenabled()))
+    assert seen and not any(seen)  # paused while the log was read
+    assert gc.isenabled()
+    with open(path, "a") as f:
+        f.write("store['steps'].append(1 +)\n")
+    with pytest.raises(laaos.LogError):
+        laaos.load(path)
+    assert gc.isenabled()  # on again after a failed load too
+
+
+def test_a_load_leaves_a_collector_turned_off_off(tmp_path):
+    import gc
+
+    path = _big_log(tmp_path)
+    gc.disable()
+    try:
+        laaos.load(path)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_with_other_threads_a_load_leaves_the_collector_alone(tmp_path):
+    """The switch is the whole process's: another thread that turns the collector off
+    while a load runs must find it off afterwards, so a load never touches it then."""
+    import gc
+    import threading
+
+    path = _big_log(tmp_path)
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    seen = []
+    try:
+        results = []
+        loads = [threading.Thread(target=lambda: results.append(laaos.load(path).statements)) for _ in range(2)]
+        for t in loads:
+            t.start()
+        laaos.load(path, progress=lambda done, total: seen.append(gc.isenabled()))
+        for t in loads:
+            t.join()
+    finally:
+        stop.set()
+        other.join()
+    assert seen and all(seen) and gc.isenabled()
+    assert results == [60_001, 60_001]

@@ -61,6 +61,17 @@ def positive_seconds(text: str) -> float:
     return value
 
 
+def encoding_name(text: str) -> str:
+    """An option's text encoding: one Python knows."""
+    import codecs
+
+    try:
+        codecs.lookup(text)
+    except LookupError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an encoding Python knows (e.g. cp1252, latin-1)") from None
+    return text
+
+
 def not_negative(text: str) -> int:
     """An option's whole number, 0 or more."""
     try:
@@ -102,14 +113,19 @@ def build_parser() -> argparse.ArgumentParser:
     symbols.add_argument("--symbol", action="append", type=symbol_spec, default=[], metavar="SPEC",
                          help="a name the log uses: MODULE, MODULE:NAME or ALIAS=MODULE:NAME (repeatable)")
 
+    encoding = argparse.ArgumentParser(add_help=False)
+    encoding.add_argument("--encoding", type=encoding_name, default=None, metavar="NAME",
+                          help="the log's encoding if not UTF-8: cp1252 for a log laaos 2.1.1 wrote on Windows")
+
     def command(name: str, run: str, help: str, description: str, *, keys: bool = False,
-                files: bool = False) -> Any:
+                files: bool = False, reads: bool = True) -> Any:
         """A subcommand: each takes a log FILE as its first argument (``files=True``: one or
         more, as ``args.files``, see ``logfiles``) and is run by the function ``run`` names
         (``MODULE:FUNCTION`` of this package), whose module is imported once the arguments
-        are read (see ``runner``)."""
+        are read (see ``runner``); ``reads``: it reads whole logs (``--encoding``)."""
         epilog = (KEY_HELP if keys else "") + "\n" + (FILES_HELP + "\n" if files else "") + SYMBOL_HELP
-        s = sub.add_parser(name, help=help, description=description, parents=[symbols], epilog=epilog,
+        s = sub.add_parser(name, help=help, description=description, epilog=epilog,
+                           parents=[symbols, encoding] if reads else [symbols],
                            formatter_class=argparse.RawDescriptionHelpFormatter)
         if files:
             s.add_argument("files", nargs="+", metavar="FILE")
@@ -189,7 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = command("follow", "follow:cmd_follow", "print new statements as they arrive", "Print each new statement of "
                 "a log as it is written, until interrupted (Ctrl-C). When the log is rewritten (a "
-                "compaction, a restart, a torn statement cut off) it says so and reads it again.")
+                "compaction, a restart, a torn statement cut off) it says so and reads it again.", reads=False)
     s.add_argument("--from-start", action="store_true", help="print the statements already there too")
     s.add_argument("--interval", type=positive_seconds, default=0.5, help="seconds between looks (default 0.5)")
     s.add_argument("--idle-timeout", type=seconds, default=None, help="stop after this many idle seconds")

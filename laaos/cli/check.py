@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 
 from .._logfile import not_a_log
-from ..diagnosis import diagnose
+from ..diagnosis import diagnose, not_utf8_message
 from ..runs import file_chunks
 from .loading import check_file, count, human
 from .show import short
@@ -15,14 +15,14 @@ from .symbols import line_at, symbol_hint
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Report on ``args.file``; 1 when it is damaged, torn, empty or not a laaos log at
-    all (a log that only needs symbols is healthy: 0)."""
+    all (a log that only needs symbols, or ``--encoding cp1252``, is healthy: 0)."""
     path = args.file
     check_file(path)
     why = not_a_log(file_chunks(path))
     if why is not None:
         print(f"{path}: not a laaos log: {why} (a laaos log begins with `store = ...` or a `#laaos:` record)")
         return 1
-    diagnosis = diagnose(path, None, args.symbols)
+    diagnosis = diagnose(path, None, args.symbols, encoding=args.encoding)
     result = diagnosis.result
     print(f"{path}: {count(result.statements, 'statement')}, {count(result.lines, 'line')}, {human(result.size)}")
     status = 0
@@ -51,8 +51,10 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"{path}: DAMAGED: no complete `store = ...` statement")
         return 1
     if result.legacy_floats:
-        print(f"{path}: OLD FORMAT: {result.legacy_floats:,} statement(s) hold a bare nan/inf/-inf as "
-              "laaos 2.1.1 wrote non-finite floats; they load as those floats (not damage)")
+        print(f"{path}: OLD FORMAT: {result.legacy_floats:,} statement(s) hold a bare nan/inf (or infj/nanj) as "
+              "laaos 2.1.1 wrote non-finite numbers; they load as those numbers (not damage)")
+    if diagnosis.encoding_hint:  # not damage: the same log read in that encoding
+        print(f"{path}: NEEDS ENCODING: {not_utf8_message(path, diagnosis.encoding_hint)}")
     if diagnosis.missing:
         print(f"{path}: NEEDS SYMBOLS: well-formed statements name symbols that were not passed:")
         for name, line in diagnosis.missing.items():

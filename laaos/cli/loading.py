@@ -41,7 +41,8 @@ def load_store(args: argparse.Namespace) -> LoadResult:
     def progress(done: int, total: int) -> None:
         print(f"\rloading {path}: {100 * done // max(total, 1):3d}%", end="", file=sys.stderr, flush=True)
 
-    result = load(path, None, args.symbols, warn=False, allow_empty=True, progress=progress if show else None)
+    result = load(path, None, args.symbols, warn=False, allow_empty=True, progress=progress if show else None,
+                  encoding=args.encoding)
     if show:
         print("\r" + " " * (len(path) + 18) + "\r", end="", file=sys.stderr, flush=True)
     if result.store is None:

@@ -39,7 +39,8 @@ def cmd_compact(args: argparse.Namespace) -> int:
     handlers = [WeakEnumHandler(), ToReprHandler()] if args.symbols else None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", TornTailWarning)
-        compact(args.file, out, extra_mappings=args.symbols, type_handlers=handlers, overwrite=args.force)
+        compact(args.file, out, extra_mappings=args.symbols, type_handlers=handlers, overwrite=args.force,
+                encoding=args.encoding)
     sidecar = None
     if tail.strip(b" \t\r\n\x00"):
         sidecar = sidecar_name(out, "torn")
@@ -55,7 +56,8 @@ def cmd_recover(args: argparse.Namespace) -> int:
     """Keep the good statements of ``args.file`` and move the bad bytes aside (or, with
     ``--dry-run``, say what that would do)."""
     check_file(args.file)
-    recovery = recover(args.file, None, args.symbols, dry_run=args.dry_run, force=args.force)
+    recovery = recover(args.file, None, args.symbols, dry_run=args.dry_run, force=args.force,
+                       encoding=args.encoding)
     if recovery.missing_symbols:
         print(f"{args.file}: kept the well-formed statements that name symbols not passed "
               f"({', '.join(recovery.missing_symbols)}): that is not damage")
