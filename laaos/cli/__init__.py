@@ -69,6 +69,14 @@ def not_negative(text: str) -> int:
     return value
 
 
+def positive(text: str) -> int:
+    """``not_negative``, above zero (a count of processes)."""
+    value = not_negative(text)
+    if not value:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a whole number > 0")
+    return value
+
+
 class _CommandParser(argparse.ArgumentParser):
     """A subcommand's parser: options and KEYs in any order (``export run.py -o out.json
     losses`` as ``export run.py losses -o out.json``; argparse's own parse takes a list
@@ -119,20 +127,36 @@ def build_parser() -> argparse.ArgumentParser:
                 "lengths of lists, the latest values of series.", keys=True)
     s.add_argument("key", nargs="*", default=[], help="a KEY path to walk down to (several are joined)")
 
-    command("check", "check:cmd_check", "check a log for damage", "Count statements and check for a torn tail "
-            "or bad statements; exit status 1 when damaged, torn or empty. Statements that name a "
-            "symbol not passed are not damage: check says which symbols to pass.")
+    s = command("check", "sweep_check:cmd_check", "check logs for damage", "Count statements and check for a "
+                "torn tail or bad statements; exit status 1 when damaged, torn or empty. Statements that "
+                "name a symbol not passed are not damage: check says which symbols to pass. One FILE: a "
+                "report on that log; several (a sweep): a line for each log that is not OK, then a "
+                "summary line.", files=True)
+    shown = s.add_mutually_exclusive_group()
+    shown.add_argument("-q", "--quiet", action="store_true", help="print the summary line only")
+    shown.add_argument("--json", action="store_true", help="print each log's findings and the summary as JSON")
+    s.add_argument("-j", "--jobs", type=positive, default=None, metavar="N",
+                   help="check in N processes (default: one per core for sweeps of 32 MiB or more, "
+                        "else one)")
 
-    s = command("compact", "rewrite:cmd_compact", "rewrite a log as one statement", "Rewrite the log as one "
-                "statement of its store (atomically). Reads FILE only (it needs no write access to it "
-                "with -o). A torn last statement is not part of the store: it is kept in OUT.torn_<time>.")
-    s.add_argument("-o", "--output", help="write here instead of replacing FILE")
+    s = command("compact", "sweep_rewrite:cmd_compact", "rewrite logs as one statement each", "Rewrite each "
+                "log as one statement of its store (atomically). Reads FILE only (it needs no write access "
+                "to it with -o). A torn last statement is not part of the store: it is kept in "
+                "OUT.torn_<time>. One FILE is rewritten in place without -o; several, with -o DIR or "
+                "--in-place.", files=True)
+    where = s.add_mutually_exclusive_group()
+    where.add_argument("-o", "--output", metavar="OUT",
+                       help="write here instead of replacing FILE: a file for one FILE, a folder for "
+                            "several (or when OUT is a folder or ends in '/'), where each log is "
+                            "written at its path below the folder the logs share")
+    where.add_argument("--in-place", action="store_true", help="rewrite each log where it is")
     s.add_argument("--force", action="store_true",
                    help="replace OUT even if it is not a laaos log (it is refused otherwise)")
 
-    s = command("recover", "rewrite:cmd_recover", "repair a damaged log", "Keep every statement that loads; move "
-                "bad statements and a torn tail, byte for byte, to FILE.rejected_<time>. Well-formed "
-                "statements that name a symbol not passed are kept.")
+    s = command("recover", "sweep_rewrite:cmd_recover", "repair damaged logs", "Keep every statement that "
+                "loads; move bad statements and a torn tail, byte for byte, to FILE.rejected_<time>. "
+                "Well-formed statements that name a symbol not passed are kept; sound logs are left as "
+                "they are.", files=True)
     s.add_argument("--dry-run", action="store_true", help="say what would be done, change nothing")
     s.add_argument("--force", action="store_true",
                    help="take FILE for a log whose first statement is damaged (a file that is not a "
