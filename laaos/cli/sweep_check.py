@@ -151,7 +151,6 @@ def cmd_check(args: argparse.Namespace) -> int:
         print()
         return 0 if sound else 1
     if not args.quiet and any(v.status in ("torn", "damaged") for v in verdicts):
-        print("`laaos recover FILE...` keeps the good statements of the torn and damaged logs and moves "
-              "the bad bytes aside (`--dry-run` first shows what it would do)")
+        print("`laaos recover FILE...` repairs the torn and damaged logs (`--dry-run` first shows how)")
     print(summary(verdicts))
     return 0 if sound else 1

@@ -16,6 +16,7 @@ import argparse
 import os
 from typing import Dict, List, Optional
 
+from ..runs import file_chunks
 from .failures import CommandError
 from .loading import check_file, human
 from .rewrite import cmd_compact as compact_one, cmd_recover as recover_one
@@ -88,12 +89,16 @@ def cmd_compact(args: argparse.Namespace) -> int:
     paths, _ = sweep_paths(args)
     targets: Dict[str, Optional[str]] = (
         _destinations(paths, args.output) if args.output is not None else dict.fromkeys(paths))
-    done = failed = before = after = 0
+    done = failed = empty = before = after = 0
     for path, target in targets.items():
         one = argparse.Namespace(**vars(args))
         one.file, one.output = path, target
         try:
             size = os.path.getsize(path)
+            if _empty(path):  # no store to write: as `recover`, nothing to do (not a failure)
+                print(f"{path}: empty: nothing to compact (no `store = ...` statement yet)")
+                empty += 1
+                continue
             if target is not None:
                 os.makedirs(os.path.dirname(target) or ".", exist_ok=True)
             compact_one(one)
@@ -106,8 +111,13 @@ def cmd_compact(args: argparse.Namespace) -> int:
         after += os.path.getsize(target or path)
     where = f"into {args.output}" if args.output is not None else "in place"
     print(f"{plural(len(paths), 'log')}: {done:,} compacted {where} ({human(after)}, was {human(before)})"
-          + (f", {failed:,} failed" if failed else ""))
+          + (f", {empty:,} empty (not written)" if empty else "") + (f", {failed:,} failed" if failed else ""))
     return 1 if failed else 0
+
+
+def _empty(path: str) -> bool:
+    """Whether the file holds no statement: whitespace and NUL padding at most."""
+    return all(not chunk.strip(b" \t\r\n\x00\x0c") for chunk in file_chunks(path))
 
 
 def _folder(output: str) -> bool:
