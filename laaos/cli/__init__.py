@@ -1,20 +1,29 @@
 """The ``laaos`` command: look at, check, repair, export, plot and follow logs.
 
     laaos show FILE [KEY ...]        the store as a tree: keys, types, lengths, latest values
-    laaos check FILE                 statements, size, torn tail, bad statements (exit 1 if damaged)
+    laaos check FILE...              statements, size, torn tail, bad statements (exit 1 if damaged);
+                                     of a sweep: a line per log that is not OK, a summary
+                                     (--quiet: the summary alone, --json: for scripts)
     laaos compact FILE [-o OUT]      the log as one statement (in place without -o)
-    laaos recover FILE [--dry-run]   keep every good statement, move the bad bytes aside
+    laaos compact FILE... -o DIR     each log as one statement, into DIR (or --in-place)
+    laaos recover FILE... [--dry-run]  keep every good statement, move the bad bytes aside
     laaos export FILE [-o OUT.json]  the store as JSON
     laaos plot FILE KEY ... -o PNG   line plots of numeric series (needs laaos[plot])
     laaos follow FILE                print new statements as they arrive
+
+FILE... is any number of logs: names, a folder (the laaos logs under it), a quoted glob
+pattern, or '-' (names read from standard input); see ``logfiles``.
 
 Exit status: 0 on success, 1 when a log is damaged or a command fails, 2 on bad usage,
 130 when interrupted (Ctrl-C).
 
 The modules of this package, one a command or a concern the commands share:
 
-    show, check, rewrite (compact, recover), export, plot, follow   the commands
-    keys       KEY paths down a store          symbols    --symbol, and what to say about one
+    show, check, rewrite (compact, recover), export, plot, follow   the commands, of one log
+    sweep_check, sweep_rewrite   check, recover and compact of FILE... (one log: the above)
+    sweep      one log or a sweep, a sweep's logs, checking them in worker processes
+    logfiles   what FILE... stands for         keys       KEY paths down a store
+    symbols    --symbol, and what to say about one
     loading    the log FILE, loaded            escaping   output safe for a terminal
     failures   CommandError and the one line a failed command prints
 """
