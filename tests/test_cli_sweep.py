@@ -319,6 +319,15 @@ def test_compact_of_several_logs_in_place_only_when_told(tmp_path, capsys):
     assert all(open(p, "rb").read().count(b"\n") == 3 for p in paths)
 
 
+def test_compact_into_a_folder_never_writes_over_another_of_the_logs(tmp_path, capsys):
+    top = write_sweep(tmp_path / "sweep", 1)[0]  # sweep/seed000.py
+    below = write_sweep(tmp_path / "sweep" / "out", 1)[0]  # sweep/out/seed000.py
+    before = snapshot(tmp_path)
+    code, _, err = cli(capsys, "compact", top, below, "-o", tmp_path / "sweep" / "out")
+    assert code == 1 and f"would write {top} over {below}, another of the logs" in err
+    assert snapshot(tmp_path) == before
+
+
 def test_compact_of_one_log_reads_o_as_a_file_or_as_a_folder(tmp_path, capsys):
     path = write_sweep(tmp_path / "sweep", 1)[0]
     value = repr(laaos.load(path).store)

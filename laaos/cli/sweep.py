@@ -94,7 +94,8 @@ def report_log(args: argparse.Namespace, path: str, error: BaseException) -> Non
 def workers_for(paths: Sequence[str], jobs: Any, *shared: Any) -> int:
     """How many processes a sweep of ``paths`` is worth: ``jobs`` when given; otherwise
     one per core once the logs hold ``PARALLEL_MIN_BYTES``, one below.  One, too, when
-    what the workers need (``shared``: the ``--symbol`` objects) cannot be sent to them."""
+    what the workers need (``shared``: the ``--symbol`` objects) cannot be sent to them
+    (a module) or would be imported again there (workers that are not forks)."""
     if len(paths) < 2 or jobs == 1:
         return 1
     if jobs is None:
@@ -106,10 +107,17 @@ def workers_for(paths: Sequence[str], jobs: Any, *shared: Any) -> int:
             return 1
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
         jobs = cores
-    try:
-        pickle.dumps(shared)
-    except Exception:  # (a module passed with --symbol: it does not pickle)
-        return 1
+    if any(shared):
+        import multiprocessing
+
+        # A worker that is not a fork would import the user's --symbol modules afresh,
+        # from a path that may no longer hold them.
+        if multiprocessing.get_start_method() != "fork":
+            return 1
+        try:
+            pickle.dumps(shared)
+        except Exception:  # (a module passed with --symbol: it does not pickle)
+            return 1
     return max(1, min(jobs, len(paths)))
 
 

@@ -144,8 +144,12 @@ def _destinations(paths: List[str], folder: str) -> Dict[str, str]:
             continue
         if (st.st_dev, st.st_ino) in sources:
             over = sources[st.st_dev, st.st_ino]
-            what = "itself" if over == path else f"{over} ({target})"
+            if over == path:
+                raise CommandError(
+                    f"{folder}: is a directory, and compacting into it would write {path} over itself: "
+                    "name another folder (or a file), or pass --in-place to compact in place; nothing was "
+                    "changed")
             raise CommandError(
-                f"-o {folder}: would write {path} over {what}: name another folder, or "
-                "pass --in-place to compact each log where it is; nothing was changed")
+                f"{folder}: is a directory, and compacting into it would write {path} over {over}, "
+                "another of the logs: name another folder; nothing was changed")
     return out
