@@ -199,6 +199,29 @@ def test_a_log_without_read_permission_is_named_with_its_reason():
     assert written == ["seed000.py", "seed002.py"]
 
 
+def test_each_log_is_one_line_under_the_worst_of_what_is_wrong(tmp_path, capsys):
+    logs = {
+        "both": b"store = {}\nstore['a'] = 1 +* 2\nstore['b'] = 2\nstore['c'] = 1 +* 3\nstore['d'] = [1,",
+        "first": b"store = {'a': 1 +* 2}\nstore['b'] = 1\n",
+        "nul": b"store = {}\nstore['a'] = 1\n\0\0\0\0",
+        "tornfirst": b"store = {'a': [1,\n2,",
+    }
+    for name, data in logs.items():
+        (tmp_path / f"{name}.py").write_bytes(data)
+    code, out, _ = cli(capsys, "check", tmp_path)
+    p = {name: tmp_path / f"{name}.py" for name in logs}
+    assert code == 1 and out.splitlines() == [
+        f"{p['both']}:2: DAMAGED: operator '*' is not allowed (2 statements not well formed, at lines 2, 4); "
+        "and TORN: the last 16 bytes are an incomplete last statement (from line 5)",
+        f"{p['first']}:1: DAMAGED: operator '*' is not allowed (2 statements not well formed, at lines 1, 2); "
+        "not one statement loads",
+        f"{p['nul']}:3: TORN: the last 4 bytes are NUL padding",
+        f"{p['tornfirst']}:1: TORN: the last 20 bytes are an incomplete last statement",
+        "`laaos recover FILE...` repairs the torn and damaged logs (`--dry-run` first shows how)",
+        "4 logs: 0 OK, 2 torn, 2 damaged, 0 empty",
+    ]
+
+
 def test_check_says_which_symbols_a_log_needs_and_takes_them(tmp_path, capsys):
     paths = write_sweep(tmp_path, 3)
     with open(paths[1], "ab") as f:
