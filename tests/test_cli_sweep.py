@@ -120,7 +120,8 @@ def test_check_json_gives_each_log_and_the_summary(sweep, capsys):
     logs = data["logs"]
     assert [log["path"] for log in logs] == sweep
     assert [i for i, log in enumerate(logs) if log["status"] != "ok"] == [TORN, BAD, EMPTY]
-    assert logs[TORN]["status"] == "torn" and (logs[TORN]["torn_line"], logs[TORN]["torn_bytes"]) == (LINES + 1, 23)
+    assert logs[TORN]["status"] == "torn"
+    assert (logs[TORN]["torn_line"], logs[TORN]["torn_bytes"]) == (LINES + 1, 23)
     assert logs[BAD]["damaged"] == [{"line": 21, "why": "operator '*' is not allowed"}]
     assert logs[0]["statements"] == STATEMENTS and logs[0]["bytes"] == os.path.getsize(sweep[0])
     code, out, _ = cli(capsys, "check", "--json", sweep[0])  # one log: JSON too
@@ -229,9 +230,9 @@ def test_check_says_which_symbols_a_log_needs_and_takes_them(tmp_path, capsys):
     code, out, _ = cli(capsys, "check", *paths)
     assert code == 0  # not damage
     assert out.splitlines() == [
-        f"{paths[1]}:{LINES + 1}: NEEDS SYMBOLS: datetime (line {LINES + 1}): not damage; load it with `--symbol datetime` on the "
-        "command line (a module by its name, a class as MODULE:NAME), or exposed_symbols=[...] / "
-        "extra_mappings={...} in Python",
+        f"{paths[1]}:{LINES + 1}: NEEDS SYMBOLS: datetime (line {LINES + 1}): not damage; load it with "
+        "`--symbol datetime` on the command line (a module by its name, a class as MODULE:NAME), or "
+        "exposed_symbols=[...] / extra_mappings={...} in Python",
         "3 logs: 3 OK (1 of them need --symbol), 0 torn, 0 damaged, 0 empty",
     ]
     for jobs in ("1", "2"):  # (a module does not travel to a worker: checked here then)
@@ -255,7 +256,8 @@ def test_recover_dry_run_changes_nothing(sweep, capsys):
     assert snapshot(folder) == before
     assert out.splitlines() == [
         f"{sweep[TORN]}: would keep {STATEMENTS} statements; would move a torn tail of 23 bytes aside",
-        f"{sweep[BAD]}: would keep {STATEMENTS} statements; would move line 21 (operator '*' is not allowed) aside",
+        f"{sweep[BAD]}: would keep {STATEMENTS} statements; would move line 21 (operator '*' is not allowed) "
+        "aside",
         "300 logs: 2 to repair, 297 sound, 1 empty (nothing to recover); dry run: nothing was changed",
     ]
     assert err == f"laaos recover: {folder} is a directory: 300 laaos logs under it\n"
@@ -273,8 +275,10 @@ def test_recover_leaves_every_log_loadable_and_the_sound_ones_as_they_were(sweep
     assert open(sidecars[0], "rb").read() == b"store['loss'].append(0."
     assert open(sidecars[1], "rb").read() == b"store['loss'].append(1 +* 2)\n"
     lines = out.splitlines()
-    assert lines[0] == f"{sweep[TORN]}: kept {STATEMENTS} statements; moved a torn tail of 23 bytes to {sidecars[0]}"
-    assert lines[1] == f"{sweep[BAD]}: kept {STATEMENTS} statements; moved line 21 (operator '*' is not allowed) to {sidecars[1]}"
+    assert lines[0] == f"{sweep[TORN]}: kept {STATEMENTS} statements; moved a torn tail of 23 bytes to " \
+                       f"{sidecars[0]}"
+    assert lines[1] == f"{sweep[BAD]}: kept {STATEMENTS} statements; moved line 21 (operator '*' is not " \
+                       f"allowed) to {sidecars[1]}"
     assert lines[2:] == ["300 logs: 2 repaired, 297 sound (left as they were), 1 empty (nothing to recover)"]
     for i, path in enumerate(sweep):
         if i in (TORN, BAD):
@@ -434,7 +438,8 @@ def test_non_ascii_names_through_arguments_folders_and_standard_input(tmp_path, 
         f.write(b"store['loss'].append(0.")
     env = dict(backend_env, PYTHONUTF8="1")
     line = f"{torn}:{LINES + 1}: TORN: the last 23 bytes are an incomplete last statement"
-    for argv, stdin in (([str(folder)], None), ([*paths, str(torn)], None), (["-"], "\n".join(paths + [str(torn)]))):
+    names = [*paths, str(torn)]
+    for argv, stdin in (([str(folder)], None), (names, None), (["-"], "\n".join(names))):
         proc = subprocess.run([sys.executable, "-m", "laaos", "check", *argv], input=stdin, capture_output=True,
                               text=True, encoding="utf-8", env=env, cwd=tmp_path, timeout=120)
         assert proc.returncode == 1, proc.stderr
@@ -489,7 +494,8 @@ def slow_sweep(tmp_path_factory):
     paths = write_sweep(folder, 6)
     with open(paths[3], "ab") as f:
         for block in range(20):
-            f.write(b"".join(b"store['loss'].append(%d.5)\n" % i for i in range(block * 100_000, (block + 1) * 100_000)))
+            numbers = range(block * 100_000, (block + 1) * 100_000)
+            f.write(b"".join(b"store['loss'].append(%d.5)\n" % i for i in numbers))
     return paths
 
 

@@ -143,7 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
                 "summary line.", files=True)
     shown = s.add_mutually_exclusive_group()
     shown.add_argument("-q", "--quiet", action="store_true", help="print the summary line only")
-    shown.add_argument("--json", action="store_true", help="print each log's findings and the summary as JSON")
+    shown.add_argument("--json", action="store_true",
+                       help="print each log's findings and the summary as JSON")
     s.add_argument("-j", "--jobs", type=positive, default=None, metavar="N",
                    help="check in N processes (default: one per core for sweeps of 32 MiB or more, "
                         "else one)")

@@ -61,8 +61,8 @@ def sweep_paths(args: argparse.Namespace, *, say: bool = True) -> Tuple[List[str
             if skipped:
                 shown = ", ".join(f"{path} ({why})" for path, why in skipped[:5])
                 more = f", and {len(skipped) - 5:,} more" if len(skipped) > 5 else ""
-                note += (f"; left out {plural(len(skipped), '.py file')} that "
-                         f"{'is not a laaos log' if len(skipped) == 1 else 'are not laaos logs'}: {shown}{more}")
+                what = "is not a laaos log" if len(skipped) == 1 else "are not laaos logs"
+                note += f"; left out {plural(len(skipped), '.py file')} that {what}: {shown}{more}"
             print(note, file=sys.stderr)
         left_out += skipped
         for path in found:

@@ -84,12 +84,14 @@ def line_of(v: Verdict) -> Optional[str]:
     if v.status == "unreadable":
         return f"{v.path}: UNREADABLE: {v.why}"
     if v.status == "not a log":
-        return f"{v.path}: NOT A LAAOS LOG: {v.why} (a laaos log begins with `store = ...` or a `#laaos:` record)"
+        return (f"{v.path}: NOT A LAAOS LOG: {v.why} (a laaos log begins with `store = ...` or a "
+                "`#laaos:` record)")
     if v.status == "damaged":
         line, why = v.damaged[0]
         text = f"{v.path}:{line}: DAMAGED: {why}"
         if v.damaged_count > 1:
-            lines = ", ".join(str(n) for n, _ in v.damaged) + (", ..." if v.damaged_count > len(v.damaged) else "")
+            lines = ", ".join(str(n) for n, _ in v.damaged)
+            lines += ", ..." if v.damaged_count > len(v.damaged) else ""
             text += f" ({v.damaged_count:,} statements not well formed, at lines {lines})"
         if not v.statements:
             text += "; not one statement loads"
@@ -101,9 +103,9 @@ def line_of(v: Verdict) -> Optional[str]:
     if v.status == "empty":
         return f"{v.path}: EMPTY: no `store = ...` statement yet"
     if v.missing_symbols:
-        (name, line), *_ = sorted(v.missing_symbols.items(), key=lambda item: item[1])
-        names = ", ".join(f"{n} (line {at})" for n, at in sorted(v.missing_symbols.items(), key=lambda i: i[1]))
-        return (f"{v.path}:{line}: NEEDS SYMBOLS: {names}: not damage; "
+        by_line = sorted(v.missing_symbols.items(), key=lambda item: item[1])
+        names = ", ".join(f"{name} (line {at})" for name, at in by_line)
+        return (f"{v.path}:{by_line[0][1]}: NEEDS SYMBOLS: {names}: not damage; "
                 f"load it with {symbol_hint(v.missing_symbols)}")
     return None
 
@@ -142,7 +144,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                 print(line, flush=True)
     sound = all(v.status == "ok" for v in verdicts)
     if args.json:
-        counts = {status.replace(" ", "_"): sum(1 for v in verdicts if v.status == status) for status in STATUSES}
+        counts = {s.replace(" ", "_"): sum(1 for v in verdicts if v.status == s) for s in STATUSES}
         counts["need_symbols"] = sum(1 for v in verdicts if v.status == "ok" and v.missing_symbols)
         logs = [dict(asdict(v), status=v.status.replace(" ", "_"),
                      damaged=[{"line": line, "why": why} for line, why in v.damaged]) for v in verdicts]

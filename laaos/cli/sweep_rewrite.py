@@ -111,7 +111,8 @@ def cmd_compact(args: argparse.Namespace) -> int:
         after += os.path.getsize(target or path)
     where = f"into {args.output}" if args.output is not None else "in place"
     print(f"{plural(len(paths), 'log')}: {done:,} compacted {where} ({human(after)}, was {human(before)})"
-          + (f", {empty:,} empty (not written)" if empty else "") + (f", {failed:,} failed" if failed else ""))
+          + (f", {empty:,} empty (not written)" if empty else "")
+          + (f", {failed:,} failed" if failed else ""))
     return 1 if failed else 0
 
 
