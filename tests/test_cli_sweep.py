@@ -101,6 +101,24 @@ def test_check_of_a_sweep_names_exactly_the_damaged_logs(sweep, capsys):
     assert "laaos recover FILE..." in out  # what to do about the torn and damaged ones
 
 
+def test_check_of_the_sweep_as_a_process_takes_at_most_3x_load_many_plus_1_s(sweep, tmp_path, backend_env):
+    # CPU time (user + system), which the other work of a shared machine disturbs far
+    # less than wall time; the figures in wall time are in BENCHMARKS.md
+    sound = [p for i, p in enumerate(sweep) if i not in (TORN, BAD, EMPTY)]
+    start = time.process_time()
+    loaded = laaos.load_many(sound, processes=1)
+    load_many = time.process_time() - start
+    assert len(loaded) == 297
+    proc = subprocess.Popen([sys.executable, "-m", "laaos", "check", "--quiet", os.path.dirname(sweep[0])],
+                            stdout=subprocess.PIPE, env=backend_env, cwd=tmp_path)
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    assert (proc.returncode, out) == (1, b"300 logs: 297 OK, 1 torn, 1 damaged, 1 empty\n")
+    check = usage.ru_utime + usage.ru_stime
+    assert check <= 3 * load_many + 1, (check, load_many)
+
+
 def test_check_quiet_prints_the_summary_and_a_sound_sweep_exits_0(sweep, capsys):
     code, out, _ = cli(capsys, "check", "--quiet", *sweep)
     assert (code, out) == (1, "300 logs: 297 OK, 1 torn, 1 damaged, 1 empty\n")
