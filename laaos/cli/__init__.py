@@ -1,14 +1,20 @@
 """The ``laaos`` command: look at, check, repair, export, plot and follow logs.
 
     laaos show FILE [KEY ...]        the store as a tree: keys, types, lengths, latest values
-    laaos check FILE                 statements, size, torn tail, bad statements (exit 1 if damaged)
+    laaos check FILE...              statements, size, torn tail, bad statements (exit 1 if damaged);
+                                     of a sweep: a line per log that is not OK, a summary
+                                     (--quiet: the summary alone, --json: for scripts)
     laaos compact FILE [-o OUT]      the log as one statement (in place without -o)
-    laaos recover FILE [--dry-run]   keep every good statement, move the bad bytes aside
+    laaos compact FILE... -o DIR     each log as one statement, into DIR (or --in-place)
+    laaos recover FILE... [--dry-run]  keep every good statement, move the bad bytes aside
     laaos export FILE [-o OUT.json]  the store as JSON
     laaos plot FILE... KEY... -o PNG line plots of numeric series (needs laaos[plot])
     laaos compare FILE...            a table of runs: differing values, last values of series
     laaos diff A B                   what differs between two runs
     laaos follow FILE                print new statements as they arrive
+
+FILE... is any number of logs: names, a folder (the laaos logs under it), a quoted glob
+pattern, or '-' (names read from standard input); see ``logfiles``.
 
 Exit status: 0 on success, 1 when a log is damaged or a command fails, 2 on bad usage,
 130 when interrupted (Ctrl-C).
@@ -16,8 +22,11 @@ Exit status: 0 on success, 1 when a log is damaged or a command fails, 2 on bad 
 The modules of this package, one a command or a concern the commands share:
 
     show, check, rewrite (compact, recover), export, plot, follow, compare, diff   the commands
+    sweep_check, sweep_rewrite   check, recover and compact of FILE... (one log: the above)
+    sweep      one log or a sweep, a sweep's logs, checking them in worker processes
     columns    a store as named values and series   manylogs   the logs of compare and plot, loaded
-    keys       KEY paths down a store          symbols    --symbol, and what to say about one
+    logfiles   what FILE... stands for         keys       KEY paths down a store
+    symbols    --symbol, and what to say about one
     loading    the log FILE, loaded            escaping   output safe for a terminal
     failures   CommandError and the one line a failed command prints
 """
@@ -83,6 +92,14 @@ def not_negative(text: str) -> int:
     return value
 
 
+def positive(text: str) -> int:
+    """``not_negative``, above zero (a count of processes)."""
+    value = not_negative(text)
+    if not value:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a whole number > 0")
+    return value
+
+
 class _CommandParser(argparse.ArgumentParser):
     """A subcommand's parser: options and KEYs in any order (``export run.py -o out.json
     losses`` as ``export run.py losses -o out.json``; argparse's own parse takes a list
@@ -138,20 +155,37 @@ def build_parser() -> argparse.ArgumentParser:
                 "lengths of lists, the latest values of series.", keys=True)
     s.add_argument("key", nargs="*", default=[], help="a KEY path to walk down to (several are joined)")
 
-    command("check", "check:cmd_check", "check a log for damage", "Count statements and check for a torn tail "
-            "or bad statements; exit status 1 when damaged, torn or empty. Statements that name a "
-            "symbol not passed are not damage: check says which symbols to pass.")
+    s = command("check", "sweep_check:cmd_check", "check logs for damage", "Count statements and check for a "
+                "torn tail or bad statements; exit status 1 when damaged, torn or empty. Statements that "
+                "name a symbol not passed are not damage: check says which symbols to pass. One FILE: a "
+                "report on that log; several (a sweep): a line for each log that is not OK, then a "
+                "summary line.", files=True)
+    shown = s.add_mutually_exclusive_group()
+    shown.add_argument("-q", "--quiet", action="store_true", help="print the summary line only")
+    shown.add_argument("--json", action="store_true",
+                       help="print each log's findings and the summary as JSON")
+    s.add_argument("-j", "--jobs", type=positive, default=None, metavar="N",
+                   help="check in N processes (default: one per core for sweeps of 32 MiB or more, "
+                        "else one)")
 
-    s = command("compact", "rewrite:cmd_compact", "rewrite a log as one statement", "Rewrite the log as one "
-                "statement of its store (atomically). Reads FILE only (it needs no write access to it "
-                "with -o). A torn last statement is not part of the store: it is kept in OUT.torn_<time>.")
-    s.add_argument("-o", "--output", help="write here instead of replacing FILE")
+    s = command("compact", "sweep_rewrite:cmd_compact", "rewrite logs as one statement each", "Rewrite each "
+                "log as one statement of its store (atomically). Reads FILE only (it needs no write access "
+                "to it with -o). A torn last statement is not part of the store: it is kept in "
+                "OUT.torn_<time>. One FILE is rewritten in place without -o; several, with -o DIR or "
+                "--in-place.", files=True)
+    where = s.add_mutually_exclusive_group()
+    where.add_argument("-o", "--output", metavar="OUT",
+                       help="write here instead of replacing FILE: a file for one FILE, a folder for "
+                            "several (or when OUT is a folder or ends in '/'), where each log is "
+                            "written at its path below the folder the logs share")
+    where.add_argument("--in-place", action="store_true", help="rewrite each log where it is")
     s.add_argument("--force", action="store_true",
                    help="replace OUT even if it is not a laaos log (it is refused otherwise)")
 
-    s = command("recover", "rewrite:cmd_recover", "repair a damaged log", "Keep every statement that loads; move "
-                "bad statements and a torn tail, byte for byte, to FILE.rejected_<time>. Well-formed "
-                "statements that name a symbol not passed are kept.")
+    s = command("recover", "sweep_rewrite:cmd_recover", "repair damaged logs", "Keep every statement that "
+                "loads; move bad statements and a torn tail, byte for byte, to FILE.rejected_<time>. "
+                "Well-formed statements that name a symbol not passed are kept; sound logs are left as "
+                "they are.", files=True)
     s.add_argument("--dry-run", action="store_true", help="say what would be done, change nothing")
     s.add_argument("--force", action="store_true",
                    help="take FILE for a log whose first statement is damaged (a file that is not a "
