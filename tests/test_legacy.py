@@ -208,6 +208,12 @@ def test_the_commands_read_a_windows_log_with_encoding(windows_log, tmp_path, ca
     out = tmp_path / "utf8.py"
     assert main(["compact", "--encoding", "cp1252", str(windows_log), "-o", str(out)]) == 0
     assert laaos.safe_load(out) == WINDOWS_STORE  # the compacted log is UTF-8
+    capsys.readouterr()
+    twin = tmp_path / "twin.py"
+    twin.write_bytes(windows_log.read_bytes())
+    assert main(["compare", "--encoding", "cp1252", "--format", "csv", "-k", "author", str(windows_log), str(twin)]) == 0
+    assert capsys.readouterr().out.count("Müller") == 2
+    assert main(["diff", "--encoding", "cp1252", str(windows_log), str(windows_log)]) == 0
 
 
 @pytest.mark.parametrize("mode", ["w", "a"])

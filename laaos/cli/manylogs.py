@@ -65,7 +65,8 @@ def load_runs(args: argparse.Namespace, paths: Sequence[str], keys: Optional[Lis
         with warnings.catch_warnings():
             # (the torn logs are marked where they are shown, not in a warning)
             warnings.simplefilter("ignore", TornTailWarning)
-            loaded = load_many(readable, None, args.symbols, keys=keys, select=select)
+            loaded = load_many(readable, None, args.symbols, keys=keys, select=select,
+                               encoding=getattr(args, "encoding", None))
         errors = dict(loaded.errors)
         for path in readable:
             if path in errors:
