@@ -171,6 +171,23 @@ def test_check_says_not_utf8_and_the_encoding_to_try_not_damaged(windows_log, ca
     assert code == 0 and "not UTF-8" not in out and out.rstrip().endswith("OK")
 
 
+def test_check_of_a_sweep_says_which_logs_need_an_encoding_and_is_not_damage(windows_log, tmp_path, capsys):
+    sound = tmp_path / "sound.py"
+    sound.write_text("store = {'a': 1}\n", encoding="utf-8")
+    code = main(["check", str(windows_log), str(sound)])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert f"{windows_log}: NEEDS ENCODING: {windows_log}:2: not UTF-8" in out and "sound.py" not in out
+    assert out.rstrip().endswith("2 logs: 2 OK (1 of them need --encoding), 0 torn, 0 damaged, 0 empty")
+    assert main(["check", "--encoding", "cp1252", "-q", str(windows_log), str(sound)]) == 0
+    assert capsys.readouterr().out == "2 logs: 2 OK, 0 torn, 0 damaged, 0 empty\n"
+    before = windows_log.read_bytes()
+    assert main(["recover", str(windows_log), str(sound)]) == 1  # refused, named, nothing moved
+    captured = capsys.readouterr()
+    assert "try --encoding cp1252" in captured.err and "1 failed" in captured.out
+    assert windows_log.read_bytes() == before
+
+
 def test_check_still_calls_a_damaged_utf8_log_damaged(tmp_path, capsys):
     path = tmp_path / "log.py"
     path.write_bytes("store = {'a': 'ü'}\nstore['b'] = '\xff'\n".encode("utf-8").replace(b"\xc3\xbf", b"\xff"))

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from .._logfile import not_a_log
-from ..diagnosis import diagnose
+from ..diagnosis import diagnose, not_utf8_message
 from ..runs import file_chunks
 from .check import cmd_check as check_one_in_detail
 from .loading import check_file
@@ -46,22 +46,24 @@ class Verdict:
     torn_what: str = ""  # "an incomplete last statement", "NUL padding"
     missing_symbols: Dict[str, int] = field(default_factory=dict)  # name -> first line
     old_format: int = 0  # statements with a bare nan/inf of laaos 2.1.1 (not damage)
+    encoding_hint: Optional[Tuple[int, str]] = None  # not UTF-8: (line, the encoding to try)
 
 
-def verdict(path: str, symbols: Mapping[str, Any]) -> Verdict:
+def verdict(path: str, symbols: Mapping[str, Any], encoding: Optional[str] = None) -> Verdict:
     """Check the log at ``path`` (the same tests as ``check`` of one log)."""
     try:
         check_file(path)
         why = not_a_log(file_chunks(path))
         if why is not None:
             return Verdict(path, "not a log", why)
-        diagnosis = diagnose(path, None, symbols)
+        diagnosis = diagnose(path, None, symbols, encoding=encoding)
     except LOG_ERRORS as e:
         return Verdict(path, "unreadable", reason(path, e))
     result = diagnosis.result
     v = Verdict(path, "ok", statements=result.statements, lines=result.lines, bytes=result.size,
                 damaged=diagnosis.damaged[:LISTED], damaged_count=len(diagnosis.damaged),
-                missing_symbols=dict(diagnosis.missing), old_format=result.legacy_floats)
+                missing_symbols=dict(diagnosis.missing), old_format=result.legacy_floats,
+                encoding_hint=diagnosis.encoding_hint)
     if result.dropped_bytes:
         v.torn_line, v.torn_bytes = result.tail_line, result.dropped_bytes
         v.torn_what = "an incomplete last statement" if result.torn else "NUL padding"
@@ -102,6 +104,8 @@ def line_of(v: Verdict) -> Optional[str]:
         return f"{v.path}:{v.torn_line}: {torn}"
     if v.status == "empty":
         return f"{v.path}: EMPTY: no `store = ...` statement yet"
+    if v.encoding_hint:  # not damage: the log reads in that encoding
+        return f"{v.path}: NEEDS ENCODING: {not_utf8_message(v.path, v.encoding_hint)}"
     if v.missing_symbols:
         by_line = sorted(v.missing_symbols.items(), key=lambda item: item[1])
         names = ", ".join(f"{name} (line {at})" for name, at in by_line)
@@ -117,7 +121,10 @@ def summary(verdicts: List[Verdict]) -> str:
     for v in verdicts:
         counts[v.status] += 1
     symbols = sum(1 for v in verdicts if v.status == "ok" and v.missing_symbols)
-    ok = f"{counts['ok']:,} OK" + (f" ({symbols:,} of them need --symbol)" if symbols else "")
+    encoding = sum(1 for v in verdicts if v.status == "ok" and v.encoding_hint)
+    needs = [f"{n:,} of them need {option}" for n, option in ((symbols, "--symbol"), (encoding, "--encoding"))
+             if n]
+    ok = f"{counts['ok']:,} OK" + (f" ({', '.join(needs)})" if needs else "")
     parts = [ok] + [f"{counts[s]:,} {s}" for s in ("torn", "damaged", "empty")]
     if counts["unreadable"]:
         parts.append(f"{counts['unreadable']:,} unreadable")
@@ -134,7 +141,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         args.file = args.files[0]
         return check_one_in_detail(args)
     paths, left_out = sweep_paths(args, say=not (args.quiet or args.json))
-    check = functools.partial(verdict, symbols=args.symbols)
+    check = functools.partial(verdict, symbols=args.symbols, encoding=args.encoding)
     verdicts = []
     with in_order(check, paths, workers_for(paths, args.jobs, args.symbols)) as results:
         for v in results:

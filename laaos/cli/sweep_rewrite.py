@@ -36,7 +36,8 @@ def cmd_recover(args: argparse.Namespace) -> int:
     for path in paths:
         try:
             check_file(path)
-            recovery = recover(path, None, args.symbols, dry_run=args.dry_run, force=args.force)
+            recovery = recover(path, None, args.symbols, dry_run=args.dry_run, force=args.force,
+                               encoding=args.encoding)
         except LOG_ERRORS as e:
             report_log(args, path, e)
             failed += 1
