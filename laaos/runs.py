@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, Iterator, List, Optional
 
 from . import _backend
+from ._fields import FACTORY, DataclassFields, fields_eq, fields_repr
 from .errors import LogError
 from .loader import CHUNK, new_parser
 
@@ -36,16 +36,46 @@ class MarkError(LogError):
     """``rewind_to=`` names a mark the log does not have, or one that cannot be used."""
 
 
-@dataclass(frozen=True)
 class Record:
     """One record of a log: ``kind`` (``"session"``, ``"mark"`` or ``"rewind"``), its
     1-based ``line``, and what it says (``info``; ``record["host"]`` reads it too)."""
 
     kind: str
     line: int
-    info: Dict[str, Any] = field(default_factory=dict)
+    info: Dict[str, Any]  # (default: {})
     offset: int = 0  # byte offset of the line in the file
     end: int = 0  # byte offset just after the line's newline (0: no newline, torn)
+
+    # What @dataclass(frozen=True) would make, written out (see laaos._fields).
+    __match_args__ = ("kind", "line", "info", "offset", "end")
+    __dataclass_fields__ = DataclassFields(frozen=True, factories={"info": dict})
+
+    def __init__(self, kind: str, line: int, info: Dict[str, Any] = FACTORY, offset: int = 0, end: int = 0) -> None:
+        # (as a frozen dataclass's: its own __setattr__ refuses)
+        object.__setattr__(self, "kind", kind)
+        object.__setattr__(self, "line", line)
+        object.__setattr__(self, "info", {} if info is FACTORY else info)
+        object.__setattr__(self, "offset", offset)
+        object.__setattr__(self, "end", end)
+
+    def __repr__(self) -> str:
+        return fields_repr(self)
+
+    def __eq__(self, other: object) -> bool:
+        return fields_eq(self, other)
+
+    def __hash__(self) -> int:
+        return hash((self.kind, self.line, self.info, self.offset, self.end))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        from dataclasses import FrozenInstanceError
+
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        from dataclasses import FrozenInstanceError
+
+        raise FrozenInstanceError(f"cannot delete field {name!r}")
 
     @property
     def label(self) -> Optional[str]:
@@ -204,12 +234,12 @@ def mark(store: Any, label: str) -> None:
         store._writer.flush()
 
 
-@dataclass
 class Rewind:
     """The mark a reopened log rewinds to, and the state the log had there."""
 
-    mark: Record
-    state: dict
+    def __init__(self, mark: Record, state: dict) -> None:
+        self.mark = mark
+        self.state = state
 
 
 def find_rewind(log: Any, filename: str, label: str, exposed_symbols: Any, extra_mappings: Any) -> Rewind:

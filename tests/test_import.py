@@ -60,8 +60,10 @@ def test_a_missing_attribute_of_a_submodule_is_the_usual_error(tmp_path, backend
 
 # Modules a store, the loader and the public names do not need: each is imported at first
 # use (the sweep loader's process pools, provenance's probes, the command line, recovery,
-# the log importer's machinery).
+# the log importer's machinery; dataclasses, with inspect, ast, dis and tokenize, when a
+# dataclass is stored or a record class is asked for its fields).
 NOT_ON_IMPORT = [
+    "dataclasses", "inspect", "ast", "dis", "tokenize",
     "concurrent.futures", "multiprocessing", "pickle", "glob", "platform", "socket", "getpass",
     "importlib.abc", "importlib.util", "importlib.resources", "tempfile", "subprocess", "argparse",
     "laaos.many", "laaos.provenance", "laaos.cli", "laaos.recover", "laaos.diagnosis", "laaos.follow",
@@ -118,3 +120,39 @@ def test_a_store_opens_and_records_its_session_without_datetime_platform_or_sock
 
     session = laaos.load(log).sessions[0]
     assert session["time"].endswith("+00:00") and session["python"] == sys.version.split()[0]
+
+
+def test_the_record_classes_are_still_dataclasses_to_dataclasses():
+    import dataclasses
+    import pickle
+
+    import laaos
+    from laaos.runs import Record
+
+    result = laaos.LoadResult({"a": 1}, "run.py", 1, 1, 13, 13, 0, 0)
+    assert dataclasses.is_dataclass(result) and dataclasses.is_dataclass(laaos.LoadResult)
+    assert [f.name for f in dataclasses.fields(result)] == list(laaos.LoadResult.__match_args__) == [
+        "store", "path", "statements", "lines", "size", "valid_bytes", "dropped_bytes", "dropped_statements",
+        "skipped", "tail_line", "legacy_floats", "keys"]
+    assert repr(result) == ("LoadResult(store={'a': 1}, path='run.py', statements=1, lines=1, size=13, valid_bytes=13, "
+                            "dropped_bytes=0, dropped_statements=0, skipped=[], tail_line=0, legacy_floats=0, keys=None)")
+    assert dataclasses.asdict(result)["skipped"] == [] and result.skipped is not laaos.LoadResult({}, "", 0, 0, 0, 0, 0, 0).skipped
+    other = dataclasses.replace(result, path="other.py")
+    assert other != result and other == laaos.LoadResult({"a": 1}, "other.py", 1, 1, 13, 13, 0, 0, [], 0, 0, None)
+    assert pickle.loads(pickle.dumps(result)) == result and result != 1
+    with pytest.raises(TypeError):
+        hash(result)
+
+    record = Record("mark", 3, {"label": "best"}, 10, 40)
+    assert repr(record) == "Record(kind='mark', line=3, info={'label': 'best'}, offset=10, end=40)"
+    assert [f.name for f in dataclasses.fields(Record)] == ["kind", "line", "info", "offset", "end"]
+    assert dataclasses.replace(record, line=4) == Record("mark", 4, {"label": "best"}, 10, 40)
+    assert Record("session", 1).info == {} and pickle.loads(pickle.dumps(record)) == record
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        record.line = 5
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        del record.kind
+    assert hash(Record("mark", 3, None)) == hash(("mark", 3, None, 0, 0))
+    handler = laaos.Dataclasses2DictHandler()
+    assert handler.supports(record) and not handler.supports(Record) and not handler.supports({})
+    assert handler.repr(record, repr, None) == "{'kind': 'mark', 'line': 3, 'info': {'label': 'best'}, 'offset': 10, 'end': 40}"
