@@ -61,9 +61,10 @@ def test_a_missing_attribute_of_a_submodule_is_the_usual_error(tmp_path, backend
 # Modules a store, the loader and the public names do not need: each is imported at first
 # use (the sweep loader's process pools, provenance's probes, the command line, recovery,
 # the log importer's machinery; dataclasses, with inspect, ast, dis and tokenize, when a
-# dataclass is stored or a record class is asked for its fields).
+# dataclass is stored or a record class is asked for its fields; signal, when a store
+# installs its handlers).
 NOT_ON_IMPORT = [
-    "dataclasses", "inspect", "ast", "dis", "tokenize",
+    "dataclasses", "inspect", "ast", "dis", "tokenize", "signal",
     "concurrent.futures", "multiprocessing", "pickle", "glob", "platform", "socket", "getpass",
     "importlib.abc", "importlib.util", "importlib.resources", "tempfile", "subprocess", "argparse",
     "laaos.many", "laaos.provenance", "laaos.cli", "laaos.recover", "laaos.diagnosis", "laaos.follow",
