@@ -18,7 +18,6 @@ away with the rest of the history.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any, Dict, Iterable, Iterator, List, Optional
 
@@ -104,6 +103,8 @@ class Record:
 
 def record_line(kind: str, info: Dict[str, Any]) -> bytes:
     """The log line of a record: ASCII JSON on one line, so it can never end early."""
+    import json  # (here and in _record: import laaos needs no json)
+
     return PREFIX + kind.encode() + b" " + json.dumps(info, ensure_ascii=True, default=str).encode() + b"\n"
 
 
@@ -159,6 +160,8 @@ def _record(text: bytes, line: int, offset: int, end: int) -> Optional[Record]:
     kind_s = kind.decode("ascii", "replace")
     if kind_s not in KINDS:
         return None
+    import json
+
     try:
         info = json.loads(body)
     except ValueError:

@@ -64,7 +64,7 @@ def test_a_missing_attribute_of_a_submodule_is_the_usual_error(tmp_path, backend
 # dataclass is stored or a record class is asked for its fields; signal, when a store
 # installs its handlers).
 NOT_ON_IMPORT = [
-    "dataclasses", "inspect", "ast", "dis", "tokenize", "signal",
+    "dataclasses", "inspect", "ast", "dis", "tokenize", "signal", "base64",
     "concurrent.futures", "multiprocessing", "pickle", "glob", "platform", "socket", "getpass",
     "importlib.abc", "importlib.util", "importlib.resources", "tempfile", "subprocess", "argparse",
     "laaos.many", "laaos.provenance", "laaos.cli", "laaos.recover", "laaos.diagnosis", "laaos.follow",
