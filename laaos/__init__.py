@@ -9,7 +9,6 @@ import sys as _sys
 from types import ModuleType as _ModuleType
 
 from . import _importer  # noqa: F401 - first: it installs the finders the submodules below go through
-from ._backend import BACKEND
 from .errors import (
     CorruptLogError,
     LaaosError,
@@ -104,8 +103,10 @@ __all__ = [
 ]
 
 # Imported at first use: what a training script, a notebook or one CLI call does not need
-# (the sweep loader starts process pools: concurrent.futures and multiprocessing).
-_LAZY = {"load_many": "many", "follow": "follow", "recover": "recover", "Recovery": "recover"}
+# (the sweep loader starts process pools: concurrent.futures and multiprocessing), and the
+# name of the backend, which is loaded by the first store or load (laaos._backend).
+_LAZY = {"load_many": "many", "follow": "follow", "recover": "recover", "Recovery": "recover",
+         "BACKEND": "_backend"}
 
 
 def __getattr__(name: str) -> object:

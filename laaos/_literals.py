@@ -1,4 +1,5 @@
-"""Tokens and literals of the log format: the limits, the tokenizer, string scanning.
+"""Tokens and literals of the log format: the tokenizer, string scanning (the limits:
+``laaos._limits``).
 
 Both backends share these rules.  Strings and bytes are *scanned* (find the closing
 quote, skipping escapes) and decoded with the codecs Python itself uses, never matched by
@@ -10,24 +11,18 @@ from __future__ import annotations
 import codecs
 import json
 import re
-import sys
 from typing import Any, List, Tuple
 
+from ._limits import (  # noqa: F401 - the limits, read from here by both backends
+    HASH_MODULUS,
+    LIST_MOVES,
+    LIST_MOVES_PER_LINE,
+    MAX_DEPTH,
+    MAX_EQUAL_HASHES,
+    MAX_NUMBER_CHARS,
+    MAX_STATEMENT_BYTES,
+)
 from .errors import LogError, LogLimitError, LogSyntaxError, UnsafeLogError
-
-MAX_DEPTH = 100  # nesting of brackets in one statement
-MAX_STATEMENT_BYTES = 64 << 20  # one statement, multi-line ones included
-MAX_NUMBER_CHARS = 4301  # Python's own int limit (4300 digits), plus a sign
-# Keys of one dict (elements of one set) that may share one hash: each new key compares
-# with every key of its hash, so a flood of equal hashes costs quadratic time.  No
-# realistic log comes near: distinct floats share a hash only 2**61 apart.
-MAX_EQUAL_HASHES = 100
-# Items that inserts and deletes before a list's end may move, in all: a budget of
-# LIST_MOVES plus LIST_MOVES_PER_LINE for each line read (a few seconds of memmove at
-# most, beyond time linear in the log), unless the caller names a total.
-LIST_MOVES = 1 << 32
-LIST_MOVES_PER_LINE = 1024
-HASH_MODULUS = sys.hash_info.modulus  # an int inside it hashes to itself
 
 # A quote (with a prefix of up to two letters) starts a string; its end is found by
 # scan_string, not by this regex.

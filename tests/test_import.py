@@ -62,9 +62,11 @@ def test_a_missing_attribute_of_a_submodule_is_the_usual_error(tmp_path, backend
 # use (the sweep loader's process pools, provenance's probes, the command line, recovery,
 # the log importer's machinery; dataclasses, with inspect, ast, dis and tokenize, when a
 # dataclass is stored or a record class is asked for its fields; signal, when a store
-# installs its handlers).
+# installs its handlers; the backend, with the parser and its json scanner, when the first
+# store is made or log loaded).
 NOT_ON_IMPORT = [
-    "dataclasses", "inspect", "ast", "dis", "tokenize", "signal", "base64",
+    "dataclasses", "inspect", "ast", "dis", "tokenize", "signal", "base64", "json",
+    "laaos._speedups", "laaos._pure", "laaos._engine", "laaos._parser", "laaos._grammar", "laaos._literals",
     "concurrent.futures", "multiprocessing", "pickle", "glob", "platform", "socket", "getpass",
     "importlib.abc", "importlib.util", "importlib.resources", "tempfile", "subprocess", "argparse",
     "laaos.many", "laaos.provenance", "laaos.cli", "laaos.recover", "laaos.diagnosis", "laaos.follow",
@@ -86,18 +88,20 @@ def imported_after(code, env):
     return set(proc.stdout.splitlines()[-1].split())
 
 
-# The pure twin's engine and writer, which the extension replaces.
-PURE_TWIN = ["laaos._pure", "laaos._engine"]
-
-
-def test_import_laaos_leaves_heavy_modules_out(backend, backend_env):
+def test_import_laaos_leaves_heavy_modules_out(backend_env):
     modules = imported_after("import laaos\nimport laaos.store, laaos.loader", backend_env)
     assert "laaos.store" in modules and "laaos.loader" in modules
     assert [m for m in NOT_ON_IMPORT if m in modules] == []
-    if backend == "cython":
-        assert [m for m in PURE_TWIN if m in modules] == []
-    else:
-        assert set(PURE_TWIN) <= modules
+
+
+def test_the_first_load_imports_its_backend_and_not_the_other(backend, backend_env):
+    modules = imported_after("import laaos\nassert laaos.safe_load_str('store = {}\\n') == {}\n"
+                             f"assert laaos.BACKEND == {backend!r}", backend_env)
+    ours, other = ["laaos._speedups", "laaos._pure"][:: 1 if backend == "cython" else -1]
+    assert ours in modules and "laaos._parser" in modules
+    assert other not in modules
+    if backend == "cython":  # (the extension has its own engine and writer)
+        assert "laaos._engine" not in modules
 
 
 def test_the_public_names_are_there_and_import_their_modules_when_used(backend_env):
