@@ -27,7 +27,7 @@ from .errors import LogError
 from .loader import CHUNK, new_parser
 
 PREFIX = b"#laaos:"
-_LABEL = re.compile(rb'"label": ("(?:[^"\\]|\\.)*")')  # in a torn mark's text
+_LABEL = rb'"label": ("(?:[^"\\]|\\.)*")'  # in a torn mark's text (a pattern: compiled when used)
 KINDS = ("session", "mark", "rewind")
 
 
@@ -168,7 +168,7 @@ def _record(text: bytes, line: int, offset: int, end: int) -> Optional[Record]:
         info = None
     if not isinstance(info, dict):  # a damaged or torn record: keep its place and label
         info = {"unreadable": body.decode("utf-8", "replace")}
-        label = _LABEL.search(body)
+        label = re.search(_LABEL, body)
         if label:
             info["label"] = json.loads(label.group(1))
     return Record(kind_s, line, info, offset, end)

@@ -65,7 +65,7 @@ def test_a_missing_attribute_of_a_submodule_is_the_usual_error(tmp_path, backend
 # installs its handlers; the backend, with the parser and its json scanner, when the first
 # store is made or log loaded).
 NOT_ON_IMPORT = [
-    "dataclasses", "inspect", "ast", "dis", "tokenize", "signal", "base64", "json",
+    "dataclasses", "inspect", "ast", "dis", "tokenize", "signal", "base64", "json", "fcntl",
     "laaos._speedups", "laaos._pure", "laaos._engine", "laaos._parser", "laaos._grammar", "laaos._literals",
     "concurrent.futures", "multiprocessing", "pickle", "glob", "platform", "socket", "getpass",
     "importlib.abc", "importlib.util", "importlib.resources", "tempfile", "subprocess", "argparse",
