@@ -17,7 +17,7 @@ from ._fields import FACTORY, DataclassFields, fields_eq, fields_repr
 from .errors import LogError, TornTailWarning, warn_at_caller
 
 CHUNK = 1 << 20
-PathLike = Union[str, "os.PathLike[str]"]
+PathLike = Union[str, os.PathLike[str]]  # (no quotes: a ForwardRef compiles its text)
 
 
 class LoadResult:

@@ -49,7 +49,8 @@ class Record:
     __match_args__ = ("kind", "line", "info", "offset", "end")
     __dataclass_fields__ = DataclassFields(frozen=True, factories={"info": dict})
 
-    def __init__(self, kind: str, line: int, info: Dict[str, Any] = FACTORY, offset: int = 0, end: int = 0) -> None:
+    def __init__(self, kind: str, line: int, info: Dict[str, Any] = FACTORY, offset: int = 0,
+                 end: int = 0) -> None:
         # (as a frozen dataclass's: its own __setattr__ refuses)
         object.__setattr__(self, "kind", kind)
         object.__setattr__(self, "line", line)

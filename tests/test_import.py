@@ -66,7 +66,8 @@ def test_a_missing_attribute_of_a_submodule_is_the_usual_error(tmp_path, backend
 # store is made or log loaded).
 NOT_ON_IMPORT = [
     "dataclasses", "inspect", "ast", "dis", "tokenize", "signal", "base64", "json", "fcntl",
-    "laaos._speedups", "laaos._pure", "laaos._engine", "laaos._parser", "laaos._grammar", "laaos._literals",
+    "laaos._speedups", "laaos._pure", "laaos._engine", "laaos._writer", "laaos._parser", "laaos._grammar",
+    "laaos._literals", "laaos._json",
     "concurrent.futures", "multiprocessing", "pickle", "glob", "platform", "socket", "getpass",
     "importlib.abc", "importlib.util", "importlib.resources", "tempfile", "subprocess", "argparse",
     "laaos.many", "laaos.provenance", "laaos.cli", "laaos.recover", "laaos.diagnosis", "laaos.follow",
@@ -120,7 +121,8 @@ def test_one_command_imports_its_own_modules_only(tmp_path, backend, backend_env
     assert "laaos.cli.show" in modules
     others = ["laaos.cli.export", "laaos.cli.plot", "laaos.cli.rewrite", "laaos.cli.follow", "laaos.cli.check",
               "laaos.recover", "laaos.diagnosis", "laaos.many", "laaos.provenance", "concurrent.futures",
-              "glob", "dataclasses", "inspect", "signal", "fcntl", "laaos._pure" if backend == "cython" else "laaos._speedups"]
+              "glob", "dataclasses", "inspect", "signal", "fcntl",
+              "laaos._pure" if backend == "cython" else "laaos._speedups"]
     assert [m for m in others if m in modules] == []
 
 
@@ -148,11 +150,14 @@ def test_the_record_classes_are_still_dataclasses_to_dataclasses():
     assert [f.name for f in dataclasses.fields(result)] == list(laaos.LoadResult.__match_args__) == [
         "store", "path", "statements", "lines", "size", "valid_bytes", "dropped_bytes", "dropped_statements",
         "skipped", "tail_line", "legacy_floats", "keys"]
-    assert repr(result) == ("LoadResult(store={'a': 1}, path='run.py', statements=1, lines=1, size=13, valid_bytes=13, "
-                            "dropped_bytes=0, dropped_statements=0, skipped=[], tail_line=0, legacy_floats=0, keys=None)")
-    assert dataclasses.asdict(result)["skipped"] == [] and result.skipped is not laaos.LoadResult({}, "", 0, 0, 0, 0, 0, 0).skipped
+    assert repr(result) == ("LoadResult(store={'a': 1}, path='run.py', statements=1, lines=1, size=13, "
+                            "valid_bytes=13, dropped_bytes=0, dropped_statements=0, skipped=[], tail_line=0, "
+                            "legacy_floats=0, keys=None)")
+    assert dataclasses.asdict(result)["skipped"] == []
+    assert result.skipped is not laaos.LoadResult({}, "", 0, 0, 0, 0, 0, 0).skipped
     other = dataclasses.replace(result, path="other.py")
-    assert other != result and other == laaos.LoadResult({"a": 1}, "other.py", 1, 1, 13, 13, 0, 0, [], 0, 0, None)
+    assert other != result
+    assert other == laaos.LoadResult({"a": 1}, "other.py", 1, 1, 13, 13, 0, 0, [], 0, 0, None)
     assert pickle.loads(pickle.dumps(result)) == result and result != 1
     with pytest.raises(TypeError):
         hash(result)
@@ -169,4 +174,5 @@ def test_the_record_classes_are_still_dataclasses_to_dataclasses():
     assert hash(Record("mark", 3, None)) == hash(("mark", 3, None, 0, 0))
     handler = laaos.Dataclasses2DictHandler()
     assert handler.supports(record) and not handler.supports(Record) and not handler.supports({})
-    assert handler.repr(record, repr, None) == "{'kind': 'mark', 'line': 3, 'info': {'label': 'best'}, 'offset': 10, 'end': 40}"
+    assert handler.repr(record, repr, None) == ("{'kind': 'mark', 'line': 3, 'info': {'label': 'best'}, "
+                                                "'offset': 10, 'end': 40}")
