@@ -176,3 +176,19 @@ def test_the_record_classes_are_still_dataclasses_to_dataclasses():
     assert handler.supports(record) and not handler.supports(Record) and not handler.supports({})
     assert handler.repr(record, repr, None) == ("{'kind': 'mark', 'line': 3, 'info': {'label': 'best'}, "
                                                 "'offset': 10, 'end': 40}")
+
+
+def test_a_store_that_only_writes_compiles_none_of_the_parser_s_patterns(tmp_path, backend_env):
+    code = f"""\
+        import re
+        import laaos
+        with laaos.open_file_store("run", "", prefix={str(tmp_path)!r} + "/") as root:
+            root["losses"] = [0.5]
+            root["losses"].append(0.25)
+            root["cfg"] = {{"lr": 0.1, "name": "a\\\\b"}}
+        from laaos import _literals, _parser
+        print(sorted(n for m in (_literals, _parser) for n, v in vars(m).items() if isinstance(v, re.Pattern)))
+        print(laaos.load({str(tmp_path / "run.py")!r}).store)  # (and the patterns work once compiled)
+        """
+    out = run(code, tmp_path, backend_env).splitlines()
+    assert out == ["[]", "{'losses': [0.5, 0.25], 'cfg': {'lr': 0.1, 'name': 'a\\\\b'}}"]
