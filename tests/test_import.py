@@ -130,12 +130,16 @@ def test_a_store_opens_and_records_its_session_without_datetime_platform_or_sock
     modules = imported_after(f"import laaos\nwith laaos.open_file_store('run', prefix={str(tmp_path)!r} + '/'):\n"
                              "    pass", backend_env)
     assert "laaos.provenance" in modules
-    assert [m for m in ("datetime", "platform", "socket", "concurrent.futures") if m in modules] == []
+    assert [m for m in ("datetime", "platform", "socket", "getpass", "termios", "concurrent.futures")
+            if m in modules] == []
     (log,) = tmp_path.iterdir()
+    import getpass
+
     import laaos
 
     session = laaos.load(log).sessions[0]
     assert session["time"].endswith("+00:00") and session["python"] == sys.version.split()[0]
+    assert session["user"] == getpass.getuser()
 
 
 def test_the_record_classes_are_still_dataclasses_to_dataclasses():
