@@ -1,6 +1,8 @@
 """Start-up, as every training script, notebook kernel and CLI call pays it: whole
-processes of ``python -c "import laaos"`` and ``laaos show SMALL_LOG``, paired in the same
-run against laaos 2.1.1's import and ``python -c "import json"``.
+processes of ``python -c "import laaos"``, of a first store (import, open, two values,
+close) and of ``laaos show SMALL_LOG``, paired in the same run against laaos 2.1.1's
+import and store and ``python -c "import json"``.  (``import laaos`` leaves the backend
+to the first store or load: the store row shows what a script that writes pays in all.)
 
 Every command reads compiled bytecode, as after an install (a wheel's modules are compiled
 when installed; a source checkout, or PYTHONDONTWRITEBYTECODE, would compile laaos on
@@ -39,12 +41,21 @@ def commands(backend, log, pycache):
     env = dict({k: v for k, v in os.environ.items() if k not in drop}, PYTHONPYCACHEPREFIX=pycache)
     ours = dict(env, LAAOS_NO_EXTENSIONS="1") if backend == "python" else env
     py = sys.executable
+    original = dict(env, PYTHONPATH=original_path())
     return {
         "python -c 'import json'": ([py, "-c", "import json"], env),
-        "import laaos 2.1.1": ([py, "-c", "import laaos"], dict(env, PYTHONPATH=original_path())),
+        "import laaos 2.1.1": ([py, "-c", "import laaos"], original),
         "import laaos": ([py, "-c", "import laaos"], ours),
+        "a store 2.1.1": ([py, "-c", A_STORE], original),
+        "a store": ([py, "-c", A_STORE], ours),
         "laaos show": ([py, "-m", "laaos", "show", log], ours),
     }
+
+
+# A first store, in the children's folder (``run.py``, made anew each time): the same code
+# for both versions.
+A_STORE = ("import laaos\nroot = laaos.open_file_store('run', '', prefix='./', truncate=True)\n"
+           "root['losses'] = [0.5]\nroot['losses'].append(0.25)\nroot.close()")
 
 
 def scratch(env):
@@ -83,7 +94,7 @@ def paired(cmds, rounds):
 def figures(times):
     """Each command's median wall and CPU times, and their median ratios to its baseline's
     of the same round."""
-    ratio = {"import laaos": "import laaos 2.1.1", "laaos show": "python -c 'import json'"}
+    ratio = {"import laaos": "import laaos 2.1.1", "a store": "a store 2.1.1", "laaos show": "python -c 'import json'"}
     out = {}
     for name, ts in times.items():
         row = {"wall_ms": round(1e3 * statistics.median(w for w, _ in ts), 1),
