@@ -196,3 +196,21 @@ def test_a_store_that_only_writes_compiles_none_of_the_parser_s_patterns(tmp_pat
         """
     out = run(code, tmp_path, backend_env).splitlines()
     assert out == ["[]", "{'losses': [0.5, 0.25], 'cfg': {'lr': 0.1, 'name': 'a\\\\b'}}"]
+
+
+def test_without_the_extension_the_first_use_says_so_where_it_is_required(tmp_path):
+    import shutil
+
+    import laaos
+
+    # laaos without its compiled extension, as an install without a compiler leaves it
+    shutil.copytree(os.path.dirname(laaos.__file__), tmp_path / "laaos",
+                    ignore=shutil.ignore_patterns("*.so", "*.pyd", "__pycache__"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LAAOS_")}
+    env["PYTHONPATH"] = str(tmp_path)
+    code = ("import laaos\ntry:\n    print(laaos.BACKEND)\nexcept ImportError as e:\n    print(e)\n"
+            "try:\n    print(laaos.safe_load_str('store = {}\\n'))\nexcept ImportError as e:\n    print(e)\n")
+    assert run(code, tmp_path, env).splitlines() == ["python", "{}"]
+    required = run(code, tmp_path, dict(env, LAAOS_REQUIRE_EXTENSIONS="1")).splitlines()
+    assert required == ["LAAOS_REQUIRE_EXTENSIONS=1 but the laaos._speedups extension did not import; "
+                        "reinstall laaos with a C++ compiler and Cython available"] * 2
