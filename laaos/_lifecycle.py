@@ -23,7 +23,6 @@ from __future__ import annotations
 import atexit
 import os
 import sys
-import threading
 import weakref
 from typing import Any, Dict
 
@@ -67,6 +66,8 @@ def _on_signal(signum: int, frame: Any) -> None:
     if any(store._writer.busy for store in list(_LIVE)):
         # The signal arrived inside a write (it runs between two lines of the writer's
         # Python code): try again in a moment rather than flush a half-updated buffer.
+        import threading  # (imported already: by close_on_signals, which installed this handler)
+
         threading.Timer(0.005, os.kill, (os.getpid(), signum)).start()
         return
     close_all()
@@ -79,6 +80,8 @@ def _on_signal(signum: int, frame: Any) -> None:
 
 def close_on_signals() -> None:
     """Install the close on SIGTERM and SIGHUP, on each only where nobody else handles it."""
+    import threading  # (here, by the first store, rather than by import laaos)
+
     if threading.current_thread() is not threading.main_thread():
         return  # signal handlers can only be set from the main thread
     import signal

@@ -61,11 +61,11 @@ def test_a_missing_attribute_of_a_submodule_is_the_usual_error(tmp_path, backend
 # Modules a store, the loader and the public names do not need: each is imported at first
 # use (the sweep loader's process pools, provenance's probes, the command line, recovery,
 # the log importer's machinery; dataclasses, with inspect, ast, dis and tokenize, when a
-# dataclass is stored or a record class is asked for its fields; signal, when a store
-# installs its handlers; the backend, with the parser and its json scanner, when the first
-# store is made or log loaded).
+# dataclass is stored or a record class is asked for its fields; signal and threading,
+# when a store installs its handlers; the backend, with the parser and its json scanner,
+# when the first store is made or log loaded).
 NOT_ON_IMPORT = [
-    "dataclasses", "inspect", "ast", "dis", "tokenize", "signal", "base64", "json", "fcntl",
+    "dataclasses", "inspect", "ast", "dis", "tokenize", "signal", "threading", "base64", "json", "fcntl",
     "laaos._speedups", "laaos._pure", "laaos._engine", "laaos._writer", "laaos._parser", "laaos._grammar",
     "laaos._literals", "laaos._json",
     "concurrent.futures", "multiprocessing", "pickle", "glob", "platform", "socket", "getpass",
