@@ -121,7 +121,7 @@ def test_one_command_imports_its_own_modules_only(tmp_path, backend, backend_env
     assert "laaos.cli.show" in modules
     others = ["laaos.cli.export", "laaos.cli.plot", "laaos.cli.rewrite", "laaos.cli.follow", "laaos.cli.check",
               "laaos.recover", "laaos.diagnosis", "laaos.many", "laaos.provenance", "concurrent.futures",
-              "glob", "dataclasses", "inspect", "signal", "fcntl",
+              "glob", "dataclasses", "inspect", "signal", "fcntl", "shutil", "zlib", "bz2", "lzma",
               "laaos._pure" if backend == "cython" else "laaos._speedups"]
     assert [m for m in others if m in modules] == []
 
