@@ -11,7 +11,10 @@ Each round runs every command once, in an order that rotates from round to round
 a slower moment of a shared machine falls on all of them; the figures are the medians
 over the rounds of each command's time and of its ratio to the baseline of the same
 round, wall time and CPU time (user + system: on a machine busy with other work, the
-steadier of the two).  ``LAAOS_BENCH_PAIRS`` sets the rounds (15).  Run as a script to print the table:
+steadier of the two).  ``LAAOS_BENCH_PAIRS`` sets the rounds (15).  ``LAAOS_BENCH_PYTHON``
+runs the children with another interpreter of the same version (a venv made without
+``--system-site-packages``, whose ``site`` imports little: ``re``, ``typing`` and the rest
+then count in every import), laaos imported there from where this process imports it.  Run as a script to print the table:
 
     python benchmarks/test_startup.py
 """
@@ -39,8 +42,12 @@ def commands(backend, log, pycache):
     ``pycache``."""
     drop = ("PYTHONPATH", "LAAOS_NO_EXTENSIONS", "PYTHONDONTWRITEBYTECODE")
     env = dict({k: v for k, v in os.environ.items() if k not in drop}, PYTHONPYCACHEPREFIX=pycache)
+    py = os.environ.get("LAAOS_BENCH_PYTHON", sys.executable)
     ours = dict(env, LAAOS_NO_EXTENSIONS="1") if backend == "python" else env
-    py = sys.executable
+    if py != sys.executable:
+        import laaos
+
+        ours = dict(ours, PYTHONPATH=os.path.dirname(os.path.dirname(os.path.abspath(laaos.__file__))))
     original = dict(env, PYTHONPATH=original_path())
     return {
         "python -c 'import json'": ([py, "-c", "import json"], env),
