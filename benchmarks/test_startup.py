@@ -1,6 +1,8 @@
 """Start-up, as every training script, notebook kernel and CLI call pays it: whole
-processes of ``python -c "import laaos"`` and ``laaos show SMALL_LOG``, paired in the same
-run against laaos 2.1.1's import and ``python -c "import json"``.
+processes of ``python -c "import laaos"``, of a first store (import, open, two values,
+close) and of ``laaos show SMALL_LOG``, paired in the same run against laaos 2.1.1's
+import and store and ``python -c "import json"``.  (``import laaos`` leaves the backend
+to the first store or load: the store row shows what a script that writes pays in all.)
 
 Every command reads compiled bytecode, as after an install (a wheel's modules are compiled
 when installed; a source checkout, or PYTHONDONTWRITEBYTECODE, would compile laaos on
@@ -9,7 +11,10 @@ Each round runs every command once, in an order that rotates from round to round
 a slower moment of a shared machine falls on all of them; the figures are the medians
 over the rounds of each command's time and of its ratio to the baseline of the same
 round, wall time and CPU time (user + system: on a machine busy with other work, the
-steadier of the two).  ``LAAOS_BENCH_PAIRS`` sets the rounds (15).  Run as a script to print the table:
+steadier of the two).  ``LAAOS_BENCH_PAIRS`` sets the rounds (15).  ``LAAOS_BENCH_PYTHON``
+runs the children with another interpreter of the same version (a venv made without
+``--system-site-packages``, whose ``site`` imports little: ``re``, ``typing`` and the rest
+then count in every import), laaos imported there from where this process imports it.  Run as a script to print the table:
 
     python benchmarks/test_startup.py
 """
@@ -37,14 +42,27 @@ def commands(backend, log, pycache):
     ``pycache``."""
     drop = ("PYTHONPATH", "LAAOS_NO_EXTENSIONS", "PYTHONDONTWRITEBYTECODE")
     env = dict({k: v for k, v in os.environ.items() if k not in drop}, PYTHONPYCACHEPREFIX=pycache)
+    py = os.environ.get("LAAOS_BENCH_PYTHON", sys.executable)
     ours = dict(env, LAAOS_NO_EXTENSIONS="1") if backend == "python" else env
-    py = sys.executable
+    if py != sys.executable:
+        import laaos
+
+        ours = dict(ours, PYTHONPATH=os.path.dirname(os.path.dirname(os.path.abspath(laaos.__file__))))
+    original = dict(env, PYTHONPATH=original_path())
     return {
         "python -c 'import json'": ([py, "-c", "import json"], env),
-        "import laaos 2.1.1": ([py, "-c", "import laaos"], dict(env, PYTHONPATH=original_path())),
+        "import laaos 2.1.1": ([py, "-c", "import laaos"], original),
         "import laaos": ([py, "-c", "import laaos"], ours),
+        "a store 2.1.1": ([py, "-c", A_STORE], original),
+        "a store": ([py, "-c", A_STORE], ours),
         "laaos show": ([py, "-m", "laaos", "show", log], ours),
     }
+
+
+# A first store, in the children's folder (``run.py``, made anew each time): the same code
+# for both versions.
+A_STORE = ("import laaos\nroot = laaos.open_file_store('run', '', prefix='./', truncate=True)\n"
+           "root['losses'] = [0.5]\nroot['losses'].append(0.25)\nroot.close()")
 
 
 def scratch(env):
@@ -83,7 +101,7 @@ def paired(cmds, rounds):
 def figures(times):
     """Each command's median wall and CPU times, and their median ratios to its baseline's
     of the same round."""
-    ratio = {"import laaos": "import laaos 2.1.1", "laaos show": "python -c 'import json'"}
+    ratio = {"import laaos": "import laaos 2.1.1", "a store": "a store 2.1.1", "laaos show": "python -c 'import json'"}
     out = {}
     for name, ts in times.items():
         row = {"wall_ms": round(1e3 * statistics.median(w for w, _ in ts), 1),

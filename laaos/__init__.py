@@ -9,7 +9,6 @@ import sys as _sys
 from types import ModuleType as _ModuleType
 
 from . import _importer  # noqa: F401 - first: it installs the finders the submodules below go through
-from ._backend import BACKEND
 from .errors import (
     CorruptLogError,
     LaaosError,
@@ -41,7 +40,6 @@ from .handlers import (
 from .helpers import can_iter, ensure_dirs, generate_time_id, new_dict, new_list, new_set, put
 from .loader import LoadResult, load, safe_load, safe_load_store, safe_load_str
 from .proxies import StoreAccessible, StoreDict, StoreList, StoreRoot, StoreSet, to_plain
-from ._json import json_default
 from .runs import MarkError, Record
 from .store import Store
 
@@ -104,8 +102,11 @@ __all__ = [
 ]
 
 # Imported at first use: what a training script, a notebook or one CLI call does not need
-# (the sweep loader starts process pools: concurrent.futures and multiprocessing).
-_LAZY = {"load_many": "many", "follow": "follow", "recover": "recover", "Recovery": "recover"}
+# (the sweep loader starts process pools: concurrent.futures and multiprocessing), the
+# name of the backend, which is loaded by the first store or load (laaos._backend), and
+# the json hook.
+_LAZY = {"load_many": "many", "follow": "follow", "recover": "recover", "Recovery": "recover",
+         "BACKEND": "_backend", "json_default": "_json"}
 
 
 def __getattr__(name: str) -> object:

@@ -3,30 +3,53 @@
 ``LAAOS_NO_EXTENSIONS=1`` picks the pure twin; ``LAAOS_REQUIRE_EXTENSIONS=1`` makes a
 missing extension an ImportError (CI and wheel builds set it).  Everything else in laaos
 reaches the backend through ``impl`` only (a store makes its ``Writer`` and ``Engine``
-from it when it is made), so the tests can swap it.
+from it when it is made, a load its ``LogParser``), so the tests can swap it.
+
+The backend is imported at first use, not by ``import laaos``: ``impl``, ``BACKEND``,
+``cython_impl`` and ``python_impl`` are made when first read (the extension loads the
+parser modules, whose tokenizer and json scanner a script that only writes never uses).
 """
 
 import os
 import sys
 from types import ModuleType
-from typing import Optional
-
-from . import _pure as python_impl
+from typing import Any, Optional
 
 NO_EXTENSIONS = os.environ.get("LAAOS_NO_EXTENSIONS", "") not in ("", "0")
 REQUIRE_EXTENSIONS = os.environ.get("LAAOS_REQUIRE_EXTENSIONS", "") not in ("", "0")
 
-cython_impl: Optional[ModuleType] = None
-if not NO_EXTENSIONS and sys.implementation.name == "cpython":
+
+def _extension() -> Optional[ModuleType]:
+    """The extension, or None where it is not to be used or does not import."""
+    if NO_EXTENSIONS or sys.implementation.name != "cpython":
+        return None
     try:
-        from . import _speedups as cython_impl
+        from . import _speedups
     except ImportError:
         if REQUIRE_EXTENSIONS:
             raise ImportError(
                 "LAAOS_REQUIRE_EXTENSIONS=1 but the laaos._speedups extension did not import; "
                 "reinstall laaos with a C++ compiler and Cython available"
             ) from None
+        return None
+    return _speedups
 
-impl: ModuleType = cython_impl if cython_impl is not None else python_impl
-BACKEND = "cython" if impl is cython_impl else "python"
 
+def __getattr__(name: str) -> Any:
+    """``impl`` (the backend in use: the extension where it imports), ``BACKEND`` (its
+    name: ``"cython"`` or ``"python"``), ``cython_impl`` (the extension, or None) and
+    ``python_impl`` (the pure twin), imported when first asked for."""
+    names = globals()
+    if name == "python_impl":
+        from . import _pure
+
+        names["python_impl"] = _pure
+        return _pure
+    if name in ("impl", "BACKEND", "cython_impl"):
+        extension = _extension()
+        chosen = extension if extension is not None else __getattr__("python_impl")
+        names["cython_impl"] = extension
+        names["BACKEND"] = "python" if extension is None else "cython"
+        names.setdefault("impl", chosen)  # (unless a test set it already)
+        return names[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -36,12 +36,16 @@ if sys.platform == "win32":  # pragma: no cover - exercised by the Windows wheel
         msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
 
 else:
-    import fcntl
+    # (fcntl, an extension module, is loaded by the first lock rather than by import laaos)
 
     def lock(fd: int) -> None:
+        import fcntl
+
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
 
     def unlock(fd: int) -> None:
+        import fcntl
+
         fcntl.flock(fd, fcntl.LOCK_UN)
 
 

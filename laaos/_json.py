@@ -6,8 +6,6 @@ non-string dict keys their JSON text; NaN and the infinities as ``nan`` says.  A
 else is refused with a ``TypeError`` naming its type.
 """
 
-import base64
-import json
 import math
 from typing import Any
 
@@ -36,10 +34,10 @@ def to_json(value: Any, nan: str = "js", repr_keys: bool = False, where: str = "
         out = {}
         keys = {}  # JSON key -> the key of `value` written as it
         for k, v in value.items():
-            text = repr(k) if repr_keys else k if isinstance(k, str) else json.dumps(to_json(k, nan))
+            text = repr(k) if repr_keys else k if isinstance(k, str) else _dumps(to_json(k, nan))
             if text in keys:  # 1 and '1' would both be "1": say so rather than lose one
                 raise ValueError(f"{where}: the keys {keys[text]!r} and {k!r} would both be the JSON key "
-                                 f"{json.dumps(text)}: write every key as its Python repr ('a' as \"'a'\", "
+                                 f"{_dumps(text)}: write every key as its Python repr ('a' as \"'a'\", "
                                  "1 as \"1\"; laaos export --repr-keys), which keeps them apart")
             keys[text] = k
             out[text] = to_json(v, nan, repr_keys, f"{where}[{k!r}]")
@@ -53,10 +51,19 @@ def to_json(value: Any, nan: str = "js", repr_keys: bool = False, where: str = "
         except TypeError:
             return sorted(items, key=repr)
     if isinstance(value, bytes):
+        import base64
+
         return {"base64": base64.b64encode(value).decode("ascii")}
     if isinstance(value, complex):
         return {"real": to_json(value.real, nan), "imag": to_json(value.imag, nan)}
     return value
+
+
+def _dumps(value: Any) -> str:
+    """``json.dumps(value)`` (json imported here: import laaos needs no json)."""
+    import json
+
+    return json.dumps(value)
 
 
 def json_default(obj: Any) -> Any:

@@ -22,16 +22,16 @@ from __future__ import annotations
 
 import atexit
 import os
-import signal
 import sys
-import threading
 import weakref
 from typing import Any, Dict
 
 _LIVE: "weakref.WeakSet[Any]" = weakref.WeakSet()
 # The signals that close the stores before the process dies of them.
-_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
-# signal -> the disposition it had before laaos installed its handler there.
+_SIGNAL_NAMES = ("SIGTERM", "SIGHUP")
+# signal -> the disposition it had before laaos installed its handler there.  (The signal
+# module is imported by the first store that installs them, not by import laaos: only
+# that store and the functions below, which act where something is installed, use it.)
 _INSTALLED: Dict[int, Any] = {}
 
 
@@ -66,19 +66,27 @@ def _on_signal(signum: int, frame: Any) -> None:
     if any(store._writer.busy for store in list(_LIVE)):
         # The signal arrived inside a write (it runs between two lines of the writer's
         # Python code): try again in a moment rather than flush a half-updated buffer.
+        import threading  # (imported already: by close_on_signals, which installed this handler)
+
         threading.Timer(0.005, os.kill, (os.getpid(), signum)).start()
         return
     close_all()
     # Then die of the signal as the process would have without us.
+    import signal
+
     signal.signal(signum, _INSTALLED.get(signum, signal.SIG_DFL))
     os.kill(os.getpid(), signum)
 
 
 def close_on_signals() -> None:
     """Install the close on SIGTERM and SIGHUP, on each only where nobody else handles it."""
+    import threading  # (here, by the first store, rather than by import laaos)
+
     if threading.current_thread() is not threading.main_thread():
         return  # signal handlers can only be set from the main thread
-    for signum in _SIGNALS:
+    import signal
+
+    for signum in [getattr(signal, name) for name in _SIGNAL_NAMES if hasattr(signal, name)]:
         try:
             previous = signal.getsignal(signum)
             if previous == signal.SIG_DFL:
@@ -91,6 +99,10 @@ def close_on_signals() -> None:
 def _restore_signals() -> None:
     """Give back the dispositions laaos replaced, where laaos's handler is still there
     (a handler installed after laaos's belongs to the user, and stays)."""
+    if not _INSTALLED:
+        return
+    import signal
+
     for signum, previous in list(_INSTALLED.items()):
         try:
             if signal.getsignal(signum) is _on_signal:
@@ -108,6 +120,11 @@ _MASK_BEFORE_FORK: list = []
 
 
 def _before_fork() -> None:
+    if not _INSTALLED:
+        _MASK_BEFORE_FORK.append(None)
+        return
+    import signal
+
     ours = [s for s in _INSTALLED if signal.getsignal(s) is _on_signal]
     _MASK_BEFORE_FORK.append(signal.pthread_sigmask(signal.SIG_BLOCK, ours) if ours else None)
 
@@ -115,6 +132,8 @@ def _before_fork() -> None:
 def _unblock_after_fork() -> None:
     mask = _MASK_BEFORE_FORK.pop() if _MASK_BEFORE_FORK else None
     if mask is not None:
+        import signal
+
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
 

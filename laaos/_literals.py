@@ -1,4 +1,5 @@
-"""Tokens and literals of the log format: the limits, the tokenizer, string scanning.
+"""Tokens and literals of the log format: the tokenizer, string scanning (the limits:
+``laaos._limits``).
 
 Both backends share these rules.  Strings and bytes are *scanned* (find the closing
 quote, skipping escapes) and decoded with the codecs Python itself uses, never matched by
@@ -8,30 +9,43 @@ a backtracking regex: a literal of N bytes costs O(N) time and a few N of memory
 from __future__ import annotations
 
 import codecs
-import json
 import re
-import sys
 from typing import Any, List, Tuple
 
+from ._limits import (  # noqa: F401 - the limits, read from here by both backends
+    HASH_MODULUS,
+    LIST_MOVES,
+    LIST_MOVES_PER_LINE,
+    MAX_DEPTH,
+    MAX_EQUAL_HASHES,
+    MAX_NUMBER_CHARS,
+    MAX_STATEMENT_BYTES,
+)
 from .errors import LogError, LogLimitError, LogSyntaxError, UnsafeLogError
 
-MAX_DEPTH = 100  # nesting of brackets in one statement
-MAX_STATEMENT_BYTES = 64 << 20  # one statement, multi-line ones included
-MAX_NUMBER_CHARS = 4301  # Python's own int limit (4300 digits), plus a sign
-# Keys of one dict (elements of one set) that may share one hash: each new key compares
-# with every key of its hash, so a flood of equal hashes costs quadratic time.  No
-# realistic log comes near: distinct floats share a hash only 2**61 apart.
-MAX_EQUAL_HASHES = 100
-# Items that inserts and deletes before a list's end may move, in all: a budget of
-# LIST_MOVES plus LIST_MOVES_PER_LINE for each line read (a few seconds of memmove at
-# most, beyond time linear in the log), unless the caller names a total.
-LIST_MOVES = 1 << 32
-LIST_MOVES_PER_LINE = 1024
-HASH_MODULUS = sys.hash_info.modulus  # an int inside it hashes to itself
+
+class LazyPattern:
+    """A regex compiled at its first use, which then takes its own place as ``name`` in
+    ``namespace`` (a module's globals): a store that never reads a log, or a log that
+    never needs this pattern, does not pay its compilation, and later lookups of the
+    name get the compiled pattern itself."""
+
+    def __init__(self, namespace: dict, name: str, pattern: str, flags: int = 0):
+        self.namespace, self.name, self.pattern, self.flags = namespace, name, pattern, flags
+        self.compiled: dict = {}
+
+    def __getattr__(self, attribute: str) -> Any:
+        # (setdefault: threads that race here all get one and the same compiled pattern,
+        # which `match.re is PATTERN` tests rely on)
+        compiled = self.compiled.setdefault(0, re.compile(self.pattern, self.flags))
+        self.namespace[self.name] = compiled
+        return getattr(compiled, attribute)
 
 # A quote (with a prefix of up to two letters) starts a string; its end is found by
 # scan_string, not by this regex.
-_TOKEN = re.compile(
+_TOKEN = LazyPattern(
+    globals(),
+    "_TOKEN",
     r"""
      (?P<ws>[ \t\f\r]+|\#[^\n]*)
     |(?P<num>(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9][0-9_]*)(?:[eE][+-]?[0-9][0-9_]*)?[jJ]?)
@@ -46,8 +60,8 @@ _TOKEN = re.compile(
 # value position, since per-sample data is long lists of floats.
 _INT = r"-?(?:0|[1-9][0-9]{0,17})"
 _FLOAT = r"-?[0-9]+(?:\.[0-9]+(?:e[+-]?[0-9]+)?|e[+-]?[0-9]+)"
-_INT_LIST = re.compile(rf"\[({_INT}(?:, {_INT})*)\]")
-_FLOAT_LIST = re.compile(rf"\[({_FLOAT}(?:, {_FLOAT})*)\]")
+_INT_LIST = LazyPattern(globals(), "_INT_LIST", rf"\[({_INT}(?:, {_INT})*)\]")
+_FLOAT_LIST = LazyPattern(globals(), "_FLOAT_LIST", rf"\[({_FLOAT}(?:, {_FLOAT})*)\]")
 _AFTER_VALUE_START = frozenset("=(,[{:")  # ops after which '[' opens a list, not a subscript
 OPENERS = {"(": ")", "[": "]", "{": "}"}
 CONSTANTS = {"None": None, "True": True, "False": False}
@@ -66,12 +80,15 @@ MISS = object()  # "not a simple literal": the caller takes the general path
 # recursive-descent parser below, which stay the reference for everything else (and for
 # every error).  Outside its strings, such a literal holds only these (and no number
 # longer than the tokenizer's limit on one):
-_JSON_OUTSIDE = re.compile(
+_JSON_OUTSIDE = LazyPattern(
+    globals(),
+    "_JSON_OUTSIDE",
     r"(?:[\[\]{},: \x00]|[0-9.eE+\-]{1,%d}(?![0-9.eE+\-])|None|True|False)*" % MAX_NUMBER_CHARS
 )
-_QUOTE = re.compile("['\"]")
-_JSON_ESCAPES = re.compile(r'[^\\]*(?:\\[\\nrtbf"][^\\]*)*')  # text whose escapes JSON reads as Python does
-_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_QUOTE = LazyPattern(globals(), "_QUOTE", "['\"]")
+# (text whose escapes JSON reads as Python does)
+_JSON_ESCAPES = LazyPattern(globals(), "_JSON_ESCAPES", r'[^\\]*(?:\\[\\nrtbf"][^\\]*)*')
+_NOT_BRACKET = LazyPattern(globals(), "_NOT_BRACKET", r"[^\[\]{}]+")
 # (These patterns, like the parser's, are written so that no part can match the same text
 # two ways: linear time without the possessive quantifiers Python 3.9 and 3.10 lack.)
 # A value with at most this many brackets, or nested at most 80 deep, is far inside
@@ -100,8 +117,27 @@ def _no_constant(name: str) -> Any:
     raise ValueError(name)  # NaN, Infinity: not Python literals
 
 
-_json_scan = json.JSONDecoder(strict=False, parse_constant=_no_constant).scan_once
-_json_string = json.JSONEncoder(ensure_ascii=False).encode
+def _json_scan(text: str, start: int) -> Any:
+    """The json module's scanner (made, with the json import, at the first use: then it
+    takes this function's place)."""
+    _make_json()
+    return _json_scan(text, start)
+
+
+def _json_string(text: str) -> str:
+    """``text`` as a JSON string (as ``_json_scan``, made at the first use)."""
+    _make_json()
+    return _json_string(text)
+
+
+def _make_json() -> None:
+    """Put the json module's scanner and encoder in place of the two functions above
+    (threads that race here make equal ones)."""
+    global _json_scan, _json_string
+    import json
+
+    _json_scan = json.JSONDecoder(strict=False, parse_constant=_no_constant).scan_once
+    _json_string = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def _split_strings(s: str) -> Any:
@@ -228,8 +264,10 @@ def decode_string(prefix: str, body: str, name: str, lineno: int) -> Any:
         raise LogSyntaxError(f"bad string literal: {e}", name, lineno, "string") from None
 
 
-_STRAY_BACKSLASH = re.compile(r"\\(.?)", re.S)
-_HAS_STRAY_BACKSLASH = re.compile(r"(?<!\\)(?:\\\\)*\\(?:[^\\'\"abfnrtvx0-7NuU\n]|\Z)")
+_STRAY_BACKSLASH = LazyPattern(globals(), "_STRAY_BACKSLASH", r"\\(.?)", re.S)
+_HAS_STRAY_BACKSLASH = LazyPattern(
+    globals(), "_HAS_STRAY_BACKSLASH", r"(?<!\\)(?:\\\\)*\\(?:[^\\'\"abfnrtvx0-7NuU\n]|\Z)"
+)
 _ESCAPES = frozenset("\\'\"abfnrtvx01234567NuU\n")
 
 

@@ -22,8 +22,9 @@ from .errors import NotALogError
 BOM = b"\xef\xbb\xbf"
 RECORD = b"#laaos:"
 _BLANK = b" \t\r\n\x00\x0c"
-_STORE = re.compile(rb"store[ \t]*=(?!=)")
-_STORE_CUT = re.compile(rb"s(?:t(?:o(?:r(?:e[ \t]*)?)?)?)?")  # `store =` torn before its `=`
+# (patterns, compiled by re's cache at the first check rather than by import laaos)
+_STORE = rb"store[ \t]*=(?!=)"
+_STORE_CUT = rb"s(?:t(?:o(?:r(?:e[ \t]*)?)?)?)?"  # `store =` torn before its `=`
 _DECIDE = 64  # bytes of a first statement that settle the rule
 
 
@@ -76,10 +77,10 @@ def not_a_log(chunks: Iterable[bytes]) -> Optional[str]:
             continue
         while len(data) < _DECIDE and b"\n" not in data and more():
             pass
-        if _STORE.match(data):
+        if re.match(_STORE, data):
             return None
         head = data.split(b"\n", 1)[0]
-        if ended and b"\n" not in data and _STORE_CUT.fullmatch(head.rstrip(_BLANK)):
+        if ended and b"\n" not in data and re.fullmatch(_STORE_CUT, head.rstrip(_BLANK)):
             return None  # torn inside `store =`
         if first_comment is None:
             return f"its first line is {_shown(head)}"

@@ -60,6 +60,7 @@ from ._literals import (
     MAX_EQUAL_HASHES,
     MAX_STATEMENT_BYTES,
     MISS,
+    LazyPattern,
     balanced_rest,
     chosen_hash,
     equal_hashes_message,
@@ -75,16 +76,19 @@ _STATEMENT_STARTS = ("store", "del ")
 _SPACE = " \t\f\r"  # what the tokenizer skips
 # A run of whole lines, each an append of a float as repr writes it, with one plain key.
 _FLOAT_APPEND_LINES = r"(?:store\[[^\]\n]*\]\.append\(-?[0-9]{1,2000}\.[0-9]{1,2000}(?:e[+-]?[0-9]{1,4})?\)\n)+"
-_FLOAT_APPENDS_AT = re.compile(_FLOAT_APPEND_LINES)
+_FLOAT_APPENDS_AT = LazyPattern(globals(), "_FLOAT_APPENDS_AT", _FLOAT_APPEND_LINES)
 # (searched for as "\nstore[", a literal the regex engine skips to: a huge line is passed
 # over at the speed of a string search)
-_FLOAT_APPENDS = re.compile(r"\n(" + _FLOAT_APPEND_LINES + ")")
+_FLOAT_APPENDS = LazyPattern(globals(), "_FLOAT_APPENDS", r"\n(" + _FLOAT_APPEND_LINES + ")")
 _HEAD_VALUES: Dict[str, Any] = {}  # head -> the regex that finds its values in a run
 _BULK_HEADS = 16  # a run that appends to more lists than this goes line by line
-_RUN_HEAD = re.compile(r"^store\[[^\]\n]*\]\.append\(", re.M)  # the head of each line of a run
+# (the head of each line of a run)
+_RUN_HEAD = LazyPattern(globals(), "_RUN_HEAD", r"^store\[[^\]\n]*\]\.append\(", re.M)
 # The head of a statement whose value may be a plain literal: `store = `, `store[K]...=`
 # or `store[K]....append(` (extend, add, discard, update) with plain string or int keys.
-_HEAD = re.compile(
+_HEAD = LazyPattern(
+    globals(),
+    "_HEAD",
     r"store(?:\[(?:'[^'\\\n]*'|-?[0-9]+)\])*(?: = |=|\.(?:append|extend|add|discard|update)\()"
 )
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable, Iterator, List, Optional
 
-from ._parser import MAX_DEPTH
+from ._limits import MAX_DEPTH
 from ._render import MAX_WRITTEN_STATEMENT, StatementTooLarge
 
 # How deep one literal may nest (the statement's own brackets take the rest of

@@ -19,7 +19,6 @@ from ._logfile import check_log
 from .errors import LogReopenedWarning, LogSyntaxError, TornTailWarning, warn_at_caller
 from .handlers import TypeHandler
 from .helpers import ensure_dirs, generate_run_id
-from ._writer import DURABILITIES
 from .loader import LEGACY_ENCODING, collector_paused, finish, new_parser, with_encoding_hint
 from .store import Store, StoreRoot
 
@@ -139,6 +138,8 @@ def _open_store(
 ) -> StoreRoot:
     # Checked before the file is made or a session record written, so that a bad
     # argument leaves no log behind and changes none.
+    from ._writer import DURABILITIES  # (here: with the extension, a store needs no more of the pure writer)
+
     if durability not in DURABILITIES:
         raise ValueError(f"durability must be one of {DURABILITIES}, not {durability!r}")
     if initial_data is not None and not isinstance(initial_data, Mapping):

@@ -7,7 +7,6 @@ the original laaos 2.1.1, so handlers written for it work unchanged.
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 import typing
 from typing import Any, Callable
@@ -76,9 +75,13 @@ class Dataclasses2DictHandler(TypeHandler):
     """Writes dataclass instances as a dict of their fields."""
 
     def supports(self, obj: Any) -> bool:
-        return dataclasses.is_dataclass(obj) and not isinstance(obj, type)
+        # (dataclasses.is_dataclass's test: a dataclass instance has imported dataclasses,
+        # which a store need not import itself)
+        return hasattr(type(obj), "__dataclass_fields__") and not isinstance(obj, type)
 
     def repr(self, obj: Any, repr: Callable[[Any], str], store: Any) -> str:
+        import dataclasses
+
         return repr({f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)})
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import _thread
 import itertools
 import os
-import threading
 import time
 from typing import Any, TypeVar
 
@@ -17,7 +17,7 @@ def generate_time_id() -> str:
 
 
 _run_ids = {"last": "", "count": itertools.count(2)}
-_run_ids_lock = threading.Lock()
+_run_ids_lock = _thread.allocate_lock()  # (threading.Lock, without importing threading)
 
 
 def generate_run_id() -> str:

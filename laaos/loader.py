@@ -15,18 +15,17 @@ import os
 import re
 import sys
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
 from . import _backend
+from ._fields import FACTORY, DataclassFields, fields_eq, fields_repr
 from .errors import LogError, LogSyntaxError, TornTailWarning, warn_at_caller
 
 CHUNK = 1 << 20
 LEGACY_ENCODING = "cp1252"  # what laaos 2.1.1 wrote on Windows (the ANSI code page)
-PathLike = Union[str, "os.PathLike[str]"]
+PathLike = Union[str, os.PathLike[str]]  # (no quotes: a ForwardRef compiles its text)
 
 
-@dataclass
 class LoadResult:
     """A loaded log and what the loader found in it."""
 
@@ -38,12 +37,40 @@ class LoadResult:
     valid_bytes: int  # the prefix that holds whole statements only
     dropped_bytes: int  # the torn tail: size - valid_bytes
     dropped_statements: int  # 1 when the tail held part of a statement, else 0
-    skipped: List[Tuple[int, str]] = field(default_factory=list)  # (line, why), skip_errors=True
+    skipped: List[Tuple[int, str]]  # (line, why), skip_errors=True (default: [])
     tail_line: int = 0  # the line where the dropped tail starts (0: nothing dropped)
     # Statements that use the bare `nan` / `inf` that laaos 2.1.1 wrote for non-finite
     # floats: loaded as those floats; a log of the old version, not damage.
     legacy_floats: int = 0
     keys: Optional[List[Any]] = None  # the top-level keys of a partial load, else None
+
+    # What @dataclass would make, written out (see laaos._fields).
+    __match_args__ = ("store", "path", "statements", "lines", "size", "valid_bytes", "dropped_bytes",
+                      "dropped_statements", "skipped", "tail_line", "legacy_floats", "keys")
+    __dataclass_fields__ = DataclassFields(factories={"skipped": list})
+    __hash__ = None  # type: ignore[assignment]
+
+    def __init__(self, store: dict, path: str, statements: int, lines: int, size: int, valid_bytes: int,
+                 dropped_bytes: int, dropped_statements: int, skipped: List[Tuple[int, str]] = FACTORY,
+                 tail_line: int = 0, legacy_floats: int = 0, keys: Optional[List[Any]] = None) -> None:
+        self.store = store
+        self.path = path
+        self.statements = statements
+        self.lines = lines
+        self.size = size
+        self.valid_bytes = valid_bytes
+        self.dropped_bytes = dropped_bytes
+        self.dropped_statements = dropped_statements
+        self.skipped = [] if skipped is FACTORY else skipped
+        self.tail_line = tail_line
+        self.legacy_floats = legacy_floats
+        self.keys = keys
+
+    def __repr__(self) -> str:
+        return fields_repr(self)
+
+    def __eq__(self, other: object) -> bool:
+        return fields_eq(self, other)
 
     @property
     def torn(self) -> bool:

@@ -8,7 +8,6 @@ every probe that fails leaves its field ``None`` rather than stopping the run.
 
 from __future__ import annotations
 
-import getpass
 import os
 import struct
 import sys
@@ -51,7 +50,7 @@ def session_info(**extra: Any) -> Dict[str, Any]:
         "time": utc_now(),
         "host": _safe(hostname),
         "pid": os.getpid(),
-        "user": _safe(getpass.getuser),
+        "user": _safe(user_name),
         "argv": redacted_argv(sys.argv),
         "cwd": cwd,
         "python": sys.version.split()[0],  # (as platform.python_version() reads it)
@@ -123,6 +122,19 @@ def hostname() -> str:
     import socket
 
     return socket.gethostname()
+
+
+def user_name() -> str:
+    """The login name, found as ``getpass.getuser`` finds it (getpass itself imports
+    termios, which a store has no use for): LOGNAME, USER, LNAME or USERNAME, else the
+    password database."""
+    for name in ("LOGNAME", "USER", "LNAME", "USERNAME"):
+        user = os.environ.get(name)
+        if user:
+            return user
+    import pwd
+
+    return pwd.getpwuid(os.getuid())[0]
 
 
 def utc_now() -> str:

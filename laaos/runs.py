@@ -18,17 +18,16 @@ away with the rest of the history.
 
 from __future__ import annotations
 
-import json
 import re
-from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, Iterator, List, Optional
 
 from . import _backend
+from ._fields import FACTORY, DataclassFields, fields_eq, fields_repr
 from .errors import LogError
 from .loader import CHUNK, new_parser
 
 PREFIX = b"#laaos:"
-_LABEL = re.compile(rb'"label": ("(?:[^"\\]|\\.)*")')  # in a torn mark's text
+_LABEL = rb'"label": ("(?:[^"\\]|\\.)*")'  # in a torn mark's text (a pattern: compiled when used)
 KINDS = ("session", "mark", "rewind")
 
 
@@ -36,16 +35,47 @@ class MarkError(LogError):
     """``rewind_to=`` names a mark the log does not have, or one that cannot be used."""
 
 
-@dataclass(frozen=True)
 class Record:
     """One record of a log: ``kind`` (``"session"``, ``"mark"`` or ``"rewind"``), its
     1-based ``line``, and what it says (``info``; ``record["host"]`` reads it too)."""
 
     kind: str
     line: int
-    info: Dict[str, Any] = field(default_factory=dict)
+    info: Dict[str, Any]  # (default: {})
     offset: int = 0  # byte offset of the line in the file
     end: int = 0  # byte offset just after the line's newline (0: no newline, torn)
+
+    # What @dataclass(frozen=True) would make, written out (see laaos._fields).
+    __match_args__ = ("kind", "line", "info", "offset", "end")
+    __dataclass_fields__ = DataclassFields(frozen=True, factories={"info": dict})
+
+    def __init__(self, kind: str, line: int, info: Dict[str, Any] = FACTORY, offset: int = 0,
+                 end: int = 0) -> None:
+        # (as a frozen dataclass's: its own __setattr__ refuses)
+        object.__setattr__(self, "kind", kind)
+        object.__setattr__(self, "line", line)
+        object.__setattr__(self, "info", {} if info is FACTORY else info)
+        object.__setattr__(self, "offset", offset)
+        object.__setattr__(self, "end", end)
+
+    def __repr__(self) -> str:
+        return fields_repr(self)
+
+    def __eq__(self, other: object) -> bool:
+        return fields_eq(self, other)
+
+    def __hash__(self) -> int:
+        return hash((self.kind, self.line, self.info, self.offset, self.end))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        from dataclasses import FrozenInstanceError
+
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        from dataclasses import FrozenInstanceError
+
+        raise FrozenInstanceError(f"cannot delete field {name!r}")
 
     @property
     def label(self) -> Optional[str]:
@@ -74,6 +104,8 @@ class Record:
 
 def record_line(kind: str, info: Dict[str, Any]) -> bytes:
     """The log line of a record: ASCII JSON on one line, so it can never end early."""
+    import json  # (here and in _record: import laaos needs no json)
+
     return PREFIX + kind.encode() + b" " + json.dumps(info, ensure_ascii=True, default=str).encode() + b"\n"
 
 
@@ -129,13 +161,15 @@ def _record(text: bytes, line: int, offset: int, end: int) -> Optional[Record]:
     kind_s = kind.decode("ascii", "replace")
     if kind_s not in KINDS:
         return None
+    import json
+
     try:
         info = json.loads(body)
     except ValueError:
         info = None
     if not isinstance(info, dict):  # a damaged or torn record: keep its place and label
         info = {"unreadable": body.decode("utf-8", "replace")}
-        label = _LABEL.search(body)
+        label = re.search(_LABEL, body)
         if label:
             info["label"] = json.loads(label.group(1))
     return Record(kind_s, line, info, offset, end)
@@ -204,12 +238,12 @@ def mark(store: Any, label: str) -> None:
         store._writer.flush()
 
 
-@dataclass
 class Rewind:
     """The mark a reopened log rewinds to, and the state the log had there."""
 
-    mark: Record
-    state: dict
+    def __init__(self, mark: Record, state: dict) -> None:
+        self.mark = mark
+        self.state = state
 
 
 def find_rewind(log: Any, filename: str, label: str, exposed_symbols: Any, extra_mappings: Any) -> Rewind:

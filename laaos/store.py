@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any, List, Optional, Sequence
 
 from . import _backend, _lifecycle
-from ._parser import MAX_DEPTH
+from ._limits import MAX_DEPTH
 from ._statements import store_statements
 from .errors import UnsupportedTypeError
 from .handlers import TypeHandler

@@ -61,8 +61,14 @@ def test_a_missing_attribute_of_a_submodule_is_the_usual_error(tmp_path, backend
 
 # Modules a store, the loader and the public names do not need: each is imported at first
 # use (the sweep loader's process pools, provenance's probes, the command line, recovery,
-# the log importer's machinery).
+# the log importer's machinery; dataclasses, with inspect, ast, dis and tokenize, when a
+# dataclass is stored or a record class is asked for its fields; signal and threading,
+# when a store installs its handlers; the backend, with the parser and its json scanner,
+# when the first store is made or log loaded).
 NOT_ON_IMPORT = [
+    "dataclasses", "inspect", "ast", "dis", "tokenize", "signal", "threading", "base64", "json", "fcntl",
+    "laaos._speedups", "laaos._pure", "laaos._engine", "laaos._writer", "laaos._parser", "laaos._grammar",
+    "laaos._literals", "laaos._json",
     "concurrent.futures", "multiprocessing", "pickle", "glob", "platform", "socket", "getpass",
     "importlib.abc", "importlib.util", "importlib.resources", "tempfile", "subprocess", "argparse",
     "laaos.many", "laaos.provenance", "laaos.cli", "laaos.recover", "laaos.diagnosis", "laaos.follow",
@@ -92,6 +98,16 @@ def test_import_laaos_leaves_heavy_modules_out(backend_env):
     assert [m for m in NOT_ON_IMPORT if m in modules] == []
 
 
+def test_the_first_load_imports_its_backend_and_not_the_other(backend, backend_env):
+    modules = imported_after("import laaos\nassert laaos.safe_load_str('store = {}\\n') == {}\n"
+                             f"assert laaos.BACKEND == {backend!r}", backend_env)
+    ours, other = ["laaos._speedups", "laaos._pure"][:: 1 if backend == "cython" else -1]
+    assert ours in modules and "laaos._parser" in modules
+    assert other not in modules
+    if backend == "cython":  # (the extension has its own engine and writer)
+        assert "laaos._engine" not in modules
+
+
 def test_the_public_names_are_there_and_import_their_modules_when_used(backend_env):
     modules = imported_after("import laaos\nassert set(laaos.__all__) <= set(dir(laaos))\n"
                              "f, m, r, R = laaos.follow, laaos.load_many, laaos.recover, laaos.Recovery\n"
@@ -110,13 +126,15 @@ def test_the_notebook_view_and_the_frames_import_their_modules_when_used(tmp_pat
     assert [m for m in ("laaos.frames", "pandas", "numpy", "laaos.many") if m in modules] == []
 
 
-def test_one_command_imports_its_own_modules_only(tmp_path, backend_env):
+def test_one_command_imports_its_own_modules_only(tmp_path, backend, backend_env):
     log = tmp_path / "run.py"
     log.write_text("store = {'losses': [0.5]}\n")
     modules = imported_after(f"from laaos.cli import main\nassert main(['show', {str(log)!r}]) == 0", backend_env)
     assert "laaos.cli.show" in modules
     others = ["laaos.cli.export", "laaos.cli.plot", "laaos.cli.rewrite", "laaos.cli.follow", "laaos.cli.check",
-              "laaos.recover", "laaos.diagnosis", "laaos.many", "laaos.provenance", "concurrent.futures"]
+              "laaos.recover", "laaos.diagnosis", "laaos.many", "laaos.provenance", "concurrent.futures",
+              "glob", "dataclasses", "inspect", "signal", "fcntl", "shutil", "zlib", "bz2", "lzma",
+              "laaos._pure" if backend == "cython" else "laaos._speedups"]
     assert [m for m in others if m in modules] == []
 
 
@@ -124,9 +142,87 @@ def test_a_store_opens_and_records_its_session_without_datetime_platform_or_sock
     modules = imported_after(f"import laaos\nwith laaos.open_file_store('run', prefix={str(tmp_path)!r} + '/'):\n"
                              "    pass", backend_env)
     assert "laaos.provenance" in modules
-    assert [m for m in ("datetime", "platform", "socket", "concurrent.futures") if m in modules] == []
+    assert [m for m in ("datetime", "platform", "socket", "getpass", "termios", "concurrent.futures")
+            if m in modules] == []
     (log,) = tmp_path.iterdir()
+    import getpass
+
     import laaos
 
     session = laaos.load(log).sessions[0]
     assert session["time"].endswith("+00:00") and session["python"] == sys.version.split()[0]
+    assert session["user"] == getpass.getuser()
+
+
+def test_the_record_classes_are_still_dataclasses_to_dataclasses():
+    import dataclasses
+    import pickle
+
+    import laaos
+    from laaos.runs import Record
+
+    result = laaos.LoadResult({"a": 1}, "run.py", 1, 1, 13, 13, 0, 0)
+    assert dataclasses.is_dataclass(result) and dataclasses.is_dataclass(laaos.LoadResult)
+    assert [f.name for f in dataclasses.fields(result)] == list(laaos.LoadResult.__match_args__) == [
+        "store", "path", "statements", "lines", "size", "valid_bytes", "dropped_bytes", "dropped_statements",
+        "skipped", "tail_line", "legacy_floats", "keys"]
+    assert repr(result) == ("LoadResult(store={'a': 1}, path='run.py', statements=1, lines=1, size=13, "
+                            "valid_bytes=13, dropped_bytes=0, dropped_statements=0, skipped=[], tail_line=0, "
+                            "legacy_floats=0, keys=None)")
+    assert dataclasses.asdict(result)["skipped"] == []
+    assert result.skipped is not laaos.LoadResult({}, "", 0, 0, 0, 0, 0, 0).skipped
+    other = dataclasses.replace(result, path="other.py")
+    assert other != result
+    assert other == laaos.LoadResult({"a": 1}, "other.py", 1, 1, 13, 13, 0, 0, [], 0, 0, None)
+    assert pickle.loads(pickle.dumps(result)) == result and result != 1
+    with pytest.raises(TypeError):
+        hash(result)
+
+    record = Record("mark", 3, {"label": "best"}, 10, 40)
+    assert repr(record) == "Record(kind='mark', line=3, info={'label': 'best'}, offset=10, end=40)"
+    assert [f.name for f in dataclasses.fields(Record)] == ["kind", "line", "info", "offset", "end"]
+    assert dataclasses.replace(record, line=4) == Record("mark", 4, {"label": "best"}, 10, 40)
+    assert Record("session", 1).info == {} and pickle.loads(pickle.dumps(record)) == record
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        record.line = 5
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        del record.kind
+    assert hash(Record("mark", 3, None)) == hash(("mark", 3, None, 0, 0))
+    handler = laaos.Dataclasses2DictHandler()
+    assert handler.supports(record) and not handler.supports(Record) and not handler.supports({})
+    assert handler.repr(record, repr, None) == ("{'kind': 'mark', 'line': 3, 'info': {'label': 'best'}, "
+                                                "'offset': 10, 'end': 40}")
+
+
+def test_a_store_that_only_writes_compiles_none_of_the_parser_s_patterns(tmp_path, backend_env):
+    code = f"""\
+        import re
+        import laaos
+        with laaos.open_file_store("run", "", prefix={str(tmp_path)!r} + "/") as root:
+            root["losses"] = [0.5]
+            root["losses"].append(0.25)
+            root["cfg"] = {{"lr": 0.1, "name": "a\\\\b"}}
+        from laaos import _literals, _parser
+        print(sorted(n for m in (_literals, _parser) for n, v in vars(m).items() if isinstance(v, re.Pattern)))
+        print(laaos.load({str(tmp_path / "run.py")!r}).store)  # (and the patterns work once compiled)
+        """
+    out = run(code, tmp_path, backend_env).splitlines()
+    assert out == ["[]", "{'losses': [0.5, 0.25], 'cfg': {'lr': 0.1, 'name': 'a\\\\b'}}"]
+
+
+def test_without_the_extension_the_first_use_says_so_where_it_is_required(tmp_path):
+    import shutil
+
+    import laaos
+
+    # laaos without its compiled extension, as an install without a compiler leaves it
+    shutil.copytree(os.path.dirname(laaos.__file__), tmp_path / "laaos",
+                    ignore=shutil.ignore_patterns("*.so", "*.pyd", "__pycache__"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LAAOS_")}
+    env["PYTHONPATH"] = str(tmp_path)
+    code = ("import laaos\ntry:\n    print(laaos.BACKEND)\nexcept ImportError as e:\n    print(e)\n"
+            "try:\n    print(laaos.safe_load_str('store = {}\\n'))\nexcept ImportError as e:\n    print(e)\n")
+    assert run(code, tmp_path, env).splitlines() == ["python", "{}"]
+    required = run(code, tmp_path, dict(env, LAAOS_REQUIRE_EXTENSIONS="1")).splitlines()
+    assert required == ["LAAOS_REQUIRE_EXTENSIONS=1 but the laaos._speedups extension did not import; "
+                        "reinstall laaos with a C++ compiler and Cython available"] * 2

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 from typing import Any, Callable, Optional, Sequence
 
@@ -100,6 +101,32 @@ def positive(text: str) -> int:
     return value
 
 
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """argparse's formatter that keeps descriptions as written, as wide as the terminal:
+    the width found as ``shutil.get_terminal_size`` finds it (argparse imports shutil for
+    it, and with it zlib, bz2 and lzma, in every command that adds an argument)."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
+                 width: Optional[int] = None):
+        if width is None:
+            width = _terminal_columns() - 2
+        super().__init__(prog, indent_increment, max_help_position, width)
+
+
+def _terminal_columns() -> int:
+    """``shutil.get_terminal_size().columns``: COLUMNS, else the terminal's, else 80."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
 class _CommandParser(argparse.ArgumentParser):
     """A subcommand's parser: options and KEYs in any order (``export run.py -o out.json
     losses`` as ``export run.py losses -o out.json``; argparse's own parse takes a list
@@ -120,13 +147,13 @@ class _CommandParser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     """The ``laaos`` command line: a subcommand each, run by the function its ``run`` names."""
     p = argparse.ArgumentParser(prog="laaos", description="Look at, check and repair laaos logs.",
-                                formatter_class=argparse.RawDescriptionHelpFormatter,
+                                formatter_class=_Formatter,
                                 epilog=KEY_HELP + "\n" + SYMBOL_HELP + "\nExit status: 0 on success, 1 when a "
                                        "log is damaged or a command fails, 2 on bad usage, 130 when "
                                        "interrupted (Ctrl-C).")
     p.add_argument("--version", action="version", version=f"laaos {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=_CommandParser)
-    symbols = argparse.ArgumentParser(add_help=False)
+    symbols = argparse.ArgumentParser(add_help=False, formatter_class=_Formatter)
     symbols.add_argument("--symbol", action="append", type=symbol_spec, default=[], metavar="SPEC",
                          help="a name the log uses: MODULE, MODULE:NAME or ALIAS=MODULE:NAME (repeatable)")
 
@@ -142,8 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
         are read (see ``runner``); ``reads``: it reads whole logs (``--encoding``)."""
         epilog = (KEY_HELP if keys else "") + "\n" + (FILES_HELP + "\n" if files else "") + SYMBOL_HELP
         s = sub.add_parser(name, help=help, description=description, epilog=epilog,
-                           parents=[symbols, encoding] if reads else [symbols],
-                           formatter_class=argparse.RawDescriptionHelpFormatter)
+                           parents=[symbols, encoding] if reads else [symbols], formatter_class=_Formatter)
         if files:
             s.add_argument("files", nargs="+", metavar="FILE")
         else:

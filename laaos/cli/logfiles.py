@@ -17,7 +17,6 @@ named twice (also as ``./a.py`` and ``a.py``) is taken once.
 
 from __future__ import annotations
 
-import glob
 import os
 import sys
 from typing import Iterable, List, Optional, TextIO, Tuple
@@ -62,7 +61,9 @@ def log_paths(names: Iterable[str], stdin: Optional[TextIO] = None,
                 raise CommandError(f"{name}: no laaos log in this folder (nor under it)")
             for path in found:
                 take(path)
-        elif glob.has_magic(name) and not os.path.exists(name):
+        elif any(c in name for c in "*?[") and not os.path.exists(name):  # (glob.has_magic's test)
+            import glob  # (here: only a pattern needs it)
+
             found = sorted(p for p in glob.glob(name, recursive=True) if os.path.isfile(p))
             if not found:
                 raise CommandError(f"no file matches {name!r} (relative to {os.getcwd()})")
