@@ -157,7 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     symbols.add_argument("--symbol", action="append", type=symbol_spec, default=[], metavar="SPEC",
                          help="a name the log uses: MODULE, MODULE:NAME or ALIAS=MODULE:NAME (repeatable)")
 
-    encoding = argparse.ArgumentParser(add_help=False)
+    encoding = argparse.ArgumentParser(add_help=False, formatter_class=_Formatter)
     encoding.add_argument("--encoding", type=encoding_name, default=None, metavar="NAME",
                           help="the log's encoding if not UTF-8: cp1252 for a log laaos 2.1.1 wrote on Windows")
 

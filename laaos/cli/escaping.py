@@ -30,7 +30,9 @@ def _escaped(match: Any) -> str:
 def printable(text: str) -> str:
     """``text`` as ``printable_output`` writes it to stdout (for a command that measures
     what it prints, such as a table's column widths)."""
-    return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    if text.isascii():
+        return text.translate(_ASCII_UNPRINTABLE)
+    return re.sub(_UNPRINTABLE, _escaped, text)
 
 
 class _Printable:
