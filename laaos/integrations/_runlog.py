@@ -15,7 +15,7 @@ import secrets
 from typing import Any, Dict, List, Mapping, Optional
 
 from ..errors import UnsupportedTypeError
-from ..files import open_file_store
+from ..files import compacted, open_file_store
 
 _NAMING = ("store_name", "suffix", "ext", "prefix", "rewind_to")
 _PLAIN = (int, float, str, bool, type(None))
@@ -131,6 +131,10 @@ class RunLog:
         else when it opens: a resumed run's rewind comes first)."""
         merged = dict(self.hparams)
         merged.update(params)
+        try:  # (checked now, not when the log opens: the error names the caller's line)
+            compacted({"hparams": merged}, self.options.get("type_handlers"))
+        except UnsupportedTypeError as e:
+            raise self._unstorable(e, "store['hparams']", merged) from None
         if self.store is not None:
             self._write_hparams(self.store, merged)
         self.hparams = merged
