@@ -118,3 +118,16 @@ def test_a_store_opens_and_records_its_session_without_datetime_platform_or_sock
 
     session = laaos.load(log).sessions[0]
     assert session["time"].endswith("+00:00") and session["python"] == sys.version.split()[0]
+
+
+def test_import_laaos_imports_no_training_framework(tmp_path, backend_env):
+    # With site-packages on the path (unlike ``imported_after``), where the frameworks are
+    # installed; ``laaos.integrations`` is imported only by name.
+    code = ("import sys, laaos, laaos.store, laaos.loader, laaos.files\n"
+            "s = laaos.open_file_store('run', prefix='')\ns['x'] = 1\ns.close()\n"
+            "print(' '.join(sys.modules))")
+    modules = set(run(code, tmp_path, backend_env).split())
+    assert "laaos.store" in modules
+    frameworks = ["torch", "lightning", "pytorch_lightning", "transformers", "accelerate", "numpy",
+                  "laaos.integrations"]
+    assert [m for m in frameworks if m in modules] == []
