@@ -82,10 +82,10 @@ def make_logger(Logger: Any, Callback: Any, rank_zero_only: Any) -> type:
                 if state is not None:
                     self.load_state_dict(state)
 
-        @rank_zero_only
         def save(self) -> None:
-            if self._log.store is not None:
-                self._log.store.flush()
+            # Lightning calls this after every logging call: the log reaches the OS as
+            # its ``durability`` says (a mark at once), so there is nothing to do here.
+            pass
 
         @rank_zero_only
         def finalize(self, status: str) -> None:
