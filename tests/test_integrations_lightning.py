@@ -198,3 +198,38 @@ def test_open_file_store_options_are_passed_on_and_naming_options_refused(tmp_pa
     assert laaos.load(tmp_path / "run.py").sessions == []
     with pytest.raises(TypeError, match="rewind_to= is not an option here"):
         LaaosLogger(tmp_path / "run.py", rewind_to="x")
+
+
+def test_a_resumed_log_rewinds_once_and_carries_on_after_it_is_closed(tmp_path):
+    from laaos.integrations.lightning import LaaosLogger
+
+    log = tmp_path / "run.py"
+    first = LaaosLogger(log)
+    for step in range(3):
+        first.log_metrics({"loss": float(step)}, step)
+    state = first.state_dict()  # a checkpoint after step 2
+    first.on_train_batch_start(None, None, None, 3)
+    first.log_metrics({"loss": 3.0}, 3)
+    first.finalize("failed")
+
+    resumed = LaaosLogger(log)
+    resumed.load_state_dict(state)
+    resumed.log_metrics({"loss": 30.0}, 3)
+    resumed.finalize("success")  # (fit ends; a test run logs on with the same logger)
+    resumed.log_metrics({"test_loss": 0.5}, 4)
+    resumed.finalize("success")
+    assert laaos.safe_load(log)["metrics"] == [{"step": 0, "loss": 0.0}, {"step": 1, "loss": 1.0},
+                                               {"step": 2, "loss": 2.0}, {"step": 3, "loss": 30.0},
+                                               {"step": 4, "test_loss": 0.5}]
+
+
+@pytest.mark.skipif(importlib.util.find_spec("pytorch_lightning") is None, reason="needs pytorch_lightning")
+def test_the_pytorch_lightning_namespace_has_its_own_logger_class(tmp_path):
+    import pytorch_lightning as pl
+    from laaos.integrations.pytorch_lightning import LaaosLogger
+
+    logger = LaaosLogger(tmp_path / "run.py")
+    assert isinstance(logger, pl.loggers.Logger) and isinstance(logger, pl.Callback)
+    logger.log_metrics({"loss": 1.0}, 0)
+    logger.finalize("success")
+    assert laaos.safe_load(tmp_path / "run.py")["metrics"] == [{"step": 0, "loss": 1.0}]

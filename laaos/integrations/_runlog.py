@@ -96,6 +96,7 @@ class RunLog:
                 store.close()
                 raise
             self.store = store
+            self.rewind_to = None  # (done: a store reopened later, e.g. after finalize, carries on)
         return self.store
 
     def resume(self, label: Optional[str]) -> None:
