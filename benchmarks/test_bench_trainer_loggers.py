@@ -16,8 +16,13 @@ import pytest
 
 from benchtools import bench, use
 
-pytestmark = pytest.mark.skipif(importlib.util.find_spec("lightning") is None,
-                                reason="needs Lightning: pip install '.[bench,lightning]' tensorboard")
+# (imported here, not in a round: importing Lightning takes seconds)
+pytest.importorskip("lightning.pytorch", reason="needs Lightning: pip install '.[bench,lightning]' tensorboard")
+from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger  # noqa: E402
+
+from laaos.integrations.lightning import LaaosLogger  # noqa: E402
+
+TENSORBOARD = importlib.util.find_spec("tensorboard") is not None
 
 N = int(os.environ.get("LAAOS_BENCH_LOGGER_CALLS", "20000"))
 METRICS = [{"train_loss": 1.0 / (i + 1), "train_acc": 0.5, "lr": 1e-3, "grad_norm": 2.5 + i, "epoch": i // 1000}
@@ -26,17 +31,10 @@ METRICS = [{"train_loss": 1.0 / (i + 1), "train_acc": 0.5, "lr": 1e-3, "grad_nor
 
 def make(kind, folder):
     if kind.startswith("laaos"):
-        from laaos.integrations.lightning import LaaosLogger
-
         durability = "buffered" if kind.endswith("buffered") else "flush"
         return LaaosLogger(os.path.join(folder, "run.py"), truncate=True, durability=durability)
     if kind == "csv":
-        from lightning.pytorch.loggers import CSVLogger
-
         return CSVLogger(folder, name="csv", version=0)
-    pytest.importorskip("tensorboard", reason="TensorBoardLogger needs tensorboard: pip install tensorboard")
-    from lightning.pytorch.loggers import TensorBoardLogger
-
     return TensorBoardLogger(folder, name="tb", version=0)
 
 
@@ -62,4 +60,6 @@ def test_laaos_logger_calls(benchmark, workdir, backend, kind):
 @pytest.mark.benchmark(group="Lightning loggers: N log_metrics calls")
 @pytest.mark.parametrize("kind", ["csv", "tensorboard"])
 def test_lightning_logger_calls(benchmark, workdir, kind):
+    if kind == "tensorboard" and not TENSORBOARD:
+        pytest.skip("TensorBoardLogger needs tensorboard: pip install tensorboard")
     bench(benchmark, calls(kind, str(workdir / f"lightning-{kind}")))
