@@ -233,3 +233,12 @@ def test_the_pytorch_lightning_namespace_has_its_own_logger_class(tmp_path):
     logger.log_metrics({"loss": 1.0}, 0)
     logger.finalize("success")
     assert laaos.safe_load(tmp_path / "run.py")["metrics"] == [{"step": 0, "loss": 1.0}]
+
+
+def test_two_loggers_keep_their_checkpoint_states_apart(tmp_path):
+    from laaos.integrations.lightning import LaaosLogger
+
+    a, b = LaaosLogger(tmp_path / "a.py"), LaaosLogger(tmp_path / "b.py")
+    assert a.state_key != b.state_key and str(tmp_path / "a.py") in a.state_key
+    a.finalize("success")
+    b.finalize("success")

@@ -93,6 +93,11 @@ def make_logger(Logger: Any, Callback: Any, rank_zero_only: Any) -> type:
 
         # ---- Callback: marks and rewinds ----------------------------------------------
 
+        @property
+        def state_key(self) -> str:
+            # (two loggers of different logs keep their states apart in a checkpoint)
+            return self._generate_state_key(path=self._log.path)
+
         def setup(self, trainer: Any, pl_module: Any, stage: str) -> None:
             self._trainer = trainer
 
