@@ -223,7 +223,8 @@ def test_a_resumed_log_rewinds_once_and_carries_on_after_it_is_closed(tmp_path):
                                                {"step": 4, "test_loss": 0.5}]
 
 
-@pytest.mark.skipif(importlib.util.find_spec("pytorch_lightning") is None, reason="needs pytorch_lightning")
+@pytest.mark.skipif(importlib.util.find_spec("pytorch_lightning") is None,
+                    reason=f"needs pytorch_lightning (which Lightning installs); run with: {RUN_THEM}")
 def test_the_pytorch_lightning_namespace_has_its_own_logger_class(tmp_path):
     import pytorch_lightning as pl
     from laaos.integrations.pytorch_lightning import LaaosLogger
