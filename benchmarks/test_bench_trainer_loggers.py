@@ -17,7 +17,8 @@ import pytest
 from benchtools import bench, use
 
 # (imported here, not in a round: importing Lightning takes seconds)
-pytest.importorskip("lightning.pytorch", reason="needs Lightning: pip install '.[bench,lightning]' tensorboard")
+pytest.importorskip("lightning.pytorch",
+                    reason="needs Lightning: pip install '.[bench,lightning]' tensorboard")
 from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger  # noqa: E402
 
 from laaos.integrations.lightning import LaaosLogger  # noqa: E402
@@ -25,8 +26,8 @@ from laaos.integrations.lightning import LaaosLogger  # noqa: E402
 TENSORBOARD = importlib.util.find_spec("tensorboard") is not None
 
 N = int(os.environ.get("LAAOS_BENCH_LOGGER_CALLS", "20000"))
-METRICS = [{"train_loss": 1.0 / (i + 1), "train_acc": 0.5, "lr": 1e-3, "grad_norm": 2.5 + i, "epoch": i // 1000}
-           for i in range(N)]
+METRICS = [{"train_loss": 1.0 / (i + 1), "train_acc": 0.5, "lr": 1e-3, "grad_norm": 2.5 + i,
+            "epoch": i // 1000} for i in range(N)]
 
 
 def make(kind, folder):

@@ -68,7 +68,8 @@ SCRIPT = textwrap.dedent('''\
         callbacks += [logger] if register == "callbacks" else []
         trainer = L.Trainer(max_steps=25, log_every_n_steps=1, logger=logger, callbacks=callbacks,
                             accelerator="cpu", devices=devices, strategy="ddp" if devices > 1 else "auto",
-                            enable_progress_bar=False, enable_model_summary=False, default_root_dir=os.getcwd())
+                            enable_progress_bar=False, enable_model_summary=False,
+                            default_root_dir=os.getcwd())
         ckpt = os.path.join(ckdir, "step=10.ckpt") if ATTEMPT == 1 else None
         trainer.fit(Tiny(), DataLoader(data, batch_size=4), ckpt_path=ckpt)
 
@@ -77,16 +78,17 @@ SCRIPT = textwrap.dedent('''\
         main()
 ''')
 
-HPARAMS = {"lr": 0.05, "optim": {"name": "sgd", "nesterov": False}, "widths": [4, 1]}  # (a tuple is stored as a list)
+# (the tuple is stored as a list)
+HPARAMS = {"lr": 0.05, "optim": {"name": "sgd", "nesterov": False}, "widths": [4, 1]}
 
 
 def train(tmp_path, env, attempt, devices, register):
     script = tmp_path / "train_lit.py"
     script.write_text(SCRIPT)
-    env = dict(env, PL_DISABLE_FORK="1", OMP_NUM_THREADS="1")
-    proc = subprocess.run([sys.executable, str(script), "run.py", "ckpt", str(attempt), str(devices), register],
-                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
-    return proc
+    env = dict(env, OMP_NUM_THREADS="1")
+    args = ["run.py", "ckpt", str(attempt), str(devices), register]
+    return subprocess.run([sys.executable, str(script), *args], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=300)
 
 
 def preempt_and_resume(tmp_path, env, devices, register):
@@ -123,9 +125,10 @@ def check_resumed_log(tmp_path, original_laaos, sessions):
     assert ast.literal_eval(out) == rows
 
 
-@pytest.mark.parametrize(("backend", "register"), [("cython", "callbacks"), ("python", "logger")], indirect=["backend"])
-def test_a_preempted_run_resumed_from_its_checkpoint_logs_every_step_once(tmp_path, backend_env, original_laaos,
-                                                                          register):
+@pytest.mark.parametrize(("backend", "register"), [("cython", "callbacks"), ("python", "logger")],
+                         indirect=["backend"])
+def test_a_preempted_run_resumed_from_its_checkpoint_logs_every_step_once(tmp_path, backend_env,
+                                                                          original_laaos, register):
     preempt_and_resume(tmp_path, backend_env, 1, register)
     check_resumed_log(tmp_path, original_laaos, sessions=2)
 

@@ -54,7 +54,8 @@ def make_logger(Logger: Any, Callback: Any, rank_zero_only: Any) -> type:
             return self._log.store
 
         @rank_zero_only
-        def log_hyperparams(self, params: Union[Dict[str, Any], Namespace], *args: Any, **kwargs: Any) -> None:
+        def log_hyperparams(self, params: Union[Dict[str, Any], Namespace], *args: Any,
+                            **kwargs: Any) -> None:
             if isinstance(params, Namespace):
                 params = vars(params)
             self._log.log_hparams(dict(params))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, Mapping, Optional
 
 from ..errors import UnsupportedTypeError
 from ..files import compacted, open_file_store
@@ -72,7 +72,8 @@ class RunLog:
         self.options = check_options(options)
         self.store: Any = None
         self.rewind_to: Optional[str] = None  # the label of the checkpoint this run resumed from
-        self.pending: Optional[str] = None  # a checkpoint's label, marked again after each row until the next step
+        # a checkpoint's label, marked again after each row until the next step begins
+        self.pending: Optional[str] = None
         self.hparams: Dict[str, Any] = {}
         self._token = secrets.token_hex(4)
         self._marks = 0

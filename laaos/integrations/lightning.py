@@ -20,7 +20,8 @@ try:
     from lightning.pytorch.loggers import Logger
     from lightning.pytorch.utilities import rank_zero_only
 except ImportError as e:  # pragma: no cover - the message is the point
-    raise ImportError(f"laaos.integrations.lightning needs Lightning: pip install 'laaos[lightning]' ({e})") from e
+    raise ImportError(f"laaos.integrations.lightning needs Lightning: "
+                      f"pip install 'laaos[lightning]' ({e})") from e
 
 from ._lightning import make_logger
 
