@@ -226,3 +226,16 @@ def test_without_the_extension_the_first_use_says_so_where_it_is_required(tmp_pa
     required = run(code, tmp_path, dict(env, LAAOS_REQUIRE_EXTENSIONS="1")).splitlines()
     assert required == ["LAAOS_REQUIRE_EXTENSIONS=1 but the laaos._speedups extension did not import; "
                         "reinstall laaos with a C++ compiler and Cython available"] * 2
+
+
+def test_import_laaos_imports_no_training_framework(tmp_path, backend_env):
+    # With site-packages on the path (unlike ``imported_after``), where the frameworks are
+    # installed; ``laaos.integrations`` is imported only by name.
+    code = ("import sys, laaos, laaos.store, laaos.loader, laaos.files\n"
+            "s = laaos.open_file_store('run', prefix='')\ns['x'] = 1\ns.close()\n"
+            "print(' '.join(sys.modules))")
+    modules = set(run(code, tmp_path, backend_env).split())
+    assert "laaos.store" in modules
+    frameworks = ["torch", "lightning", "pytorch_lightning", "transformers", "accelerate", "numpy",
+                  "laaos.integrations"]
+    assert [m for m in frameworks if m in modules] == []

@@ -2,9 +2,13 @@
 namespace, in a folder where the main job (``python examples/train.py``) and the sweep
 example (``python examples/sweep.py``) have run, as a new user would run them.  A block
 that holds ``...`` in its code (not in a comment) is a sketch (it needs a cluster, a
-model, your paths): it is compiled, not run."""
+model, your paths): it is compiled, not run; so is a block that imports a training framework
+(torch, Lightning, transformers) that is not installed: the quick suite runs without them,
+and `pip install ".[test,lightning,transformers]" && pytest tests/test_readme.py` runs them
+all (.ci/run does)."""
 
 import ast
+import importlib.util
 import json
 import re
 import subprocess
@@ -35,8 +39,22 @@ def python_blocks(text):
         yield text.count("\n", 0, match.start(1)) + 1, match.group(1)
 
 
+FRAMEWORKS = {"torch", "lightning", "pytorch_lightning", "transformers"}
+
+
 def is_sketch(source):
     return any(isinstance(node, ast.Constant) and node.value is Ellipsis for node in ast.walk(ast.parse(source)))
+
+
+def missing_frameworks(source):
+    """The training frameworks ``source`` imports that are not installed."""
+    names = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module.split(".")[0])
+    return sorted(name for name in names & FRAMEWORKS if importlib.util.find_spec(name) is None)
 
 
 def run(args, cwd, stdin=None):
@@ -50,7 +68,8 @@ def run(args, cwd, stdin=None):
 @pytest.mark.parametrize("backend", ["python"], indirect=True)
 def test_the_python_blocks_run_after_the_main_job_and_the_sweep_example(backend, tmp_path):
     pytest.importorskip("pandas")  # the pandas recipe (pandas comes with the test extra)
-    blocks = [(line, source, is_sketch(source)) for line, source in python_blocks(README.read_text("utf-8"))]
+    blocks = [(line, source, is_sketch(source) or bool(missing_frameworks(source)))
+              for line, source in python_blocks(README.read_text("utf-8"))]
     assert sum(not sketch for _, _, sketch in blocks) >= 6, blocks
     run([str(ROOT / "examples" / "train.py")], tmp_path)
     run([str(ROOT / "examples" / "sweep.py")], tmp_path)
