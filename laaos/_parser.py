@@ -55,6 +55,7 @@ from ._grammar import (
 from ._literals import (
     HASH_MODULUS,
     LIST_MOVES,
+    LONG_LITERAL as _LONG_LITERAL,
     LIST_MOVES_PER_LINE,
     MAX_DEPTH,
     MAX_EQUAL_HASHES,
@@ -80,6 +81,7 @@ _FLOAT_APPENDS_AT = re.compile(_FLOAT_APPEND_LINES)
 # over at the speed of a string search)
 _FLOAT_APPENDS = re.compile(r"\n(" + _FLOAT_APPEND_LINES + ")")
 _HEAD_VALUES: Dict[str, Any] = {}  # head -> the regex that finds its values in a run
+_LONG_LINE = 1 << 16  # a line longer than this, alone in a chunk, is decoded on its own
 _BULK_HEADS = 16  # a run that appends to more lists than this goes line by line
 _RUN_HEAD = re.compile(r"^store\[[^\]\n]*\]\.append\(", re.M)  # the head of each line of a run
 # The head of a statement whose value may be a plain literal: `store = `, `store[K]...=`
@@ -87,6 +89,24 @@ _RUN_HEAD = re.compile(r"^store\[[^\]\n]*\]\.append\(", re.M)  # the head of eac
 _HEAD = re.compile(
     r"store(?:\[(?:'[^'\\\n]*'|-?[0-9]+)\])*(?: = |=|\.(?:append|extend|add|discard|update)\()"
 )
+
+
+def _may_be_plain(line: str, start: int, end: int) -> bool:
+    """False where ``fast_value`` of the value ``line[start:end]`` (spaces around it
+    taken off) is sure to miss, so that a long value is not copied before the tokenizer
+    reads it: a bytes or prefixed string, a single-quoted string with escapes, a long
+    literal with escapes (see ``json_literal``)."""
+    if line.startswith(("b", "B", "u", "U"), start):
+        return False
+    if line.startswith("'", start) and line.find("\\", start, end) >= 0:
+        return False
+    if end - start > _LONG_LITERAL:
+        while start < end and line[start] in _SPACE:
+            start += 1
+        while end > start and line[end - 1] in _SPACE:
+            end -= 1
+        return not (end - start > _LONG_LITERAL and line.find("\\", start, end) >= 0)
+    return True
 
 
 class LogParser:
@@ -136,7 +156,8 @@ class LogParser:
         self.heads: Dict[str, tuple] = {}
         self._skip_prefixes: set = set()  # `store[KEY]` of keys a partial load leaves out
         self._complete_bytes = 0  # bytes of whole lines fed (and a BOM)
-        self._pending = b""
+        self._held: List[bytes] = []  # the incomplete tail, in the pieces fed
+        self._held_bytes = 0
         self._started = False
         self._open: Optional[list] = None  # tokens of a multi-line statement so far
         self._open_line = 0
@@ -147,54 +168,77 @@ class LogParser:
 
     @property
     def pending(self) -> bytes:
-        return self._pending
+        if len(self._held) > 1:
+            self._held[:] = [b"".join(self._held)]
+        return self._held[0] if self._held else b""
 
     @property
     def valid_bytes(self) -> int:
         """Length of the prefix that holds only whole statements."""
         return self._complete_bytes - self.open_bytes
 
+    def _hold(self, piece: bytes) -> None:
+        # The incomplete tail, kept as the pieces fed: a long line that arrives in many
+        # chunks is joined once, when its newline comes, not copied again with each chunk.
+        if piece:
+            self._held.append(piece)
+            self._held_bytes += len(piece)
+        self._check_size(self._held_bytes)
+
     def feed(self, data: bytes) -> None:
         """Apply every complete statement in ``data``; keep an incomplete tail back."""
         data = bytes(data)
         start = 0
         if not self._started:
-            data = self._pending + data
-            self._pending = b""
+            if self._held:
+                data = self.pending + data
+                self._held, self._held_bytes = [], 0
             if len(data) < 3 and b"\xef\xbb\xbf".startswith(data):
-                self._pending = data
+                self._hold(data)
                 return
             self._started = True
             if data.startswith(b"\xef\xbb\xbf"):
                 start = 3
                 self._complete_bytes += 3
-        if self._pending:
+        if self._held:
             # The held-back line and its end: scanned on their own, so that the bulk of
             # data is scanned where it lies, never copied.
             nl = data.find(b"\n", start)
             if nl < 0:
-                self._pending += data[start:]
-                self._check_size(len(self._pending))
+                self._hold(data[start:] if start else data)
                 return
-            first = self._pending + data[start : nl + 1]
-            self._pending = b""
+            self._held.append(data[start : nl + 1])
+            first = b"".join(self._held)
+            self._held, self._held_bytes = [], 0
             self.scan(first, 0, len(first))
             self._complete_bytes += len(first)
+            del first
             start = nl + 1
         end = data.rfind(b"\n", start) + 1
         if end <= start:
-            self._pending = data[start:]
-            self._check_size(len(self._pending))
+            self._hold(data[start:] if start else data)
             return
-        self._pending = data[end:]
-        self._check_size(len(self._pending))
+        self._hold(data[end:])
         self.scan(data, start, end)
         self._complete_bytes += end - start
 
     def scan(self, data: bytes, start: int, end: int) -> None:
         """Process the complete lines in ``data[start:end]`` (which ends in a newline)."""
-        chunk = data[start:end] if start or end < len(data) else data
         base = self.lines
+        if end - start > _LONG_LINE and data.find(b"\n", start, end - 1) < 0:
+            # One long line (a big value): decoded in place and handed over whole, not
+            # copied again by a split.
+            try:
+                line = str(memoryview(data)[start : end - 1], "utf-8")
+            except UnicodeDecodeError:
+                pass
+            else:
+                try:
+                    self.line(line, base + 1)
+                finally:
+                    self.lines = base + 1
+                return
+        chunk = data[start:end] if start or end < len(data) else data
         run = self.line
         try:
             text: Optional[str] = chunk.decode("utf-8")
@@ -394,7 +438,7 @@ class LogParser:
             # operation, or the same error, as the whole line would.
             head = m.group()
             call = head[-1] == "("
-            if not call or line[-1:] == ")":
+            if (not call or line[-1:] == ")") and _may_be_plain(line, m.end(), len(line) - call):
                 value = fast_value(line[m.end() : -1 if call else None].strip(_SPACE))
                 if value is not MISS:
                     placeholder = head + ("None)" if call else "None")
