@@ -109,6 +109,90 @@ def _may_be_plain(line: str, start: int, end: int) -> bool:
     return True
 
 
+# A line that a partial load passes over whole: `store[KEY]` with a plain key (a string
+# without escapes, or an int) that the load leaves out, then a rest that surely ends the
+# statement on this line (the rule of balanced_rest, within what a regex can count):
+# brackets closed, nested up to four deep, strings closed, no comment, no backslash
+# outside a string.  Written so that no part can match the same text two ways (linear
+# time without possessive quantifiers).  Any other line goes through ``line``.
+_PLAIN = r"""[^\n'"#()\[\]{}\\]"""
+_STRING = r"""(?:'[^'\\\n]*(?:\\.[^'\\\n]*)*'|"[^"\\\n]*(?:\\.[^"\\\n]*)*")"""
+_SKIP_KEY = r"""(?:'[^'\\\n]*'|"[^"\\\n]*"|-?(?:0|[1-9][0-9]{0,17}))"""
+_SKIPS: Dict[frozenset, Any] = {}
+
+
+def _skip_lines(keys: frozenset) -> Any:
+    """``(match, search)`` of a regex for a run of lines that a partial load of ``keys``
+    passes over (search: the run after a newline), or None if a key asked for is of a
+    kind whose equal keys the regex cannot rule out."""
+    if keys in _SKIPS:
+        return _SKIPS[keys]
+    asked = []
+    for key in keys:
+        if isinstance(key, str):
+            asked += ["'" + re.escape(key) + "'", '"' + re.escape(key) + '"']
+        elif type(key) in (int, bool, float, complex):
+            try:
+                n = int(key.real)
+            except (ValueError, OverflowError):
+                continue
+            if key == n:
+                asked += [str(n), "-0"] if n == 0 else [str(n)]
+        else:
+            _SKIPS[keys] = None
+            return None
+    rest = f"{_PLAIN}*(?:{_STRING}{_PLAIN}*)*"
+    for _ in range(4):
+        rest = rf"{_PLAIN}*(?:(?:{_STRING}|\({rest}\)|\[{rest}\]|\{{{rest}\}}){_PLAIN}*)*"
+    not_asked = f"(?!(?:{'|'.join(asked)})\\])" if asked else ""
+    run = rf"((?:store\[{not_asked}{_SKIP_KEY}\]{rest}\n)+)"
+    if len(_SKIPS) > 64:
+        _SKIPS.clear()
+    _SKIPS[keys] = pair = (re.compile(run).match, re.compile("\n" + run).search)
+    return pair
+
+
+_STRUCTURE = b"\n'\"#()[]{}\\"
+_NOT_STRUCTURE = bytes(c for c in range(256) if c not in _STRUCTURE)
+
+
+def _asked_heads(keys: frozenset) -> List[bytes]:
+    """The ``store[KEY]`` texts of the string keys asked for, as a writer writes them."""
+    heads = []
+    for key in keys:
+        if isinstance(key, str):
+            heads += [f"store['{key}']".encode("utf-8", "surrogatepass"), f'store["{key}"]'.encode("utf-8", "surrogatepass")]
+    return heads
+
+
+def _passed_over(lines: bytes) -> int:
+    """The number of these whole ASCII ``lines`` if a partial load passes over every one
+    of them, else 0.  Given that none holds the head of a key asked for: each starts with `store['KEY']`
+    (or double quotes) with no quote or bracket in KEY, and its rest ends the statement
+    on its line (``balanced_rest``).  With no backslash anywhere, the rule reads only
+    quotes, brackets and '#': it is applied to the skeleton of those, once for each
+    distinct skeleton, so the lines cost a few passes of C string methods."""
+    if not lines.startswith(b"store[") or b"\\" in lines:
+        return 0
+    skeleton = lines.translate(None, _NOT_STRUCTURE)
+    count = skeleton.count(b"\n")
+    if lines.count(b"\nstore[") != count - 1:
+        return 0  # a line that does not start with `store[` (blank, comment, del, ...)
+    # Each distinct skeleton is checked, then taken out everywhere: a replace takes out
+    # every other one of a series of equal lines, so a few passes take out all of them.
+    skeleton = b"\n" + skeleton
+    for _ in range(64):
+        shape = skeleton[1 : skeleton.find(b"\n", 1)]
+        if shape[:4] not in (b"['']", b'[""]') or not balanced_rest(shape[4:].decode("ascii")):
+            return 0
+        this = b"\n" + shape + b"\n"
+        while this in skeleton:
+            skeleton = skeleton.replace(this, b"\n")
+        if len(skeleton) == 1:
+            return count
+    return 0  # many shapes of line: the general way
+
+
 class LogParser:
     """Parses a log fed as bytes, one complete statement at a time.
 
@@ -239,16 +323,27 @@ class LogParser:
                     self.lines = base + 1
                 return
         chunk = data[start:end] if start or end < len(data) else data
+        if self.keys is not None and chunk.isascii():
+            skip = _skip_lines(self.keys)
+            if skip is not None:
+                self._pass_over(chunk, base, skip)
+                return
         run = self.line
         try:
             text: Optional[str] = chunk.decode("utf-8")
         except UnicodeDecodeError:
             text = None
-        if text is not None and self.keys is None:
+        if text is not None:
             held = [text]
             del text  # held only by the list, so that a huge line is not kept twice
-            self._scan_text(held, base)
-            return
+            if self.keys is None:
+                self._scan_text(held, base)
+                return
+            skip = _skip_lines(self.keys)
+            if skip is not None:
+                self._scan_partial(held, base, skip)
+                return
+            text = held.pop()
         # decoded line by line below if need be, errors in line order
         lines: list = chunk.split(b"\n") if text is None else text.split("\n")
         lines.pop()  # the empty string after the last newline
@@ -298,6 +393,64 @@ class LogParser:
                 pos = m.end(group)
         finally:
             self.lines = lineno
+
+    def _pass_over(self, chunk: bytes, lineno: int, skip: Any) -> None:
+        # A partial load of ASCII text: the lines that may be under a key asked for are
+        # found by a string search; the stretches between them are passed over whole when
+        # ``_passed_over`` says so, else scanned by ``_scan_partial``.
+        asked = _asked_heads(self.keys)
+        find = chunk.find
+        pos = 0
+        n = len(chunk)
+        while pos < n:
+            hits = [i for i in (find(head, pos) for head in asked) if i >= 0]
+            cut = min(hits) if hits else n
+            stop = chunk.rfind(b"\n", pos, cut) + 1 if cut < n else n  # where the hit's line starts
+            if stop > pos:
+                lines = _passed_over(chunk if pos == 0 and stop == n else chunk[pos:stop]) if self._open is None else 0
+                if lines:
+                    lineno += lines
+                    self.lines = lineno
+                else:
+                    lineno = self._scan_partial([chunk[pos:stop].decode("ascii")], lineno, skip)
+                pos = stop
+            if cut < n:
+                stop = chunk.find(b"\n", cut) + 1
+                lineno = self._lines(chunk[pos:stop].decode("ascii").split("\n"), lineno)
+                self.lines = lineno
+                pos = stop
+
+    def _scan_partial(self, held: list, base: int, skip: Any) -> int:
+        # A partial load: runs of lines under keys it leaves out, each statement sure to
+        # end on its line (see _skip_lines), are found by one regex and passed over at its
+        # speed; every other line goes through ``line``, in order.
+        text = held.pop()
+        pos = 0
+        lineno = base
+        at, search = skip
+        try:
+            while True:
+                m = None
+                if self._open is None:  # pos is a line's start: a newline before it, or 0
+                    m = at(text, 0) if pos == 0 else None
+                    if m is None:
+                        m = search(text, pos - 1 if pos else 0)
+                if m is None:
+                    rest = text[pos:].split("\n") if pos else text.split("\n")
+                    del text
+                    lineno = self._lines(rest, lineno)
+                    return lineno
+                first = m.start(1)
+                if first > pos:
+                    lineno = self._lines(text[pos:first].split("\n"), lineno)
+                    if self._open is not None:  # (a line above opened a statement)
+                        pos = first
+                        continue
+                lineno += text.count("\n", first, m.end(1))
+                pos = m.end(1)
+        finally:
+            self.lines = lineno
+        return lineno
 
     def _lines(self, lines: list, lineno: int) -> int:
         lines.pop()  # the empty string after the last newline

@@ -431,6 +431,83 @@ def test_skip_errors_records_an_unknown_symbol_and_carries_on():
     assert result == {"y": 1}
 
 
+# Top-level keys and values that are hard to pass over: quotes, brackets, '#' and escapes in
+# keys and strings, int keys, a key asked for that appears inside a value, deep nesting.
+TRICKY_KEYS = ["config", "loss", "acc", "it's", 'say "hi"', "a[b]", "x#y", "back\\slash", "conf", 1, -3, 0]
+tricky_values = st.recursive(
+    st.sampled_from(["", "config", "store['config']=1", "'", '"', "\\", "#", "(", "]", "{'a': [", "\n", "\x00",
+                     "\u00e9", "\U0001f600", "\\'"]) | st.integers(-10**20, 10**20) | st.floats() | st.none()
+    | st.booleans() | st.binary(max_size=6),
+    lambda v: st.lists(v, max_size=4) | st.dictionaries(st.text("ab'\"[#", max_size=3), v, max_size=3)
+    | st.tuples(v, v),
+    max_leaves=12,
+)
+
+
+@st.composite
+def tricky_logs(draw):
+    """A log that loads (every statement well formed), of the shapes a partial load must
+    pass over exactly: series appended in turn, dicts set and updated, multi-line
+    statements, comments and blank lines, deletes."""
+    lines = ["store = {}"]
+    lists = set()
+    for _ in range(draw(st.integers(1, 40))):
+        key = draw(st.sampled_from(TRICKY_KEYS))
+        kind = draw(st.sampled_from(["set", "append", "append", "append", "multi", "comment", "del", "nested"]))
+        value = draw(tricky_values)
+        if kind == "set" or (kind in ("append", "nested") and key not in lists):
+            lines.append(f"store[{key!r}]=[{value!r}]" if kind != "set" else f"store[{key!r}]={value!r}")
+            if kind != "set":
+                lists.add(key)
+            else:
+                lists.discard(key)
+        elif kind == "append":
+            lines.append(f"store[{key!r}].append({value!r})")
+        elif kind == "nested":
+            lines.append(f"store[{key!r}][0] = {value!r}")
+        elif kind == "multi":  # as laaos 2.1.1 wrote its initial data
+            lines.append(f"store[{key!r}]=[\n{value!r},\n{value!r}]")
+            lists.add(key)
+        elif kind == "comment":
+            lines.append(draw(st.sampled_from(["", "# store['config']=2", "   ", f"# {value!r}"])))
+        elif key in lists or draw(st.booleans()):
+            lines.append(f"store[{key!r}]=1\ndel store[{key!r}]")
+            lists.discard(key)
+    return "\n".join(lines) + "\n"
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                HealthCheck.too_slow])
+@given(log=tricky_logs(), asked=st.lists(st.sampled_from(TRICKY_KEYS + [2, "missing"]), max_size=3))
+def test_a_partial_load_equals_the_whole_load_restricted_to_its_keys(log, asked, backend):
+    whole = laaos.safe_load_str(log)
+    expected = {k: v for k, v in whole.items() if k in asked}
+    assert laaos.safe_load_str(log, keys=asked) == expected
+    # fed in pieces, as a file is read: a stretch passed over may end anywhere
+    parser = laaos.loader.new_parser("<pieces>", keys=asked)
+    data = log.encode("utf-8", "surrogatepass")
+    for i in range(0, len(data), 7):
+        parser.feed(data[i : i + 7])
+    assert parser.finish() == expected
+    assert parser.lines == log.count("\n")
+
+
+def test_a_partial_load_passes_over_long_stretches_of_lines_under_other_keys(backend):
+    # Stretches of thousands of lines, series appended in turn with an eval dict now and
+    # then, and the key asked for among them, its head also inside a string value.
+    lines = ["store = {}", "store['config']={'lr': 0.1, 'note': \"store['loss']\"}", "store['loss']=[]",
+             "store['acc']=[]", "store['eval']=[]", "store['log']=[]"]
+    for i in range(5000):
+        lines += [f"store['loss'].append({i * 0.5})", f"store['acc'].append({-i})"]
+        if i % 97 == 0:
+            lines += [f"store['eval'].append({{'step': {i}, 'acc': [0.5, (1, 2)], 'tag': 'a(b]'}})",
+                      "store['log'].append(\"store['config']['lr']=7 # 'x'\")", "store['config']['step']=%d" % i]
+    log = "\n".join(lines) + "\n"
+    whole = laaos.safe_load_str(log)
+    for asked in (["config"], ["eval", "acc"], ["log"], ["missing"]):
+        assert laaos.safe_load_str(log, keys=asked) == {k: v for k, v in whole.items() if k in asked}
+
+
 # ---- big literals: scanned, not matched ---------------------------------------------------------
 
 BIG_CHILD = """
