@@ -13,7 +13,7 @@ import pytest
 from benchtools import load_original
 
 SMALL = {"LAAOS_BENCH_N": "20000", "LAAOS_BENCH_WRITE_N": "20000", "LAAOS_BENCH_STEPS": "2000",
-         "LAAOS_BENCH_SWEEP_LOGS": "6", "LAAOS_BENCH_SWEEP_MB": "0.2", "LAAOS_BENCH_SWEEP": "1e4,1e5"}
+         "LAAOS_BENCH_SWEEP_LOGS": "6", "LAAOS_BENCH_SWEEP_MB": "0.2", "LAAOS_BENCH_SWEEP": "1e4,1e5", "LAAOS_BENCH_SCALE": "0.02"}
 
 
 def pytest_configure(config):

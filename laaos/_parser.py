@@ -112,25 +112,23 @@ def _may_be_plain(line: str, start: int, end: int) -> bool:
 # A line that a partial load passes over whole: `store[KEY]` with a plain key (a string
 # without escapes, or an int) that the load leaves out, then a rest that surely ends the
 # statement on this line (the rule of balanced_rest, within what a regex can count):
-# brackets closed, nested up to four deep, strings closed, no comment, no backslash
+# brackets closed, nested up to three deep, strings closed, no comment, no backslash
 # outside a string.  Written so that no part can match the same text two ways (linear
 # time without possessive quantifiers).  Any other line goes through ``line``.
 _PLAIN = r"""[^\n'"#()\[\]{}\\]"""
 _STRING = r"""(?:'[^'\\\n]*(?:\\.[^'\\\n]*)*'|"[^"\\\n]*(?:\\.[^"\\\n]*)*")"""
 _SKIP_KEY = r"""(?:'[^'\\\n]*'|"[^"\\\n]*"|-?(?:0|[1-9][0-9]{0,17}))"""
 _SKIPS: Dict[frozenset, Any] = {}
+_REGEX_PAYS = 1 << 18  # bytes of lines for which compiling that regex (~40 ms) pays
 
 
-def _skip_lines(keys: frozenset) -> Any:
-    """``(match, search)`` of a regex for a run of lines that a partial load of ``keys``
-    passes over (search: the run after a newline), or None if a key asked for is of a
-    kind whose equal keys the regex cannot rule out."""
-    if keys in _SKIPS:
-        return _SKIPS[keys]
+def _asked_texts(keys: frozenset) -> Any:
+    """The texts a plain top-level key asked for may be written as (`'k'`, `"k"`, `1`),
+    or None if a key asked for is of a kind whose equal keys these cannot rule out."""
     asked = []
     for key in keys:
         if isinstance(key, str):
-            asked += ["'" + re.escape(key) + "'", '"' + re.escape(key) + '"']
+            asked += ["'" + key + "'", '"' + key + '"']
         elif type(key) in (int, bool, float, complex):
             try:
                 n = int(key.real)
@@ -139,10 +137,19 @@ def _skip_lines(keys: frozenset) -> Any:
             if key == n:
                 asked += [str(n), "-0"] if n == 0 else [str(n)]
         else:
-            _SKIPS[keys] = None
             return None
+    return asked
+
+
+def _skip_lines(keys: frozenset) -> Any:
+    """``(match, search)`` of a regex for a run of lines that a partial load of ``keys``
+    passes over (search: the run after a newline); compiled once per set of keys, when
+    first needed (see _asked_texts for when it cannot be used)."""
+    if keys in _SKIPS:
+        return _SKIPS[keys]
+    asked = [re.escape(text) for text in _asked_texts(keys)]
     rest = f"{_PLAIN}*(?:{_STRING}{_PLAIN}*)*"
-    for _ in range(4):
+    for _ in range(3):
         rest = rf"{_PLAIN}*(?:(?:{_STRING}|\({rest}\)|\[{rest}\]|\{{{rest}\}}){_PLAIN}*)*"
     not_asked = f"(?!(?:{'|'.join(asked)})\\])" if asked else ""
     run = rf"((?:store\[{not_asked}{_SKIP_KEY}\]{rest}\n)+)"
@@ -323,11 +330,9 @@ class LogParser:
                     self.lines = base + 1
                 return
         chunk = data[start:end] if start or end < len(data) else data
-        if self.keys is not None and chunk.isascii():
-            skip = _skip_lines(self.keys)
-            if skip is not None:
-                self._pass_over(chunk, base, skip)
-                return
+        if self.keys is not None and chunk.isascii() and _asked_texts(self.keys) is not None:
+            self._pass_over(chunk, base)
+            return
         run = self.line
         try:
             text: Optional[str] = chunk.decode("utf-8")
@@ -339,9 +344,8 @@ class LogParser:
             if self.keys is None:
                 self._scan_text(held, base)
                 return
-            skip = _skip_lines(self.keys)
-            if skip is not None:
-                self._scan_partial(held, base, skip)
+            if len(chunk) >= _REGEX_PAYS and _asked_texts(self.keys) is not None:
+                self._scan_partial(held, base)
                 return
             text = held.pop()
         # decoded line by line below if need be, errors in line order
@@ -394,7 +398,7 @@ class LogParser:
         finally:
             self.lines = lineno
 
-    def _pass_over(self, chunk: bytes, lineno: int, skip: Any) -> None:
+    def _pass_over(self, chunk: bytes, lineno: int) -> None:
         # A partial load of ASCII text: the lines that may be under a key asked for are
         # found by a string search; the stretches between them are passed over whole when
         # ``_passed_over`` says so, else scanned by ``_scan_partial``.
@@ -411,8 +415,11 @@ class LogParser:
                 if lines:
                     lineno += lines
                     self.lines = lineno
+                elif stop - pos < _REGEX_PAYS:
+                    lineno = self._lines(chunk[pos:stop].decode("ascii").split("\n"), lineno)
+                    self.lines = lineno
                 else:
-                    lineno = self._scan_partial([chunk[pos:stop].decode("ascii")], lineno, skip)
+                    lineno = self._scan_partial([chunk[pos:stop].decode("ascii")], lineno)
                 pos = stop
             if cut < n:
                 stop = chunk.find(b"\n", cut) + 1
@@ -420,14 +427,14 @@ class LogParser:
                 self.lines = lineno
                 pos = stop
 
-    def _scan_partial(self, held: list, base: int, skip: Any) -> int:
+    def _scan_partial(self, held: list, base: int) -> int:
         # A partial load: runs of lines under keys it leaves out, each statement sure to
         # end on its line (see _skip_lines), are found by one regex and passed over at its
         # speed; every other line goes through ``line``, in order.
         text = held.pop()
         pos = 0
         lineno = base
-        at, search = skip
+        at, search = _skip_lines(self.keys)
         try:
             while True:
                 m = None

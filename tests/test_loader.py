@@ -479,7 +479,11 @@ def tricky_logs(draw):
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                 HealthCheck.too_slow])
 @given(log=tricky_logs(), asked=st.lists(st.sampled_from(TRICKY_KEYS + [2, "missing"]), max_size=3))
-def test_a_partial_load_equals_the_whole_load_restricted_to_its_keys(log, asked, backend):
+@pytest.mark.parametrize("regex_from", [0, None])
+def test_a_partial_load_equals_the_whole_load_restricted_to_its_keys(log, asked, regex_from, monkeypatch, backend):
+    # (regex_from=0: the pure twin's regex for runs of lines passed over, on any stretch)
+    if regex_from is not None:
+        monkeypatch.setattr(laaos._parser, "_REGEX_PAYS", regex_from)
     whole = laaos.safe_load_str(log)
     expected = {k: v for k, v in whole.items() if k in asked}
     assert laaos.safe_load_str(log, keys=asked) == expected
