@@ -196,7 +196,10 @@ def scan_string(line: str, start: int, quote: str) -> int:
     j = find(quote, start)
     if j <= start or line[j - 1] != "\\":
         return j
-    m = _BARE_QUOTE[quote].search(line, j + 1)
+    bare = _BARE_QUOTE.get(quote)
+    if bare is None:  # (compiled at first use: most logs never need it)
+        bare = _BARE_QUOTE[quote] = re.compile(quote + r"(?<!\\" + quote + ")").search
+    m = bare(line, j + 1)
     limit = m.start() if m is not None else len(line)
     pair = "\\\\" + quote
     k = find(pair, start, limit)
@@ -211,7 +214,7 @@ def scan_string(line: str, start: int, quote: str) -> int:
     return limit if m is not None else -1
 
 
-_BARE_QUOTE = {q: re.compile(q + r"(?<!\\" + q + ")") for q in "'\""}
+_BARE_QUOTE: dict = {}  # quote -> search for one with no backslash before it
 
 
 def decode_string(prefix: str, body: str, name: str, lineno: int, start: int = 0, stop: Any = None) -> Any:
