@@ -154,7 +154,7 @@ def rss(field):
 if engine in ('cython', 'pure'):
     import laaos
     assert laaos.BACKEND == ('cython' if engine == 'cython' else 'python')
-    load = (lambda: laaos.safe_load(path + '.py', keys=keys)) if keys else (lambda: laaos.safe_load(path + '.py'))
+    load = lambda: laaos.safe_load(path + '.py', keys=keys or None)
 elif engine == '2.1.1':
     sys.path.insert(0, sys.argv[4])
     from benchtools import load_original
@@ -212,8 +212,8 @@ def main():
     print(f"Medians of {ROUNDS} interleaved rounds, each load in a fresh child process: wall time of "
           "the load, and its peak memory (the child's peak resident set, VmHWM, minus its resident "
           "set before the load).\n")
-    print("| shape | MiB | cython | pure | 2.1.1 | orjson JSONL | 2.1.1 / cython | 2.1.1 / pure | orjson / cython "
-          "| pure / cython |")
+    print("| shape | MiB | cython | pure | 2.1.1 | orjson JSONL | 2.1.1 / cython | 2.1.1 / pure "
+          "| orjson / cython | pure / cython |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     for shape in list(SHAPES) + [f"{KEYS_CASE[0]}, keys={KEYS_CASE[1]}"]:
         row = {e: med.get((shape, e)) for e in ENGINES}

@@ -274,7 +274,7 @@ def _in_slices(decode: Any, text: str, start: int, stop: int, empty: Any) -> Any
             parts.append(decode(text[i:j]))
             i = j
     except (ValueError, UnicodeError):
-        del parts
+        parts.clear()  # (the slices decoded so far: let go before the whole is decoded)
         return decode(text[start:stop])
     return empty.join(parts)
 

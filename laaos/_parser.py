@@ -55,8 +55,8 @@ from ._grammar import (
 from ._literals import (
     HASH_MODULUS,
     LIST_MOVES,
-    LONG_LITERAL as _LONG_LITERAL,
     LIST_MOVES_PER_LINE,
+    LONG_LITERAL,
     MAX_DEPTH,
     MAX_EQUAL_HASHES,
     MAX_STATEMENT_BYTES,
@@ -100,12 +100,12 @@ def _may_be_plain(line: str, start: int, end: int) -> bool:
         return False
     if line.startswith("'", start) and line.find("\\", start, end) >= 0:
         return False
-    if end - start > _LONG_LITERAL:
+    if end - start > LONG_LITERAL:
         while start < end and line[start] in _SPACE:
             start += 1
         while end > start and line[end - 1] in _SPACE:
             end -= 1
-        return not (end - start > _LONG_LITERAL and line.find("\\", start, end) >= 0)
+        return not (end - start > LONG_LITERAL and line.find("\\", start, end) >= 0)
     return True
 
 
@@ -168,14 +168,15 @@ def _asked_heads(keys: frozenset) -> List[bytes]:
     heads = []
     for key in keys:
         if isinstance(key, str):
-            heads += [f"store['{key}']".encode("utf-8", "surrogatepass"), f'store["{key}"]'.encode("utf-8", "surrogatepass")]
+            for head in (f"store['{key}']", f'store["{key}"]'):
+                heads.append(head.encode("utf-8", "surrogatepass"))
     return heads
 
 
 def _passed_over(lines: bytes) -> int:
     """The number of these whole ASCII ``lines`` if a partial load passes over every one
-    of them, else 0.  Given that none holds the head of a key asked for: each starts with `store['KEY']`
-    (or double quotes) with no quote or bracket in KEY, and its rest ends the statement
+    of them, else 0.  Given that none holds the head of a key asked for: each starts with
+    `store['KEY']` (or double quotes) with no quote or bracket in KEY, its rest ends the statement
     on its line (``balanced_rest``).  With no backslash anywhere, the rule reads only
     quotes, brackets and '#': it is applied to the skeleton of those, once for each
     distinct skeleton, so the lines cost a few passes of C string methods."""
@@ -411,7 +412,9 @@ class LogParser:
             cut = min(hits) if hits else n
             stop = chunk.rfind(b"\n", pos, cut) + 1 if cut < n else n  # where the hit's line starts
             if stop > pos:
-                lines = _passed_over(chunk if pos == 0 and stop == n else chunk[pos:stop]) if self._open is None else 0
+                lines = 0
+                if self._open is None:
+                    lines = _passed_over(chunk if pos == 0 and stop == n else chunk[pos:stop])
                 if lines:
                     lineno += lines
                     self.lines = lineno

@@ -435,8 +435,8 @@ def test_skip_errors_records_an_unknown_symbol_and_carries_on():
 # keys and strings, int keys, a key asked for that appears inside a value, deep nesting.
 TRICKY_KEYS = ["config", "loss", "acc", "it's", 'say "hi"', "a[b]", "x#y", "back\\slash", "conf", 1, -3, 0]
 tricky_values = st.recursive(
-    st.sampled_from(["", "config", "store['config']=1", "'", '"', "\\", "#", "(", "]", "{'a': [", "\n", "\x00",
-                     "\u00e9", "\U0001f600", "\\'"]) | st.integers(-10**20, 10**20) | st.floats() | st.none()
+    st.sampled_from(["", "config", "store['config']=1", "'", '"', "\\", "#", "(", "]", "{'a': [", "\n",
+                     "\x00", "\u00e9", "\U0001f600", "\\'"]) | st.integers(-10**20, 10**20) | st.floats() | st.none()
     | st.booleans() | st.binary(max_size=6),
     lambda v: st.lists(v, max_size=4) | st.dictionaries(st.text("ab'\"[#", max_size=3), v, max_size=3)
     | st.tuples(v, v),
@@ -453,7 +453,8 @@ def tricky_logs(draw):
     lists = set()
     for _ in range(draw(st.integers(1, 40))):
         key = draw(st.sampled_from(TRICKY_KEYS))
-        kind = draw(st.sampled_from(["set", "append", "append", "append", "multi", "comment", "del", "nested"]))
+        kinds = ["set", "append", "append", "append", "multi", "comment", "del", "nested"]
+        kind = draw(st.sampled_from(kinds))
         value = draw(tricky_values)
         if kind == "set" or (kind in ("append", "nested") and key not in lists):
             lines.append(f"store[{key!r}]=[{value!r}]" if kind != "set" else f"store[{key!r}]={value!r}")
@@ -480,7 +481,8 @@ def tricky_logs(draw):
                                                                 HealthCheck.too_slow])
 @given(log=tricky_logs(), asked=st.lists(st.sampled_from(TRICKY_KEYS + [2, "missing"]), max_size=3))
 @pytest.mark.parametrize("regex_from", [0, None])
-def test_a_partial_load_equals_the_whole_load_restricted_to_its_keys(log, asked, regex_from, monkeypatch, backend):
+def test_a_partial_load_equals_the_whole_load_restricted_to_its_keys(log, asked, regex_from, monkeypatch,
+                                                                       backend):
     # (regex_from=0: the pure twin's regex for runs of lines passed over, on any stretch)
     if regex_from is not None:
         monkeypatch.setattr(laaos._parser, "_REGEX_PAYS", regex_from)
@@ -505,7 +507,8 @@ def test_a_partial_load_passes_over_long_stretches_of_lines_under_other_keys(bac
         lines += [f"store['loss'].append({i * 0.5})", f"store['acc'].append({-i})"]
         if i % 97 == 0:
             lines += [f"store['eval'].append({{'step': {i}, 'acc': [0.5, (1, 2)], 'tag': 'a(b]'}})",
-                      "store['log'].append(\"store['config']['lr']=7 # 'x'\")", "store['config']['step']=%d" % i]
+                      "store['log'].append(\"store['config']['lr']=7 # 'x'\")",
+                      "store['config']['step']=%d" % i]
     log = "\n".join(lines) + "\n"
     whole = laaos.safe_load_str(log)
     for asked in (["config"], ["eval", "acc"], ["log"], ["missing"]):
@@ -530,7 +533,8 @@ print(time.perf_counter() - t, hwm() / 1024, len(v))
 
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="peak memory from /proc")
-@pytest.mark.parametrize("where", ["store['v']={}", "store['v']={{'x': {}}}", "store['v']=[]\nstore['v'].append({})"])
+@pytest.mark.parametrize("where", ["store['v']={}", "store['v']={{'x': {}}}",
+                                   "store['v']=[]\nstore['v'].append({})"])
 @pytest.mark.parametrize("kind", ["str", "bytes"])
 def test_a_10_mb_string_or_bytes_value_loads_in_linear_time_and_memory(tmp_path, kind, where, backend):
     import subprocess
@@ -540,7 +544,8 @@ def test_a_10_mb_string_or_bytes_value_loads_in_linear_time_and_memory(tmp_path,
     # characters, both quotes (\' escaped), backslashes and text of the Basic Multilingual
     # Plane (two bytes a character in memory) in a str.  Astral characters (an emoji)
     # make every copy of the text twice as large.
-    value = ("line\n\t\"q\" \\ \u00e9\u4e2d \x01'" * 700_000)[:10_000_000] if kind == "str" else bytes(range(256)) * 40_000
+    text = ("line\n\t\"q\" \\ \u00e9\u4e2d \x01'" * 700_000)[:10_000_000]
+    value = text if kind == "str" else bytes(range(256)) * 40_000
     path = tmp_path / "big.py"
     path.write_text("store = {}\n" + where.format(repr(value)) + "\n", encoding="utf-8")
     out = subprocess.run([sys.executable, "-c", BIG_CHILD, str(path), backend], capture_output=True, text=True,
