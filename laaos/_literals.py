@@ -185,6 +185,8 @@ def json_literal(s: str) -> Any:
     JSON reads the same way, else ``MISS``.  Exactly what the general parser gives."""
     if "\x00" in s:
         return MISS
+    if len(s) > LONG_LITERAL and "\\" in s:
+        return MISS  # a long literal with escapes: the tokenizer decodes it in slices, in less memory
     if "\\" in s or '"' in s:
         parts = _split_strings(s)
         if parts is None:
@@ -223,51 +225,122 @@ def json_literal(s: str) -> Any:
 def scan_string(line: str, start: int, quote: str) -> int:
     """The index of the quote that closes a string whose body starts at ``start``, or -1.
 
-    A quote closes the string unless an odd run of backslashes precedes it; each search
-    moves forward only, so the scan is linear in the literal's length and loops once per
-    quote character in it, not once per escape.
+    A quote closes the string unless an odd run of backslashes precedes it.  The first
+    quote with no backslash before it is found by a regex at the speed of a character
+    search; only quotes after two or more backslashes before it are looked at one by one.
+    Linear in the literal's length, whatever the density of escaped quotes.
     """
     find = line.find
     j = find(quote, start)
-    while j >= 0:
-        k = j
-        while k > start and line[k - 1] == "\\":
-            k -= 1
-        if (j - k) % 2 == 0:
-            return j
-        j = find(quote, j + 1)
-    return -1
+    if j <= start or line[j - 1] != "\\":
+        return j
+    bare = _BARE_QUOTE.get(quote)
+    if bare is None:  # (compiled at first use: most logs never need it)
+        bare = _BARE_QUOTE[quote] = re.compile(quote + r"(?<!\\" + quote + ")").search
+    m = bare(line, j + 1)
+    limit = m.start() if m is not None else len(line)
+    pair = "\\\\" + quote
+    k = find(pair, start, limit)
+    while k >= 0:
+        close = k + 2
+        i = k
+        while i > start and line[i - 1] == "\\":
+            i -= 1
+        if (close - i) % 2 == 0:
+            return close
+        k = find(pair, close + 1, limit)
+    return limit if m is not None else -1
 
 
-def decode_string(prefix: str, body: str, name: str, lineno: int) -> Any:
-    """The value of a string literal: ``prefix`` (as written) and the text between the quotes."""
+_BARE_QUOTE: dict = {}  # quote -> search for one with no backslash before it
+
+
+def decode_string(prefix: str, body: str, name: str, lineno: int, start: int = 0, stop: Any = None) -> Any:
+    """The value of a string literal: ``prefix`` (as written) and the text between the
+    quotes, ``body[start:stop]`` (a long literal is decoded in slices, never copied whole)."""
     prefix = prefix.lower()
     if "f" in prefix:
         raise UnsafeLogError("f-strings are not allowed", name, lineno, "f-string")
     if prefix not in ("", "b", "u"):
         raise LogSyntaxError(f"string prefix {prefix!r} is not supported", name, lineno, prefix)
+    if stop is None:
+        stop = len(body)
     try:
         if prefix == "b":
-            if not body.isascii():
-                raise ValueError("bytes can only contain ASCII literal characters")
-            return codecs.escape_decode(body)[0]  # an ASCII str is read in place, no copy
-        if "\\" not in body:
-            return body
-        if "\\N" in body and "\\N" in body.replace("\\\\", ""):
+            return _in_slices(_bytes_escapes, body, start, stop, b"")
+        if body.find("\\", start, stop) < 0:
+            return body[start:stop]
+        if body.find("\\N", start, stop) >= 0 and "\\N" in body[start:stop].replace("\\\\", ""):
             raise ValueError("\\N{...} escapes are not supported")
         # A backslash before a character that starts no escape stays a backslash, as in
         # Python source; doubled first, so that the codec does not warn about it.
-        if _HAS_STRAY_BACKSLASH.search(body):  # (rare: laaos and repr never write one)
-            body = _STRAY_BACKSLASH.sub(_double_stray, body)
-        return body.encode("latin-1", "backslashreplace").decode("unicode_escape")
+        if has_stray_backslash(body, start, stop):  # (rare: laaos and repr never write one)
+            return _str_escapes(_STRAY_BACKSLASH.sub(_double_stray, body[start:stop]))
+        return _in_slices(_str_escapes, body, start, stop, "")
     except (ValueError, UnicodeError) as e:
         raise LogSyntaxError(f"bad string literal: {e}", name, lineno, "string") from None
 
 
+def _bytes_escapes(text: str) -> bytes:
+    if not text.isascii():
+        raise ValueError("bytes can only contain ASCII literal characters")
+    return codecs.escape_decode(text)[0]  # an ASCII str is read in place, no copy
+
+
+def _str_escapes(text: str) -> str:
+    return text.encode("latin-1", "backslashreplace").decode("unicode_escape")
+
+
+def _in_slices(decode: Any, text: str, start: int, stop: int, empty: Any) -> Any:
+    """``decode(text[start:stop])``, in slices of ~1M characters cut where a run of
+    backslashes starts (so no escape is split): the codecs' buffers stay small.  Any
+    error: the whole text again, so that the message is the codec's own."""
+    if stop - start <= _SLICE:
+        return decode(text[start:stop])
+    parts = []
+    i = start
+    try:
+        while i < stop:
+            j = text.find("\\", i + _SLICE, stop) if i + _SLICE < stop else -1
+            if j < 0:
+                j = stop
+            else:
+                while j > i and text[j - 1] == "\\":
+                    j -= 1
+                if j == i:  # (backslashes only, for a whole slice)
+                    j = stop
+            parts.append(decode(text[i:j]))
+            i = j
+    except (ValueError, UnicodeError):
+        parts.clear()  # (the slices decoded so far: let go before the whole is decoded)
+        return decode(text[start:stop])
+    return empty.join(parts)
+
+
 _STRAY_BACKSLASH = LazyPattern(globals(), "_STRAY_BACKSLASH", r"\\(.?)", re.S)
-_HAS_STRAY_BACKSLASH = LazyPattern(
-    globals(), "_HAS_STRAY_BACKSLASH", r"(?<!\\)(?:\\\\)*\\(?:[^\\'\"abfnrtvx0-7NuU\n]|\Z)"
-)
+# A backslash before a character that starts no escape, once escaped backslashes are gone.
+_STRAY_AFTER_PAIRS = LazyPattern(globals(), "_STRAY_AFTER_PAIRS", r"\\(?:[^'\"abfnrtvx0-7NuU\n]|\Z)")
+_SLICE = 1 << 20
+LONG_LITERAL = 4 << 20  # (characters) a literal too long to translate to JSON if it has escapes
+
+
+def has_stray_backslash(body: str, start: int = 0, stop: Any = None) -> bool:
+    """Whether a backslash in ``body`` starts no escape (a string literal's text).
+
+    Escaped backslashes are taken out first (left to right, in pairs, as Python reads
+    them); every backslash left then starts an escape, and the character after it says
+    which.  Slices of ~1M characters, cut where no run of backslashes is split, keep the
+    copies small; a regex with a look-behind costs tens of times more per character."""
+    n = len(body) if stop is None else stop
+    i = body.find("\\", start, n)
+    while 0 <= i < n:
+        j = min(i + _SLICE, n)
+        while j < n and body[j - 1] == "\\":
+            j += 1
+        if _STRAY_AFTER_PAIRS.search(body[i:j].replace("\\\\", "")) is not None:
+            return True
+        i = j
+    return False
 _ESCAPES = frozenset("\\'\"abfnrtvx01234567NuU\n")
 
 
@@ -330,7 +403,7 @@ def tokenize(line: str, lineno: int, depth: int, name: str) -> Tuple[List[tuple]
             close = scan_string(line, pos, text[-1])
             if close < 0:
                 raise LogSyntaxError("unterminated string", name, lineno, "string")
-            append(("str", decode_string(text[:-1], line[pos:close], name, lineno), start))
+            append(("str", decode_string(text[:-1], line, name, lineno, pos, close), start))
             pos = close + 1
         elif kind == "name":
             append(("name", text, start))

@@ -56,6 +56,7 @@ from ._literals import (
     HASH_MODULUS,
     LIST_MOVES,
     LIST_MOVES_PER_LINE,
+    LONG_LITERAL,
     MAX_DEPTH,
     MAX_EQUAL_HASHES,
     MAX_STATEMENT_BYTES,
@@ -81,6 +82,7 @@ _FLOAT_APPENDS_AT = LazyPattern(globals(), "_FLOAT_APPENDS_AT", _FLOAT_APPEND_LI
 # over at the speed of a string search)
 _FLOAT_APPENDS = LazyPattern(globals(), "_FLOAT_APPENDS", r"\n(" + _FLOAT_APPEND_LINES + ")")
 _HEAD_VALUES: Dict[str, Any] = {}  # head -> the regex that finds its values in a run
+_LONG_LINE = 1 << 16  # a line longer than this, alone in a chunk, is decoded on its own
 _BULK_HEADS = 16  # a run that appends to more lists than this goes line by line
 # (the head of each line of a run)
 _RUN_HEAD = LazyPattern(globals(), "_RUN_HEAD", r"^store\[[^\]\n]*\]\.append\(", re.M)
@@ -91,6 +93,116 @@ _HEAD = LazyPattern(
     "_HEAD",
     r"store(?:\[(?:'[^'\\\n]*'|-?[0-9]+)\])*(?: = |=|\.(?:append|extend|add|discard|update)\()"
 )
+
+
+def _may_be_plain(line: str, start: int, end: int) -> bool:
+    """False where ``fast_value`` of the value ``line[start:end]`` (spaces around it
+    taken off) is sure to miss, so that a long value is not copied before the tokenizer
+    reads it: a bytes or prefixed string, a single-quoted string with escapes, a long
+    literal with escapes (see ``json_literal``)."""
+    if line.startswith(("b", "B", "u", "U"), start):
+        return False
+    if line.startswith("'", start) and line.find("\\", start, end) >= 0:
+        return False
+    if end - start > LONG_LITERAL:
+        while start < end and line[start] in _SPACE:
+            start += 1
+        while end > start and line[end - 1] in _SPACE:
+            end -= 1
+        return not (end - start > LONG_LITERAL and line.find("\\", start, end) >= 0)
+    return True
+
+
+# A line that a partial load passes over whole: `store[KEY]` with a plain key (a string
+# without escapes, or an int) that the load leaves out, then a rest that surely ends the
+# statement on this line (the rule of balanced_rest, within what a regex can count):
+# brackets closed, nested up to three deep, strings closed, no comment, no backslash
+# outside a string.  Written so that no part can match the same text two ways (linear
+# time without possessive quantifiers).  Any other line goes through ``line``.
+_PLAIN = r"""[^\n'"#()\[\]{}\\]"""
+_STRING = r"""(?:'[^'\\\n]*(?:\\.[^'\\\n]*)*'|"[^"\\\n]*(?:\\.[^"\\\n]*)*")"""
+_SKIP_KEY = r"""(?:'[^'\\\n]*'|"[^"\\\n]*"|-?(?:0|[1-9][0-9]{0,17}))"""
+_SKIPS: Dict[frozenset, Any] = {}
+_REGEX_PAYS = 1 << 18  # bytes of lines for which compiling that regex (~40 ms) pays
+
+
+def _asked_texts(keys: frozenset) -> Any:
+    """The texts a plain top-level key asked for may be written as (`'k'`, `"k"`, `1`),
+    or None if a key asked for is of a kind whose equal keys these cannot rule out."""
+    asked = []
+    for key in keys:
+        if isinstance(key, str):
+            asked += ["'" + key + "'", '"' + key + '"']
+        elif type(key) in (int, bool, float, complex):
+            try:
+                n = int(key.real)
+            except (ValueError, OverflowError):
+                continue
+            if key == n:
+                asked += [str(n), "-0"] if n == 0 else [str(n)]
+        else:
+            return None
+    return asked
+
+
+def _skip_lines(keys: frozenset) -> Any:
+    """``(match, search)`` of a regex for a run of lines that a partial load of ``keys``
+    passes over (search: the run after a newline); compiled once per set of keys, when
+    first needed (see _asked_texts for when it cannot be used)."""
+    if keys in _SKIPS:
+        return _SKIPS[keys]
+    asked = [re.escape(text) for text in _asked_texts(keys)]
+    rest = f"{_PLAIN}*(?:{_STRING}{_PLAIN}*)*"
+    for _ in range(3):
+        rest = rf"{_PLAIN}*(?:(?:{_STRING}|\({rest}\)|\[{rest}\]|\{{{rest}\}}){_PLAIN}*)*"
+    not_asked = f"(?!(?:{'|'.join(asked)})\\])" if asked else ""
+    run = rf"((?:store\[{not_asked}{_SKIP_KEY}\]{rest}\n)+)"
+    if len(_SKIPS) > 64:
+        _SKIPS.clear()
+    _SKIPS[keys] = pair = (re.compile(run).match, re.compile("\n" + run).search)
+    return pair
+
+
+_STRUCTURE = b"\n'\"#()[]{}\\"
+_NOT_STRUCTURE = bytes(c for c in range(256) if c not in _STRUCTURE)
+
+
+def _asked_heads(keys: frozenset) -> List[bytes]:
+    """The ``store[KEY]`` texts of the string keys asked for, as a writer writes them."""
+    heads = []
+    for key in keys:
+        if isinstance(key, str):
+            for head in (f"store['{key}']", f'store["{key}"]'):
+                heads.append(head.encode("utf-8", "surrogatepass"))
+    return heads
+
+
+def _passed_over(lines: bytes) -> int:
+    """The number of these whole ASCII ``lines`` if a partial load passes over every one
+    of them, else 0.  Given that none holds the head of a key asked for: each starts with
+    `store['KEY']` (or double quotes) with no quote or bracket in KEY, its rest ends the statement
+    on its line (``balanced_rest``).  With no backslash anywhere, the rule reads only
+    quotes, brackets and '#': it is applied to the skeleton of those, once for each
+    distinct skeleton, so the lines cost a few passes of C string methods."""
+    if not lines.startswith(b"store[") or b"\\" in lines:
+        return 0
+    skeleton = lines.translate(None, _NOT_STRUCTURE)
+    count = skeleton.count(b"\n")
+    if lines.count(b"\nstore[") != count - 1:
+        return 0  # a line that does not start with `store[` (blank, comment, del, ...)
+    # Each distinct skeleton is checked, then taken out everywhere: a replace takes out
+    # every other one of a series of equal lines, so a few passes take out all of them.
+    skeleton = b"\n" + skeleton
+    for _ in range(64):
+        shape = skeleton[1 : skeleton.find(b"\n", 1)]
+        if shape[:4] not in (b"['']", b'[""]') or not balanced_rest(shape[4:].decode("ascii")):
+            return 0
+        this = b"\n" + shape + b"\n"
+        while this in skeleton:
+            skeleton = skeleton.replace(this, b"\n")
+        if len(skeleton) == 1:
+            return count
+    return 0  # many shapes of line: the general way
 
 
 class LogParser:
@@ -140,7 +252,8 @@ class LogParser:
         self.heads: Dict[str, tuple] = {}
         self._skip_prefixes: set = set()  # `store[KEY]` of keys a partial load leaves out
         self._complete_bytes = 0  # bytes of whole lines fed (and a BOM)
-        self._pending = b""
+        self._held: List[bytes] = []  # the incomplete tail, in the pieces fed
+        self._held_bytes = 0
         self._started = False
         self._open: Optional[list] = None  # tokens of a multi-line statement so far
         self._open_line = 0
@@ -151,64 +264,95 @@ class LogParser:
 
     @property
     def pending(self) -> bytes:
-        return self._pending
+        if len(self._held) > 1:
+            self._held[:] = [b"".join(self._held)]
+        return self._held[0] if self._held else b""
 
     @property
     def valid_bytes(self) -> int:
         """Length of the prefix that holds only whole statements."""
         return self._complete_bytes - self.open_bytes
 
+    def _hold(self, piece: bytes) -> None:
+        # The incomplete tail, kept as the pieces fed: a long line that arrives in many
+        # chunks is joined once, when its newline comes, not copied again with each chunk.
+        if piece:
+            self._held.append(piece)
+            self._held_bytes += len(piece)
+        self._check_size(self._held_bytes)
+
     def feed(self, data: bytes) -> None:
         """Apply every complete statement in ``data``; keep an incomplete tail back."""
         data = bytes(data)
         start = 0
         if not self._started:
-            data = self._pending + data
-            self._pending = b""
+            if self._held:
+                data = self.pending + data
+                self._held, self._held_bytes = [], 0
             if len(data) < 3 and b"\xef\xbb\xbf".startswith(data):
-                self._pending = data
+                self._hold(data)
                 return
             self._started = True
             if data.startswith(b"\xef\xbb\xbf"):
                 start = 3
                 self._complete_bytes += 3
-        if self._pending:
+        if self._held:
             # The held-back line and its end: scanned on their own, so that the bulk of
             # data is scanned where it lies, never copied.
             nl = data.find(b"\n", start)
             if nl < 0:
-                self._pending += data[start:]
-                self._check_size(len(self._pending))
+                self._hold(data[start:] if start else data)
                 return
-            first = self._pending + data[start : nl + 1]
-            self._pending = b""
+            self._held.append(data[start : nl + 1])
+            first = b"".join(self._held)
+            self._held, self._held_bytes = [], 0
             self.scan(first, 0, len(first))
             self._complete_bytes += len(first)
+            del first
             start = nl + 1
         end = data.rfind(b"\n", start) + 1
         if end <= start:
-            self._pending = data[start:]
-            self._check_size(len(self._pending))
+            self._hold(data[start:] if start else data)
             return
-        self._pending = data[end:]
-        self._check_size(len(self._pending))
+        self._hold(data[end:])
         self.scan(data, start, end)
         self._complete_bytes += end - start
 
     def scan(self, data: bytes, start: int, end: int) -> None:
         """Process the complete lines in ``data[start:end]`` (which ends in a newline)."""
-        chunk = data[start:end] if start or end < len(data) else data
         base = self.lines
+        if end - start > _LONG_LINE and data.find(b"\n", start, end - 1) < 0:
+            # One long line (a big value): decoded in place and handed over whole, not
+            # copied again by a split.
+            try:
+                line = str(memoryview(data)[start : end - 1], "utf-8")
+            except UnicodeDecodeError:
+                pass
+            else:
+                try:
+                    self.line(line, base + 1)
+                finally:
+                    self.lines = base + 1
+                return
+        chunk = data[start:end] if start or end < len(data) else data
+        if self.keys is not None and chunk.isascii() and _asked_texts(self.keys) is not None:
+            self._pass_over(chunk, base)
+            return
         run = self.line
         try:
             text: Optional[str] = chunk.decode("utf-8")
         except UnicodeDecodeError:
             text = None
-        if text is not None and self.keys is None:
+        if text is not None:
             held = [text]
             del text  # held only by the list, so that a huge line is not kept twice
-            self._scan_text(held, base)
-            return
+            if self.keys is None:
+                self._scan_text(held, base)
+                return
+            if len(chunk) >= _REGEX_PAYS and _asked_texts(self.keys) is not None:
+                self._scan_partial(held, base)
+                return
+            text = held.pop()
         # decoded line by line below if need be, errors in line order
         lines: list = chunk.split(b"\n") if text is None else text.split("\n")
         lines.pop()  # the empty string after the last newline
@@ -258,6 +402,69 @@ class LogParser:
                 pos = m.end(group)
         finally:
             self.lines = lineno
+
+    def _pass_over(self, chunk: bytes, lineno: int) -> None:
+        # A partial load of ASCII text: the lines that may be under a key asked for are
+        # found by a string search; the stretches between them are passed over whole when
+        # ``_passed_over`` says so, else scanned by ``_scan_partial``.
+        asked = _asked_heads(self.keys)
+        find = chunk.find
+        pos = 0
+        n = len(chunk)
+        while pos < n:
+            hits = [i for i in (find(head, pos) for head in asked) if i >= 0]
+            cut = min(hits) if hits else n
+            stop = chunk.rfind(b"\n", pos, cut) + 1 if cut < n else n  # where the hit's line starts
+            if stop > pos:
+                lines = 0
+                if self._open is None:
+                    lines = _passed_over(chunk if pos == 0 and stop == n else chunk[pos:stop])
+                if lines:
+                    lineno += lines
+                    self.lines = lineno
+                elif stop - pos < _REGEX_PAYS:
+                    lineno = self._lines(chunk[pos:stop].decode("ascii").split("\n"), lineno)
+                    self.lines = lineno
+                else:
+                    lineno = self._scan_partial([chunk[pos:stop].decode("ascii")], lineno)
+                pos = stop
+            if cut < n:
+                stop = chunk.find(b"\n", cut) + 1
+                lineno = self._lines(chunk[pos:stop].decode("ascii").split("\n"), lineno)
+                self.lines = lineno
+                pos = stop
+
+    def _scan_partial(self, held: list, base: int) -> int:
+        # A partial load: runs of lines under keys it leaves out, each statement sure to
+        # end on its line (see _skip_lines), are found by one regex and passed over at its
+        # speed; every other line goes through ``line``, in order.
+        text = held.pop()
+        pos = 0
+        lineno = base
+        at, search = _skip_lines(self.keys)
+        try:
+            while True:
+                m = None
+                if self._open is None:  # pos is a line's start: a newline before it, or 0
+                    m = at(text, 0) if pos == 0 else None
+                    if m is None:
+                        m = search(text, pos - 1 if pos else 0)
+                if m is None:
+                    rest = text[pos:].split("\n") if pos else text.split("\n")
+                    del text
+                    lineno = self._lines(rest, lineno)
+                    return lineno
+                first = m.start(1)
+                if first > pos:
+                    lineno = self._lines(text[pos:first].split("\n"), lineno)
+                    if self._open is not None:  # (a line above opened a statement)
+                        pos = first
+                        continue
+                lineno += text.count("\n", first, m.end(1))
+                pos = m.end(1)
+        finally:
+            self.lines = lineno
+        return lineno
 
     def _lines(self, lines: list, lineno: int) -> int:
         lines.pop()  # the empty string after the last newline
@@ -398,7 +605,7 @@ class LogParser:
             # operation, or the same error, as the whole line would.
             head = m.group()
             call = head[-1] == "("
-            if not call or line[-1:] == ")":
+            if (not call or line[-1:] == ")") and _may_be_plain(line, m.end(), len(line) - call):
                 value = fast_value(line[m.end() : -1 if call else None].strip(_SPACE))
                 if value is not MISS:
                     placeholder = head + ("None)" if call else "None")

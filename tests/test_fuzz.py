@@ -58,6 +58,14 @@ SEEDS = [SEED_LOG] + [p.read_bytes() for p in sorted(DATA.glob("*.py"))] + [
     # what laaos 2.1.1 wrote for complex numbers with a non-finite part, in every shape
     b"store = {}\nstore['c']=[(inf+1j), (1+infj), (nan+nanj), infj, -infj, (-0-infj), (inf-0j), nanj]\n"
     b"store['d']={'peak': (-inf+nanj)}\nstore['c'].append((2.5-infj))\nstore['x']=nan\n",
+    # what a partial load must pass over exactly: brackets, quotes, '#' and escapes in keys
+    # and strings, a multi-line statement, the head of a key asked for inside a value
+    b"store = {}\nstore['config']={'a': 1}\nstore['loss']=[]\nstore[\"it's\"]=[]\nstore['a[b]']={}\n"
+    + b"".join(b"store['loss'].append(%d.5)\nstore[\"it's\"].append('(]# \\' \\\\')\n"
+               b"store['a[b]']['k%d']=\"store['config']={'x': ['\"\n" % (i, i)
+               + (b"store['loss'].append([\n1,\n2])\n# store['config']=0\n\n" if i % 5 == 0 else b"")
+               for i in range(12))
+    + b"store['config']['b']=[(1, 2), {'c': '#'}]\ndel store['a[b]']\n",
     # CRLF line ends, a BOM, comments and blank lines
     b"\xef\xbb\xbfstore = {}\r\n# comment\r\n\r\nstore['a']=[1,\r\n2]\r\nstore['a'].append(3)\r\n",
 ]
@@ -109,7 +117,7 @@ def mutated_logs(draw):
 @pytest.mark.sized
 @pytest.mark.parametrize("backend", ["cython"], indirect=True)
 @needs_both
-@given(mutated_logs(), st.booleans(), st.sampled_from([None, None, ["l"], ["loss", "config"], ["s", "metrics"]]))
+@given(mutated_logs(), st.booleans(), st.sampled_from([None, None, ["l"], ["loss", "config"], ["s", "metrics"], ["config"], ["it's", 7]]))
 @settings(max_examples=EXAMPLES, deadline=timedelta(seconds=10),
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                  HealthCheck.function_scoped_fixture])
