@@ -52,13 +52,27 @@ def train(name: str = NAME, steps: int = STEPS) -> None:
     print("training finished", flush=True)
 
 
+def wait_for_steps(log: str, steps: int, child: subprocess.Popen, timeout: float = 120) -> None:
+    """Wait until the training child has logged ``steps`` losses (however slow its start
+    on a busy machine), or has ended."""
+    deadline = time.monotonic() + timeout
+    while child.poll() is None and time.monotonic() < deadline:
+        try:
+            with open(log, "rb") as f:
+                if f.read().count(b"['losses'].append(") >= steps:
+                    return
+        except FileNotFoundError:
+            pass
+        time.sleep(0.01)
+
+
 def demo() -> None:
     log = os.path.join(LOG_DIR, NAME + ".py")
     if os.path.exists(log):
         os.remove(log)
     cmd = [sys.executable, os.path.abspath(__file__), "--train"]
     child = subprocess.Popen(cmd)
-    time.sleep(0.6)
+    wait_for_steps(log, STEPS // 4, child)
     child.send_signal(signal.SIGKILL)  # preempted: no cleanup runs
     child.wait()
     partial = laaos.load(log)
