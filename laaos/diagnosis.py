@@ -35,7 +35,9 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
 from ._symbols import unsafe_symbol, unsafe_why
 from .errors import LogError, UnknownSymbolError
-from .loader import LEGACY_ENCODING, LoadResult, PathLike, Recoded, finish, is_utf8, load, new_parser
+from .loader import (
+    LEGACY_ENCODING, LoadResult, PathLike, Recoded, finish, has_records, is_utf8, load, new_parser, written_in_utf8,
+)
 
 # Each damaged line costs one more parse to classify; past this many the log is badly
 # broken (flipped bits all over), and the rest of the refused lines count as damage.
@@ -120,8 +122,9 @@ def diagnose(
         if data is None:
             with open(name, "rb") as f:
                 data = f.read()
-        recoded = Recoded(data, encoding)  # type: ignore[arg-type]
-        data = recoded.text
+        if not written_in_utf8(data):
+            recoded = Recoded(data, encoding)  # type: ignore[arg-type]
+            data = recoded.text
     if data is None:
         # A healthy log (the common case) costs one streaming parse.
         try:
@@ -193,7 +196,7 @@ def _windows_log(diagnosis: Diagnosis, data: bytes, exposed: Any, extra: Any, li
     Windows: no line of it with other than ASCII is UTF-8, and every line refused as not
     UTF-8 loads as cp1252.  (A UTF-8 log with a damaged byte has UTF-8 lines.)"""
     not_utf8 = [line for line, why in diagnosis.damaged if why.startswith("invalid UTF-8")]
-    if not not_utf8:
+    if not not_utf8 or has_records(data):  # (this laaos wrote it: UTF-8, so the byte is damage)
         return None
     at = 0
     while True:

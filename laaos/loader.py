@@ -162,6 +162,27 @@ def is_utf8(encoding: Optional[str]) -> bool:
     return encoding is None or codecs.lookup(encoding).name in ("utf-8", "utf-8-sig")
 
 
+def written_in_utf8(data: bytes) -> bool:
+    """Whether a log's bytes are UTF-8 whatever ``encoding=`` says: a log that holds
+    ``#laaos:`` records was written by this laaos, which writes UTF-8 only (laaos 2.1.1
+    wrote no records), so a byte in it that is not UTF-8 is damage, not an encoding; and
+    bytes that decode as UTF-8 are UTF-8 (text in cp1252 with letters outside ASCII
+    almost never decodes so).  ``--encoding cp1252`` over a sweep of Windows and Linux
+    logs then reads each right."""
+    if has_records(data):
+        return True
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def has_records(data: bytes) -> bool:
+    """Whether a log's bytes hold a ``#laaos:`` record line (see ``written_in_utf8``)."""
+    return data.startswith(b"#laaos:") or data.startswith(b"\xef\xbb\xbf#laaos:") or b"\n#laaos:" in data
+
+
 class Recoded:
     """A log's bytes in another ``encoding`` (laaos 2.1.1 on Windows wrote the ANSI code
     page, cp1252), as the UTF-8 the parser reads.  Lines stay lines, so line numbers are
@@ -273,7 +294,8 @@ def load(
 
     ``encoding=`` reads a log that is not UTF-8: ``"cp1252"`` for one that laaos 2.1.1
     wrote on Windows (read whole into memory and turned into UTF-8; sizes in the result
-    are the file's bytes).
+    are the file's bytes).  A log that is UTF-8, or that this laaos wrote (it holds
+    ``#laaos:`` records), is read as UTF-8 whatever ``encoding=`` says.
     """
     name = os.fspath(path)
     parser = new_parser(name, exposed_symbols, extra_mappings, skip_errors, keys, **limits)
@@ -315,7 +337,13 @@ def with_encoding_hint(error: LogSyntaxError, advice: str) -> LogSyntaxError:
 
 def _load_recoded(parser: Any, name: str, encoding: Any, warn: bool, allow_empty: bool, progress: Any) -> LoadResult:
     with open(name, "rb") as f:
-        recoded = Recoded(f.read(), encoding)
+        data = f.read()
+    if written_in_utf8(data):
+        for at in range(0, len(data), CHUNK):
+            parser.feed(data[at : at + CHUNK])
+        return finish(parser, name, len(data), warn=warn, allow_empty=allow_empty)
+    recoded = Recoded(data, encoding)
+    del data
     if not parser.skip_errors:
         error = recoded.error(name)
         if error is not None:

@@ -19,7 +19,7 @@ from .errors import LaaosError
 from ._fileops import REWRITE_ADVICE, FileLog, replace_synced, require_file, sidecar_name, write_synced
 from ._logfile import check_log
 from .files import compacted
-from .loader import PathLike, Recoded, is_utf8, new_parser
+from .loader import PathLike, Recoded, has_records, is_utf8, new_parser, written_in_utf8
 
 
 @dataclass
@@ -97,7 +97,7 @@ def recover(
         )
         if not recovery.needed or recovery.empty:
             return recovery
-        if not is_utf8(encoding):
+        if not is_utf8(encoding) and not written_in_utf8(data):
             raise LaaosError(
                 f"{path}: recover rewrites UTF-8 logs only: turn this {encoding} log into UTF-8 first "
                 f"(iconv -f {encoding} -t utf-8), then recover it; nothing was changed"
@@ -142,7 +142,7 @@ def recover(
 def _refuse_other_encodings(path: str, data: bytes, diagnosis: Diagnosis) -> None:
     """Refuse a log with lines in the Windows code page: not UTF-8, but no damage."""
     hint = diagnosis.encoding_hint
-    if hint is None:
+    if hint is None and not has_records(data):  # (a log this laaos wrote is UTF-8: its bad bytes are damage)
         lines = data.split(b"\n")
         for line, why in diagnosis.damaged:
             if why.startswith("invalid UTF-8") and Recoded(lines[line - 1], LEGACY_ENCODING).undefined is None:

@@ -258,3 +258,36 @@ def test_reopening_a_windows_log_to_append_is_refused_with_the_way_out(windows_l
     with laaos.open_file_store("windows", "", prefix=f"{windows_log.parent}/") as root:
         root["notes"].append("in UTF-8 now: ✓")
     assert laaos.safe_load(windows_log)["notes"] == WINDOWS_STORE["notes"] + ["in UTF-8 now: ✓"]
+
+
+def test_a_utf8_log_reads_as_utf8_whatever_encoding_says(tmp_path, capsys):
+    # --encoding cp1252 over a sweep of Windows and Linux logs must not garble the Linux ones
+    store = laaos.open_file_store("run", "", prefix=f"{tmp_path}/")
+    store["name"] = "Müller µs"
+    store.close()
+    path = tmp_path / "run.py"
+    assert laaos.load(path, encoding="cp1252").store["name"] == "Müller µs"
+    plain = tmp_path / "plain.py"  # no #laaos: records: UTF-8 because it decodes as UTF-8
+    plain.write_text("store = {'a': 'Müller'}\n", encoding="utf-8")
+    assert laaos.safe_load(plain, encoding="cp1252") == {"a": "Müller"}
+    out = tmp_path / "out.py"
+    assert main(["compact", "--encoding", "cp1252", str(path), "-o", str(out)]) == 0
+    assert laaos.safe_load(out)["name"] == "Müller µs"
+    assert main(["check", "--encoding", "cp1252", str(path)]) == 0
+
+
+def test_a_bad_byte_in_a_log_this_laaos_wrote_is_damage_not_an_encoding(tmp_path, capsys):
+    # laaos writes UTF-8 only (its logs hold #laaos: records): a byte that is not UTF-8 there
+    # is damage, which recover moves aside, even where the rest of the log is ASCII
+    store = laaos.open_file_store("run", "", prefix=f"{tmp_path}/")
+    store["losses"] = [1.0, 0.5]
+    store.close()
+    path = tmp_path / "run.py"
+    data = path.read_bytes()
+    path.write_bytes(data + b"store['losses'].append(0.\xff25)\n")
+    capsys.readouterr()
+    assert main(["check", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "DAMAGED" in out and "NEEDS ENCODING" not in out and "cp1252" not in out
+    assert main(["recover", str(path)]) == 0
+    assert path.read_bytes() == data and laaos.safe_load(path) == {"losses": [1.0, 0.5]}
