@@ -36,7 +36,8 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 from ._symbols import unsafe_symbol, unsafe_why
 from .errors import LogError, UnknownSymbolError
 from .loader import (
-    LEGACY_ENCODING, LoadResult, PathLike, Recoded, finish, has_records, is_utf8, load, new_parser, written_in_utf8,
+    LEGACY_ENCODING, LoadResult, PathLike, Recoded, finish, has_records, is_utf8, load, new_parser, open_log,
+    written_in_utf8,
 )
 
 # Each damaged line costs one more parse to classify; past this many the log is badly
@@ -120,7 +121,7 @@ def diagnose(
     recoded = None
     if not is_utf8(encoding):
         if data is None:
-            with open(name, "rb") as f:
+            with open_log(name) as f:
                 data = f.read()
         if not written_in_utf8(data):
             recoded = Recoded(data, encoding)  # type: ignore[arg-type]
@@ -134,7 +135,7 @@ def diagnose(
         else:
             if not result.skipped:
                 return Diagnosis(result)
-        with open(name, "rb") as f:
+        with open_log(name) as f:
             data = f.read()
     lines = _LineIndex(data)
     missing: Dict[str, int] = {}

@@ -10,9 +10,11 @@ described in the ``LoadResult``.
 from __future__ import annotations
 
 import codecs
+import errno
 import gc
 import os
 import re
+import stat
 import sys
 from contextlib import contextmanager
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, Union
@@ -305,9 +307,21 @@ def load(
         return _load_utf8(parser, name, warn, allow_empty, progress)
 
 
+def open_log(name: str) -> Any:
+    """Open the log ``name`` to read; refuse a named pipe or a socket, whose read would
+    wait for a writer (a glob of a sweep's folder must not hang on one)."""
+    try:
+        mode = os.stat(name).st_mode
+    except OSError:
+        mode = 0  # (open says what is wrong)
+    if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
+        raise OSError(errno.EINVAL, f"{'a named pipe' if stat.S_ISFIFO(mode) else 'a socket'}, not a log file", name)
+    return open(name, "rb")
+
+
 def _load_utf8(parser: Any, name: str, warn: bool, allow_empty: bool, progress: Any) -> LoadResult:
     size = 0
-    with open(name, "rb") as f:
+    with open_log(name) as f:
         total = os.fstat(f.fileno()).st_size
         try:
             while True:
@@ -336,7 +350,7 @@ def with_encoding_hint(error: LogSyntaxError, advice: str) -> LogSyntaxError:
 
 
 def _load_recoded(parser: Any, name: str, encoding: Any, warn: bool, allow_empty: bool, progress: Any) -> LoadResult:
-    with open(name, "rb") as f:
+    with open_log(name) as f:
         data = f.read()
     if written_in_utf8(data):
         for at in range(0, len(data), CHUNK):

@@ -659,3 +659,17 @@ def test_string_literals_end_and_decode_as_python_reads_them(body, prefix, slice
     if expected is None or "\\N" in body or (prefix and not body.isascii()):
         return  # refused by Python or by laaos (\N{...}): compared where both read it
     assert got == expected
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_named_pipe_among_the_logs_is_refused_not_waited_on(tmp_path):
+    # (opening a pipe to read waits for a writer: a sweep's glob must not hang on one)
+    (tmp_path / "a.py").write_text("store = {'x': 1}\n")
+    os.mkfifo(tmp_path / "pipe.py")
+    with pytest.raises(OSError, match="named pipe"):
+        laaos.load(tmp_path / "pipe.py")
+    with pytest.raises(OSError, match="named pipe"):
+        laaos.load(tmp_path / "pipe.py", encoding="cp1252")
+    runs = laaos.load_many(str(tmp_path / "*.py"))
+    assert runs == {str(tmp_path / "a.py"): {"x": 1}}
+    assert "named pipe" in str(runs.errors[str(tmp_path / "pipe.py")])
