@@ -419,8 +419,11 @@ class Statement:
         else:
             # A plain name could be a symbol the writer's handlers used (a healthy log
             # loaded without them); a dunder name never is.
+            if name.startswith("_"):  # never a symbol to pass, so never advised
+                raise self.err(UnsafeLogError, f"name {name!r} is not allowed: no laaos writer puts a name "
+                               "that starts with '_' in a log (a foreign or tampered statement)", f"name {name!r}")
             raise self.err(
-                UnsafeLogError if name.startswith("_") else UnknownSymbolError,
+                UnknownSymbolError,
                 f"name {name!r} is not allowed (pass it in exposed_symbols= or extra_mappings=)",
                 f"name {name!r}",
             )

@@ -383,3 +383,12 @@ def test_a_symbol_passed_to_the_loader_reaches_no_module_and_runs_nothing(tmp_pa
     assert laaos.safe_load(path, [helpers, datetime]) == {
         "t": datetime.datetime(2020, 1, 2), "u": datetime.date(2020, 1, 3)
     }
+
+
+@pytest.mark.parametrize("name", ["__import__", "_private", "__builtins__"])
+def test_a_name_starting_with_an_underscore_is_never_advised_as_a_symbol(name):
+    # (passing `__import__` as a symbol, as the advice said, let the log import os)
+    with pytest.raises(laaos.LogError) as e:
+        laaos.safe_load_str(f"store = {{}}\nstore['x']={name}('os')\n")
+    assert "exposed_symbols" not in str(e.value) and "extra_mappings" not in str(e.value)
+    assert not isinstance(e.value, laaos.UnknownSymbolError)
