@@ -9,6 +9,7 @@ import sys as _sys
 from types import ModuleType as _ModuleType
 
 from . import _importer  # noqa: F401 - first: it installs the finders the submodules below go through
+from ._records import Record
 from .errors import (
     CorruptLogError,
     LaaosError,
@@ -17,6 +18,7 @@ from .errors import (
     LogLimitError,
     LogReopenedWarning,
     LogSyntaxError,
+    MarkError,
     NotALogError,
     SliceNotSupportedError,
     StoreClosedError,
@@ -40,10 +42,8 @@ from .handlers import (
 from .helpers import can_iter, ensure_dirs, generate_time_id, new_dict, new_list, new_set, put
 from .loader import LoadResult, load, safe_load, safe_load_store, safe_load_str
 from .proxies import StoreAccessible, StoreDict, StoreList, StoreRoot, StoreSet, to_plain
-from .runs import MarkError, Record
 from .store import Store
-
-__version__ = "3.0.0"
+from ._version import __version__
 
 __all__ = [
     "BACKEND",

@@ -16,6 +16,7 @@ from typing import Any, List, Optional, Sequence
 
 from . import _backend, _lifecycle
 from ._limits import MAX_DEPTH
+from ._records import record_line
 from ._statements import store_statements
 from .errors import UnsupportedTypeError
 from .handlers import TypeHandler
@@ -127,6 +128,19 @@ class Store:
             if writer.closed and writer.failure is None:
                 return
             writer.flush()  # (a writer a failure closed raises StoreClosedError from it)
+
+    def mark(self, label: str) -> None:
+        """Append the mark ``label`` (a ``#laaos:mark`` record) to the log and hand it to
+        the OS: a mark says "a checkpoint holds this state", so it must not wait in a
+        buffer (``StoreRoot.mark``)."""
+        from .provenance import utc_now  # (imported when first needed: it imports socket & co.)
+
+        if not isinstance(label, str) or not label:
+            raise TypeError(f"a mark's label is a non-empty str, not {label!r}")
+        info = {"label": label, "time": utc_now()}
+        with self._lock:
+            self._emit_text(record_line("mark", info)[:-1].decode("ascii"))
+            self._writer.flush()
 
     def close(self) -> None:
         """Flush and close the log, releasing its lock.  Closing again does nothing.
