@@ -48,7 +48,6 @@ from ._grammar import (
     AnyName,
     Skipped,
     Statement,
-    check_expression,
     parse_value,
     wanted,
 )
@@ -893,3 +892,13 @@ class LogParser:
                 "list moves",
             )
         self.list_moves += moved
+
+
+def check_expression(text: str) -> str:
+    """Why the loader would refuse ``text`` as a value, or ``""`` if it would accept it
+    (given the right symbols)."""
+    try:
+        parse_value(LogParser("<rendered value>"), text, 1, AnyName())
+    except LogError as e:
+        return e.message
+    return ""

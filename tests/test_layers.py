@@ -14,8 +14,6 @@ import ast
 import pathlib
 import sys
 
-import pytest
-
 import laaos
 
 PACKAGE = pathlib.Path(laaos.__file__).parent
@@ -178,10 +176,6 @@ def test_the_graph_sees_imports_inside_functions_and_through_the_package():
     assert "laaos.store" in graph["laaos"]
 
 
-# Today's cycles: _grammar <-> _parser; laaos, _fileops, _importer, _json, diagnosis, files,
-# follow, loader, many, provenance, proxies, recover, runs, store (through runs and the
-# package's own __version__).
-@pytest.mark.xfail(strict=True, reason="the cycles listed above")
 def test_no_import_cycle_among_laaos_modules():
     graph = import_graph()
     found = cycles(graph)
