@@ -51,14 +51,9 @@ from ._grammar import (
     parse_value,
     wanted,
 )
+from ._limits import HASH_MODULUS, LIST_MOVES, LIST_MOVES_PER_LINE, MAX_DEPTH, MAX_EQUAL_HASHES, MAX_STATEMENT_BYTES
 from ._literals import (
-    HASH_MODULUS,
-    LIST_MOVES,
-    LIST_MOVES_PER_LINE,
     LONG_LITERAL,
-    MAX_DEPTH,
-    MAX_EQUAL_HASHES,
-    MAX_STATEMENT_BYTES,
     MISS,
     LazyPattern,
     balanced_rest,

@@ -180,3 +180,18 @@ def test_no_import_cycle_among_laaos_modules():
     graph = import_graph()
     found = cycles(graph)
     assert not found, "import cycles among laaos's modules:\n" + "\n\n".join(describe(c, graph) for c in found)
+
+
+def test_the_format_limits_are_defined_in_one_module():
+    files = module_files()
+    limits = {node.targets[0].id for node in ast.parse(files["laaos._limits"].read_text()).body
+              if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)}
+    assert {"MAX_DEPTH", "MAX_WRITTEN_STATEMENT", "MAX_VALUE_DEPTH", "MAX_LITERAL_DEPTH", "MAX_INT_DIGITS"} <= limits
+    elsewhere = sorted(
+        f"{name}: {target.id}"
+        for name, path in files.items() if name != "laaos._limits"
+        for node in ast.parse(path.read_text(encoding="utf-8")).body if isinstance(node, (ast.Assign, ast.AnnAssign))
+        for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+        if isinstance(target, ast.Name) and target.id.lstrip("_") in limits
+    )
+    assert not elsewhere, "limits of the format defined outside laaos._limits:\n" + "\n".join(elsewhere)
