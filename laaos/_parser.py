@@ -51,7 +51,14 @@ from ._grammar import (
     parse_value,
     wanted,
 )
-from ._limits import HASH_MODULUS, LIST_MOVES, LIST_MOVES_PER_LINE, MAX_DEPTH, MAX_EQUAL_HASHES, MAX_STATEMENT_BYTES
+from ._limits import (
+    HASH_MODULUS,
+    LIST_MOVES,
+    LIST_MOVES_PER_LINE,
+    MAX_DEPTH,
+    MAX_EQUAL_HASHES,
+    MAX_STATEMENT_BYTES,
+)
 from ._literals import (
     LONG_LITERAL,
     MISS,

@@ -14,7 +14,16 @@ import weakref
 from typing import Any, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from . import _backend
-from ._fileops import REWRITE_ADVICE, FileLog, file_chunks, fsync_dir, replace_synced, require_file, sidecar_name, write_synced
+from ._fileops import (
+    REWRITE_ADVICE,
+    FileLog,
+    file_chunks,
+    fsync_dir,
+    replace_synced,
+    require_file,
+    sidecar_name,
+    write_synced,
+)
 from ._logfile import check_log
 from ._records import SHOWN, Record, record_line, scan
 from .errors import LogReopenedWarning, MarkError, LogSyntaxError, TornTailWarning, warn_at_caller

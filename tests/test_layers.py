@@ -48,7 +48,8 @@ def resolve(importer, level, module, files):
 def lazy_table(tree):
     """The package's ``_LAZY`` table (``{public name: submodule}``), if any."""
     for node in tree.body:
-        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "_LAZY" for t in node.targets):
+        names = [t.id for t in getattr(node, "targets", ()) if isinstance(t, ast.Name)]
+        if isinstance(node, ast.Assign) and "_LAZY" in names:
             return ast.literal_eval(node.value)
     return {}
 
@@ -89,7 +90,8 @@ def import_graph():
     trees = {name: ast.parse(path.read_text(encoding="utf-8"), str(path)) for name, path in files.items()}
     exported = {name: reexports(name, trees[name], files) for name in files if is_package(name, files)}
 
-    compiled = {"laaos." + path.name.split(".")[0] for path in PACKAGE.iterdir() if path.suffix in (".so", ".pyd", ".pyi")}
+    compiled = {"laaos." + path.name.split(".")[0] for path in PACKAGE.iterdir()
+                if path.suffix in (".so", ".pyd", ".pyi")}
 
     def owner(name):
         """The module of laaos that ``name`` (a module, or a module's attribute) comes from."""
@@ -179,18 +181,21 @@ def test_the_graph_sees_imports_inside_functions_and_through_the_package():
 def test_no_import_cycle_among_laaos_modules():
     graph = import_graph()
     found = cycles(graph)
-    assert not found, "import cycles among laaos's modules:\n" + "\n\n".join(describe(c, graph) for c in found)
+    assert not found, ("import cycles among laaos's modules:\n"
+                       + "\n\n".join(describe(c, graph) for c in found))
 
 
 def test_the_format_limits_are_defined_in_one_module():
     files = module_files()
     limits = {node.targets[0].id for node in ast.parse(files["laaos._limits"].read_text()).body
               if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)}
-    assert {"MAX_DEPTH", "MAX_WRITTEN_STATEMENT", "MAX_VALUE_DEPTH", "MAX_LITERAL_DEPTH", "MAX_INT_DIGITS"} <= limits
+    assert {"MAX_DEPTH", "MAX_WRITTEN_STATEMENT", "MAX_VALUE_DEPTH", "MAX_LITERAL_DEPTH",
+            "MAX_INT_DIGITS"} <= limits
     elsewhere = sorted(
         f"{name}: {target.id}"
         for name, path in files.items() if name != "laaos._limits"
-        for node in ast.parse(path.read_text(encoding="utf-8")).body if isinstance(node, (ast.Assign, ast.AnnAssign))
+        for node in ast.parse(path.read_text(encoding="utf-8")).body
+        if isinstance(node, (ast.Assign, ast.AnnAssign))
         for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
         if isinstance(target, ast.Name) and target.id.lstrip("_") in limits
     )
