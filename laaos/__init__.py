@@ -3,12 +3,27 @@
 Every change to the store (a nested dict of lists, dicts and sets) is appended to a
 file as one line of Python, so results survive any crash; ``safe_load`` reads a log back
 without executing it.  The API is that of the original laaos 2.1.1.
+
+The modules, in layers that import only downwards (``tests/test_layers.py`` fails on any
+import cycle, imports inside functions included):
+
+- the format: ``errors``, ``_limits`` (every limit of the log format), ``_records`` (the
+  ``#laaos:`` comment records), ``_symbols``, ``_fields``, ``_version``;
+- reading: ``_literals`` < ``_grammar`` < ``_parser`` (the pure parser), ``loader``;
+- writing: ``_render`` < ``_statements`` < ``_writer``, ``_engine``; ``_pure`` and the
+  compiled ``_speedups`` are the two backends, picked once by ``_backend``;
+- files: ``_fileops`` (locking, synced writes and replaces, sidecars), ``_logfile``;
+- display: ``tidy`` < ``view``, ``frames`` (imported at first use by stores and loads);
+- the store: ``proxies`` < ``store``; ``files`` (the openers, a session's start and a
+  rewind, ``compact``) above it; ``runs``, ``recover``, ``follow``, ``many`` and ``cli``
+  on top.
 """
 
 import sys as _sys
 from types import ModuleType as _ModuleType
 
 from . import _importer  # noqa: F401 - first: it installs the finders the submodules below go through
+from ._records import Record
 from .errors import (
     CorruptLogError,
     LaaosError,
@@ -17,6 +32,7 @@ from .errors import (
     LogLimitError,
     LogReopenedWarning,
     LogSyntaxError,
+    MarkError,
     NotALogError,
     SliceNotSupportedError,
     StoreClosedError,
@@ -40,10 +56,8 @@ from .handlers import (
 from .helpers import can_iter, ensure_dirs, generate_time_id, new_dict, new_list, new_set, put
 from .loader import LoadResult, load, safe_load, safe_load_store, safe_load_str
 from .proxies import StoreAccessible, StoreDict, StoreList, StoreRoot, StoreSet, to_plain
-from .runs import MarkError, Record
 from .store import Store
-
-__version__ = "3.0.0"
+from ._version import __version__
 
 __all__ = [
     "BACKEND",

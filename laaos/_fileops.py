@@ -218,11 +218,24 @@ def holder(key: Tuple[int, int], fd: int = -1) -> str:
     return f"process {pid}" + (f" ({command})" if command else "")
 
 
+def file_chunks(path: str, limit: Optional[int] = None) -> Iterator[bytes]:
+    """The bytes of the file at ``path`` in chunks, up to ``limit`` bytes."""
+    left = limit
+    with open(path, "rb") as f:
+        while left is None or left > 0:
+            chunk = f.read(CHUNK if left is None else min(CHUNK, left))
+            if not chunk:
+                return
+            if left is not None:
+                left -= len(chunk)
+            yield chunk
+
+
 def _last_session(fd: int) -> str:
     """What the log's last session record says of its writer (`` (its last session
     record: pid 4711 on gpu3, 2026-...)``), for a holder that the system does not name;
     "" when there is none, or the log is too large to read for an error message."""
-    from .runs import scan  # (imported when first needed: an error path)
+    from ._records import scan  # (imported when first needed: an error path)
 
     try:
         if fd < 0 or os.fstat(fd).st_size > 64 * CHUNK:

@@ -550,15 +550,3 @@ def parse_value(parser: Any, text: str, lineno: int = 1, symbols: Any = None) ->
     value = st.expr(0)
     st.end()
     return value
-
-
-def check_expression(text: str) -> str:
-    """Why the loader would refuse ``text`` as a value, or ``""`` if it would accept it
-    (given the right symbols)."""
-    from ._parser import LogParser
-
-    try:
-        parse_value(LogParser("<rendered value>"), text, 1, AnyName())
-    except LogError as e:
-        return e.message
-    return ""

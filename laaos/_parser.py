@@ -48,18 +48,19 @@ from ._grammar import (
     AnyName,
     Skipped,
     Statement,
-    check_expression,
     parse_value,
     wanted,
 )
-from ._literals import (
+from ._limits import (
     HASH_MODULUS,
     LIST_MOVES,
     LIST_MOVES_PER_LINE,
-    LONG_LITERAL,
     MAX_DEPTH,
     MAX_EQUAL_HASHES,
     MAX_STATEMENT_BYTES,
+)
+from ._literals import (
+    LONG_LITERAL,
     MISS,
     LazyPattern,
     balanced_rest,
@@ -893,3 +894,13 @@ class LogParser:
                 "list moves",
             )
         self.list_moves += moved
+
+
+def check_expression(text: str) -> str:
+    """Why the loader would refuse ``text`` as a value, or ``""`` if it would accept it
+    (given the right symbols)."""
+    try:
+        parse_value(LogParser("<rendered value>"), text, 1, AnyName())
+    except LogError as e:
+        return e.message
+    return ""

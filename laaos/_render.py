@@ -10,12 +10,10 @@ from __future__ import annotations
 import math
 from typing import Any, Callable
 
+from ._limits import MAX_INT_DIGITS, MAX_WRITTEN_STATEMENT
+
 _float_repr = float.__repr__
 _INF = float("inf")
-# Python refuses to print ints of more than 4300 digits (3.11+); older Pythons, and a
-# program that raised the limit (sys.set_int_max_str_digits), would write them, and no
-# loader with the default limit could read them back.  Both backends refuse them.
-MAX_INT_DIGITS = 4300
 _INT_BOUND = 10**MAX_INT_DIGITS  # the least int of more than MAX_INT_DIGITS digits
 
 
@@ -88,13 +86,6 @@ def render(value: Any, fallback: Callable[[Any], str]) -> str:
             return "frozenset()"
         return "frozenset({" + ", ".join([render(v, fallback) for v in value]) + "})"
     return fallback(value)
-
-
-# The longest statement laaos writes, in bytes: an eighth of what the loader accepts
-# (MAX_STATEMENT_BYTES in _parser.py), so that a reader with tighter limits, or laaos
-# 2.1.1, still loads every log.  Longer values are written as several statements
-# (laaos._statements); a single string or bytes value this long is refused.
-MAX_WRITTEN_STATEMENT = 8 << 20
 
 
 class StatementTooLarge(ValueError):

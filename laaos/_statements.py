@@ -17,12 +17,10 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable, Iterator, List, Optional
 
-from ._limits import MAX_DEPTH
-from ._render import MAX_WRITTEN_STATEMENT, StatementTooLarge
+from ._limits import MAX_LITERAL_DEPTH, MAX_WRITTEN_STATEMENT
+from ._render import StatementTooLarge
 
-# How deep one literal may nest (the statement's own brackets take the rest of
-# MAX_DEPTH), and how long a chunk of a split container's items is.
-MAX_LITERAL_DEPTH = MAX_DEPTH - 10
+# How long a chunk of a split container's items is.
 CHUNK_BYTES = 1 << 20
 
 Render = Callable[[Any], str]

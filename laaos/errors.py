@@ -67,6 +67,10 @@ class UnknownSymbolError(UnsafeLogError):
         return type(self), (self.message, self.path, self.line, self.construct, self.name)
 
 
+class MarkError(LogError):
+    """``rewind_to=`` names a mark the log does not have, or one that cannot be used."""
+
+
 class LogLimitError(LogError):
     """A statement exceeds a resource limit (nesting depth, statement size, number size)."""
 

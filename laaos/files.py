@@ -11,12 +11,22 @@ from __future__ import annotations
 import io
 import os
 import weakref
-from typing import Any, Iterable, Mapping, Optional, Sequence, Tuple
+from typing import Any, Iterable, List, Mapping, Optional, Sequence, Tuple
 
-from . import runs
-from ._fileops import REWRITE_ADVICE, FileLog, fsync_dir, replace_synced, require_file, sidecar_name, write_synced
+from . import _backend
+from ._fileops import (
+    REWRITE_ADVICE,
+    FileLog,
+    file_chunks,
+    fsync_dir,
+    replace_synced,
+    require_file,
+    sidecar_name,
+    write_synced,
+)
 from ._logfile import check_log
-from .errors import LogReopenedWarning, LogSyntaxError, TornTailWarning, warn_at_caller
+from ._records import SHOWN, Record, record_line, scan
+from .errors import LogReopenedWarning, MarkError, LogSyntaxError, TornTailWarning, warn_at_caller
 from .handlers import TypeHandler
 from .helpers import ensure_dirs, generate_run_id
 from .loader import LEGACY_ENCODING, collector_paused, finish, new_parser, with_encoding_hint
@@ -155,11 +165,11 @@ def _open_store(
             os.ftruncate(log.fileno(), 0)
         rewind = None
         if rewind_to is not None:  # before the tail is repaired: a refused rewind changes nothing
-            rewind = runs.find_rewind(log, filename, rewind_to, exposed_symbols, extra_mappings)
+            rewind = find_rewind(log, filename, rewind_to, exposed_symbols, extra_mappings)
         existing = None
         if os.fstat(log.fileno()).st_size:
             existing = _load_for_append(log, filename, exposed_symbols, extra_mappings)
-        existing = runs.begin_session(
+        existing = begin_session(
             log, existing, rewind, provenance=provenance, durability=durability, type_handlers=type_handlers
         )
         store = Store(
@@ -292,7 +302,7 @@ def compact(
         if not overwrite and made is None:
             refuse_other_destination(destination_path, guards[-1].read_all(), in_place=in_place)
         store = load(source_path, exposed_symbols, extra_mappings, encoding=encoding).store
-        sessions = b"".join(runs.session_records(source_path))  # provenance outlives history
+        sessions = b"".join(session_records(source_path))  # provenance outlives history
         replace_synced(destination_path, sessions + compacted(store, type_handlers))
         made = None
     finally:
@@ -333,3 +343,104 @@ def compacted(store: Any, type_handlers: Optional[Sequence[TypeHandler]] = None)
     text = out.getvalue()
     writer.close()
     return text.encode("utf-8")
+
+
+def session_records(path: str) -> List[bytes]:
+    """The session record lines of the log at ``path``, for a rewrite (``compact``) to
+    keep; marks and rewinds are history that a rewrite folds away."""
+    return [record_line(r.kind, r.info) for r in scan(file_chunks(path)) if r.kind == "session" and r.end]
+
+
+# ---- a writer session's start: its record, and a rewind to a mark ---------------------
+
+
+class Rewind:
+    """The mark a reopened log rewinds to, and the state the log had there."""
+
+    def __init__(self, mark: Record, state: dict) -> None:
+        self.mark = mark
+        self.state = state
+
+
+def find_rewind(log: Any, filename: str, label: str, exposed_symbols: Any, extra_mappings: Any) -> Rewind:
+    """The last mark ``label`` of the open log and the log's state at it.
+
+    Runs before the log is repaired or changed, so that a refused rewind leaves it as it
+    was.  Raises ``MarkError`` for an unknown label (naming those that exist) and for a
+    mark in a torn tail (a mark line without its newline, or inside an unfinished
+    statement).
+    """
+    marks = [r for r in scan(log.read_all()) if r.kind == "mark"]
+    chosen = [r for r in marks if r.label == label]
+    if not chosen:
+        labels = list(dict.fromkeys(r.label for r in marks if r.end and isinstance(r.label, str)))
+        if not labels:
+            have = ("the log's marks: none; `compact` folds marks away with the rest of the "
+                    "history, so mark again after compacting")
+        elif len(labels) > SHOWN:  # the latest, in the log's order
+            have = (f"the log's {len(labels)} marks end with "
+                    + ", ".join(repr(x) for x in labels[-SHOWN:]) + "; laaos.load(path).marks lists them all")
+        else:
+            have = "the log's marks: " + ", ".join(repr(x) for x in labels)
+        raise MarkError(f"no mark {label!r} to rewind to ({have})", filename)
+    target = chosen[-1]
+    if not target.end:
+        raise MarkError(
+            f"the mark {label!r} is in the torn tail of the log (its line is incomplete)",
+            filename,
+            target.line,
+        )
+    parser = new_parser(filename, exposed_symbols, extra_mappings)
+    left = target.end
+    for chunk in log.read_all():
+        parser.feed(chunk[:left])
+        left -= len(chunk)
+        if left <= 0:
+            break
+    state = parser.finish()
+    if parser.open_statement or parser.valid_bytes != target.end:
+        raise MarkError(
+            f"the mark {label!r} is in a torn tail: it follows an incomplete statement",
+            filename,
+            target.line,
+        )
+    return Rewind(target, state if state is not None else {})
+
+
+def begin_session(
+    log: Any,
+    existing: Any,
+    rewind: Optional[Rewind],
+    *,
+    provenance: bool,
+    durability: str,
+    type_handlers: Any = None,
+) -> Any:
+    """Write the session record and the rewind (if any) to the open log, before the
+    store is made on it; return the state the store starts from."""
+    data = b""
+    if provenance:
+        from .provenance import session_info  # (imported when first needed, as in mark)
+
+        data += record_line("session", session_info(resumed=existing is not None))
+    if rewind is not None:
+        from .provenance import utc_now
+
+        info = {"label": rewind.mark.label, "mark_line": rewind.mark.line, "time": utc_now()}
+        # The state as `store = ...` (the writer compact uses), which the original laaos
+        # also executes to the same state, then the record: a crash that tears the
+        # statement leaves no record claiming a rewind that did not happen.
+        data += compacted(rewind.state, type_handlers) + record_line("rewind", info)
+        existing = rewind.state
+    if data:
+        _append(log.fileno(), data, durability == "fsync", log.path)
+    return existing
+
+
+def _append(fd: int, data: bytes, sync: bool, path: str) -> None:
+    """Append ``data`` whole or not at all, through the backend's writer (which cuts a
+    write that fails part-way back off and names the log in the error), so a session
+    that could not start leaves the log as it was."""
+    writer = _backend.impl.Writer(fd, "fsync" if sync else "flush")
+    writer.name = path
+    writer.commit(data.decode("utf-8"), ())

@@ -21,6 +21,8 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
 
 from . import _backend
 from ._fields import FACTORY, DataclassFields, fields_eq, fields_repr
+from ._fileops import file_chunks
+from ._records import Record, scan
 from .errors import LogError, LogSyntaxError, TornTailWarning, warn_at_caller
 
 CHUNK = 1 << 20
@@ -81,15 +83,13 @@ class LoadResult:
 
     @property
     def sessions(self) -> list:
-        """The log's session records (``laaos.runs.Record``: where each writer ran)."""
-        from .runs import records_of
+        """The log's session records (``laaos.Record``: where each writer ran)."""
 
         return [r for r in records_of(self) if r.kind == "session"]
 
     @property
     def marks(self) -> list:
-        """The log's marks and rewinds (``laaos.runs.Record``), in file order."""
-        from .runs import records_of
+        """The log's marks and rewinds (``laaos.Record``), in file order."""
 
         return [r for r in records_of(self) if r.kind in ("mark", "rewind")]
 
@@ -413,3 +413,12 @@ def safe_load_str(
     with collector_paused():
         parser.feed(data)
     return finish(parser, name, len(data)).store
+
+
+def records_of(result: Any) -> List[Record]:
+    """The whole records of a loaded log (a ``LoadResult``), scanned once and kept."""
+    records = result.__dict__.get("_records")
+    if records is None:
+        records = [r for r in scan(file_chunks(result.path, result.valid_bytes)) if r.end]
+        result.__dict__["_records"] = records
+    return records

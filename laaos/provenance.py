@@ -43,7 +43,7 @@ DIRTY_MAX_SECONDS = 0.25
 
 def session_info(**extra: Any) -> Dict[str, Any]:
     """What a session record says about this process (``extra`` is added as is)."""
-    from . import __version__
+    from ._version import __version__
 
     cwd = _safe(os.getcwd)
     info: Dict[str, Any] = {

@@ -236,9 +236,7 @@ class StoreRoot(StoreDict):
     def mark(self, label: str) -> None:
         """Append the mark ``label`` to the log, e.g. when a checkpoint is saved:
         ``open_file_store(..., rewind_to=label)`` later reopens the log at this state."""
-        from .runs import mark
-
-        mark(self._store, label)
+        self._store.mark(label)
 
     @property
     def uri(self) -> Optional[str]:

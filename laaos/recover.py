@@ -13,12 +13,11 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
-from . import runs
 from .diagnosis import LEGACY_ENCODING, Diagnosis, Placeholder, diagnose, not_utf8_message
 from .errors import LaaosError
 from ._fileops import REWRITE_ADVICE, FileLog, replace_synced, require_file, sidecar_name, write_synced
 from ._logfile import check_log
-from .files import compacted
+from .files import compacted, session_records
 from .loader import PathLike, Recoded, has_records, is_utf8, new_parser, written_in_utf8
 
 
@@ -126,7 +125,7 @@ def recover(
                     "nothing was changed"
                 )
             # provenance outlives the rewrite, as in compact; marks are folded away
-            text = b"".join(runs.session_records(path)) + compacted(result.store)
+            text = b"".join(session_records(path)) + compacted(result.store)
             recovery.compacted = True
         if dry_run:
             return recovery

@@ -15,7 +15,8 @@ from collections.abc import Mapping
 from typing import Any, List, Optional, Sequence
 
 from . import _backend, _lifecycle
-from ._limits import MAX_DEPTH
+from ._limits import MAX_DEPTH, MAX_VALUE_DEPTH
+from ._records import record_line
 from ._statements import store_statements
 from .errors import UnsupportedTypeError
 from .handlers import TypeHandler
@@ -46,10 +47,9 @@ class Store:
     # The engine is a slot so that the extension's append (src_ext/engine.pxi) reads it
     # with one load; everything else lives in the instance dict as usual.
     __slots__ = ("_engine", "__dict__", "__weakref__")
-    # A value may nest this deep below the statement that logs it: the loader refuses
-    # statements nested deeper than MAX_DEPTH, and the accessor and the statement's own
-    # brackets take a few levels of that.
-    _max_value_depth = MAX_DEPTH - 4
+    # How deep a value may nest below the statement that logs it (the extension's
+    # engine reads it here).
+    _max_value_depth = MAX_VALUE_DEPTH
 
     def __init__(
         self,
@@ -127,6 +127,19 @@ class Store:
             if writer.closed and writer.failure is None:
                 return
             writer.flush()  # (a writer a failure closed raises StoreClosedError from it)
+
+    def mark(self, label: str) -> None:
+        """Append the mark ``label`` (a ``#laaos:mark`` record) to the log and hand it to
+        the OS: a mark says "a checkpoint holds this state", so it must not wait in a
+        buffer (``StoreRoot.mark``)."""
+        from .provenance import utc_now  # (imported when first needed: it imports socket & co.)
+
+        if not isinstance(label, str) or not label:
+            raise TypeError(f"a mark's label is a non-empty str, not {label!r}")
+        info = {"label": label, "time": utc_now()}
+        with self._lock:
+            self._emit_text(record_line("mark", info)[:-1].decode("ascii"))
+            self._writer.flush()
 
     def close(self) -> None:
         """Flush and close the log, releasing its lock.  Closing again does nothing.
@@ -246,7 +259,7 @@ class Store:
         t = type(obj)
         if t in SCALARS:
             return obj
-        if depth >= _MAX_VALUE_DEPTH:
+        if depth >= MAX_VALUE_DEPTH:
             raise _too_deep()
         depth += 1
         if t is list or t is tuple:
@@ -272,7 +285,7 @@ class Store:
             return obj
         if t is tuple or isinstance(obj, frozenset):
             depth += 1 if t is tuple else 2  # frozenset({...}): two brackets for the loader
-            if depth > _MAX_VALUE_DEPTH:
+            if depth > MAX_VALUE_DEPTH:
                 raise _too_deep()
             items = [self._normalize_key(v, depth) for v in obj]
             return tuple(items) if t is tuple else frozenset(items)
@@ -397,12 +410,11 @@ def _adopt(store: Store, plain: Any, accessor: Optional[str]) -> Any:
 
 
 _CONTAINERS = (list, dict, set)
-_MAX_VALUE_DEPTH = Store._max_value_depth
 
 
 def _too_deep() -> ValueError:
     return ValueError(
-        f"laaos cannot log a value nested more than {_MAX_VALUE_DEPTH} levels deep (the "
+        f"laaos cannot log a value nested more than {MAX_VALUE_DEPTH} levels deep (the "
         f"loader's limit is {MAX_DEPTH} levels per statement): store the inner part under "
         "its own key, or flatten it; nothing was written"
     )

@@ -21,7 +21,7 @@ WIDTH = 120  # pixel columns of a sparkline (a sweep's are narrower)
 HEIGHT = 24
 SWEEP_WIDTH = 80
 MAX_CHILDREN = 100  # keys of one dict shown, items of a set or list previewed
-MAX_DEPTH = 12
+MAX_SHOWN_DEPTH = 12  # levels of nesting shown (the format's own limits: laaos._limits)
 MAX_REPR = 120  # characters of one value's repr
 MAX_COLUMNS = 60  # config columns of a sweep table (and as many series)
 MAX_RUNS = 2000  # rows of a sweep table
@@ -185,7 +185,7 @@ def _dict_rows(value: Dict[Any, Any], depth: int) -> str:
 def _value_row(key: Any, value: Any, depth: int) -> str:
     k = f'<td class="k">{text(key)}</td>'
     if type(value) is dict:
-        if depth >= MAX_DEPTH or not value:
+        if depth >= MAX_SHOWN_DEPTH or not value:
             return f'<tr>{k}<td class="m">dict</td><td>{len(value)} keys</td></tr>'
         inner = _dict_rows(value, depth + 1)
         return (f'<tr><td colspan="3"><details open><summary><span class="k">{text(key)}</span> '

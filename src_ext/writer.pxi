@@ -9,7 +9,7 @@
 
 import os as _os
 
-from laaos._render import MAX_WRITTEN_STATEMENT as _MAX_WRITTEN_STATEMENT
+from laaos._limits import MAX_WRITTEN_STATEMENT as _MAX_WRITTEN_STATEMENT
 from laaos._render import StatementTooLarge as _StatementTooLarge
 from laaos.errors import StoreClosedError as _StoreClosedError
 

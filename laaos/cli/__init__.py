@@ -39,7 +39,7 @@ import os
 import sys
 from typing import Any, Callable, Optional, Sequence
 
-from .. import __version__
+from .._version import __version__
 from ..errors import LaaosError
 from .escaping import printable_output
 from .failures import CommandError, report
