@@ -8,7 +8,8 @@ import argparse
 from typing import Any, Dict, List
 
 from ..loader import LoadResult
-from .columns import Series, flatten, same_value
+from ..tidy import Series, split
+from .columns import same_value
 from .loading import load_store
 from .show import number, short
 
@@ -90,8 +91,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
     ``--exit-code``, 1 when anything does."""
     a = load_store(args)
     b = load_store(argparse.Namespace(**{**vars(args), "file": args.other}))
-    values_a, series_a = flatten(a.store)
-    values_b, series_b = flatten(b.store)
+    values_a, series_a = split(a.store)
+    values_b, series_b = split(b.store)
     sections = [("values", values_diff(values_a, values_b)), ("sessions", sessions_diff(a, b)),
                 ("series", series_diff(series_a, series_b))]
     print(f"--- {args.file}" + (f"  (torn: the last {a.dropped_bytes:,} bytes not loaded)" if a.torn else ""))

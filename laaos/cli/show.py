@@ -5,25 +5,12 @@ from __future__ import annotations
 
 import argparse
 import math
-import re
 from typing import Any, List, Optional
 
 from ..runs import describe_records
+from ..tidy import key_text
 from .keys import select
 from .loading import count, human, load_store
-
-# A str key shown as it is: a name, with the - / + @ % of "val-loss" and "train/acc".
-# Any other key is shown as its repr, so that no two keys look alike: '1' and 1,
-# 'None' and None, 'a b', '' and b'a' each as Python writes them.
-_PLAIN_NAME = re.compile(r"[^\W\d][\w\-/+@%]*")
-_NOT_PLAIN = frozenset(("None", "True", "False", "inf", "nan"))  # the reprs of keys that are not str
-
-
-def key_text(key: Any) -> str:
-    """How ``show`` writes a key: a plain name as it is, anything else as its repr."""
-    if isinstance(key, str) and _PLAIN_NAME.fullmatch(key) and key not in _NOT_PLAIN:
-        return key
-    return repr(key)
 
 
 def short(value: Any, width: int = 60) -> str:
