@@ -25,14 +25,15 @@ def short(value: Any, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
-_BRACKETS = {list: ("[", "]"), tuple: ("(", ")"), set: ("{", "}"), frozenset: ("frozenset({", "})")}
+_BRACKETS = {list: ("[", "]"), tuple: ("(", ")"), set: ("{", "}"), frozenset: ("frozenset({", "})"),
+             dict: ("{", "}")}
 
 
 def _cut_repr(value: Any, out: List[str], budget: int) -> int:
     """Append the pieces of ``repr(value)`` to ``out`` until ``budget`` characters are
     out; return the budget left."""
     t = type(value)
-    if t is list or t is tuple or t is set or t is frozenset:
+    if t in _BRACKETS:
         if not value and (t is set or t is frozenset):
             text = f"{t.__name__}()"
             out.append(text)
@@ -42,29 +43,20 @@ def _cut_repr(value: Any, out: List[str], budget: int) -> int:
             closing = ",)"
         out.append(opening)
         budget -= len(opening)
-        for i, item in enumerate(value):
+        for i, item in enumerate(value.items() if t is dict else value):
             if budget <= 0:
                 return budget
             if i:
                 out.append(", ")
                 budget -= 2
+            if t is dict:
+                budget = _cut_repr(item[0], out, budget)
+                out.append(": ")
+                budget -= 2
+                item = item[1]
             budget = _cut_repr(item, out, budget)
         out.append(closing)
         return budget - len(closing)
-    if t is dict:
-        out.append("{")
-        budget -= 1
-        for i, (key, item) in enumerate(value.items()):
-            if budget <= 0:
-                return budget
-            if i:
-                out.append(", ")
-                budget -= 2
-            budget = _cut_repr(key, out, budget)
-            out.append(": ")
-            budget = _cut_repr(item, out, budget - 2)
-        out.append("}")
-        return budget - 1
     text = repr(value)
     out.append(text)
     return budget - len(text)
