@@ -4,6 +4,7 @@ conftest: with ``pytest tests benchmarks`` the name ``conftest`` is taken twice)
 import gc
 import importlib.util
 import os
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -62,6 +63,43 @@ def log_series(opener, name, prefix, key, rows, **kwargs):
     for row in rows:
         append(row)
     root.close()
+
+
+TRAINING_KEYS = ("loss", "lr", "grad_norm", "eval", "samples")
+
+
+def training_records(steps):
+    """A realistic training log as ``(key, value)`` records: three interleaved series, an
+    eval dict every 100 steps, a per-sample list every 1000."""
+    rnd = random.Random(2)
+    for step in range(steps):
+        yield "loss", rnd.random()
+        yield "lr", 1e-3 * (1 - step / steps)
+        yield "grad_norm", rnd.random() * 10
+        if step % 100 == 99:
+            yield "eval", {"step": step, "acc": rnd.random(), "loss": rnd.random(), "split": "val"}
+        if step % 1000 == 999:
+            yield "samples", [rnd.random() for _ in range(64)]
+
+
+def log_records(root, records):
+    """Append each ``(key, value)`` of ``records`` to ``root[key]`` (a list of
+    ``TRAINING_KEYS``), then close the store."""
+    lists = {k: root[k].append for k in TRAINING_KEYS}
+    for key, value in records:
+        lists[key](value)
+    root.close()
+
+
+def records_jsonl(path, records):
+    """The records as orjson JSON Lines, one ``{key: value}`` a line."""
+    import orjson
+
+    dumps, opt = orjson.dumps, orjson.OPT_APPEND_NEWLINE
+    with open(path, "wb") as f:
+        write = f.write
+        for key, value in records:
+            write(dumps({key: value}, option=opt))
 
 
 ORIGINAL = Path.home() / ".cache" / "laaos-bench" / "laaos-2.1.1"

@@ -22,7 +22,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from benchtools import load_original
+
+from benchtools import TRAINING_KEYS, load_original, log_records, os_write_floor, records_jsonl, training_records
 
 OPS = int(os.environ.get("LAAOS_BENCH_OPS", "100000"))
 ROUNDS = int(os.environ.get("LAAOS_BENCH_ROUNDS", "5"))
@@ -151,56 +152,19 @@ def pure_round(workdir):
     return json.loads(out)
 
 
-def training_records(steps):
-    r = random.Random(2)
-    for step in range(steps):
-        yield "loss", r.random()
-        yield "lr", 1e-3 * (1 - step / steps)
-        yield "grad_norm", r.random() * 10
-        if step % 100 == 99:
-            yield "eval", {"step": step, "acc": r.random(), "loss": r.random(), "split": "val"}
-        if step % 1000 == 999:
-            yield "samples", [r.random() for _ in range(64)]
-
-
 def kept_round(orig, workdir, records):
     """The kept targets: {case: seconds}."""
     import laaos
-    import orjson
 
     out = {}
     out["300k appends, buffered"] = laaos_round("scalar append", workdir, 300_000)
     out["300k appends, 2.1.1"] = original_round(orig, "scalar append", workdir, 300_000)
     out["300k appends, flush"] = laaos_round("scalar append", workdir, 300_000, durability="flush")
-    lines = [f"store['l'].append({x!r})\n".encode() for x in VALUES[:300_000]]
-
-    def floor():
-        fd = os.open(f"{workdir}/floor.py", os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND)
-        write = os.write
-        for line in lines:
-            write(fd, line)
-        os.close(fd)
-
-    out["300k appends, os.write floor"] = timed(floor)
+    out["300k appends, os.write floor"] = timed(os_write_floor(f"{workdir}/floor.py", VALUES[:300_000]))
     root = laaos.open_file_store("t", "", prefix=f"{workdir}/", truncate=True, durability="buffered",
-                                 provenance=False, initial_data={k: [] for k in ("loss", "lr", "grad_norm", "eval", "samples")})
-
-    def training():
-        lists = {k: root[k].append for k in ("loss", "lr", "grad_norm", "eval", "samples")}
-        for key, value in records:
-            lists[key](value)
-        root.close()
-
-    out["training log, buffered"] = timed(training)
-
-    def training_jsonl():
-        dumps, opt = orjson.dumps, orjson.OPT_APPEND_NEWLINE
-        with open(f"{workdir}/t.jsonl", "wb") as f:
-            write = f.write
-            for key, value in records:
-                write(dumps({key: value}, option=opt))
-
-    out["training log, orjson JSONL"] = timed(training_jsonl)
+                                 provenance=False, initial_data={k: [] for k in TRAINING_KEYS})
+    out["training log, buffered"] = timed(lambda: log_records(root, records))
+    out["training log, orjson JSONL"] = timed(lambda: records_jsonl(f"{workdir}/t.jsonl", records))
     return out
 
 

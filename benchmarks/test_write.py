@@ -13,12 +13,11 @@ import json
 import os
 import random
 
-import orjson
 import pytest
 
 import laaos
 
-from benchtools import bench, log_series, os_write_floor, use
+from benchtools import TRAINING_KEYS, bench, log_records, log_series, os_write_floor, records_jsonl, training_records, use
 
 N = int(os.environ.get("LAAOS_BENCH_WRITE_N", "300000"))
 random.seed(1)
@@ -54,19 +53,7 @@ def test_appends_os_write_floor(benchmark, workdir):
 # ---- a realistic training log -------------------------------------------------------
 
 
-def training_records(steps=N // 3):
-    rnd = random.Random(2)
-    for step in range(steps):
-        yield "loss", rnd.random()
-        yield "lr", 1e-3 * (1 - step / steps)
-        yield "grad_norm", rnd.random() * 10
-        if step % 100 == 99:
-            yield "eval", {"step": step, "acc": rnd.random(), "loss": rnd.random(), "split": "val"}
-        if step % 1000 == 999:
-            yield "samples", [rnd.random() for _ in range(64)]
-
-
-RECORDS = list(training_records())
+RECORDS = list(training_records(N // 3))
 
 
 @pytest.mark.benchmark(group="realistic training log")
@@ -78,12 +65,8 @@ def test_training_log_laaos_buffered(benchmark, workdir, backend):
         root = laaos.open_file_store(
             "t", "", prefix=f"{workdir}/t-{backend}-", truncate=True, durability="buffered"
         )
-        series = {k: [] for k in ("loss", "lr", "grad_norm", "eval", "samples")}
-        root.update(series)
-        lists = {k: root[k].append for k in series}
-        for key, value in RECORDS:
-            lists[key](value)
-        root.close()
+        root.update({k: [] for k in TRAINING_KEYS})
+        log_records(root, RECORDS)
 
     bench(benchmark, run)
 
@@ -91,18 +74,15 @@ def test_training_log_laaos_buffered(benchmark, workdir, backend):
 @pytest.mark.benchmark(group="realistic training log")
 @pytest.mark.parametrize("codec", ["orjson", "json"])
 def test_training_log_jsonl(benchmark, workdir, codec):
-    def run():
-        with open(f"{workdir}/t.{codec}.jsonl", "wb") as f:
-            write = f.write
-            if codec == "orjson":
-                dumps = orjson.dumps
-                for key, value in RECORDS:
-                    write(dumps({key: value}) + b"\n")
-            else:
-                for key, value in RECORDS:
-                    write((json.dumps({key: value}) + "\n").encode())
+    path = f"{workdir}/t.{codec}.jsonl"
 
-    bench(benchmark, run)
+    def run_json():
+        with open(path, "wb") as f:
+            write = f.write
+            for key, value in RECORDS:
+                write((json.dumps({key: value}) + "\n").encode())
+
+    bench(benchmark, (lambda: records_jsonl(path, RECORDS)) if codec == "orjson" else run_json)
 
 
 # ---- each mutation kind, extension against the pure twin ----------------------------

@@ -402,33 +402,24 @@ class SetAPI:
             else:
                 self._store._engine.update_elements(self, "symmetric_difference_update", keys)
 
-    def __ior__(self, other: Any) -> Any:
+    def _in_place(self, other: Any, update: Any) -> Any:
         o = _set_operand(other)
         if o is None:
             return NotImplemented
-        self.update(o)
+        update(o)
         return self
+
+    def __ior__(self, other: Any) -> Any:
+        return self._in_place(other, self.update)
 
     def __iand__(self, other: Any) -> Any:
-        o = _set_operand(other)
-        if o is None:
-            return NotImplemented
-        self.intersection_update(o)
-        return self
+        return self._in_place(other, self.intersection_update)
 
     def __isub__(self, other: Any) -> Any:
-        o = _set_operand(other)
-        if o is None:
-            return NotImplemented
-        self.difference_update(o)
-        return self
+        return self._in_place(other, self.difference_update)
 
     def __ixor__(self, other: Any) -> Any:
-        o = _set_operand(other)
-        if o is None:
-            return NotImplemented
-        self.symmetric_difference_update(o)
-        return self
+        return self._in_place(other, self.symmetric_difference_update)
 
     def _add_new(self, new: list) -> None:
         if len(new) == 1:

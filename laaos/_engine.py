@@ -106,9 +106,7 @@ class Engine:
             else:
                 value, text = self._statement(head + "=", value, "", head)
             after: Iterator[Any] = starmap(plain.__setitem__, ((key, value),))
-            if type(old) in self._proxies:
-                after = chain(after, self._unlinks(old))
-            self._writer.commit(text, after)
+            self._commit_replacing(text, after, old)
 
     def dict_del(self, proxy: Any, key: Any) -> None:
         """``del proxy[key]``, logged as ``del ACC[KEY]``."""
@@ -118,9 +116,7 @@ class Engine:
             acc = self._accessor(proxy)
             text = f"del {acc}[{self.render(self._store._normalize_key(key))}]\n"
             after: Iterator[Any] = starmap(plain.__delitem__, ((key,),))
-            if type(old) in self._proxies:
-                after = chain(after, self._unlinks(old))
-            self._writer.commit(text, after)
+            self._commit_replacing(text, after, old)
 
     # ---- lists ---------------------------------------------------------------------------
 
@@ -194,9 +190,7 @@ class Engine:
             item = f"{acc}[{index}]"
             value, text = self._statement(item + " = ", obj, "", item)
             after: Iterator[Any] = starmap(seq.__setitem__, ((index, value),))
-            if type(old) in self._proxies:
-                after = chain(after, self._unlinks(old))
-            self._writer.commit(text, after)
+            self._commit_replacing(text, after, old)
 
     def list_del(self, proxy: Any, index: Any) -> None:
         """``del proxy[index]``, logged as ``del ACC[I]``."""
@@ -208,9 +202,7 @@ class Engine:
             after: Iterator[Any] = starmap(seq.__delitem__, ((index,),))
             if not set(map(type, seq[index + 1 :])).isdisjoint(self._proxies):
                 after = chain(after, self._relinks(seq, acc, index + 1, -1))
-            if type(old) in self._proxies:
-                after = chain(after, self._unlinks(old))
-            self._writer.commit(f"del {acc}[{index}]\n", after)
+            self._commit_replacing(f"del {acc}[{index}]\n", after, old)
 
     # ---- sets ----------------------------------------------------------------------------
 
@@ -365,6 +357,13 @@ class Engine:
         for v in plain.values() if type(plain) is dict else plain:
             if type(v) in self._proxies:
                 self._subtree(v, out)
+
+    def _commit_replacing(self, text: str, after: Iterator[Any], old: Any) -> None:
+        """Write ``text``, then apply ``after`` and, when ``old`` (the value a set or a
+        delete takes out) is a container of the store, unlink it."""
+        if type(old) in self._proxies:
+            after = chain(after, self._unlinks(old))
+        self._writer.commit(text, after)
 
     def _unlinks(self, proxy: Any) -> Iterator[Any]:
         """The calls that unlink ``proxy`` and everything in it (replaced or deleted)."""

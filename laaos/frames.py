@@ -24,8 +24,9 @@ def pandas() -> Any:
 
 
 def frame(runs: Mapping[str, Any]) -> Any:
-    """A DataFrame, one row per run (``{path: store}``) indexed by path: every scalar
-    leaf as a column named by its dotted path, each numeric series as its last value."""
+    """A DataFrame, one row per run (``{path: store}``) indexed by path: every single
+    value as a column named by its KEY path (``config.lr``, ``config['a.b']``), each
+    numeric series as its last value."""
     pd = pandas()
     rows = [row_of(store) for store in runs.values()]
     return pd.DataFrame(rows, index=pd.Index(list(runs), name="path"))

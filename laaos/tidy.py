@@ -1,28 +1,59 @@
-"""A store seen as a table row: its scalar leaves by dotted path, and its series.
+"""A store as columns: its single values and its numeric series, each under the name of
+its KEY path.  The one walk behind the notebook view (``laaos.view``), the pandas frames
+(``laaos.frames``) and the commands that put runs side by side (``laaos compare``,
+``laaos diff``), so that all of them name and pick a value the same way.
 
-Shared by the notebook view (``laaos.view``) and the pandas frames (``laaos.frames``),
-so that both name a value the same way: ``config.lr`` for ``store["config"]["lr"]``,
-``metrics.loss`` for the ``"loss"`` field of a list of dicts ``store["metrics"]``.
+- A name is the KEY path of the value: plain names joined by dots (``config.lr`` for
+  ``store["config"]["lr"]``), any other key in brackets (``runs['a.b'].lr``, ``x[1]``), so
+  that a column's name, given back as a KEY, selects it.
+- A numeric series is a list whose last item is a number (``losses``), or a field of a
+  list of dicts whose value in the last dict is a number (``metrics.loss``).  Only the
+  last item is looked at: a frame of a sweep must not walk every step of every run.
+- A single value is any other value that is not a dict or a list: numbers, strings,
+  None, tuples, sets.  Other lists, and dicts nested deeper than ``MAX_DEPTH``, are left
+  out.
 """
 
 from __future__ import annotations
 
+import re
 from operator import itemgetter
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
-SCALARS = (int, float, str, bool, type(None), bytes, complex)
 NUMBERS = (int, float)  # (bool is an int: a series of flags draws as 0 and 1)
+MAX_DEPTH = 16  # levels of dicts walked below the store
+
+# A str key written as it is: a name, with the - / + @ % of "val-loss" and "train/acc".
+# Any other key is written as its repr, so that no two keys look alike: '1' and 1,
+# 'None' and None, 'a b', '' and b'a' each as Python writes them.
+_PLAIN_NAME = re.compile(r"[^\W\d][\w\-/+@%]*")
+_NOT_PLAIN = frozenset(("None", "True", "False", "inf", "nan"))  # the reprs of keys that are not str
+_plain: Dict[str, bool] = {}  # (the runs of a sweep share their keys: one match per key)
 
 
-def name_of(path: Tuple[Any, ...]) -> str:
-    """A path of keys as one dotted name (``("config", "lr")`` -> ``"config.lr"``)."""
-    return ".".join(k if isinstance(k, str) else repr(k) for k in path) if path else "store"
+def is_plain(key: Any) -> bool:
+    """Whether ``key`` is a plain name, which a KEY path writes as it is."""
+    if type(key) is not str:
+        return isinstance(key, str) and is_plain(str(key))
+    plain = _plain.get(key)
+    if plain is None:
+        plain = _PLAIN_NAME.fullmatch(key) is not None and key not in _NOT_PLAIN
+        if len(_plain) < 100_000:
+            _plain[key] = plain
+    return plain
 
 
-def is_series(value: Any) -> bool:
-    """Whether ``value`` looks like a numeric series, from its last item only (cheap:
-    a frame of a sweep must not walk every step of every run)."""
-    return type(value) is list and bool(value) and isinstance(value[-1], NUMBERS)
+def key_text(key: Any) -> str:
+    """A key as a KEY path writes it: a plain name as it is, anything else as its repr."""
+    return key if is_plain(key) else repr(key)
+
+
+def path_join(prefix: str, key: Any) -> str:
+    """The KEY path of ``key`` under ``prefix``: ``a.b`` for a plain name, ``a['x.y']``,
+    ``a[1]`` for any other key."""
+    if is_plain(key):
+        return f"{prefix}.{key}" if prefix else key
+    return f"{prefix}[{key!r}]"
 
 
 def is_table(value: Any) -> bool:
@@ -30,52 +61,89 @@ def is_table(value: Any) -> bool:
     return type(value) is list and bool(value) and type(value[-1]) is dict
 
 
-def walk(value: Any, path: Tuple[Any, ...] = ()) -> Iterator[Tuple[Tuple[Any, ...], str, Any]]:
-    """``(path, kind, value)`` for each leaf of a store: ``kind`` is ``"scalar"``,
-    ``"series"`` (a list whose last item is a number), ``"table"`` (a list of dicts) or
-    ``"other"`` (any other list, a set, a value of an exposed type)."""
-    if type(value) is dict:
-        for key, child in value.items():
-            yield from walk(child, path + (key,))
-    elif isinstance(value, SCALARS):
-        yield path, "scalar", value
-    elif is_series(value):
-        yield path, "series", value
-    elif is_table(value):
-        yield path, "table", value
-    else:
-        yield path, "other", value
+class Series:
+    """A numeric series of a store: the list that holds it (``items``), its KEY path
+    (``list_key``) and, for a list of dicts, the ``field`` it is (None for a list of
+    numbers)."""
+
+    __slots__ = ("list_key", "items", "field")
+
+    def __init__(self, list_key: str, items: List[Any], field: Any = None) -> None:
+        self.list_key = list_key
+        self.items = items
+        self.field = field
+
+    @property
+    def last(self) -> Any:
+        """The value at the list's last item (what ``KEY[-1]`` selects)."""
+        last = self.items[-1]
+        return last if self.field is None else last.get(self.field)
+
+    def values(self) -> List[Any]:
+        """The series' values: the list, or the field of each dict that has it."""
+        return self.items if self.field is None else field_values(self.items, self.field)
+
+    @property
+    def steps(self) -> int:
+        """How many values the series holds (a None, and a dict without the field, is no step)."""
+        values = self.values()
+        return len(values) - values.count(None)
+
+
+def columns_of(store: Any, max_depth: int = MAX_DEPTH) -> Dict[str, Any]:
+    """``{KEY path: value}`` of a store, in the store's order: each single value, and a
+    ``Series`` for each numeric series (see the module's docstring).  A store that is
+    not a dict is one column, ``store``."""
+    return _columns(store, max_depth, Series)
+
+
+def split(store: Any) -> Tuple[Dict[str, Any], Dict[str, Series]]:
+    """``columns_of(store)`` as ``(values, series)``: its single values, and its series."""
+    values: Dict[str, Any] = {}
+    series: Dict[str, Series] = {}
+    for name, value in columns_of(store).items():
+        (series if type(value) is Series else values)[name] = value
+    return values, series
 
 
 def row_of(store: Any) -> Dict[str, Any]:
-    """One run as ``{dotted name: value}``: every scalar leaf, and each numeric series
-    (and each numeric field of a list of dicts) as its last value."""
-    row: Dict[str, Any] = {}
-    if type(store) is dict:
-        _fill(row, store, "")
-    elif isinstance(store, SCALARS) or is_series(store) or is_table(store):
-        _fill(row, {"store": store}, "")
-    return row
+    """One run as ``{KEY path: value}``: ``columns_of(store)`` with each numeric series as
+    its last value."""
+    return _columns(store, MAX_DEPTH, _last)
 
 
-def _fill(row: Dict[str, Any], value: Dict[Any, Any], prefix: str) -> None:
-    # (``walk`` without its generators: a frame of a sweep calls this once per run)
+def _last(list_key: str, items: List[Any], field: Any = None) -> Any:
+    return items[-1] if field is None else items[-1][field]
+
+
+def _columns(store: Any, max_depth: int, series: Callable[..., Any]) -> Dict[str, Any]:
+    out: Dict[str, Any] = {}
+    _walk(store if isinstance(store, dict) else {"store": store}, "", max_depth, series, out)
+    return out
+
+
+def _walk(value: Dict[Any, Any], prefix: str, depth: int, series: Callable[..., Any],
+          out: Dict[str, Any]) -> None:
+    # (a frame of a sweep walks every run: the common plain key without a call)
     for key, child in value.items():
-        name = prefix + (key if type(key) is str else repr(key))
-        kind = type(child)
-        if kind is dict:
-            _fill(row, child, name + ".")
-        elif kind is list:
+        if type(key) is str and _plain.get(key):
+            name = f"{prefix}.{key}" if prefix else key
+        else:
+            name = path_join(prefix, key)
+        if isinstance(child, dict):
+            if depth:
+                _walk(child, name, depth - 1, series, out)
+        elif isinstance(child, list):
             if child:
                 last = child[-1]
-                if isinstance(last, NUMBERS):
-                    row[name] = last
+                if isinstance(last, NUMBERS):  # a numeric series (see the module's docstring)
+                    out[name] = series(name, child)
                 elif type(last) is dict:
                     for field, item in last.items():
                         if isinstance(item, NUMBERS):
-                            row[f"{name}.{field if type(field) is str else repr(field)}"] = item
-        elif isinstance(child, SCALARS):
-            row[name] = child
+                            out[path_join(name, field)] = series(name, child, field)
+        else:
+            out[name] = child
 
 
 def field_values(rows: List[Any], field: Any) -> List[Any]:

@@ -15,7 +15,7 @@ import math
 from html import escape
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
-from .tidy import NUMBERS, SCALARS, fields_of, field_values, is_table, name_of, walk
+from .tidy import NUMBERS, Series, columns_of, field_values, fields_of, is_table
 
 WIDTH = 120  # pixel columns of a sparkline (a sweep's are narrower)
 HEIGHT = 24
@@ -25,6 +25,7 @@ MAX_SHOWN_DEPTH = 12  # levels of nesting shown (the format's own limits: laaos.
 MAX_REPR = 120  # characters of one value's repr
 MAX_COLUMNS = 60  # config columns of a sweep table (and as many series)
 MAX_RUNS = 2000  # rows of a sweep table
+SCALARS = (int, float, str, bool, type(None), bytes, complex)  # shown in a tree as their repr
 MAX_RECORDS = 20  # latest sessions and marks of a log
 
 STYLE = (
@@ -296,8 +297,8 @@ def live_store(value: Any, title: str) -> str:
 
 
 def sweep(runs: Mapping[str, Any], errors: Mapping[str, BaseException], torn: Mapping[str, int]) -> str:
-    """A sweep as one table, a row per run: its name, its config (every scalar leaf by
-    dotted name), and each numeric series' last value and sparkline; failed and torn logs
+    """A sweep as one table, a row per run: its name, its config (every single value by
+    its KEY path), and each numeric series' last value and sparkline; failed and torn logs
     marked."""
     rows: List[Tuple[str, Dict[str, Any], Dict[str, List[Any]]]] = []
     scalar_names: Dict[str, None] = {}
@@ -305,15 +306,11 @@ def sweep(runs: Mapping[str, Any], errors: Mapping[str, BaseException], torn: Ma
     for path, store_ in list(runs.items())[:MAX_RUNS]:
         scalars: Dict[str, Any] = {}
         series: Dict[str, List[Any]] = {}
-        for keys, kind, value in walk(store_):
-            if kind == "scalar":
-                scalars[name_of(keys)] = value
-            elif kind == "series":
-                series[name_of(keys)] = value
-            elif kind == "table":
-                for field in fields_of(value):
-                    if isinstance(value[-1].get(field), NUMBERS):
-                        series[name_of(keys + (field,))] = field_values(value, field)
+        for name, value in columns_of(store_).items():
+            if type(value) is Series:
+                series[name] = value.values()
+            else:
+                scalars[name] = value
         scalar_names.update(dict.fromkeys(scalars))
         series_names.update(dict.fromkeys(series))
         rows.append((path, scalars, series))

@@ -2,10 +2,12 @@
 of several logs, on the example sweep and on damaged, torn and oddly named runs."""
 
 import csv
+import html
 import glob
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import unicodedata
@@ -348,3 +350,29 @@ def test_plot_says_a_missing_log_among_several_is_missing(mixed, capsys, tmp_pat
     assert code == 1 and f"{mixed['missing']}: no such log file" in err and not png.exists()
     code, _, err = cli(capsys, "plot", mixed["a"], mixed["b"], "-o", png)
     assert code == 1 and "no KEY to plot" in err
+
+
+def test_compare_the_frame_and_the_view_name_a_column_alike_and_the_name_selects_it(tmp_path, capsys):
+    runs = [write_run(tmp_path, f"r{i}", {"lr": i / 10, 1: i, "a.b": {"x y": i}, "tags": {"a", "b"[:i]}},
+                      [1.0, 0.5 + i]) for i in range(2)]
+    names = ["config.lr", "config[1]", "config['a.b']['x y']", "config.tags"]
+    code, out, err = cli(capsys, "compare", *runs, "--format", "json")
+    assert code == 0, err
+    shown = json.loads(out)
+    assert list(shown[1])[2:] == names + ["metrics.step[-1]", "metrics.loss[-1]", "len(metrics)"]
+    for name in names + ["metrics.loss[-1]"]:  # each name, given back as a KEY, picks its value
+        code, out, err = cli(capsys, "compare", *runs, "-k", name, "--format", "json")
+        assert code == 0, err
+        assert [row[name] for row in json.loads(out)] == [row[name] for row in shown]
+    loaded = laaos.load_many(runs)
+    header = re.findall(r"<th[^>]*>(.*?)</th>", loaded._repr_html_())
+    assert [html.unescape(h) for h in header] == ["run"] + names + ["metrics.step", "metrics.loss"]
+    code, out, _ = cli(capsys, "diff", *runs)
+    assert "~ config['a.b']['x y']: 0 -> 1" in out
+    assert "~ metrics.loss: 2 steps, last 0.5 -> 2 steps, last 1.5" in out
+    try:
+        frame = loaded.frame()
+    except ImportError:  # (without pandas: the frame's names are the view's, from the same walk)
+        return
+    assert list(frame.columns) == names + ["metrics.step", "metrics.loss"]
+    assert frame["config.tags"].tolist() == [{"a", ""}, {"a", "b"}]

@@ -52,23 +52,28 @@ __all__ = ["main", "build_parser", "CommandError"]
 INTERRUPTED = 128 + 2  # the shell's status for a command ended by SIGINT
 
 
+def _amount(text: str, convert: Any, what: str, above_zero: bool) -> Any:
+    """``convert(text)``, finite and not negative (above zero with ``above_zero``), or the
+    error that names ``what`` was expected."""
+    try:
+        value = convert(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a {what}") from None
+    if not 0 <= value < math.inf:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a {what} >= 0")
+    if above_zero and not value:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a {what} > 0")
+    return value
+
+
 def seconds(text: str) -> float:
     """An option's number of seconds: finite and not negative."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not 0 <= value < math.inf:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected a number of seconds >= 0")
-    return value
+    return _amount(text, float, "number of seconds", False)
 
 
 def positive_seconds(text: str) -> float:
     """``seconds``, above zero (an interval of 0 would spin a core)."""
-    value = seconds(text)
-    if not value:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected a number of seconds > 0")
-    return value
+    return _amount(text, float, "number of seconds", True)
 
 
 def encoding_name(text: str) -> str:
@@ -84,21 +89,12 @@ def encoding_name(text: str) -> str:
 
 def not_negative(text: str) -> int:
     """An option's whole number, 0 or more."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected a whole number >= 0")
-    return value
+    return _amount(text, int, "whole number", False)
 
 
 def positive(text: str) -> int:
     """``not_negative``, above zero (a count of processes)."""
-    value = not_negative(text)
-    if not value:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected a whole number > 0")
-    return value
+    return _amount(text, int, "whole number", True)
 
 
 class _Formatter(argparse.RawDescriptionHelpFormatter):

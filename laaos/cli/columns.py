@@ -1,93 +1,14 @@
-"""A store as columns, for the commands that put runs side by side (``compare``, ``diff``):
-its single values under dotted names (``config.lr``), its numeric series (``losses``,
-and each numeric field of a list of dicts: ``metrics.loss``), and the short names of runs.
-
-A name is the KEY path of the value (see ``keys``): plain names joined by dots, any other
-key in brackets (``runs['a.b'].lr``), so that a column's name also selects it."""
+"""For the commands that put runs side by side (``compare``, ``diff``, ``plot``): whether a
+column differs between runs, and the short names of runs.  The columns themselves are
+``laaos.tidy``'s."""
 
 from __future__ import annotations
 
-import itertools
 import math
 import os
-from dataclasses import dataclass
 from typing import Any, Dict, List, Sequence
 
-from .show import key_text
-
-__all__ = ["Series", "flatten", "run_names", "path_join", "is_number"]
-
-
-def is_number(v: Any) -> bool:
-    """An int or a float (a bool is not a number of a series)."""
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
-
-
-@dataclass
-class Series:
-    """A numeric series of a store: the KEY of the list that holds it (``list_key``),
-    how many numbers it holds (``steps``: None items, and the dicts of the list that lack
-    the field, are not steps) and the value at the list's last item (``last``: what
-    ``KEY[-1]`` selects, None where that item lacks it)."""
-
-    list_key: str
-    steps: int
-    last: Any
-
-
-def path_join(prefix: str, key: Any) -> str:
-    """The KEY path of ``key`` under ``prefix``: ``a.b`` for a plain name, ``a['x.y']``,
-    ``a[1]`` for any other key."""
-    text = key_text(key)
-    if text == key and "." not in text:  # (key_text gives plain names as they are)
-        return f"{prefix}.{text}" if prefix else text
-    return f"{prefix}[{text}]"
-
-
-def flatten(store: Any, max_depth: int = 16) -> "tuple[Dict[str, Any], Dict[str, Series]]":
-    """``(values, series)`` of a store: ``values`` the single values under its dicts
-    (numbers, strings, None, sets and tuples, by dotted name), ``series`` its numeric
-    lists and the numeric fields of its lists of dicts.  Other lists are left out; dicts
-    nested deeper than ``max_depth`` too."""
-    values: Dict[str, Any] = {}
-    series: Dict[str, Series] = {}
-    stack = [("", store, 0)]
-    while stack:
-        prefix, d, depth = stack.pop()
-        nested = []
-        for key, v in d.items():
-            name = path_join(prefix, key)
-            if isinstance(v, dict):
-                if depth < max_depth:
-                    nested.append((name, v, depth + 1))
-            elif isinstance(v, list):
-                _list_series(name, v, series)
-            else:
-                values[name] = v
-        stack.extend(reversed(nested))
-    return values, series
-
-
-_NUMBER_TYPES = frozenset((int, float, type(None)))  # (a loaded store's numbers are these exactly)
-
-
-def _numeric(values: list) -> bool:
-    """Whether ``values`` are numbers and None, not all None."""
-    types = set(map(type, values))  # (a C loop: a sweep's logs hold millions of items)
-    return types <= _NUMBER_TYPES and types != {type(None)}
-
-
-def _list_series(name: str, items: list, out: Dict[str, Series]) -> None:
-    if not items:
-        return
-    if set(map(type, items)) == {dict}:
-        last = items[-1]
-        for k in dict.fromkeys(itertools.chain.from_iterable(items)):
-            column = list(map(dict.get, items, itertools.repeat(k)))
-            if _numeric(column):
-                out[path_join(name, k)] = Series(name, len(column) - column.count(None), last.get(k))
-    elif _numeric(items):
-        out[name] = Series(name, len(items) - items.count(None), items[-1])
+__all__ = ["differ", "same_value", "run_names"]
 
 
 def differ(rows: Sequence[Dict[str, Any]], name: str) -> bool:

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from .._json import json_default, to_json
-from .columns import Series, differ, flatten, is_number, run_names
+from ..tidy import NUMBERS, split
+from .columns import differ, run_names
 from .escaping import printable
 from .failures import CommandError
 from .keys import parse_key_path, select
@@ -68,19 +69,19 @@ def value_at(store: Any, name: str) -> Any:
 class Row:
     """What ``compare`` shows of one run, worked out where the log is loaded (a worker
     process of ``load_many``), so that only this travels back, not the store: the picked
-    ``cells`` (``-k``), or the run's single ``values``, numeric ``series`` and the
-    lengths of the lists that hold them; and the value to sort by (``sort``)."""
+    ``cells`` (``-k``), or the run's single ``values``, the last value of each numeric
+    series (``series``) and the lengths of the lists that hold them; and the value to
+    sort by (``sort``)."""
 
     def __init__(self, store: Any, picked: Sequence[str], sort: Optional[str]) -> None:
         self.cells = {n: value_at(store, n) for n in picked}
         self.values: Dict[str, Any] = {}
-        self.series: Dict[str, Series] = {}
+        self.series: Dict[str, Any] = {}
         if not picked:
-            self.values, self.series = flatten(store)
-            for s in self.series.values():
-                name = f"len({s.list_key})"
-                if name not in self.cells:
-                    self.cells[name] = value_at(store, name)
+            self.values, series = split(store)
+            for name, s in series.items():
+                self.series[name] = s.last
+                self.cells[f"len({s.list_key})"] = len(s.items)
         self.sort = value_at(store, sort) if sort else MISSING
 
 
@@ -108,7 +109,7 @@ def default_columns(runs: Sequence[Row]) -> Tuple[List[str], List[Dict[str, Any]
     for run in runs:
         row: Dict[str, Any] = {n: run.values.get(n, MISSING) for n in shown}
         for n in series_names:
-            row[f"{n}[-1]"] = run.series[n].last if n in run.series else MISSING
+            row[f"{n}[-1]"] = run.series.get(n, MISSING)
         for name in lengths:
             row[name] = run.cells.get(name, MISSING)
         rows.append(row)
@@ -117,7 +118,7 @@ def default_columns(runs: Sequence[Row]) -> Tuple[List[str], List[Dict[str, Any]
 
 def sort_key(value: Any) -> Tuple[int, Any]:
     """Numbers in order, then strings, then anything else by its repr."""
-    if is_number(value) or isinstance(value, bool):
+    if isinstance(value, NUMBERS):
         return (0, float(value))
     if isinstance(value, str):
         return (1, value)
@@ -229,7 +230,7 @@ def csv_cell(value: Any) -> str:
         return ""
     if isinstance(value, str):
         return value
-    if is_number(value) or isinstance(value, bool):
+    if isinstance(value, NUMBERS):
         return repr(value)
     return json_text(value)
 

@@ -5,10 +5,11 @@ argv, host) and, per numeric series, its length and last value."""
 from __future__ import annotations
 
 import argparse
-from typing import Any, Dict, List
+from typing import Any, Callable, Dict, List
 
 from ..loader import LoadResult
-from .columns import Series, flatten, same_value
+from ..tidy import Series, split
+from .columns import same_value
 from .loading import load_store
 from .show import number, short
 
@@ -23,16 +24,18 @@ def value_text(value: Any) -> str:
     return short(value, 60)
 
 
-def values_diff(a: Dict[str, Any], b: Dict[str, Any]) -> List[str]:
-    """The lines for the single values: ``- name: A``, ``+ name: B``, ``~ name: A -> B``."""
+def changes(a: Dict[str, Any], b: Dict[str, Any], text: Callable[[Any], str],
+            same: Callable[[Any, Any], bool]) -> List[str]:
+    """The lines for the columns of two runs, each as ``text`` writes it: ``- name: A``
+    (only in A), ``+ name: B`` (only in B), ``~ name: A -> B`` (not ``same``)."""
     lines = []
     for name in list(dict.fromkeys([*a, *b])):
         if name not in b:
-            lines.append(f"  - {name}: {value_text(a[name])}")
+            lines.append(f"  - {name}: {text(a[name])}")
         elif name not in a:
-            lines.append(f"  + {name}: {value_text(b[name])}")
-        elif not same_value(a[name], b[name]):
-            lines.append(f"  ~ {name}: {value_text(a[name])} -> {value_text(b[name])}")
+            lines.append(f"  + {name}: {text(b[name])}")
+        elif not same(a[name], b[name]):
+            lines.append(f"  ~ {name}: {text(a[name])} -> {text(b[name])}")
     return lines
 
 
@@ -72,17 +75,9 @@ def series_text(s: Series) -> str:
     return f"{s.steps:,} step{'' if s.steps == 1 else 's'}, last {number(s.last)}"
 
 
-def series_diff(a: Dict[str, Series], b: Dict[str, Series]) -> List[str]:
-    """The lines for the numeric series whose length or last value differ."""
-    lines = []
-    for name in list(dict.fromkeys([*a, *b])):
-        if name not in b:
-            lines.append(f"  - {name}: {series_text(a[name])}")
-        elif name not in a:
-            lines.append(f"  + {name}: {series_text(b[name])}")
-        elif a[name].steps != b[name].steps or not same_value(a[name].last, b[name].last):
-            lines.append(f"  ~ {name}: {series_text(a[name])} -> {series_text(b[name])}")
-    return lines
+def same_series(a: Series, b: Series) -> bool:
+    """Whether two series have as many steps and the same last value."""
+    return a.steps == b.steps and same_value(a.last, b.last)
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
@@ -90,10 +85,11 @@ def cmd_diff(args: argparse.Namespace) -> int:
     ``--exit-code``, 1 when anything does."""
     a = load_store(args)
     b = load_store(argparse.Namespace(**{**vars(args), "file": args.other}))
-    values_a, series_a = flatten(a.store)
-    values_b, series_b = flatten(b.store)
-    sections = [("values", values_diff(values_a, values_b)), ("sessions", sessions_diff(a, b)),
-                ("series", series_diff(series_a, series_b))]
+    values_a, series_a = split(a.store)
+    values_b, series_b = split(b.store)
+    sections = [("values", changes(values_a, values_b, value_text, same_value)),
+                ("sessions", sessions_diff(a, b)),
+                ("series", changes(series_a, series_b, series_text, same_series))]
     print(f"--- {args.file}" + (f"  (torn: the last {a.dropped_bytes:,} bytes not loaded)" if a.torn else ""))
     print(f"+++ {args.other}" + (f"  (torn: the last {b.dropped_bytes:,} bytes not loaded)" if b.torn else ""))
     differs = False

@@ -5,25 +5,12 @@ from __future__ import annotations
 
 import argparse
 import math
-import re
 from typing import Any, List, Optional
 
 from ..runs import describe_records
+from ..tidy import key_text
 from .keys import select
 from .loading import count, human, load_store
-
-# A str key shown as it is: a name, with the - / + @ % of "val-loss" and "train/acc".
-# Any other key is shown as its repr, so that no two keys look alike: '1' and 1,
-# 'None' and None, 'a b', '' and b'a' each as Python writes them.
-_PLAIN_NAME = re.compile(r"[^\W\d][\w\-/+@%]*")
-_NOT_PLAIN = frozenset(("None", "True", "False", "inf", "nan"))  # the reprs of keys that are not str
-
-
-def key_text(key: Any) -> str:
-    """How ``show`` writes a key: a plain name as it is, anything else as its repr."""
-    if isinstance(key, str) and _PLAIN_NAME.fullmatch(key) and key not in _NOT_PLAIN:
-        return key
-    return repr(key)
 
 
 def short(value: Any, width: int = 60) -> str:
@@ -38,14 +25,15 @@ def short(value: Any, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
-_BRACKETS = {list: ("[", "]"), tuple: ("(", ")"), set: ("{", "}"), frozenset: ("frozenset({", "})")}
+_BRACKETS = {list: ("[", "]"), tuple: ("(", ")"), set: ("{", "}"), frozenset: ("frozenset({", "})"),
+             dict: ("{", "}")}
 
 
 def _cut_repr(value: Any, out: List[str], budget: int) -> int:
     """Append the pieces of ``repr(value)`` to ``out`` until ``budget`` characters are
     out; return the budget left."""
     t = type(value)
-    if t is list or t is tuple or t is set or t is frozenset:
+    if t in _BRACKETS:
         if not value and (t is set or t is frozenset):
             text = f"{t.__name__}()"
             out.append(text)
@@ -55,29 +43,20 @@ def _cut_repr(value: Any, out: List[str], budget: int) -> int:
             closing = ",)"
         out.append(opening)
         budget -= len(opening)
-        for i, item in enumerate(value):
+        for i, item in enumerate(value.items() if t is dict else value):
             if budget <= 0:
                 return budget
             if i:
                 out.append(", ")
                 budget -= 2
+            if t is dict:
+                budget = _cut_repr(item[0], out, budget)
+                out.append(": ")
+                budget -= 2
+                item = item[1]
             budget = _cut_repr(item, out, budget)
         out.append(closing)
         return budget - len(closing)
-    if t is dict:
-        out.append("{")
-        budget -= 1
-        for i, (key, item) in enumerate(value.items()):
-            if budget <= 0:
-                return budget
-            if i:
-                out.append(", ")
-                budget -= 2
-            budget = _cut_repr(key, out, budget)
-            out.append(": ")
-            budget = _cut_repr(item, out, budget - 2)
-        out.append("}")
-        return budget - 1
     text = repr(value)
     out.append(text)
     return budget - len(text)
