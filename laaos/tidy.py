@@ -10,7 +10,7 @@ its KEY path.  The one walk behind the notebook view (``laaos.view``), the panda
   list of dicts whose value in the last dict is a number (``metrics.loss``).  Only the
   last item is looked at: a frame of a sweep must not walk every step of every run.
 - A single value is any other value that is not a dict or a list: numbers, strings,
-  None, tuples, sets.  Other lists, and dicts nested deeper than ``MAX_DEPTH``, are left
+  None, tuples, sets.  Other lists, and dicts nested deeper than ``MAX_COLUMN_DEPTH``, are left
   out.
 """
 
@@ -21,7 +21,7 @@ from operator import itemgetter
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 NUMBERS = (int, float)  # (bool is an int: a series of flags draws as 0 and 1)
-MAX_DEPTH = 16  # levels of dicts walked below the store
+MAX_COLUMN_DEPTH = 16  # levels of dicts walked below the store
 
 # A str key written as it is: a name, with the - / + @ % of "val-loss" and "train/acc".
 # Any other key is written as its repr, so that no two keys look alike: '1' and 1,
@@ -90,7 +90,7 @@ class Series:
         return len(values) - values.count(None)
 
 
-def columns_of(store: Any, max_depth: int = MAX_DEPTH) -> Dict[str, Any]:
+def columns_of(store: Any, max_depth: int = MAX_COLUMN_DEPTH) -> Dict[str, Any]:
     """``{KEY path: value}`` of a store, in the store's order: each single value, and a
     ``Series`` for each numeric series (see the module's docstring).  A store that is
     not a dict is one column, ``store``."""
@@ -109,7 +109,7 @@ def split(store: Any) -> Tuple[Dict[str, Any], Dict[str, Series]]:
 def row_of(store: Any) -> Dict[str, Any]:
     """One run as ``{KEY path: value}``: ``columns_of(store)`` with each numeric series as
     its last value."""
-    return _columns(store, MAX_DEPTH, _last)
+    return _columns(store, MAX_COLUMN_DEPTH, _last)
 
 
 def _last(list_key: str, items: List[Any], field: Any = None) -> Any:

@@ -86,3 +86,15 @@ def test_without_pandas_the_error_says_what_to_install(tmp_path, backend_env):
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines() == ["laaos frames need pandas, which is not installed: pip install pandas "
                                         "(or pip install 'laaos[frames]')"] * 2
+
+
+def test_keys_that_print_alike_are_columns_apart(tmp_path):
+    # 7 and '7', 'a.b' and a -> b: four values, four columns, none lost
+    store = laaos.open_file_store("run", "", prefix=f"{tmp_path}/")
+    store[7] = 1
+    store["7"] = 2
+    store["a.b"] = 3
+    store["a"] = {"b": 4}
+    store.close()
+    frame = laaos.load_many(str(tmp_path / "run.py")).frame()
+    assert dict(zip(frame.columns, frame.iloc[0])) == {"[7]": 1, "['7']": 2, "['a.b']": 3, "a.b": 4}
