@@ -437,6 +437,22 @@ def test_a_folder_stands_for_the_logs_under_it(tmp_path):
         log_paths([str(tmp_path / "nothing")])
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_named_pipe_in_a_folder_is_left_out_unopened(tmp_path, backend_env):
+    # (opened, a pipe without a writer would hold the command forever: a child process, with a timeout)
+    write_sweep(tmp_path / "runs", 2)
+    os.mkfifo(tmp_path / "runs" / "fifo.py")
+    for argv in (["check", "runs"], ["compare", "runs"], ["compact", "runs", "-o", "small"]):
+        proc = subprocess.run([sys.executable, "-m", "laaos", *argv], capture_output=True, text=True,
+                              env=backend_env, cwd=tmp_path, timeout=60)
+        assert proc.returncode == 0, (argv, proc.stderr)
+        if argv[0] != "compare":
+            assert "left out 1 .py file that is not a laaos log: " \
+                   f"{os.path.join('runs', 'fifo.py')} (not a regular file)" in proc.stderr, argv
+    assert log_paths([str(tmp_path / "runs")], left_out=[]) == [
+        str(tmp_path / "runs" / "seed000.py"), str(tmp_path / "runs" / "seed001.py")]
+
+
 def test_patterns_and_names_given_twice(tmp_path, monkeypatch):
     paths = write_sweep(tmp_path / "sweep", 3)
     monkeypatch.chdir(tmp_path)

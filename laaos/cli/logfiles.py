@@ -5,8 +5,9 @@ Each argument is one of:
 - ``-``: the names of logs, one a line, read from standard input (``find ... | laaos check -``);
 - a folder: every laaos log under it, searched recursively: the ``.py`` files that begin
   as a log does (see ``laaos._logfile``), so a training script beside its logs is left out
-  (and named in ``left_out``); an empty ``.py`` file is a log that has not been written
-  yet, except ``__init__.py``, which marks a package;
+  (and named in ``left_out``), as is a ``.py`` that is not a regular file (a named pipe:
+  never opened); an empty ``.py`` file is a log that has not been written yet, except
+  ``__init__.py``, which marks a package;
 - a glob pattern that the shell left alone (quoted, or on Windows): the files it matches;
 - anything else: a file, taken as given (a missing one is reported when it is read, with
   the others still done).
@@ -18,6 +19,7 @@ named twice (also as ``./a.py`` and ``a.py``) is taken once.
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from typing import Iterable, List, Optional, TextIO, Tuple
 
@@ -94,8 +96,11 @@ def logs_in_folder(folder: str, left_out: Optional[List[Tuple[str, str]]] = None
 
 def _why_not_a_log(path: str) -> Optional[str]:
     """None for a log (or a file that cannot be read: taken, so that the command names
-    it and its error); otherwise why the file is left out of a folder's logs."""
+    it and its error); otherwise why the file is left out of a folder's logs.  A named
+    pipe, socket or device is never opened: reading one would wait for a writer."""
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return "not a regular file"
         with open(path, "rb") as f:
             head = f.read(_HEAD)
     except OSError:
