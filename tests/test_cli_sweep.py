@@ -418,6 +418,17 @@ def test_names_read_from_standard_input(sweep, capsys):
     assert (code, out) == (0, "2 logs: 2 OK, 0 torn, 0 damaged, 0 empty\n")
 
 
+def test_standard_input_that_names_no_log_is_an_error(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for text in ("", "\n\n"):  # (a `find` that matched nothing)
+        for argv in (["check", "-"], ["check", "--quiet", "-"], ["compact", "-", "-o", "out/"],
+                     ["compact", "-", "--in-place"], ["recover", "-"], ["compare", "-"]):
+            code, out, err = cli_stdin(capsys, text, *argv)
+            assert (code, out) == (1, ""), argv
+            assert err == f"laaos {argv[0]}: -: standard input named no log file (one name a line)\n", argv
+    assert os.listdir(tmp_path) == []
+
+
 def test_a_folder_stands_for_the_logs_under_it(tmp_path):
     runs = tmp_path / "runs"
     write_sweep(runs / "a", 2)

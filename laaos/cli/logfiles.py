@@ -2,7 +2,8 @@
 
 Each argument is one of:
 
-- ``-``: the names of logs, one a line, read from standard input (``find ... | laaos check -``);
+- ``-``: the names of logs, one a line, read from standard input (``find ... | laaos check -``;
+  none at all is an error);
 - a folder: every laaos log under it, searched recursively: the ``.py`` files that begin
   as a log does (see ``laaos._logfile``), so a training script beside its logs is left out
   (and named in ``left_out``), as is a ``.py`` that is not a regular file (a named pipe:
@@ -41,7 +42,8 @@ def log_paths(names: Iterable[str], stdin: Optional[TextIO] = None,
 
     The ``.py`` files of a folder that are not laaos logs are appended to ``left_out``
     (when given) as ``(path, why)``.  Raises ``CommandError`` for a pattern that matches
-    nothing or a folder that holds no log (a typo should not pass as an empty sweep)."""
+    nothing, a folder that holds no log or a ``-`` that reads no name (a typo should not
+    pass as an empty sweep)."""
     out: List[str] = []
     seen = set()
 
@@ -53,10 +55,14 @@ def log_paths(names: Iterable[str], stdin: Optional[TextIO] = None,
 
     for name in names:
         if name == "-":
+            named = False
             for line in (stdin or sys.stdin):
                 line = line.rstrip("\r\n")
                 if line:
+                    named = True
                     take(line)
+            if not named:  # (a `find` that matched nothing should not pass as an empty sweep)
+                raise CommandError("-: standard input named no log file (one name a line)")
         elif os.path.isdir(name):
             found = logs_in_folder(name, left_out)
             if not found:
