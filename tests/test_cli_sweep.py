@@ -504,6 +504,30 @@ def test_usage_errors_exit_2(sweep, capsys):
     capsys.readouterr()
 
 
+def test_a_required_extension_that_does_not_import_is_one_line(tmp_path):
+    # laaos without its compiled extension, as an install without a compiler leaves it
+    shutil.copytree(os.path.dirname(laaos.__file__), tmp_path / "lib" / "laaos",
+                    ignore=shutil.ignore_patterns("*.so", "*.pyd", "__pycache__"))
+    log = write_sweep(tmp_path / "sweep", 2)[0]
+    blocker = tmp_path / "block"  # and without matplotlib: plot says so before it loads a log
+    blocker.mkdir()
+    (blocker / "matplotlib.py").write_text("raise ImportError('no matplotlib here')\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LAAOS_")}
+    env.update(PYTHONPATH=f"{tmp_path / 'lib'}{os.pathsep}{blocker}", LAAOS_REQUIRE_EXTENSIONS="1")
+    for argv in (["check", log], ["check", str(tmp_path / "sweep")], ["show", log], ["plot", log, "loss", "-o", "p.png"]):
+        proc = subprocess.run([sys.executable, "-m", "laaos", *argv], capture_output=True, text=True, env=env,
+                              cwd=tmp_path, timeout=60)
+        assert (proc.returncode, proc.stdout) == (1, ""), argv
+        lines = proc.stderr.splitlines()
+        if argv[0] == "plot":
+            assert lines[-1].startswith("laaos plot: laaos plot needs matplotlib: pip install matplotlib")
+            continue
+        assert len(lines) == 1 + (argv[1] != log), proc.stderr  # (a folder's count of logs, then the error)
+        assert lines[-1].startswith(f"laaos {argv[0]}: LAAOS_REQUIRE_EXTENSIONS=1 but the laaos._speedups "
+                                    "extension did not import (cannot import name '_speedups'"), proc.stderr
+        assert lines[-1].endswith("); reinstall laaos with a C++ compiler and Cython available")
+
+
 # ---- Ctrl-C ----------------------------------------------------------------------------------
 
 

@@ -307,3 +307,5 @@ def _main(argv: Optional[Sequence[str]]) -> int:
     except (CommandError, LaaosError, OSError, UnicodeError, RecursionError) as e:
         # (UnknownSymbolError is a LaaosError: `report` says whether to pass the symbol)
         return report(args, e)
+    except ImportError as e:  # the backend, loaded at first use (LAAOS_REQUIRE_EXTENSIONS=1)
+        return report(args, e)
