@@ -348,3 +348,28 @@ def test_plot_says_a_missing_log_among_several_is_missing(mixed, capsys, tmp_pat
     assert code == 1 and f"{mixed['missing']}: no such log file" in err and not png.exists()
     code, _, err = cli(capsys, "plot", mixed["a"], mixed["b"], "-o", png)
     assert code == 1 and "no KEY to plot" in err
+
+
+def test_plot_writes_a_logs_text_escaped_and_a_well_formed_svg(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    import warnings
+
+    runs = [write_run(tmp_path, name, {"lr": 0.1}, [1.0, 0.5], val=val)
+            for name, val in (("a", "\x1b[2J"), ("b", "two\nlines"), ("c", "$x$ \t cost"))]
+    svg = tmp_path / "p.svg"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        code, _, err = cli(capsys, "plot", *runs, "metrics.loss", "--label", "val", "-o", svg)
+    assert code == 0, err
+    assert [str(w.message) for w in caught] == []  # (no "Glyph 27 missing" from the font)
+    tree = ET.parse(svg)  # well-formed XML
+    ns = "{http://www.w3.org/2000/svg}"
+    legend = next(g for g in tree.iter(f"{ns}g") if g.get("id", "").startswith("legend"))
+    assert [t.text for t in legend.iter(f"{ns}text")] == ["val", "\\u001b[2J", "two\\nlines", "$x$ \\t cost"]
+    # the title of one log: its file name, escaped as well
+    name = tmp_path / "new\nline.py"
+    os.rename(runs[0], name)
+    code, _, err = cli(capsys, "plot", name, "metrics.loss", "-o", svg)
+    assert code == 0, err
+    texts = [t.text for t in ET.parse(svg).iter(f"{ns}text")]
+    assert "new\\nline.py" in texts and not any("\n" in (t or "") for t in texts)
