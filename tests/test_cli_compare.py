@@ -373,3 +373,24 @@ def test_plot_writes_a_logs_text_escaped_and_a_well_formed_svg(tmp_path, capsys)
     assert code == 0, err
     texts = [t.text for t in ET.parse(svg).iter(f"{ns}text")]
     assert "new\\nline.py" in texts and not any("\n" in (t or "") for t in texts)
+
+
+def test_the_table_shows_newlines_and_tabs_in_values_and_run_names_escaped(tmp_path, capsys):
+    runs = [write_run(tmp_path, name, {"lr": lr, "note": note}, [1.0, lr])
+            for name, lr, note in (("a", 0.1, "two\nlines"), ("b\nfake", 0.2, "tab\there"))]
+    code, out, err = cli(capsys, "compare", *runs)
+    assert code == 0, err
+    lines = out.splitlines()
+    assert len(lines) == 3  # a header and a row per run: no cell splits its row
+    assert lines[1].split()[:2] == ["a", "0.1"] and "two\\nlines" in lines[1]
+    assert lines[2].split()[:2] == ["b\\nfake", "0.2"] and "tab\\there" in lines[2]
+    code, out, err = cli(capsys, "compare", *runs, "-k", "config.note", "--format", "csv")
+    assert code == 0 and list(csv.reader(io.StringIO(out)))[1][2] == "two\nlines"  # csv: whole
+
+
+def test_diff_names_its_logs_on_one_line_each(tmp_path, capsys):
+    a = write_run(tmp_path, "a\n+++ b.py", {"lr": 0.1}, [1.0])
+    b = write_run(tmp_path, "b", {"lr": 0.2}, [1.0])
+    code, out, err = cli(capsys, "diff", a, b)
+    assert code == 0, err
+    assert out.splitlines()[:2] == [f"--- {tmp_path}/a\\n+++ b.py.py", f"+++ {b}"]

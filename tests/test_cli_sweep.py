@@ -595,3 +595,34 @@ def test_ctrl_c_stops_a_sweep_with_one_line_and_status_130(slow_sweep, tmp_path,
     assert snapshot(os.path.dirname(slow_sweep[0])) == before  # no log changed, no file left
     if argv[0] == "compact":  # the logs before it were written, whole
         assert sorted(os.listdir(tmp_path / "out")) == ["seed000.py", "seed001.py", "seed002.py"]
+
+
+def test_a_file_name_with_a_newline_cannot_fake_a_line(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    paths = write_sweep(tmp_path / "runs", 2)
+    evil = "runs/torn\nseed000.py: OK\nz.py"  # its lines, printed raw, would say another log is OK
+    shutil.copy(paths[0], evil)
+    with open(evil, "ab") as f:
+        f.write(b"store['loss'].append(0.")
+    open("runs/empty\nfake.py", "wb").close()
+    shown = "runs/torn\\nseed000.py: OK\\nz.py"
+    code, out, _ = cli(capsys, "check", "runs")
+    assert code == 1 and out.splitlines()[:2] == [
+        "runs/empty\\nfake.py: EMPTY: no `store = ...` statement yet",
+        f"{shown}:{LINES + 1}: TORN: the last 23 bytes are an incomplete last statement"]
+    code, out, _ = cli(capsys, "check", evil)
+    assert code == 1 and out.splitlines()[0].startswith(f"{shown}: {STATEMENTS} statements, ")
+    assert all(line.startswith((shown, "  ")) for line in out.splitlines())
+    faked = ("seed000.py", "z.py", "fake.py")  # (lines a raw name would start)
+    code, out, _ = cli(capsys, "compact", "runs", "-o", "small")
+    assert code == 0 and "runs/empty\\nfake.py: empty: nothing to compact" in out
+    assert f"kept in small/{shown[5:]}.torn_" in out and not any(line.startswith(faked) for line in out.splitlines())
+    code, out, _ = cli(capsys, "recover", "--dry-run", "runs")
+    assert code == 0 and out.splitlines()[0].startswith(f"{shown}: would keep {STATEMENTS} statements; ")
+    assert not any(line.startswith(faked) for line in out.splitlines())
+    code, out, _ = cli(capsys, "recover", "--dry-run", evil)
+    assert out.splitlines()[0] == f"{shown}: would keep {STATEMENTS} statements"
+    code, out, err = cli(capsys, "check", "no\nsuch.py", paths[0])
+    assert code == 1 and out.splitlines()[0] == "no\\nsuch.py: UNREADABLE: no such log file"
+    code, out, err = cli(capsys, "recover", "no\nsuch.py")  # an error names it on one line
+    assert code == 1 and err == "laaos recover: no\\nsuch.py: no such log file\n"

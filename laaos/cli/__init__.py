@@ -254,7 +254,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--sort", metavar="KEY", help="order the rows by this column or KEY (runs without it last)")
     s.add_argument("--reverse", action="store_true", help="the reverse order")
     s.add_argument("--format", choices=["table", "csv", "json"], default="table",
-                   help="table (default: aligned, cut to the terminal's width), or csv or json (whole)")
+                   help="table (default: aligned, cut to the terminal's width; newlines and tabs in a "
+                        "cell as \\n, \\t), or csv or json (whole). In every format a log's control "
+                        "and bidi characters are written as \\uXXXX escapes (terminal safety)")
 
     s = command("diff", "diff:cmd_diff", "what differs between two runs", "What differs between the logs A "
                 "and B: single values (added +, removed -, changed ~ with both values), session "

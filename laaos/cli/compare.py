@@ -19,7 +19,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from .._json import json_default, to_json
 from .columns import Series, differ, flatten, is_number, run_names
-from .escaping import printable
+from .escaping import one_line
 from .failures import CommandError
 from .keys import parse_key_path, select
 from .logfiles import log_paths
@@ -151,8 +151,9 @@ def sorted_lines(lines: List[Line], reverse: bool) -> List[Line]:
 
 
 def table_cell(value: Any) -> str:
-    """A cell of the table: a float to 6 significant digits, text as it is, anything
-    else as its repr, cut to ``CELL_WIDTH``; empty for a missing key."""
+    """A cell of the table: a float to 6 significant digits, text as it is (on one line:
+    a newline or tab as ``\\n``, ``\\t``), anything else as its repr, cut to
+    ``CELL_WIDTH``; empty for a missing key."""
     if value is MISSING:
         return ""
     if isinstance(value, float):
@@ -161,7 +162,7 @@ def table_cell(value: Any) -> str:
         text = value
     else:
         text = short(value, CELL_WIDTH)
-    text = printable(text)
+    text = one_line(text)
     return text if width(text) <= CELL_WIDTH else cut(text, CELL_WIDTH)
 
 
@@ -208,7 +209,7 @@ def print_table(header: List[str], cells: List[List[str]], columns: int) -> int:
             parts.append(text + " " * pad if i == 0 or not _numeric(text) else " " * pad + text)
         return "  ".join(parts).rstrip()
 
-    print(line([printable(h) for h in header]))
+    print(line([one_line(h) for h in header]))
     for row in cells:
         print(line(row))
     return len(header) - shown
@@ -308,7 +309,7 @@ def write_table(lines: List[Line], columns: List[str], torn: bool) -> None:
     header = ["run"] + (["torn"] if torn else []) + columns
     cells = []
     for line in lines:
-        lead = [printable(line.run)] + ([f"TORN ({line.torn:,} bytes)" if line.torn else ""] if torn else [])
+        lead = [one_line(line.run)] + ([f"TORN ({line.torn:,} bytes)" if line.torn else ""] if torn else [])
         cells.append(lead + [table_cell(line.cells[c]) for c in columns])
     left_out = print_table(header, cells, shutil.get_terminal_size().columns)
     if left_out:

@@ -9,6 +9,7 @@ from typing import Any, Dict, List
 
 from ..loader import LoadResult
 from .columns import Series, flatten, same_value
+from .escaping import one_line
 from .loading import load_store
 from .show import number, short
 
@@ -94,8 +95,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
     values_b, series_b = flatten(b.store)
     sections = [("values", values_diff(values_a, values_b)), ("sessions", sessions_diff(a, b)),
                 ("series", series_diff(series_a, series_b))]
-    print(f"--- {args.file}" + (f"  (torn: the last {a.dropped_bytes:,} bytes not loaded)" if a.torn else ""))
-    print(f"+++ {args.other}" + (f"  (torn: the last {b.dropped_bytes:,} bytes not loaded)" if b.torn else ""))
+    print(f"--- {one_line(args.file)}" + (f"  (torn: the last {a.dropped_bytes:,} bytes not loaded)" if a.torn else ""))
+    print(f"+++ {one_line(args.other)}" + (f"  (torn: the last {b.dropped_bytes:,} bytes not loaded)" if b.torn else ""))
     differs = False
     for title, lines in sections:
         if lines:
