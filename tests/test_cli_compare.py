@@ -394,3 +394,19 @@ def test_diff_names_its_logs_on_one_line_each(tmp_path, capsys):
     code, out, err = cli(capsys, "diff", a, b)
     assert code == 0, err
     assert out.splitlines()[:2] == [f"--- {tmp_path}/a\\n+++ b.py.py", f"+++ {b}"]
+
+
+def test_diff_exit_code_says_differ_with_1_and_an_error_with_2(mixed, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")  # (the usage line on one line)
+    a, b = mixed["a"], mixed["c"]
+    assert cli(capsys, "diff", a, b, "--exit-code")[0] == 1
+    assert cli(capsys, "diff", a, a, "--exit-code")[0] == 0
+    for other in (mixed["missing"], mixed["damaged"]):
+        code, out, err = cli(capsys, "diff", a, other, "--exit-code")
+        assert (code, out, len(err.splitlines())) == (2, "", 1), err
+        assert err.startswith(f"laaos diff: {other}")
+        assert cli(capsys, "diff", a, other)[0] == 1  # without --exit-code: 1, as every command
+    with pytest.raises(SystemExit) as e:
+        main(["diff", a])
+    assert e.value.code == 2
+    assert "usage: laaos diff [-h] [--symbol SPEC] [--encoding NAME] [--exit-code] A B" in capsys.readouterr().err

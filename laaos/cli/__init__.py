@@ -17,7 +17,7 @@ FILE... is any number of logs: names, a folder (the laaos logs under it), a quot
 pattern, or '-' (names read from standard input); see ``logfiles``.
 
 Exit status: 0 on success, 1 when a log is damaged or a command fails, 2 on bad usage,
-130 when interrupted (Ctrl-C).
+130 when interrupted (Ctrl-C); ``diff --exit-code``: 1 when the runs differ, 2 on an error.
 
 The modules of this package, one a command or a concern the commands share:
 
@@ -162,18 +162,19 @@ def build_parser() -> argparse.ArgumentParser:
                           help="the log's encoding if not UTF-8: cp1252 for a log laaos 2.1.1 wrote on Windows")
 
     def command(name: str, run: str, help: str, description: str, *, keys: bool = False,
-                files: bool = False, reads: bool = True) -> Any:
+                files: bool = False, reads: bool = True, file: str = "FILE") -> Any:
         """A subcommand: each takes a log FILE as its first argument (``files=True``: one or
         more, as ``args.files``, see ``logfiles``) and is run by the function ``run`` names
         (``MODULE:FUNCTION`` of this package), whose module is imported once the arguments
-        are read (see ``runner``); ``reads``: it reads whole logs (``--encoding``)."""
+        are read (see ``runner``); ``reads``: it reads whole logs (``--encoding``); ``file``:
+        the name of the log in the usage line."""
         epilog = (KEY_HELP if keys else "") + "\n" + (FILES_HELP + "\n" if files else "") + SYMBOL_HELP
         s = sub.add_parser(name, help=help, description=description, epilog=epilog,
                            parents=[symbols, encoding] if reads else [symbols], formatter_class=_Formatter)
         if files:
             s.add_argument("files", nargs="+", metavar="FILE")
         else:
-            s.add_argument("file")
+            s.add_argument("file", metavar=file)
         s.set_defaults(run=run)
         return s
 
@@ -261,9 +262,12 @@ def build_parser() -> argparse.ArgumentParser:
     s = command("diff", "diff:cmd_diff", "what differs between two runs", "What differs between the logs A "
                 "and B: single values (added +, removed -, changed ~ with both values), session "
                 "records (git commit, dirty, branch, argv, host) and per numeric series its length "
-                "and last value. Exit status 0 (a report), or 1 with --exit-code when they differ.")
+                "and last value. Exit status 0 (a report), or 1 when a log cannot be read; with "
+                "--exit-code (as git diff --exit-code and diff(1)): 0 when they are the same, 1 when "
+                "they differ, 2 when a log cannot be read.", file="A")
     s.add_argument("other", metavar="B", help="the second log")
-    s.add_argument("--exit-code", action="store_true", help="exit with 1 when the runs differ, 0 when not")
+    s.add_argument("--exit-code", action="store_true",
+                   help="exit with 1 when the runs differ, 0 when not, 2 on an error")
 
     s = command("follow", "follow:cmd_follow", "print new statements as they arrive", "Print each new statement of "
                 "a log as it is written, until interrupted (Ctrl-C). When the log is rewritten (a "
@@ -306,8 +310,9 @@ def _main(argv: Optional[Sequence[str]]) -> int:
     except KeyboardInterrupt:  # Ctrl-C: one line, not a traceback (`follow` ends this way, with 0)
         print(f"laaos {args.command}: interrupted", file=sys.stderr)
         return INTERRUPTED
-    except (CommandError, LaaosError, OSError, UnicodeError, RecursionError) as e:
-        # (UnknownSymbolError is a LaaosError: `report` says whether to pass the symbol)
-        return report(args, e)
-    except ImportError as e:  # the backend, loaded at first use (LAAOS_REQUIRE_EXTENSIONS=1)
-        return report(args, e)
+    except (CommandError, LaaosError, OSError, UnicodeError, RecursionError, ImportError) as e:
+        # (UnknownSymbolError is a LaaosError: `report` says whether to pass the symbol;
+        # ImportError: the backend, loaded at first use, with LAAOS_REQUIRE_EXTENSIONS=1)
+        report(args, e)
+        # `diff --exit-code` says "they differ" with 1: an error is 2 there, as in git diff and diff(1)
+        return 2 if getattr(args, "exit_code", False) else 1
