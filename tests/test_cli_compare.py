@@ -410,3 +410,16 @@ def test_diff_exit_code_says_differ_with_1_and_an_error_with_2(mixed, capsys, mo
         main(["diff", a])
     assert e.value.code == 2
     assert "usage: laaos diff [-h] [--symbol SPEC] [--encoding NAME] [--exit-code] A B" in capsys.readouterr().err
+
+
+def test_plot_says_which_log_lacks_a_key_without_a_misleading_list(mixed, capsys, tmp_path):
+    pytest.importorskip("matplotlib")
+    other = write_run(tmp_path, "other", {"lr": 0.5}, [1.0], val=[1.0, 2.0])
+    png = tmp_path / "p.png"
+    code, out, err = cli(capsys, "plot", mixed["a"], other, "val", "-o", png)
+    assert code == 1 and out == f"{png}: val of 1 logs\n"
+    assert err == f"laaos plot: {mixed['a']}: this log has no key 'val'\n"
+    code, _, err = cli(capsys, "plot", mixed["a"], other, "config.wd", "-o", png)
+    assert code == 1 and f"laaos plot: {other}: key 'config.wd': no key 'wd' here (keys: 'lr')" in err
+    code, _, err = cli(capsys, "plot", other, "nope", "-o", png)  # one log, loaded whole: its keys
+    assert code == 1 and err == "laaos plot: key 'nope': no key 'nope' here (keys: 'config', 'metrics', 'val')\n"

@@ -99,21 +99,22 @@ def cmd_plot(args: argparse.Namespace) -> int:
             if not stores:
                 return 1
         names = run_names(list(stores))
+        partial = not single  # (only the top-level keys plotted were loaded)
         for path, name in zip(stores, names):
             store = stores[path]
             try:
                 x = None
                 if args.x:
-                    x = numeric_series(select(store, [args.x]), args.x)
+                    x = numeric_series(select(store, [args.x], partial), args.x)
                 label = name
                 if args.label:
                     try:
-                        value = select(store, [args.label])
+                        value = select(store, [args.label], partial)
                         label = value if isinstance(value, str) else short(value, 40)
                     except CommandError:
                         label = f"{name} (no {args.label})"
                 for key in keys:
-                    series = numeric_series(select(store, [key]), key)
+                    series = numeric_series(select(store, [key], partial), key)
                     if x is not None and len(x) != len(series):
                         raise CommandError(f"{key} has {len(series)} values but the x axis {args.x} has {len(x)}")
                     line = key if single and not args.label else label if len(keys) == 1 else f"{label} {key}"
