@@ -353,8 +353,12 @@ def test_compact_of_several_logs_in_place_only_when_told(tmp_path, capsys):
     paths = write_sweep(tmp_path / "sweep", 3)
     before = snapshot(tmp_path)
     values = [repr(laaos.load(p).store) for p in paths]
-    code, _, err = cli(capsys, "compact", *paths)
-    assert code == 1 and "needs -o DIR (a folder to write them to) or --in-place" in err
+    for argv in (paths, [tmp_path / "sweep"]):  # bad usage: exit status 2, with the usage line
+        with pytest.raises(SystemExit) as e:
+            cli(capsys, "compact", *argv)
+        err = capsys.readouterr().err
+        assert e.value.code == 2 and err.startswith("usage: laaos compact ")
+        assert "laaos compact: error: " in err and "needs -o DIR (a folder to write them to) or --in-place" in err
     code, _, err = cli(capsys, "compact", tmp_path / "sweep", "-o", tmp_path / "sweep")
     assert code == 1 and "over itself" in err and "--in-place" in err
     assert snapshot(tmp_path) == before  # refused: nothing written

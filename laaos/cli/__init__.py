@@ -42,7 +42,7 @@ from typing import Any, Callable, Optional, Sequence
 from .. import __version__
 from ..errors import LaaosError
 from .escaping import printable_output
-from .failures import CommandError, report
+from .failures import CommandError, UsageError, report
 from .keys import KEY_HELP
 from .logfiles import FILES_HELP
 from .symbols import SYMBOL_HELP, symbol_spec
@@ -153,6 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
                                        "interrupted (Ctrl-C).")
     p.add_argument("--version", action="version", version=f"laaos {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=_CommandParser)
+    p.commands = sub.choices  # type: ignore[attr-defined]  # (a command's parser: for its usage errors)
     symbols = argparse.ArgumentParser(add_help=False, formatter_class=_Formatter)
     symbols.add_argument("--symbol", action="append", type=symbol_spec, default=[], metavar="SPEC",
                          help="a name the log uses: MODULE, MODULE:NAME or ALIAS=MODULE:NAME (repeatable)")
@@ -301,10 +302,13 @@ def runner(run: str) -> Callable[[argparse.Namespace], int]:
 
 
 def _main(argv: Optional[Sequence[str]]) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     args.symbols = dict(args.symbol)
     try:
         return runner(args.run)(args)
+    except UsageError as e:  # (exits with 2)
+        parser.commands[args.command].error(str(e))
     except BrokenPipeError:  # `laaos export ... | head`
         return 0
     except KeyboardInterrupt:  # Ctrl-C: one line, not a traceback (`follow` ends this way, with 0)

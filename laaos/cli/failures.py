@@ -1,5 +1,6 @@
 """How a ``laaos`` command fails: ``CommandError``, and the one line (or two) that
-``main`` prints on stderr for each error a command raises, with exit status 1."""
+``main`` prints on stderr for each error a command raises, with exit status 1; or
+``UsageError``, bad usage (exit status 2)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,11 @@ from .escaping import one_line
 
 class CommandError(Exception):
     """A failure to report in one line, with exit status 1."""
+
+
+class UsageError(Exception):
+    """Arguments that do not make a command (found once they are read, not by argparse):
+    said as argparse says bad usage, with the usage line, and exit status 2."""
 
 
 def report(args: argparse.Namespace, error: Exception) -> int:

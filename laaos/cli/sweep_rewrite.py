@@ -18,7 +18,7 @@ from typing import Dict, List, Optional
 
 from ..runs import file_chunks
 from .escaping import one_line
-from .failures import CommandError
+from .failures import CommandError, UsageError
 from .loading import check_file, human
 from .rewrite import cmd_compact as compact_one, cmd_recover as recover_one
 from .sweep import LOG_ERRORS, one_log, plural, report_log, sweep_paths
@@ -82,10 +82,10 @@ def cmd_compact(args: argparse.Namespace) -> int:
         return compact_one(args)
     if args.output is None and not args.in_place:
         name = args.files[0]
-        what = f"{name} is a directory: compacting the logs under it" if len(args.files) == 1 and \
+        what = f"{one_line(name)} is a directory: compacting the logs under it" if len(args.files) == 1 and \
             os.path.isdir(name) else "compacting several logs"
-        raise CommandError(f"{what} needs -o DIR (a folder to write them to) or --in-place (each "
-                           "rewritten where it is); nothing was changed")
+        raise UsageError(f"{what} needs -o DIR (a folder to write them to) or --in-place (each "
+                         "rewritten where it is); nothing was changed")
     if args.output is not None and os.path.exists(args.output) and not os.path.isdir(args.output):
         raise CommandError(f"{args.output}: is not a folder: several logs are written to a folder (-o DIR)")
     paths, _ = sweep_paths(args)
