@@ -423,3 +423,19 @@ def test_plot_says_which_log_lacks_a_key_without_a_misleading_list(mixed, capsys
     assert code == 1 and f"laaos plot: {other}: key 'config.wd': no key 'wd' here (keys: 'lr')" in err
     code, _, err = cli(capsys, "plot", other, "nope", "-o", png)  # one log, loaded whole: its keys
     assert code == 1 and err == "laaos plot: key 'nope': no key 'nope' here (keys: 'config', 'metrics', 'val')\n"
+
+
+def test_compare_says_a_key_no_run_has_and_shows_the_table(mixed, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    runs = [mixed["a"], mixed["b"]]
+    code, out, err = cli(capsys, "compare", *runs, "-k", "nope", "-k", "config.lr", "-k", "len(config.lr)",
+                         "--sort", "nope")
+    assert code == 0
+    assert err == ("laaos compare: no run has KEY 'nope'\n"
+                   "laaos compare: no run has a length for 'len(config.lr)'\n")
+    assert [line.split() for line in out.splitlines()] == [["run", "nope", "config.lr", "len(config.lr)"],
+                                                           ["a", "0.1"], ["b", "0.2"]]
+    code, out, err = cli(capsys, "compare", *runs, "--sort", "config.wd")
+    assert code == 0 and err.startswith("laaos compare: no run has KEY 'config.wd'\n") and len(out.splitlines()) == 3
+    code, _, err = cli(capsys, "compare", *runs, "-k", "config.momentum", "--sort", "config.lr")
+    assert (code, err) == (0, "")

@@ -252,8 +252,10 @@ def build_parser() -> argparse.ArgumentParser:
                 "instead. A log that does not load is reported and left out (exit status 1); a "
                 "torn one is marked in its row.", keys=True, files=True)
     s.add_argument("-k", "--key", action="append", metavar="KEY",
-                   help="a column: a KEY path, or len(KEY) (repeatable; a key a run lacks is an empty cell)")
-    s.add_argument("--sort", metavar="KEY", help="order the rows by this column or KEY (runs without it last)")
+                   help="a column: a KEY path, or len(KEY) (repeatable; a key a run lacks is an empty cell; "
+                        "one that no run has is said on stderr, with exit status 0)")
+    s.add_argument("--sort", metavar="KEY", help="order the rows by this column or KEY (runs without it last; "
+                   "a KEY no run has is said on stderr)")
     s.add_argument("--reverse", action="store_true", help="the reverse order")
     s.add_argument("--format", choices=["table", "csv", "json"], default="table",
                    help="table (default: aligned, cut to the terminal's width; newlines and tabs in a "

@@ -266,6 +266,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
             return 1
         raise CommandError("no log to compare")
     shown: List[Row] = list(runs.stores.values())
+    for name in dict.fromkeys(picked + ([args.sort] if args.sort else [])):
+        # (a typo: the table still comes, with an empty column; the exit status stays 0)
+        if all((run.sort if name == args.sort else run.cells[name]) is MISSING for run in shown):
+            is_len, key = column_key(name)
+            print(f"laaos compare: no run has {'a length for' if is_len else 'KEY'} {name!r}", file=sys.stderr)
     if picked:
         columns = list(dict.fromkeys(picked))
         rows = [dict(run.cells) for run in shown]
