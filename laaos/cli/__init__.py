@@ -163,12 +163,12 @@ def build_parser() -> argparse.ArgumentParser:
                           help="the log's encoding if not UTF-8: cp1252 for a log laaos 2.1.1 wrote on Windows")
 
     def command(name: str, run: str, help: str, description: str, *, keys: bool = False,
-                files: bool = False, reads: bool = True, file: str = "FILE") -> Any:
+                files: bool = False, reads: bool = True, file: Optional[str] = None) -> Any:
         """A subcommand: each takes a log FILE as its first argument (``files=True``: one or
         more, as ``args.files``, see ``logfiles``) and is run by the function ``run`` names
         (``MODULE:FUNCTION`` of this package), whose module is imported once the arguments
         are read (see ``runner``); ``reads``: it reads whole logs (``--encoding``); ``file``:
-        the name of the log in the usage line."""
+        the name of the log in the usage line (default: file)."""
         epilog = (KEY_HELP if keys else "") + "\n" + (FILES_HELP + "\n" if files else "") + SYMBOL_HELP
         s = sub.add_parser(name, help=help, description=description, epilog=epilog,
                            parents=[symbols, encoding] if reads else [symbols], formatter_class=_Formatter)
