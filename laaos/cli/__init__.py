@@ -285,8 +285,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run ``laaos ARGV...`` (``sys.argv[1:]`` when None); return the exit status: 0 on
-    success, 1 when a log is damaged or the command fails, 130 when interrupted (Ctrl-C).
-    Bad usage exits with 2, from ``argparse``."""
+    success, 1 when a log is damaged or the command fails (2 with ``diff --exit-code``),
+    130 when interrupted (Ctrl-C).  Bad usage exits with 2, from ``argparse``."""
     with printable_output():
         try:
             return _main(argv)
