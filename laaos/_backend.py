@@ -25,10 +25,10 @@ def _extension() -> Optional[ModuleType]:
         return None
     try:
         from . import _speedups
-    except ImportError:
+    except ImportError as e:
         if REQUIRE_EXTENSIONS:
             raise ImportError(
-                "LAAOS_REQUIRE_EXTENSIONS=1 but the laaos._speedups extension did not import; "
+                f"LAAOS_REQUIRE_EXTENSIONS=1 but the laaos._speedups extension did not import ({e}); "
                 "reinstall laaos with a C++ compiler and Cython available"
             ) from None
         return None

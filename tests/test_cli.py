@@ -343,7 +343,7 @@ MISTAKES = [
     ("recover {empty}", 0, "empty: nothing to recover"),
     ("recover {damaged} --dry-run", 0, "would reject line 3"),
     ("compact {missing}", 1, "no such log file"),
-    ("compact {dir}", 1, "is a directory"),
+    ("compact {dir}", 2, "is a directory"),  # (needs -o DIR or --in-place: bad usage)
     ("compact {damaged}", 1, "damaged.py:3"),
     ("compact {empty}", 1, "no complete `store = ...` statement"),
     ("compact {log} -o {dir}", 1, "laaos compact:"),

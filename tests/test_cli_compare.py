@@ -376,3 +376,94 @@ def test_compare_the_frame_and_the_view_name_a_column_alike_and_the_name_selects
         return
     assert list(frame.columns) == names + ["metrics.step", "metrics.loss"]
     assert frame["config.tags"].tolist() == [{"a", ""}, {"a", "b"}]
+
+
+def test_plot_writes_a_logs_text_escaped_and_a_well_formed_svg(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    import warnings
+
+    runs = [write_run(tmp_path, name, {"lr": 0.1}, [1.0, 0.5], val=val)
+            for name, val in (("a", "\x1b[2J"), ("b", "two\nlines"), ("c", "$x$ \t cost"))]
+    svg = tmp_path / "p.svg"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        code, _, err = cli(capsys, "plot", *runs, "metrics.loss", "--label", "val", "-o", svg)
+    assert code == 0, err
+    assert [str(w.message) for w in caught] == []  # (no "Glyph 27 missing" from the font)
+    tree = ET.parse(svg)  # well-formed XML
+    ns = "{http://www.w3.org/2000/svg}"
+    legend = next(g for g in tree.iter(f"{ns}g") if g.get("id", "").startswith("legend"))
+    assert [t.text for t in legend.iter(f"{ns}text")] == ["val", "\\u001b[2J", "two\\nlines", "$x$ \\t cost"]
+    # the title of one log: its file name, escaped as well
+    name = tmp_path / "new\nline.py"
+    os.rename(runs[0], name)
+    code, _, err = cli(capsys, "plot", name, "metrics.loss", "-o", svg)
+    assert code == 0, err
+    texts = [t.text for t in ET.parse(svg).iter(f"{ns}text")]
+    assert "new\\nline.py" in texts and not any("\n" in (t or "") for t in texts)
+
+
+def test_the_table_shows_newlines_and_tabs_in_values_and_run_names_escaped(tmp_path, capsys):
+    runs = [write_run(tmp_path, name, {"lr": lr, "note": note}, [1.0, lr])
+            for name, lr, note in (("a", 0.1, "two\nlines"), ("b\nfake", 0.2, "tab\there"))]
+    code, out, err = cli(capsys, "compare", *runs)
+    assert code == 0, err
+    lines = out.splitlines()
+    assert len(lines) == 3  # a header and a row per run: no cell splits its row
+    assert lines[1].split()[:2] == ["a", "0.1"] and "two\\nlines" in lines[1]
+    assert lines[2].split()[:2] == ["b\\nfake", "0.2"] and "tab\\there" in lines[2]
+    code, out, err = cli(capsys, "compare", *runs, "-k", "config.note", "--format", "csv")
+    assert code == 0 and list(csv.reader(io.StringIO(out)))[1][2] == "two\nlines"  # csv: whole
+
+
+def test_diff_names_its_logs_on_one_line_each(tmp_path, capsys):
+    a = write_run(tmp_path, "a\n+++ b.py", {"lr": 0.1}, [1.0])
+    b = write_run(tmp_path, "b", {"lr": 0.2}, [1.0])
+    code, out, err = cli(capsys, "diff", a, b)
+    assert code == 0, err
+    assert out.splitlines()[:2] == [f"--- {tmp_path}/a\\n+++ b.py.py", f"+++ {b}"]
+
+
+def test_diff_exit_code_says_differ_with_1_and_an_error_with_2(mixed, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")  # (the usage line on one line)
+    a, b = mixed["a"], mixed["c"]
+    assert cli(capsys, "diff", a, b, "--exit-code")[0] == 1
+    assert cli(capsys, "diff", a, a, "--exit-code")[0] == 0
+    for other in (mixed["missing"], mixed["damaged"]):
+        code, out, err = cli(capsys, "diff", a, other, "--exit-code")
+        assert (code, out, len(err.splitlines())) == (2, "", 1), err
+        assert err.startswith(f"laaos diff: {other}")
+        assert cli(capsys, "diff", a, other)[0] == 1  # without --exit-code: 1, as every command
+    with pytest.raises(SystemExit) as e:
+        main(["diff", a])
+    assert e.value.code == 2
+    assert "usage: laaos diff [-h] [--symbol SPEC] [--encoding NAME] [--exit-code] A B" in capsys.readouterr().err
+
+
+def test_plot_says_which_log_lacks_a_key_without_a_misleading_list(mixed, capsys, tmp_path):
+    pytest.importorskip("matplotlib")
+    other = write_run(tmp_path, "other", {"lr": 0.5}, [1.0], val=[1.0, 2.0])
+    png = tmp_path / "p.png"
+    code, out, err = cli(capsys, "plot", mixed["a"], other, "val", "-o", png)
+    assert code == 1 and out == f"{png}: val of 1 logs\n"
+    assert err == f"laaos plot: {mixed['a']}: this log has no key 'val'\n"
+    code, _, err = cli(capsys, "plot", mixed["a"], other, "config.wd", "-o", png)
+    assert code == 1 and f"laaos plot: {other}: key 'config.wd': no key 'wd' here (keys: 'lr')" in err
+    code, _, err = cli(capsys, "plot", other, "nope", "-o", png)  # one log, loaded whole: its keys
+    assert code == 1 and err == "laaos plot: key 'nope': no key 'nope' here (keys: 'config', 'metrics', 'val')\n"
+
+
+def test_compare_says_a_key_no_run_has_and_shows_the_table(mixed, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    runs = [mixed["a"], mixed["b"]]
+    code, out, err = cli(capsys, "compare", *runs, "-k", "nope", "-k", "config.lr", "-k", "len(config.lr)",
+                         "--sort", "nope")
+    assert code == 0
+    assert err == ("laaos compare: no run has KEY 'nope'\n"
+                   "laaos compare: no run has a length for 'len(config.lr)'\n")
+    assert [line.split() for line in out.splitlines()] == [["run", "nope", "config.lr", "len(config.lr)"],
+                                                           ["a", "0.1"], ["b", "0.2"]]
+    code, out, err = cli(capsys, "compare", *runs, "--sort", "config.wd")
+    assert code == 0 and err.startswith("laaos compare: no run has KEY 'config.wd'\n") and len(out.splitlines()) == 3
+    code, _, err = cli(capsys, "compare", *runs, "-k", "config.momentum", "--sort", "config.lr")
+    assert (code, err) == (0, "")

@@ -353,8 +353,12 @@ def test_compact_of_several_logs_in_place_only_when_told(tmp_path, capsys):
     paths = write_sweep(tmp_path / "sweep", 3)
     before = snapshot(tmp_path)
     values = [repr(laaos.load(p).store) for p in paths]
-    code, _, err = cli(capsys, "compact", *paths)
-    assert code == 1 and "needs -o DIR (a folder to write them to) or --in-place" in err
+    for argv in (paths, [tmp_path / "sweep"]):  # bad usage: exit status 2, with the usage line
+        with pytest.raises(SystemExit) as e:
+            cli(capsys, "compact", *argv)
+        err = capsys.readouterr().err
+        assert e.value.code == 2 and err.startswith("usage: laaos compact ")
+        assert "laaos compact: error: " in err and "needs -o DIR (a folder to write them to) or --in-place" in err
     code, _, err = cli(capsys, "compact", tmp_path / "sweep", "-o", tmp_path / "sweep")
     assert code == 1 and "over itself" in err and "--in-place" in err
     assert snapshot(tmp_path) == before  # refused: nothing written
@@ -418,6 +422,17 @@ def test_names_read_from_standard_input(sweep, capsys):
     assert (code, out) == (0, "2 logs: 2 OK, 0 torn, 0 damaged, 0 empty\n")
 
 
+def test_standard_input_that_names_no_log_is_an_error(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for text in ("", "\n\n"):  # (a `find` that matched nothing)
+        for argv in (["check", "-"], ["check", "--quiet", "-"], ["compact", "-", "-o", "out/"],
+                     ["compact", "-", "--in-place"], ["recover", "-"], ["compare", "-"]):
+            code, out, err = cli_stdin(capsys, text, *argv)
+            assert (code, out) == (1, ""), argv
+            assert err == f"laaos {argv[0]}: -: standard input named no log file (one name a line)\n", argv
+    assert os.listdir(tmp_path) == []
+
+
 def test_a_folder_stands_for_the_logs_under_it(tmp_path):
     runs = tmp_path / "runs"
     write_sweep(runs / "a", 2)
@@ -435,6 +450,22 @@ def test_a_folder_stands_for_the_logs_under_it(tmp_path):
     (tmp_path / "nothing").mkdir()
     with pytest.raises(CommandError, match="no laaos log in this folder"):
         log_paths([str(tmp_path / "nothing")])
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_named_pipe_in_a_folder_is_left_out_unopened(tmp_path, backend_env):
+    # (opened, a pipe without a writer would hold the command forever: a child process, with a timeout)
+    write_sweep(tmp_path / "runs", 2)
+    os.mkfifo(tmp_path / "runs" / "fifo.py")
+    for argv in (["check", "runs"], ["compare", "runs"], ["compact", "runs", "-o", "small"]):
+        proc = subprocess.run([sys.executable, "-m", "laaos", *argv], capture_output=True, text=True,
+                              env=backend_env, cwd=tmp_path, timeout=60)
+        assert proc.returncode == 0, (argv, proc.stderr)
+        if argv[0] != "compare":
+            assert "left out 1 .py file that is not a laaos log: " \
+                   f"{os.path.join('runs', 'fifo.py')} (not a regular file)" in proc.stderr, argv
+    assert log_paths([str(tmp_path / "runs")], left_out=[]) == [
+        str(tmp_path / "runs" / "seed000.py"), str(tmp_path / "runs" / "seed001.py")]
 
 
 def test_patterns_and_names_given_twice(tmp_path, monkeypatch):
@@ -475,6 +506,30 @@ def test_usage_errors_exit_2(sweep, capsys):
             main(argv)
         assert e.value.code == 2, argv
     capsys.readouterr()
+
+
+def test_a_required_extension_that_does_not_import_is_one_line(tmp_path):
+    # laaos without its compiled extension, as an install without a compiler leaves it
+    shutil.copytree(os.path.dirname(laaos.__file__), tmp_path / "lib" / "laaos",
+                    ignore=shutil.ignore_patterns("*.so", "*.pyd", "__pycache__"))
+    log = write_sweep(tmp_path / "sweep", 2)[0]
+    blocker = tmp_path / "block"  # and without matplotlib: plot says so before it loads a log
+    blocker.mkdir()
+    (blocker / "matplotlib.py").write_text("raise ImportError('no matplotlib here')\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LAAOS_")}
+    env.update(PYTHONPATH=f"{tmp_path / 'lib'}{os.pathsep}{blocker}", LAAOS_REQUIRE_EXTENSIONS="1")
+    for argv in (["check", log], ["check", str(tmp_path / "sweep")], ["show", log], ["plot", log, "loss", "-o", "p.png"]):
+        proc = subprocess.run([sys.executable, "-m", "laaos", *argv], capture_output=True, text=True, env=env,
+                              cwd=tmp_path, timeout=60)
+        assert (proc.returncode, proc.stdout) == (1, ""), argv
+        lines = proc.stderr.splitlines()
+        if argv[0] == "plot":
+            assert lines[-1].startswith("laaos plot: laaos plot needs matplotlib: pip install matplotlib")
+            continue
+        assert len(lines) == 1 + (argv[1] != log), proc.stderr  # (a folder's count of logs, then the error)
+        assert lines[-1].startswith(f"laaos {argv[0]}: LAAOS_REQUIRE_EXTENSIONS=1 but the laaos._speedups "
+                                    "extension did not import (cannot import name '_speedups'"), proc.stderr
+        assert lines[-1].endswith("); reinstall laaos with a C++ compiler and Cython available")
 
 
 # ---- Ctrl-C ----------------------------------------------------------------------------------
@@ -544,3 +599,34 @@ def test_ctrl_c_stops_a_sweep_with_one_line_and_status_130(slow_sweep, tmp_path,
     assert snapshot(os.path.dirname(slow_sweep[0])) == before  # no log changed, no file left
     if argv[0] == "compact":  # the logs before it were written, whole
         assert sorted(os.listdir(tmp_path / "out")) == ["seed000.py", "seed001.py", "seed002.py"]
+
+
+def test_a_file_name_with_a_newline_cannot_fake_a_line(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    paths = write_sweep(tmp_path / "runs", 2)
+    evil = "runs/torn\nseed000.py: OK\nz.py"  # its lines, printed raw, would say another log is OK
+    shutil.copy(paths[0], evil)
+    with open(evil, "ab") as f:
+        f.write(b"store['loss'].append(0.")
+    open("runs/empty\nfake.py", "wb").close()
+    shown = "runs/torn\\nseed000.py: OK\\nz.py"
+    code, out, _ = cli(capsys, "check", "runs")
+    assert code == 1 and out.splitlines()[:2] == [
+        "runs/empty\\nfake.py: EMPTY: no `store = ...` statement yet",
+        f"{shown}:{LINES + 1}: TORN: the last 23 bytes are an incomplete last statement"]
+    code, out, _ = cli(capsys, "check", evil)
+    assert code == 1 and out.splitlines()[0].startswith(f"{shown}: {STATEMENTS} statements, ")
+    assert all(line.startswith((shown, "  ")) for line in out.splitlines())
+    faked = ("seed000.py", "z.py", "fake.py")  # (lines a raw name would start)
+    code, out, _ = cli(capsys, "compact", "runs", "-o", "small")
+    assert code == 0 and "runs/empty\\nfake.py: empty: nothing to compact" in out
+    assert f"kept in small/{shown[5:]}.torn_" in out and not any(line.startswith(faked) for line in out.splitlines())
+    code, out, _ = cli(capsys, "recover", "--dry-run", "runs")
+    assert code == 0 and out.splitlines()[0].startswith(f"{shown}: would keep {STATEMENTS} statements; ")
+    assert not any(line.startswith(faked) for line in out.splitlines())
+    code, out, _ = cli(capsys, "recover", "--dry-run", evil)
+    assert out.splitlines()[0] == f"{shown}: would keep {STATEMENTS} statements"
+    code, out, err = cli(capsys, "check", "no\nsuch.py", paths[0])
+    assert code == 1 and out.splitlines()[0] == "no\\nsuch.py: UNREADABLE: no such log file"
+    code, out, err = cli(capsys, "recover", "no\nsuch.py")  # an error names it on one line
+    assert code == 1 and err == "laaos recover: no\\nsuch.py: no such log file\n"

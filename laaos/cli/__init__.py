@@ -17,7 +17,7 @@ FILE... is any number of logs: names, a folder (the laaos logs under it), a quot
 pattern, or '-' (names read from standard input); see ``logfiles``.
 
 Exit status: 0 on success, 1 when a log is damaged or a command fails, 2 on bad usage,
-130 when interrupted (Ctrl-C).
+130 when interrupted (Ctrl-C); ``diff --exit-code``: 1 when the runs differ, 2 on an error.
 
 The modules of this package, one a command or a concern the commands share:
 
@@ -42,7 +42,7 @@ from typing import Any, Callable, Optional, Sequence
 from .._version import __version__
 from ..errors import LaaosError
 from .escaping import printable_output
-from .failures import CommandError, report
+from .failures import CommandError, UsageError, report
 from .keys import KEY_HELP
 from .logfiles import FILES_HELP
 from .symbols import SYMBOL_HELP, symbol_spec
@@ -149,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
                                        "interrupted (Ctrl-C).")
     p.add_argument("--version", action="version", version=f"laaos {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=_CommandParser)
+    p.commands = sub.choices  # type: ignore[attr-defined]  # (a command's parser: for its usage errors)
     symbols = argparse.ArgumentParser(add_help=False, formatter_class=_Formatter)
     symbols.add_argument("--symbol", action="append", type=symbol_spec, default=[], metavar="SPEC",
                          help="a name the log uses: MODULE, MODULE:NAME or ALIAS=MODULE:NAME (repeatable)")
@@ -158,18 +159,19 @@ def build_parser() -> argparse.ArgumentParser:
                           help="the log's encoding if not UTF-8: cp1252 for a log laaos 2.1.1 wrote on Windows")
 
     def command(name: str, run: str, help: str, description: str, *, keys: bool = False,
-                files: bool = False, reads: bool = True) -> Any:
+                files: bool = False, reads: bool = True, file: Optional[str] = None) -> Any:
         """A subcommand: each takes a log FILE as its first argument (``files=True``: one or
         more, as ``args.files``, see ``logfiles``) and is run by the function ``run`` names
         (``MODULE:FUNCTION`` of this package), whose module is imported once the arguments
-        are read (see ``runner``); ``reads``: it reads whole logs (``--encoding``)."""
+        are read (see ``runner``); ``reads``: it reads whole logs (``--encoding``); ``file``:
+        the name of the log in the usage line (default: file)."""
         epilog = (KEY_HELP if keys else "") + "\n" + (FILES_HELP + "\n" if files else "") + SYMBOL_HELP
         s = sub.add_parser(name, help=help, description=description, epilog=epilog,
                            parents=[symbols, encoding] if reads else [symbols], formatter_class=_Formatter)
         if files:
             s.add_argument("files", nargs="+", metavar="FILE")
         else:
-            s.add_argument("file")
+            s.add_argument("file", metavar=file)
         s.set_defaults(run=run)
         return s
 
@@ -246,18 +248,25 @@ def build_parser() -> argparse.ArgumentParser:
                 "instead. A log that does not load is reported and left out (exit status 1); a "
                 "torn one is marked in its row.", keys=True, files=True)
     s.add_argument("-k", "--key", action="append", metavar="KEY",
-                   help="a column: a KEY path, or len(KEY) (repeatable; a key a run lacks is an empty cell)")
-    s.add_argument("--sort", metavar="KEY", help="order the rows by this column or KEY (runs without it last)")
+                   help="a column: a KEY path, or len(KEY) (repeatable; a key a run lacks is an empty cell; "
+                        "one that no run has is said on stderr, with exit status 0)")
+    s.add_argument("--sort", metavar="KEY", help="order the rows by this column or KEY (runs without it last; "
+                   "a KEY no run has is said on stderr)")
     s.add_argument("--reverse", action="store_true", help="the reverse order")
     s.add_argument("--format", choices=["table", "csv", "json"], default="table",
-                   help="table (default: aligned, cut to the terminal's width), or csv or json (whole)")
+                   help="table (default: aligned, cut to the terminal's width; newlines and tabs in a "
+                        "cell as \\n, \\t), or csv or json (whole). In every format a log's control "
+                        "and bidi characters are written as \\uXXXX escapes (terminal safety)")
 
     s = command("diff", "diff:cmd_diff", "what differs between two runs", "What differs between the logs A "
                 "and B: single values (added +, removed -, changed ~ with both values), session "
                 "records (git commit, dirty, branch, argv, host) and per numeric series its length "
-                "and last value. Exit status 0 (a report), or 1 with --exit-code when they differ.")
+                "and last value. Exit status 0 (a report), or 1 when a log cannot be read; with "
+                "--exit-code (as git diff --exit-code and diff(1)): 0 when they are the same, 1 when "
+                "they differ, 2 when a log cannot be read.", file="A")
     s.add_argument("other", metavar="B", help="the second log")
-    s.add_argument("--exit-code", action="store_true", help="exit with 1 when the runs differ, 0 when not")
+    s.add_argument("--exit-code", action="store_true",
+                   help="exit with 1 when the runs differ, 0 when not, 2 on an error")
 
     s = command("follow", "follow:cmd_follow", "print new statements as they arrive", "Print each new statement of "
                 "a log as it is written, until interrupted (Ctrl-C). When the log is rewritten (a "
@@ -272,8 +281,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run ``laaos ARGV...`` (``sys.argv[1:]`` when None); return the exit status: 0 on
-    success, 1 when a log is damaged or the command fails, 130 when interrupted (Ctrl-C).
-    Bad usage exits with 2, from ``argparse``."""
+    success, 1 when a log is damaged or the command fails (2 with ``diff --exit-code``),
+    130 when interrupted (Ctrl-C).  Bad usage exits with 2, from ``argparse``."""
     with printable_output():
         try:
             return _main(argv)
@@ -291,15 +300,21 @@ def runner(run: str) -> Callable[[argparse.Namespace], int]:
 
 
 def _main(argv: Optional[Sequence[str]]) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     args.symbols = dict(args.symbol)
     try:
         return runner(args.run)(args)
+    except UsageError as e:  # (exits with 2)
+        parser.commands[args.command].error(str(e))
     except BrokenPipeError:  # `laaos export ... | head`
         return 0
     except KeyboardInterrupt:  # Ctrl-C: one line, not a traceback (`follow` ends this way, with 0)
         print(f"laaos {args.command}: interrupted", file=sys.stderr)
         return INTERRUPTED
-    except (CommandError, LaaosError, OSError, UnicodeError, RecursionError) as e:
-        # (UnknownSymbolError is a LaaosError: `report` says whether to pass the symbol)
-        return report(args, e)
+    except (CommandError, LaaosError, OSError, UnicodeError, RecursionError, ImportError) as e:
+        # (UnknownSymbolError is a LaaosError: `report` says whether to pass the symbol;
+        # ImportError: the backend, loaded at first use, with LAAOS_REQUIRE_EXTENSIONS=1)
+        report(args, e)
+        # `diff --exit-code` says "they differ" with 1: an error is 2 there, as in git diff and diff(1)
+        return 2 if getattr(args, "exit_code", False) else 1

@@ -20,7 +20,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from .._json import json_default, to_json
 from ..tidy import NUMBERS, split
 from .columns import differ, run_names
-from .escaping import printable
+from .escaping import one_line
 from .failures import CommandError
 from .keys import parse_key_path, select
 from .logfiles import log_paths
@@ -152,8 +152,9 @@ def sorted_lines(lines: List[Line], reverse: bool) -> List[Line]:
 
 
 def table_cell(value: Any) -> str:
-    """A cell of the table: a float to 6 significant digits, text as it is, anything
-    else as its repr, cut to ``CELL_WIDTH``; empty for a missing key."""
+    """A cell of the table: a float to 6 significant digits, text as it is (on one line:
+    a newline or tab as ``\\n``, ``\\t``), anything else as its repr, cut to
+    ``CELL_WIDTH``; empty for a missing key."""
     if value is MISSING:
         return ""
     if isinstance(value, float):
@@ -162,7 +163,7 @@ def table_cell(value: Any) -> str:
         text = value
     else:
         text = short(value, CELL_WIDTH)
-    text = printable(text)
+    text = one_line(text)
     return text if width(text) <= CELL_WIDTH else cut(text, CELL_WIDTH)
 
 
@@ -209,7 +210,7 @@ def print_table(header: List[str], cells: List[List[str]], columns: int) -> int:
             parts.append(text + " " * pad if i == 0 or not _numeric(text) else " " * pad + text)
         return "  ".join(parts).rstrip()
 
-    print(line([printable(h) for h in header]))
+    print(line([one_line(h) for h in header]))
     for row in cells:
         print(line(row))
     return len(header) - shown
@@ -266,6 +267,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
             return 1
         raise CommandError("no log to compare")
     shown: List[Row] = list(runs.stores.values())
+    for name in dict.fromkeys(picked + ([args.sort] if args.sort else [])):
+        # (a typo: the table still comes, with an empty column; the exit status stays 0)
+        if all((run.sort if name == args.sort else run.cells[name]) is MISSING for run in shown):
+            is_len, key = column_key(name)
+            print(f"laaos compare: no run has {'a length for' if is_len else 'KEY'} {name!r}", file=sys.stderr)
     if picked:
         columns = list(dict.fromkeys(picked))
         rows = [dict(run.cells) for run in shown]
@@ -309,7 +315,7 @@ def write_table(lines: List[Line], columns: List[str], torn: bool) -> None:
     header = ["run"] + (["torn"] if torn else []) + columns
     cells = []
     for line in lines:
-        lead = [printable(line.run)] + ([f"TORN ({line.torn:,} bytes)" if line.torn else ""] if torn else [])
+        lead = [one_line(line.run)] + ([f"TORN ({line.torn:,} bytes)" if line.torn else ""] if torn else [])
         cells.append(lead + [table_cell(line.cells[c]) for c in columns])
     left_out = print_table(header, cells, shutil.get_terminal_size().columns)
     if left_out:

@@ -10,6 +10,7 @@ from typing import Any, Callable, Dict, List
 from ..loader import LoadResult
 from ..tidy import Series, split
 from .columns import same_value
+from .escaping import one_line
 from .loading import load_store
 from .show import number, short
 
@@ -90,8 +91,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
     sections = [("values", changes(values_a, values_b, value_text, same_value)),
                 ("sessions", sessions_diff(a, b)),
                 ("series", changes(series_a, series_b, series_text, same_series))]
-    print(f"--- {args.file}" + (f"  (torn: the last {a.dropped_bytes:,} bytes not loaded)" if a.torn else ""))
-    print(f"+++ {args.other}" + (f"  (torn: the last {b.dropped_bytes:,} bytes not loaded)" if b.torn else ""))
+    print(f"--- {one_line(args.file)}" + (f"  (torn: the last {a.dropped_bytes:,} bytes not loaded)" if a.torn else ""))
+    print(f"+++ {one_line(args.other)}" + (f"  (torn: the last {b.dropped_bytes:,} bytes not loaded)" if b.torn else ""))
     differs = False
     for title, lines in sections:
         if lines:

@@ -35,6 +35,13 @@ def printable(text: str) -> str:
     return re.sub(_UNPRINTABLE, _escaped, text)
 
 
+def one_line(text: str) -> str:
+    """``printable(text)`` with newlines and tabs as ``\\n`` and ``\\t`` too: a log's
+    text (a value, a key, a file name) within a line of output, which it cannot split
+    or fake another line in."""
+    return printable(text).replace("\n", "\\n").replace("\t", "\\t")
+
+
 class _Printable:
     """A text stream that writes what ``pattern`` matches (in ASCII text: the keys of
     ``ascii_table``) as ``\\uXXXX`` escapes."""

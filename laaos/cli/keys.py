@@ -92,18 +92,20 @@ class _Bare(str):
     """A step written without brackets: a string key, or a number's text."""
 
 
-def select(store: Any, keys: Sequence[str]) -> Any:
-    """Walk the KEY paths ``keys`` down the store (see ``KEY_HELP``)."""
+def select(store: Any, keys: Sequence[str], partial: bool = False) -> Any:
+    """Walk the KEY paths ``keys`` down the store (see ``KEY_HELP``).  ``partial``: the
+    store holds only the top-level keys a partial load asked for (``keys=``), so a missing
+    one is said without listing the keys it holds (they are not the log's)."""
     value = store
     for key in keys:
         for step in parse_key_path(key):
-            value = select_step(value, step, key)
+            value = select_step(value, step, key, partial and value is store)
     return value
 
 
-def select_step(value: Any, step: Any, key: str) -> Any:
+def select_step(value: Any, step: Any, key: str, partial: bool = False) -> Any:
     """One step of the KEY ``key`` down from ``value``: a dict key, a list index, or a field
-    of every dict in a list."""
+    of every dict in a list (``partial``: ``value`` is a partly loaded store)."""
     bare = isinstance(step, _Bare)
     number: Optional[int] = None
     if bare and step.lstrip("-").isdigit():
@@ -118,6 +120,9 @@ def select_step(value: Any, step: Any, key: str) -> Any:
                                    f"write [{matches[0]!r}] or [{matches[1]!r}]")
         else:
             matches = [step] if step in value else []  # (parse_key_path keeps hashable steps only)
+        if not matches and partial:
+            said = f"this log has no key {step!r}"
+            raise CommandError(said if str(step) == key else f"key {key!r}: {said}")
         if not matches:
             keys = ", ".join(repr(k) for k in list(value)[:20]) + (", ..." if len(value) > 20 else "")
             raise CommandError(f"key {key!r}: no key {step!r} here (keys: {keys})")

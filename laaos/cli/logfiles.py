@@ -2,11 +2,13 @@
 
 Each argument is one of:
 
-- ``-``: the names of logs, one a line, read from standard input (``find ... | laaos check -``);
+- ``-``: the names of logs, one a line, read from standard input (``find ... | laaos check -``;
+  none at all is an error);
 - a folder: every laaos log under it, searched recursively: the ``.py`` files that begin
   as a log does (see ``laaos._logfile``), so a training script beside its logs is left out
-  (and named in ``left_out``); an empty ``.py`` file is a log that has not been written
-  yet, except ``__init__.py``, which marks a package;
+  (and named in ``left_out``), as is a ``.py`` that is not a regular file (a named pipe:
+  never opened); an empty ``.py`` file is a log that has not been written yet, except
+  ``__init__.py``, which marks a package;
 - a glob pattern that the shell left alone (quoted, or on Windows): the files it matches;
 - anything else: a file, taken as given (a missing one is reported when it is read, with
   the others still done).
@@ -18,6 +20,7 @@ named twice (also as ``./a.py`` and ``a.py``) is taken once.
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from typing import Iterable, List, Optional, TextIO, Tuple
 
@@ -39,7 +42,8 @@ def log_paths(names: Iterable[str], stdin: Optional[TextIO] = None,
 
     The ``.py`` files of a folder that are not laaos logs are appended to ``left_out``
     (when given) as ``(path, why)``.  Raises ``CommandError`` for a pattern that matches
-    nothing or a folder that holds no log (a typo should not pass as an empty sweep)."""
+    nothing, a folder that holds no log or a ``-`` that reads no name (a typo should not
+    pass as an empty sweep)."""
     out: List[str] = []
     seen = set()
 
@@ -51,10 +55,14 @@ def log_paths(names: Iterable[str], stdin: Optional[TextIO] = None,
 
     for name in names:
         if name == "-":
+            named = False
             for line in (stdin or sys.stdin):
                 line = line.rstrip("\r\n")
                 if line:
+                    named = True
                     take(line)
+            if not named:  # (a `find` that matched nothing should not pass as an empty sweep)
+                raise CommandError("-: standard input named no log file (one name a line)")
         elif os.path.isdir(name):
             found = logs_in_folder(name, left_out)
             if not found:
@@ -94,8 +102,11 @@ def logs_in_folder(folder: str, left_out: Optional[List[Tuple[str, str]]] = None
 
 def _why_not_a_log(path: str) -> Optional[str]:
     """None for a log (or a file that cannot be read: taken, so that the command names
-    it and its error); otherwise why the file is left out of a folder's logs."""
+    it and its error); otherwise why the file is left out of a folder's logs.  A named
+    pipe, socket or device is never opened: reading one would wait for a writer."""
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return "not a regular file"
         with open(path, "rb") as f:
             head = f.read(_HEAD)
     except OSError:

@@ -11,6 +11,7 @@ import os
 from typing import Any, List, Tuple
 
 from .columns import run_names
+from .escaping import one_line
 from .failures import CommandError, report
 from .keys import parse_key_path, select
 from .loading import load_store
@@ -34,6 +35,13 @@ def numeric_series(value: Any, name: str) -> List[float]:
             hint = " (name a field: KEY.FIELD or KEY['FIELD'])" if isinstance(v, dict) else ""
             raise CommandError(f"{name} holds a {type(v).__name__}, not numbers{hint}")
     return out
+
+
+def plot_text(text: str) -> str:
+    """A text the image shows (a label, a title) from a log or the command line: on one
+    line, with control characters as escapes (as the terminal gets them: raw, they would
+    make an SVG that is not well-formed XML), and ``$`` as itself, not matplotlib's math."""
+    return one_line(text).replace("$", "\\$")
 
 
 def split_arguments(arguments: List[str]) -> Tuple[List[str], List[str]]:
@@ -91,43 +99,45 @@ def cmd_plot(args: argparse.Namespace) -> int:
             if not stores:
                 return 1
         names = run_names(list(stores))
+        partial = not single  # (only the top-level keys plotted were loaded)
         for path, name in zip(stores, names):
             store = stores[path]
             try:
                 x = None
                 if args.x:
-                    x = numeric_series(select(store, [args.x]), args.x)
+                    x = numeric_series(select(store, [args.x], partial), args.x)
                 label = name
                 if args.label:
                     try:
-                        value = select(store, [args.label])
+                        value = select(store, [args.label], partial)
                         label = value if isinstance(value, str) else short(value, 40)
                     except CommandError:
                         label = f"{name} (no {args.label})"
                 for key in keys:
-                    series = numeric_series(select(store, [key]), key)
+                    series = numeric_series(select(store, [key], partial), key)
                     if x is not None and len(x) != len(series):
                         raise CommandError(f"{key} has {len(series)} values but the x axis {args.x} has {len(x)}")
                     line = key if single and not args.label else label if len(keys) == 1 else f"{label} {key}"
-                    ax.plot(range(len(series)) if x is None else x, series, label=line, linewidth=1.2)
+                    ax.plot(range(len(series)) if x is None else x, series, label=plot_text(line),
+                            linewidth=1.2)
                 plotted += 1
             except CommandError as e:
                 if single:
                     raise
                 report(args, CommandError(f"{path}: {e}"))
                 failed += 1
-        ax.set_xlabel(args.x or "index in the list")
+        ax.set_xlabel(plot_text(args.x or "index in the list"))
         if single:
-            ax.set_title(os.path.basename(paths[0]))
+            ax.set_title(plot_text(os.path.basename(paths[0])))
         elif len(keys) == 1:
-            ax.set_title(keys[0])
+            ax.set_title(plot_text(keys[0]))
         if args.logy:
             ax.set_yscale("log")
         ax.grid(True, alpha=0.3)
         if ax.lines:
             legend = ax.legend()
             if args.label:
-                legend.set_title(args.label)
+                legend.set_title(plot_text(args.label))
         else:
             return 1
         fig.tight_layout()

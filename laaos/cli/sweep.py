@@ -20,6 +20,7 @@ import threading
 from typing import Any, Callable, Iterable, Iterator, List, Sequence, Tuple
 
 from ..errors import LaaosError, UnknownSymbolError
+from .escaping import one_line
 from .failures import CommandError, report
 from .logfiles import log_paths
 
@@ -57,9 +58,10 @@ def sweep_paths(args: argparse.Namespace, *, say: bool = True) -> Tuple[List[str
         skipped: List[Tuple[str, str]] = []
         found = log_paths([name], left_out=skipped)
         if say and name != "-" and os.path.isdir(name):
-            note = f"laaos {args.command}: {name} is a directory: {plural(len(found), 'laaos log')} under it"
+            note = (f"laaos {args.command}: {one_line(name)} is a directory: "
+                    f"{plural(len(found), 'laaos log')} under it")
             if skipped:
-                shown = ", ".join(f"{path} ({why})" for path, why in skipped[:5])
+                shown = ", ".join(f"{one_line(path)} ({why})" for path, why in skipped[:5])
                 more = f", and {len(skipped) - 5:,} more" if len(skipped) > 5 else ""
                 what = "is not a laaos log" if len(skipped) == 1 else "are not laaos logs"
                 note += f"; left out {plural(len(skipped), '.py file')} that {what}: {shown}{more}"

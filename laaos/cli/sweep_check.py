@@ -20,6 +20,7 @@ from .._logfile import not_a_log
 from ..diagnosis import diagnose, not_utf8_message
 from ..runs import file_chunks
 from .check import cmd_check as check_one_in_detail
+from .escaping import one_line
 from .loading import check_file
 from .sweep import LOG_ERRORS, in_order, one_log, plural, reason, sweep_paths, workers_for
 from .symbols import symbol_hint
@@ -83,14 +84,15 @@ def line_of(v: Verdict) -> Optional[str]:
     """The line that says what is wrong with a log, and where; None for a log that is OK
     and needs no symbols."""
     torn = f"TORN: the last {v.torn_bytes:,} bytes are {v.torn_what}"
+    path = one_line(v.path)
     if v.status == "unreadable":
-        return f"{v.path}: UNREADABLE: {v.why}"
+        return f"{path}: UNREADABLE: {v.why}"
     if v.status == "not a log":
-        return (f"{v.path}: NOT A LAAOS LOG: {v.why} (a laaos log begins with `store = ...` or a "
+        return (f"{path}: NOT A LAAOS LOG: {v.why} (a laaos log begins with `store = ...` or a "
                 "`#laaos:` record)")
     if v.status == "damaged":
         line, why = v.damaged[0]
-        text = f"{v.path}:{line}: DAMAGED: {why}"
+        text = f"{path}:{line}: DAMAGED: {why}"
         if v.damaged_count > 1:
             lines = ", ".join(str(n) for n, _ in v.damaged)
             lines += ", ..." if v.damaged_count > len(v.damaged) else ""
@@ -101,15 +103,15 @@ def line_of(v: Verdict) -> Optional[str]:
             text += f"; and {torn} (from line {v.torn_line})"
         return text
     if v.status == "torn":
-        return f"{v.path}:{v.torn_line}: {torn}"
+        return f"{path}:{v.torn_line}: {torn}"
     if v.status == "empty":
-        return f"{v.path}: EMPTY: no `store = ...` statement yet"
+        return f"{path}: EMPTY: no `store = ...` statement yet"
     if v.encoding_hint:  # not damage: the log reads in that encoding
-        return f"{v.path}: NEEDS ENCODING: {not_utf8_message(v.path, v.encoding_hint)}"
+        return f"{path}: NEEDS ENCODING: {not_utf8_message(path, v.encoding_hint)}"
     if v.missing_symbols:
         by_line = sorted(v.missing_symbols.items(), key=lambda item: item[1])
         names = ", ".join(f"{name} (line {at})" for name, at in by_line)
-        return (f"{v.path}:{by_line[0][1]}: NEEDS SYMBOLS: {names}: not damage; "
+        return (f"{path}:{by_line[0][1]}: NEEDS SYMBOLS: {names}: not damage; "
                 f"load it with {symbol_hint(v.missing_symbols)}")
     return None
 

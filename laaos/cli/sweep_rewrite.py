@@ -17,7 +17,8 @@ import os
 from typing import Dict, List, Optional
 
 from ..runs import file_chunks
-from .failures import CommandError
+from .escaping import one_line
+from .failures import CommandError, UsageError
 from .loading import check_file, human
 from .rewrite import cmd_compact as compact_one, cmd_recover as recover_one
 from .sweep import LOG_ERRORS, one_log, plural, report_log, sweep_paths
@@ -53,8 +54,8 @@ def cmd_recover(args: argparse.Namespace) -> int:
                 moved.append(f"a torn tail of {recovery.dropped_bytes:,} bytes")
             kept = plural(recovery.statements, "statement") + (
                 ", rewritten as one" if recovery.compacted else "")
-            where = "aside" if args.dry_run else f"to {recovery.rejected_path}"
-            line = (f"{path}: {'would keep' if args.dry_run else 'kept'} {kept}; "
+            where = "aside" if args.dry_run else f"to {one_line(recovery.rejected_path)}"
+            line = (f"{one_line(path)}: {'would keep' if args.dry_run else 'kept'} {kept}; "
                     f"{'would move' if args.dry_run else 'moved'} {', '.join(moved)} {where}")
             if recovery.missing_symbols:
                 line += (f"; kept the statements naming symbols not passed "
@@ -81,10 +82,10 @@ def cmd_compact(args: argparse.Namespace) -> int:
         return compact_one(args)
     if args.output is None and not args.in_place:
         name = args.files[0]
-        what = f"{name} is a directory: compacting the logs under it" if len(args.files) == 1 and \
+        what = f"{one_line(name)} is a directory: compacting the logs under it" if len(args.files) == 1 and \
             os.path.isdir(name) else "compacting several logs"
-        raise CommandError(f"{what} needs -o DIR (a folder to write them to) or --in-place (each "
-                           "rewritten where it is); nothing was changed")
+        raise UsageError(f"{what} needs -o DIR (a folder to write them to) or --in-place (each "
+                         "rewritten where it is); nothing was changed")
     if args.output is not None and os.path.exists(args.output) and not os.path.isdir(args.output):
         raise CommandError(f"{args.output}: is not a folder: several logs are written to a folder (-o DIR)")
     paths, _ = sweep_paths(args)
@@ -97,7 +98,7 @@ def cmd_compact(args: argparse.Namespace) -> int:
         try:
             size = os.path.getsize(path)
             if _empty(path):  # no store to write: as `recover`, nothing to do (not a failure)
-                print(f"{path}: empty: nothing to compact (no `store = ...` statement yet)")
+                print(f"{one_line(path)}: empty: nothing to compact (no `store = ...` statement yet)")
                 empty += 1
                 continue
             if target is not None:
@@ -110,7 +111,7 @@ def cmd_compact(args: argparse.Namespace) -> int:
         done += 1
         before += size
         after += os.path.getsize(target or path)
-    where = f"into {args.output}" if args.output is not None else "in place"
+    where = f"into {one_line(args.output)}" if args.output is not None else "in place"
     print(f"{plural(len(paths), 'log')}: {done:,} compacted {where} ({human(after)}, was {human(before)})"
           + (f", {empty:,} empty (not written)" if empty else "")
           + (f", {failed:,} failed" if failed else ""))
