@@ -661,11 +661,18 @@ def test_string_literals_end_and_decode_as_python_reads_them(body, prefix, slice
     assert got == expected
 
 
+@pytest.mark.parametrize("slice_chars", [3, 1 << 20])
 @pytest.mark.parametrize("literal", [r"b'\e'", r"b'\u00e9\N{BULLET}'", r"b'\777\400'", r"b'\\\q'", r"'\777'",
-                                     r"'\8\e'", r"('\e'" + "\n" + r" '\q')"])
-def test_an_escape_python_warns_about_loads_as_python_reads_it_and_without_a_warning(literal, backend):
+                                     r"'ab\777'", r"'\8\e'", r"('\e'" + "\n" + r" '\q')"])
+def test_an_escape_python_warns_about_loads_as_python_reads_it_and_without_a_warning(
+    literal, slice_chars, monkeypatch, backend
+):
     # A stray backslash stays, an octal escape past \377 is the character (in bytes, its
-    # low byte): Python warns about both, a log is data and loads silently.
+    # low byte): Python warns about both, a log is data and loads silently.  (Looked for
+    # in slices of a few characters too, which must not cut an escape.)
+    from laaos import _literals
+
+    monkeypatch.setattr(_literals, "_SLICE", slice_chars)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         expected = ast.literal_eval(literal)
