@@ -327,7 +327,7 @@ class Statement:
             return text
         if kind == "str":
             if self.peek()[0] == "str":
-                raise self.err(LogSyntaxError, "implicit string concatenation", "string concatenation")
+                return self.adjacent_strings(text)
             return text
         if kind == "op":
             if text == "-":
@@ -359,6 +359,18 @@ class Statement:
                 return CONSTANTS[text]
             return self.symbol(text, depth)
         raise self.describe((kind, text, 0), "expected a value")
+
+    def adjacent_strings(self, first: Any) -> Any:
+        """Adjacent string literals, joined as Python joins them (pprint splits a long
+        string or bytes value into pieces, one a line): str with str, bytes with bytes."""
+        parts = [first]
+        while self.peek()[0] == "str":
+            value = self.take()[1]
+            if type(value) is not type(first):
+                message = "cannot mix bytes and nonbytes literals"  # (Python's words)
+                raise self.err(LogSyntaxError, message, "string concatenation")
+            parts.append(value)
+        return type(first)().join(parts)
 
     def number(self, text: str) -> Any:
         try:

@@ -266,17 +266,19 @@ def decode_string(prefix: str, body: str, name: str, lineno: int, start: int = 0
     if stop is None:
         stop = len(body)
     try:
-        if prefix == "b":
-            return _in_slices(_bytes_escapes, body, start, stop, b"")
-        if body.find("\\", start, stop) < 0:
-            return body[start:stop]
-        if body.find("\\N", start, stop) >= 0 and "\\N" in body[start:stop].replace("\\\\", ""):
-            raise ValueError("\\N{...} escapes are not supported")
-        # A backslash before a character that starts no escape stays a backslash, as in
-        # Python source; doubled first, so that the codec does not warn about it.
-        if has_stray_backslash(body, start, stop):  # (rare: laaos and repr never write one)
-            return _str_escapes(_STRAY_BACKSLASH.sub(_double_stray, body[start:stop]))
-        return _in_slices(_str_escapes, body, start, stop, "")
+        is_bytes = prefix == "b"
+        if not is_bytes:
+            if body.find("\\", start, stop) < 0:
+                return body[start:stop]
+            if body.find("\\N", start, stop) >= 0 and "\\N" in body[start:stop].replace("\\\\", ""):
+                raise ValueError("\\N{...} escapes are not supported")
+        decode = _bytes_escapes if is_bytes else _str_escapes
+        # Escapes that Python reads with a warning are rewritten first to what it reads
+        # them as, so that the codec does not warn (rare: laaos and repr never write one).
+        if has_stray_backslash(body, start, stop, is_bytes):
+            as_python = _bytes_as_python if is_bytes else _str_as_python
+            return decode(_STRAY_BACKSLASH.sub(as_python, body[start:stop]))
+        return _in_slices(decode, body, start, stop, b"" if is_bytes else "")
     except (ValueError, UnicodeError) as e:
         raise LogSyntaxError(f"bad string literal: {e}", name, lineno, "string") from None
 
@@ -317,35 +319,63 @@ def _in_slices(decode: Any, text: str, start: int, stop: int, empty: Any) -> Any
     return empty.join(parts)
 
 
-_STRAY_BACKSLASH = LazyPattern(globals(), "_STRAY_BACKSLASH", r"\\(.?)", re.S)
-# A backslash before a character that starts no escape, once escaped backslashes are gone.
-_STRAY_AFTER_PAIRS = LazyPattern(globals(), "_STRAY_AFTER_PAIRS", r"\\(?:[^'\"abfnrtvx0-7NuU\n]|\Z)")
+_STRAY_BACKSLASH = LazyPattern(globals(), "_STRAY_BACKSLASH", r"\\([0-7]{1,3}|.?)", re.S)
+# Once escaped backslashes are gone: a backslash before a character that starts no escape
+# (Python keeps it), or an octal escape past \377 (Python reads the character, or in bytes
+# its low byte); Python warns about both.
+_STRAY_AFTER_PAIRS = LazyPattern(
+    globals(), "_STRAY_AFTER_PAIRS", r"\\(?:[^'\"abfnrtvx0-7NuU\n]|[4-7][0-7][0-7]|\Z)"
+)
+_STRAY_AFTER_PAIRS_BYTES = LazyPattern(
+    globals(), "_STRAY_AFTER_PAIRS_BYTES", r"\\(?:[^'\"abfnrtvx0-7\n]|[4-7][0-7][0-7]|\Z)"
+)
 _SLICE = 1 << 20
 LONG_LITERAL = 4 << 20  # (characters) a literal too long to translate to JSON if it has escapes
 
 
-def has_stray_backslash(body: str, start: int = 0, stop: Any = None) -> bool:
-    """Whether a backslash in ``body`` starts no escape (a string literal's text).
+def has_stray_backslash(body: str, start: int = 0, stop: Any = None, is_bytes: bool = False) -> bool:
+    """Whether a backslash in ``body`` (a string or, with ``is_bytes``, a bytes literal's
+    text) starts no escape, or an octal escape past \\377: the escapes Python warns about.
 
     Escaped backslashes are taken out first (left to right, in pairs, as Python reads
     them); every backslash left then starts an escape, and the character after it says
-    which.  Slices of ~1M characters, cut where no run of backslashes is split, keep the
+    which.  Slices of ~1M characters, cut where no escape is split, keep the
     copies small; a regex with a look-behind costs tens of times more per character."""
     n = len(body) if stop is None else stop
+    stray = _STRAY_AFTER_PAIRS_BYTES if is_bytes else _STRAY_AFTER_PAIRS
     i = body.find("\\", start, n)
     while 0 <= i < n:
         j = min(i + _SLICE, n)
-        while j < n and body[j - 1] == "\\":
+        while j < n and "\\" in body[j - 3 : j]:  # (no escape cut: \777 is the longest looked at)
             j += 1
-        if _STRAY_AFTER_PAIRS.search(body[i:j].replace("\\\\", "")) is not None:
+        if stray.search(body[i:j].replace("\\\\", "")) is not None:
             return True
         i = j
     return False
-_ESCAPES = frozenset("\\'\"abfnrtvx01234567NuU\n")
 
 
-def _double_stray(m: "re.Match[str]") -> str:
-    return m.group(0) if m.group(1) in _ESCAPES and m.group(1) else "\\" + m.group(0)
+_STR_ESCAPES = frozenset("\\'\"abfnrtvx01234567NuU\n")
+_BYTES_ESCAPES = _STR_ESCAPES - frozenset("NuU")
+
+
+def _as_python(m: "re.Match[str]", escapes: frozenset, is_bytes: bool) -> str:
+    """One escape (``_STRAY_BACKSLASH``'s match) as Python reads it, in a form the codec
+    reads without a warning: a stray backslash doubled, an octal escape past \\377 as a
+    hex one."""
+    c = m.group(1)
+    if c[:1] not in escapes:
+        return "\\" + m.group(0)
+    if len(c) == 3 and c.isdigit() and int(c, 8) > 0o377:
+        return "\\x%02x" % (int(c, 8) & 0xFF) if is_bytes else "\\u%04x" % int(c, 8)
+    return m.group(0)
+
+
+def _str_as_python(m: "re.Match[str]") -> str:
+    return _as_python(m, _STR_ESCAPES, False)
+
+
+def _bytes_as_python(m: "re.Match[str]") -> str:
+    return _as_python(m, _BYTES_ESCAPES, True)
 
 
 def tokenize(line: str, lineno: int, depth: int, name: str) -> Tuple[List[tuple], int]:
