@@ -1,10 +1,11 @@
 """The statement grammar: one statement's tokens parsed by recursive descent into one
 operation (kind, target container, key, value) on the store.
 
-Only literals, ``set()``, ``frozenset({...})``, ``float('nan'/'inf')``, ``complex(r, i)``,
-unary minus, the bare ``nan``/``inf``/``infj``/``nanj`` that laaos 2.1.1 wrote (also as
-the parts of ``(real+imagj)``), and the caller's symbols (attributes and calls with
-literal arguments) are accepted; nothing is executed.
+Only literals (adjacent string literals joined, as Python joins them), ``set()``,
+``frozenset({...})``, ``float('nan'/'inf')``, ``complex(r, i)``, unary minus, the bare
+``nan``/``inf``/``infj``/``nanj`` that laaos 2.1.1 wrote (also as the parts of
+``(real+imagj)``), and the caller's symbols (attributes and calls with literal arguments)
+are accepted; nothing is executed.
 """
 
 from __future__ import annotations
