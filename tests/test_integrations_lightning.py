@@ -72,6 +72,9 @@ SCRIPT = textwrap.dedent('''\
                             default_root_dir=os.getcwd())
         ckpt = os.path.join(ckdir, "step=10.ckpt") if ATTEMPT == 1 else None
         trainer.fit(Tiny(), DataLoader(data, batch_size=4), ckpt_path=ckpt)
+        if torch.distributed.is_initialized():
+            # (as a DDP script should: left to interpreter exit, gloo's threads may abort it)
+            torch.distributed.destroy_process_group()
 
 
     if __name__ == "__main__":
