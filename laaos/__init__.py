@@ -14,9 +14,9 @@ import cycle, imports inside functions included):
   compiled ``_speedups`` are the two backends, picked once by ``_backend``;
 - files: ``_fileops`` (locking, synced writes and replaces, sidecars), ``_logfile``;
 - display: ``tidy`` < ``view``, ``frames`` (imported at first use by stores and loads);
-- the store: ``proxies`` < ``store``; ``files`` (the openers, a session's start and a
-  rewind, ``compact``) above it; ``runs``, ``recover``, ``follow``, ``many`` and ``cli``
-  on top.
+- the store: ``proxies`` < ``_values`` (normalizing and rendering) < ``store``; ``files``
+  (the openers, a session's start and a rewind, ``compact``) above it; ``runs``,
+  ``recover``, ``follow``, ``many`` and ``cli`` on top.
 """
 
 import sys as _sys

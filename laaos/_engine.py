@@ -22,7 +22,8 @@ import operator
 from itertools import chain, repeat, starmap
 from typing import Any, Iterator, List, Optional
 
-from ._render import MAX_WRITTEN_STATEMENT, render
+from ._limits import MAX_WRITTEN_STATEMENT
+from ._render import render
 from ._statements import elements_text, statement_text
 from .errors import SliceNotSupportedError
 

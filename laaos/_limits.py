@@ -14,6 +14,8 @@ MAX_STATEMENT_BYTES = 64 << 20  # one statement, multi-line ones included
 # loader with the default limit could read them back.  Both backends refuse to write them.
 MAX_INT_DIGITS = 4300
 MAX_NUMBER_CHARS = MAX_INT_DIGITS + 1  # a number the loader reads: the digits, and a sign
+# A number token of the tokenizer has no sign ('-' is an operator of its own).
+MAX_NUMBER_TOKEN = MAX_NUMBER_CHARS - 1
 # Keys of one dict (elements of one set) that may share one hash: each new key compares
 # with every key of its hash, so a flood of equal hashes costs quadratic time.  No
 # realistic log comes near: distinct floats share a hash only 2**61 apart.
@@ -32,6 +34,10 @@ HASH_MODULUS = sys.hash_info.modulus  # an int inside it hashes to itself
 # values are written as several statements (laaos._statements); a single string or bytes
 # value this long is refused.
 MAX_WRITTEN_STATEMENT = MAX_STATEMENT_BYTES // 8
+# The longest value (or run of set elements) written in one statement: the rest of the
+# statement, its accessor (``store['key'][3]``) and call, takes what is left.
+ACCESSOR_ROOM = 1024
+MAX_WRITTEN_VALUE = MAX_WRITTEN_STATEMENT - ACCESSOR_ROOM
 # A value may nest this deep below the statement that logs it: the accessor and the
 # statement's own brackets take VALUE_DEPTH_MARGIN levels of MAX_DEPTH.
 VALUE_DEPTH_MARGIN = 4

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable, Iterator, List, Optional
 
-from ._limits import MAX_LITERAL_DEPTH, MAX_WRITTEN_STATEMENT
+from ._limits import MAX_LITERAL_DEPTH, MAX_WRITTEN_STATEMENT, MAX_WRITTEN_VALUE
 from ._render import StatementTooLarge
 
 # How long a chunk of a split container's items is.
@@ -81,7 +81,7 @@ def elements_text(accessor: str, method: str, elements: list, render: Render) ->
     ``elements`` (plain, distinct): one statement, or several, each of some of the
     elements, when one would be longer than a statement laaos writes."""
     texts = [render(x) for x in elements]
-    limit = MAX_WRITTEN_STATEMENT - 1024  # (room for the accessor)
+    limit = MAX_WRITTEN_VALUE
     if sum(map(len, texts)) + 2 * len(texts) > limit // 4:  # (utf-8: up to 4 bytes a char)
         sizes = [_size(text) + 2 for text in texts]
         if max(sizes) > limit:
@@ -105,7 +105,7 @@ def _render_whole(value: Any, render: Render, depth: int) -> Optional[str]:
         text = render(value)
         return text if len(text) <= CHUNK_BYTES or _size(text) <= CHUNK_BYTES else None
     text = render(value)
-    if len(text) > MAX_WRITTEN_STATEMENT // 4 and _size(text) > MAX_WRITTEN_STATEMENT - 1024:
+    if len(text) > MAX_WRITTEN_STATEMENT // 4 and _size(text) > MAX_WRITTEN_VALUE:
         raise StatementTooLarge(_size(text))
     return text
 
@@ -181,7 +181,7 @@ def _flat_statements(
         else:  # each item rendered alone, without its container's brackets
             texts = _regroup([render(make([item]))[1:-1] for item in part], text[0], text[-1])
         for text in texts:
-            if len(text) > MAX_WRITTEN_STATEMENT // 4 and _size(text) > MAX_WRITTEN_STATEMENT - 1024:
+            if len(text) > MAX_WRITTEN_STATEMENT // 4 and _size(text) > MAX_WRITTEN_VALUE:
                 raise StatementTooLarge(_size(text))  # one string too long for any statement
             yield (head + text + tail) if first else f"{acc}.{method}({text})"
             first = False

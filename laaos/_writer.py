@@ -19,7 +19,8 @@ from collections import deque
 from itertools import chain, starmap
 from typing import Any, Iterable, Optional
 
-from ._render import MAX_WRITTEN_STATEMENT, StatementTooLarge
+from ._limits import MAX_WRITTEN_STATEMENT
+from ._render import StatementTooLarge
 from .errors import StoreClosedError
 
 DURABILITIES = ("flush", "fsync", "buffered")

@@ -26,6 +26,7 @@ from ._fileops import (
 )
 from ._logfile import check_log
 from ._records import SHOWN, Record, record_line, scan
+from ._values import Values
 from .errors import LogReopenedWarning, MarkError, LogSyntaxError, TornTailWarning, warn_at_caller
 from .handlers import TypeHandler
 from .helpers import ensure_dirs, generate_run_id
@@ -336,12 +337,18 @@ def refuse_other_destination(path: str, chunks: Iterable[bytes], *, in_place: bo
 
 
 def compacted(store: Any, type_handlers: Optional[Sequence[TypeHandler]] = None) -> bytes:
-    """The log text of ``store``: one statement where it fits the loader's limits, and
-    where it does not (too deep, too long) several, as ``laaos._statements`` writes them."""
+    """The log text of ``store`` (plain values, as loaded), the text a new store with it as
+    ``initial_data`` writes: one statement where it fits the loader's limits, and where it
+    does not (too deep, too long) several, as ``laaos._statements`` writes them.  No store
+    and no proxy is made: the values go straight to the backend's writer."""
     out = io.StringIO()
-    writer = Store(out, initial_data=store or {}, type_handlers=type_handlers)
+    writer = _backend.impl.Writer(out, "flush")
+    try:
+        Values(type_handlers).write_store(writer, store or {}, loaded=True)
+    finally:
+        writer.close("compacted")
     text = out.getvalue()
-    writer.close()
+    out.close()  # (its buffer goes before the text is encoded: a copy less at the peak)
     return text.encode("utf-8")
 
 

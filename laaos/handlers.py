@@ -33,7 +33,9 @@ class TypeHandler:
         return obj
 
     def repr(self, obj: Any, repr: Callable[[Any], str], store: Any) -> str:
-        """The source text of `obj` in the log; `repr` renders fields the store's way."""
+        """The source text of `obj` in the log; `repr` renders fields the store's way.
+        `store` is the store (a rewrite such as ``compact`` passes its renderer instead,
+        ``laaos._values.Values``: it makes no store)."""
         return obj
 
 

@@ -21,6 +21,20 @@ cdef extern from *:
     """
     object _alloc "laaos_alloc"(object cls)
 
+from cpython.object cimport PyObject, PyTypeObject
+from cpython.dict cimport PyDict_Next
+
+cdef extern from "Python.h":
+    PyObject** PySequence_Fast_ITEMS(object)
+    Py_ssize_t PySequence_Fast_GET_SIZE(object)
+    object PyUnicode_New(Py_ssize_t size, Py_UCS4 maxchar)
+    void* PyUnicode_DATA(object)
+    bint PyUnicode_IS_ASCII(object)
+    Py_ssize_t PyUnicode_GET_LENGTH(object)
+    void PyObject_GC_Track(object)
+    void PyObject_GC_UnTrack(object)
+    int PyObject_GC_IsTracked(object)
+
 from laaos._statements import elements_text as _elements_text
 from laaos._statements import value_statements as _value_statements
 
@@ -36,6 +50,95 @@ cdef inline bint _is_plain_scalar(object v):
 cdef inline bint _is_container(object v):
     cdef type t = type(v)
     return t is list or t is dict or t is set
+
+
+# A stored list or set that holds only atomic values (the series of a run: floats, ints,
+# strs) cannot be part of a reference cycle, so it is left out of the cyclic collector's
+# sight, as CPython leaves out a dict of atomic values: the collector's passes then walk
+# one object per stored small list (its proxy), not two, and nothing for a long series
+# (`Engine._proxify` leaves it out).  Whatever puts anything else in such a list or set
+# tracks it again first, so no cycle is ever hidden; one that once held anything else stays
+# tracked.
+
+cdef inline int _track_for(object seq, object value) except -1:
+    """Track ``seq`` before ``value`` is put in it, unless ``value`` is atomic."""
+    if not _is_plain_scalar(value) and not PyObject_GC_IsTracked(seq):
+        PyObject_GC_Track(seq)
+    return 0
+
+
+cdef inline int _track_for_all(object seq, list values) except -1:
+    cdef Py_ssize_t i
+    if PyObject_GC_IsTracked(seq):
+        return 0
+    for i in range(len(values)):
+        if not _is_plain_scalar(values[i]):
+            PyObject_GC_Track(seq)
+            return 0
+    return 0
+
+
+cdef inline bint _all_atomic(object seq):
+    """Whether every item of the list or tuple ``seq`` is a plain scalar."""
+    cdef Py_ssize_t i
+    cdef PyObject** items = PySequence_Fast_ITEMS(seq)
+    for i in range(PySequence_Fast_GET_SIZE(seq)):
+        if not _is_plain_scalar(<object>items[i]):
+            return False
+    return True
+
+
+cdef inline bint _atomic_record(dict d):
+    """Whether every key of ``d`` is a str or an int and every value a plain scalar: what
+    normalizing leaves as it is (a dict record)."""
+    cdef Py_ssize_t pos = 0
+    cdef PyObject* k
+    cdef PyObject* v
+    while PyDict_Next(d, &pos, &k, &v):
+        if type(<object>k) is not str and type(<object>k) is not int:
+            return False
+        if not _is_plain_scalar(<object>v):
+            return False
+    return True
+
+
+cdef inline bint _holds_container(dict d):
+    cdef Py_ssize_t pos = 0
+    cdef PyObject* k
+    cdef PyObject* v
+    while PyDict_Next(d, &pos, &k, &v):
+        if _is_container(<object>v):
+            return True
+    return False
+
+
+cdef str _index_accessor(str acc, Py_ssize_t i):
+    """``f"{acc}[{i}]"`` for ``i >= 0``, made in one allocation (an ASCII ``acc``: the
+    usual one) without a str for ``i``: the accessor of every container appended."""
+    cdef char digits[24]
+    cdef int n = 0
+    cdef Py_ssize_t size
+    cdef char* out
+    if i < 0 or not PyUnicode_IS_ASCII(acc):
+        return f"{acc}[{i}]"
+    while True:
+        digits[n] = <char>(48 + i % 10)
+        n += 1
+        i //= 10
+        if i == 0:
+            break
+    size = PyUnicode_GET_LENGTH(acc)
+    result = PyUnicode_New(size + n + 2, 127)
+    out = <char*>PyUnicode_DATA(result)
+    memcpy(out, PyUnicode_DATA(acc), size)
+    out[size] = b'['
+    size += 1
+    while n:
+        n -= 1
+        out[size] = digits[n]
+        size += 1
+    out[size] = b']'
+    return result
 
 
 cdef str _decode_line(string& s):
@@ -54,8 +157,14 @@ cdef class Engine:
     cdef object _dict_t
     cdef object _set_t
     cdef int _max_depth
+    cdef object _slot_store, _slot_accessor, _slot_plain
 
     def __init__(self, store, Writer writer, list_type, dict_type, set_type):
+        # The proxies' slots, each one member descriptor that every proxy type inherits:
+        # set and read through it, as attribute access would, without looking it up.
+        self._slot_store = _shared_slot("_store", list_type, dict_type, set_type)
+        self._slot_accessor = _shared_slot("_accessor", list_type, dict_type, set_type)
+        self._slot_plain = _shared_slot("_plain", list_type, dict_type, set_type)
         self._store = store
         self._writer = writer
         self._fallback = store._render_unknown
@@ -93,7 +202,7 @@ cdef class Engine:
         lock.take()
         try:
             acc = self._accessor(proxy)
-            plain = <dict>proxy._plain
+            plain = <dict>_get_slot(self._slot_plain, proxy)
             old = plain.get(key, _MISSING)
             if old is value:
                 return
@@ -126,7 +235,7 @@ cdef class Engine:
         cdef dict plain
         lock.take()
         try:
-            plain = <dict>proxy._plain
+            plain = <dict>_get_slot(self._slot_plain, proxy)
             old = plain[key]  # the KeyError a dict raises
             acc = self._accessor(proxy)
             nkey = self._normalize_key(key)
@@ -157,7 +266,7 @@ cdef class Engine:
         lock.take()
         try:
             acc = self._accessor(proxy)
-            seq = <list>proxy._plain
+            seq = <list>_get_slot(self._slot_plain, proxy)
             if type(obj) is float:  # a metric per step: rendered on the stack
                 if not w._put_append_float(<str>acc, <double>obj):
                     seq.append(obj)
@@ -169,11 +278,12 @@ cdef class Engine:
             w._line.append(b".append(")
             accessor = None
             if _is_container(value):
-                accessor = f"{acc}[{len(seq)}]"
+                accessor = _index_accessor(acc, len(seq))
             self._value_line(w, value, ")", accessor, 0)
             if accessor is not None:
                 value = self._proxify(value, accessor)
             self._write(w)
+            _track_for(seq, value)
             seq.append(value)
             w._raise_sync_failure()
         finally:
@@ -189,7 +299,7 @@ cdef class Engine:
         lock.take()
         try:
             acc = self._accessor(proxy)
-            seq = <list>proxy._plain
+            seq = <list>_get_slot(self._slot_plain, proxy)
             if type(values) is list or type(values) is tuple:
                 items = <list>self._normalize(values, 0)  # (a new list: the one copy)
             else:
@@ -204,8 +314,9 @@ cdef class Engine:
             for i in range(len(items)):
                 v = items[i]
                 if _is_container(v):
-                    items[i] = self._proxify(v, f"{acc}[{start + i}]")
+                    items[i] = self._proxify(v, _index_accessor(acc, start + i))
             self._write(w)
+            _track_for_all(seq, items)
             seq.extend(items)
             w._raise_sync_failure()
         finally:
@@ -221,7 +332,7 @@ cdef class Engine:
         lock.take()
         try:
             acc = self._accessor(proxy)
-            seq = <list>proxy._plain
+            seq = <list>_get_slot(self._slot_plain, proxy)
             n = len(seq)
             if type(index) is not int:
                 index = _index(index)
@@ -238,12 +349,13 @@ cdef class Engine:
             w._line.append(b", ")
             accessor = None
             if _is_container(value):
-                accessor = f"{acc}[{i}]"
+                accessor = _index_accessor(acc, i)
             self._value_line(w, value, ")", accessor, 0)
             if accessor is not None:
                 value = self._proxify(value, accessor)
             moved, accessors = self._relinks(seq, acc, i, 1)
             self._write(w)
+            _track_for(seq, value)
             seq.insert(i, value)
             _set_accessors(moved, accessors)
             w._raise_sync_failure()
@@ -258,14 +370,14 @@ cdef class Engine:
         cdef Py_ssize_t i
         lock.take()
         try:
-            seq = <list>proxy._plain
+            seq = <list>_get_slot(self._slot_plain, proxy)
             i = _position(index, len(seq))
             acc = self._accessor(proxy)
             old = seq[i]
             if old is obj:
                 return
             value = self._plain_value(obj)
-            item = f"{acc}[{i}]"
+            item = _index_accessor(acc, i)
             w._line.clear()
             _append_str(w._line, item)
             w._line.append(b" = ")
@@ -273,6 +385,7 @@ cdef class Engine:
             if _is_container(value):
                 value = self._proxify(value, item)
             self._write(w)
+            _track_for(seq, value)
             seq[i] = value
             if self._is_proxy(old):
                 _unlink_tree(old, self)
@@ -288,7 +401,7 @@ cdef class Engine:
         cdef Py_ssize_t i
         lock.take()
         try:
-            seq = <list>proxy._plain
+            seq = <list>_get_slot(self._slot_plain, proxy)
             i = _position(index, len(seq))
             acc = self._accessor(proxy)
             old = seq[i]
@@ -319,7 +432,7 @@ cdef class Engine:
         try:
             acc = self._accessor(proxy)
             key = self._normalize_key(obj)
-            plain = <set>proxy._plain
+            plain = <set>_get_slot(self._slot_plain, proxy)
             if key in plain:
                 return
             w._line.clear()
@@ -327,6 +440,7 @@ cdef class Engine:
             w._line.append(b".add(")
             self._value_line(w, key, ")", acc, 0)
             self._write(w)
+            _track_for(plain, key)
             plain.add(key)
             w._raise_sync_failure()
         finally:
@@ -340,7 +454,7 @@ cdef class Engine:
         lock.take()
         try:
             acc = self._accessor(proxy)
-            plain = <set>proxy._plain
+            plain = <set>_get_slot(self._slot_plain, proxy)
             if obj not in plain:
                 return
             key = self._normalize_key(obj)
@@ -364,7 +478,7 @@ cdef class Engine:
         lock.take()
         try:
             acc = self._accessor(proxy)
-            plain = proxy._plain
+            plain = _get_slot(self._slot_plain, proxy)
             if not plain:
                 return
             w._line.clear()
@@ -398,7 +512,7 @@ cdef class Engine:
         lock.take()
         try:
             acc = self._accessor(proxy)
-            seq = <list>proxy._plain
+            seq = <list>_get_slot(self._slot_plain, proxy)
             n = len(items)
             if n == len(seq):
                 for i in range(n):
@@ -417,13 +531,14 @@ cdef class Engine:
             for i in range(n):
                 v = items[i]
                 if _is_container(v):
-                    v = self._proxify(v, f"{acc}[{i}]")
+                    v = self._proxify(v, _index_accessor(acc, i))
                 elif self._is_proxy(v):
                     kept.add(id(v))
-                    self._links(v, f"{acc}[{i}]", moved, accessors)
+                    self._links(v, _index_accessor(acc, i), moved, accessors)
                 stored.append(v)
             dead = [old for old in seq if self._is_proxy(old) and id(old) not in kept]
             self._write(w)
+            _track_for_all(seq, stored)
             seq[:] = stored
             for old in dead:
                 _unlink_tree(old, self)
@@ -447,7 +562,7 @@ cdef class Engine:
             _append_str(w._line, acc)
             w._line.append(b".update(")
             self._value_line(w, plain, ")", acc, 0)
-            seq = <dict>proxy._plain
+            seq = <dict>_get_slot(self._slot_plain, proxy)
             dead = []
             for key, value in plain.items():
                 old = seq.get(key)
@@ -472,12 +587,14 @@ cdef class Engine:
         lock.take()
         try:
             acc = self._accessor(proxy)
-            plain = <set>proxy._plain
+            plain = <set>_get_slot(self._slot_plain, proxy)
             if method not in ("update", "difference_update", "symmetric_difference_update"):
                 raise ValueError(f"not a set update: {method!r}")
             w._line.clear()
             _append_str(w._line, _elements_text(acc, method, elements, self._store._render))
             self._write(w)
+            if method != "difference_update":
+                _track_for_all(plain, elements)
             if method == "update":
                 plain.update(elements)
             elif method == "difference_update":
@@ -495,7 +612,7 @@ cdef class Engine:
         return t is self._list_t or t is self._dict_t or t is self._set_t
 
     cdef inline object _accessor(self, proxy):
-        acc = proxy._accessor
+        acc = _get_slot(self._slot_accessor, proxy)
         if acc is None:
             proxy._linked_accessor()  # raises UnlinkedContainerError
         return acc
@@ -537,7 +654,7 @@ cdef class Engine:
         for i in range(start, len(seq)):
             v = seq[i]
             if self._is_proxy(v):
-                self._links(v, f"{acc}[{i + shift}]", moved, accessors)
+                self._links(v, _index_accessor(acc, i + shift), moved, accessors)
         return moved, accessors
 
     cdef int _links(self, proxy, str accessor, list moved, list accessors) except -1:
@@ -547,13 +664,13 @@ cdef class Engine:
         moved.append(proxy)
         accessors.append(accessor)
         if t is self._list_t:
-            seq = <list>proxy._plain
+            seq = <list>_get_slot(self._slot_plain, proxy)
             for i in range(len(seq)):
                 v = seq[i]
                 if self._is_proxy(v):
-                    self._links(v, f"{accessor}[{i}]", moved, accessors)
+                    self._links(v, _index_accessor(accessor, i), moved, accessors)
         elif t is not self._set_t:
-            for k, v in (<dict>proxy._plain).items():
+            for k, v in (<dict>_get_slot(self._slot_plain, proxy)).items():
                 if self._is_proxy(v):
                     self._links(v, _item_accessor(accessor, k, self._fallback), moved, accessors)
         return 0
@@ -570,11 +687,15 @@ cdef class Engine:
             return self._store._normalize(obj, depth)  # raises the error that says why
         depth += 1
         if t is list or t is tuple:
+            if _all_atomic(obj):  # (a record or a row: copied whole, no item by item)
+                return PyList_GetSlice(obj, 0, len(<list>obj)) if t is list else list(<tuple>obj)
             out = []
             for v in obj:
                 out.append(self._normalize(v, depth))
             return out
         if t is dict:
+            if _atomic_record(<dict>obj):
+                return PyDict_Copy(obj)
             d = {}
             for k, v in (<dict>obj).items():
                 d[self._normalize_key(k, depth)] = self._normalize(v, depth)
@@ -609,9 +730,9 @@ cdef class Engine:
         # (``object.__new__(cls)`` without looking ``__new__`` up: a proxy class has
         # no ``__new__`` or ``__init__`` of its own that would have to run)
         proxy = _alloc(cls)
-        proxy._store = self._store
-        proxy._accessor = accessor
-        proxy._plain = plain
+        _set_slot(self._slot_store, proxy, self._store)
+        _set_slot(self._slot_accessor, proxy, accessor)
+        _set_slot(self._slot_plain, proxy, plain)
         return proxy
 
     cdef object _proxify(self, object value, object accessor):
@@ -619,24 +740,54 @@ cdef class Engine:
         cdef Py_ssize_t i
         cdef list seq
         cdef dict d
+        cdef bint atomic
         if t is list:
             seq = <list>value
+            atomic = True
             for i in range(len(seq)):
                 v = seq[i]
                 if _is_container(v):
-                    seq[i] = self._proxify(v, None if accessor is None else f"{accessor}[{i}]")
+                    seq[i] = self._proxify(v, None if accessor is None else _index_accessor(accessor, i))
+                    atomic = False
+                elif atomic and not _is_plain_scalar(v):
+                    atomic = False
+            if atomic and PyObject_GC_IsTracked(seq):
+                PyObject_GC_UnTrack(seq)  # (see `_track_for`)
             return self._adopt(self._list_t, value, accessor)
         if t is dict:
             d = <dict>value
-            for k, v in d.items():
+            for k, v in (d.items() if _holds_container(d) else ()):
                 if _is_container(v):
                     d[k] = self._proxify(
                         v, None if accessor is None else _item_accessor(accessor, k, self._fallback)
                     )
             return self._adopt(self._dict_t, value, accessor)
         if t is set:
+            for v in <set>value:
+                if not _is_plain_scalar(v):
+                    break
+            else:
+                if PyObject_GC_IsTracked(value):
+                    PyObject_GC_UnTrack(value)
             return self._adopt(self._set_t, value, accessor)
         return value
+
+
+cdef object _shared_slot(str name, list_type, dict_type, set_type):
+    descr = getattr(list_type, name)
+    if getattr(dict_type, name) is not descr or getattr(set_type, name) is not descr:
+        raise TypeError(f"the proxy types do not share one {name!r} slot")
+    return descr
+
+
+cdef inline int _set_slot(object descr, object obj, object value) except -1:
+    cdef type t = type(descr)
+    return (<PyTypeObject*>t).tp_descr_set(descr, obj, value)
+
+
+cdef inline object _get_slot(object descr, object obj):
+    cdef type t = type(descr)
+    return (<PyTypeObject*>t).tp_descr_get(descr, obj, type(obj))
 
 
 cdef str _item_accessor(str accessor, object key, object fallback):

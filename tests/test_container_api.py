@@ -453,6 +453,7 @@ def test_a_large_change_is_one_statement_up_to_the_statement_limit():
 def test_set_changes_too_large_for_one_statement_are_split_and_load(monkeypatch):
     # (the statement limit scaled down 32 times: the same splitting on 32 times less data)
     monkeypatch.setattr(laaos._statements, "MAX_WRITTEN_STATEMENT", 256 << 10)
+    monkeypatch.setattr(laaos._statements, "MAX_WRITTEN_VALUE", (256 << 10) - laaos._limits.ACCESSOR_ROOM)
     monkeypatch.setattr(laaos._statements, "CHUNK_BYTES", 32 << 10)
     root, log = new_store()
     root["s"] = {f"element-{i:08}" for i in range(30_000)}
@@ -477,7 +478,7 @@ def test_a_dict_update_over_the_statement_limit_is_split_and_loads():
     lines = log.getvalue().splitlines()
     # split as any large dict is: update statements of about a MiB each, within the
     # statement limit, never one statement per key
-    assert max(len(line) for line in lines) <= laaos._render.MAX_WRITTEN_STATEMENT
+    assert max(len(line) for line in lines) <= laaos._limits.MAX_WRITTEN_STATEMENT
     updates = lines[lines.index(")") + 1:]  # after the new store's statement
     assert 2 <= len(updates) <= 20 and all(line.startswith("store['d'].update({'key-") for line in updates)
     assert laaos.safe_load_str(log.getvalue()) == laaos.to_plain(root)

@@ -185,7 +185,7 @@ def test_a_73_mb_list_is_logged_in_chunks_and_loads_back(backend, tmp_path):
         root["y"].append(value[:1_000_000])
     text = (tmp_path / "run.py").read_bytes()
     assert len(text) > 70e6
-    assert max(map(len, text.split(b"\n"))) <= laaos._render.MAX_WRITTEN_STATEMENT
+    assert max(map(len, text.split(b"\n"))) <= laaos._limits.MAX_WRITTEN_STATEMENT
     loaded = laaos.safe_load(tmp_path / "run.py")
     assert loaded["x"] == value and loaded["y"] == [value[:1_000_000]]
 
@@ -247,7 +247,7 @@ def test_compact_writes_logs_that_load_wherever_their_input_loaded(backend, tmp_
     before = laaos.safe_load(src)
     laaos.compact(src, tmp_path / "out.py")
     text = (tmp_path / "out.py").read_bytes()
-    assert max(map(len, text.split(b"\n"))) <= laaos._render.MAX_WRITTEN_STATEMENT
+    assert max(map(len, text.split(b"\n"))) <= laaos._limits.MAX_WRITTEN_STATEMENT
     assert laaos.safe_load(tmp_path / "out.py") == before
     laaos.open_file_store("out", "", prefix=f"{tmp_path}/").close()  # and it reopens
 

@@ -1,5 +1,8 @@
 """File stores: locking, reopening with repair, durability, compact, create_file_store."""
 
+import enum
+import gc
+import io
 import os
 import subprocess
 import sys
@@ -9,6 +12,8 @@ import warnings
 import pytest
 
 import laaos
+import laaos.files
+from laaos.proxies import StoreAccessible
 
 
 def test_open_file_store_writes_and_reopens(tmp_path):
@@ -160,6 +165,81 @@ def test_compact(tmp_path):
     laaos.compact(tmp_path / "run.py", tmp_path / "run.py")  # in place
     assert (tmp_path / "run.py").read_text() == text
     assert not [p for p in tmp_path.iterdir() if ".tmp" in p.name]
+
+
+class Color(enum.Enum):
+    RED = 1
+
+
+def varied_log(path):
+    """A log of every kind of value: scalars of every type, keys that are tuples and
+    frozensets, sets, a handled type, a value too deep and a list too long for one
+    statement, and the history (deletes, pops, marks) that compaction folds away."""
+    root = laaos.open_file_store(path.stem, "", prefix=f"{path.parent}/", provenance=False,
+                                 type_handlers=[laaos.WeakEnumHandler()], durability="buffered")
+    root["scalars"] = [0, -1, 10**4299, 0.1, -0.0, float("inf"), float("nan"), 1e300, 2 + 3j,
+                       True, None, "é\n\x00'\"", b"\x00\xff", ""]
+    root["keys"] = {(1, "a"): 1, frozenset({2, 3}): {4, (5, 6)}, -0.0: "z", b"k": None}
+    root["color"] = Color.RED
+    root["eval"] = []
+    for i in range(50):
+        root["eval"].append({"step": i, "acc": i / 7, "tags": {"x", "y"}})
+    root["eval"].pop(3)
+    del root["keys"][b"k"]
+    root.mark("half")
+    d = root
+    for _ in range(120):  # deeper than one statement may nest
+        d["n"] = {}
+        d = d["n"]
+    d["leaf"] = [[[1]], {2}]
+    root["long"] = []
+    root["long"].extend(i / 3 for i in range(200_000))  # longer than one statement's chunk
+    root.close()
+
+
+def test_compact_writes_what_a_new_store_of_the_loaded_value_writes(tmp_path):
+    varied_log(tmp_path / "run.py")
+    loaded = laaos.safe_load(tmp_path / "run.py", exposed_symbols=[Color])
+    fresh = laaos.Store(io.StringIO(), initial_data=loaded, type_handlers=[laaos.WeakEnumHandler()])
+    text = fresh._log.getvalue()
+    fresh.close()
+    assert text.count("\n") > 10  # (split: too deep and too long for one)
+
+    laaos.compact(tmp_path / "run.py", tmp_path / "small.py", exposed_symbols=[Color],
+                  type_handlers=[laaos.WeakEnumHandler()])
+    assert (tmp_path / "small.py").read_text(encoding="utf-8") == text
+    assert repr(laaos.safe_load(tmp_path / "small.py", exposed_symbols=[Color])) == repr(loaded)  # (NaN)
+
+
+def test_compact_keeps_the_tuples_and_frozensets_of_a_log(tmp_path):
+    # (laaos 2.1.1 wrote tuples where a type handler or its initial data held them; a
+    # store of this laaos keeps them as lists, but a rewrite must load to what it read)
+    log = tmp_path / "tup.py"
+    log.write_text("store = {}\nstore['t']=(1, 2)\nstore['u']=[(3, (4,)), ()]\nstore[(5, 6)]={(7,): (8, [9])}\n"
+                   "store['f']=frozenset({1, (2, 3)})\nstore['s']={(1, frozenset({2}))}\n")
+    before = laaos.safe_load(log)
+    assert before["t"] == (1, 2) and type(before["f"]) is frozenset
+    laaos.compact(log, tmp_path / "small.py")
+    after = laaos.safe_load(tmp_path / "small.py")
+    assert after == before
+    assert repr(after) == repr(before)  # the same types all the way down, not only equal values
+
+
+def test_compact_makes_no_store_and_no_proxy(tmp_path, monkeypatch):
+    varied_log(tmp_path / "run.py")
+    expected = laaos.files.compacted(laaos.safe_load(tmp_path / "run.py", exposed_symbols=[Color]),
+                                     [laaos.WeakEnumHandler()])
+
+    def no_store(*args, **kwargs):
+        raise AssertionError("compaction made a Store")
+
+    monkeypatch.setattr(laaos.Store, "__init__", no_store)
+    gc.collect()
+    proxies = sum(isinstance(x, StoreAccessible) for x in gc.get_objects())
+    laaos.compact(tmp_path / "run.py", tmp_path / "run.py", exposed_symbols=[Color],
+                  type_handlers=[laaos.WeakEnumHandler()])
+    assert sum(isinstance(x, StoreAccessible) for x in gc.get_objects()) == proxies
+    assert (tmp_path / "run.py").read_bytes() == expected
 
 
 def test_create_file_store_keeps_the_older_behaviour(tmp_path):

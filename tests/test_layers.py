@@ -12,9 +12,11 @@ is a literal (an f-string of ``__name__`` and literal text included).
 
 import ast
 import pathlib
+import re
 import sys
 
 import laaos
+import laaos._limits
 
 PACKAGE = pathlib.Path(laaos.__file__).parent
 
@@ -200,3 +202,24 @@ def test_the_format_limits_are_defined_in_one_module():
         if isinstance(target, ast.Name) and target.id.lstrip("_") in limits
     )
     assert not elsewhere, "limits of the format defined outside laaos._limits:\n" + "\n".join(elsewhere)
+
+
+def test_the_extension_reads_the_format_limits_from_laaos_limits():
+    """Both backends take each limit from ``laaos._limits``: the extension's sources
+    read a limit only through a module alias of ``laaos._limits`` or an import from it."""
+    limits = {name for name in vars(laaos._limits) if name.isupper()}
+    sources = sorted((pathlib.Path(__file__).parent.parent / "src_ext").glob("*.p*x*"))
+    assert sources, "no extension sources in the checkout"
+    aliases = {"_limits"}
+    wrong = []
+    for path in sources:
+        text = path.read_text(encoding="utf-8")
+        aliases |= set(re.findall(r"^from laaos import _limits as (\w+)", text, re.M))
+        for module, names in re.findall(r"^from laaos\.(\w+) import (.+)$", text, re.M):
+            wrong += [f"{path.name}: {n.split()[0]} from laaos.{module}" for n in names.split(",")
+                      if n.split()[0] in limits and module != "_limits"]
+    for path in sources:
+        for module, name in re.findall(r"\b(\w+)\.([A-Z_]+)\b", path.read_text(encoding="utf-8")):
+            if name in limits and module not in aliases:
+                wrong.append(f"{path.name}: {module}.{name}")
+    assert not wrong, "limits the extension reads elsewhere than laaos._limits:\n" + "\n".join(wrong)

@@ -221,7 +221,7 @@ def test_a_dict_or_set_too_long_for_one_statement_is_written_in_chunks(tmp_path)
     assert len(lines) < 30, "one statement per key"
     assert sum(line.startswith("store['d'].update({") for line in lines) >= 7
     assert sum(line.startswith("store['s'].update({") for line in lines) >= 7
-    assert max(map(len, lines)) <= laaos._render.MAX_WRITTEN_STATEMENT
+    assert max(map(len, lines)) <= laaos._limits.MAX_WRITTEN_STATEMENT
     assert laaos.safe_load(tmp_path / "run.py") == {"d": BIG, "s": ELEMENTS}
 
 

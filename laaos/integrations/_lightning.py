@@ -1,12 +1,27 @@
 """The class of ``LaaosLogger``, made for one Lightning namespace (``lightning.pytorch``
-or ``pytorch_lightning``); this module imports neither."""
+or ``pytorch_lightning``); this module imports neither until ``logger_of`` is called."""
 
 from __future__ import annotations
 
+import importlib
 from argparse import Namespace
 from typing import Any, Dict, Mapping, Optional, Union
 
 from ._runlog import RunLog
+
+
+def logger_of(namespace: str, module: str, needs: str) -> type:
+    """The ``LaaosLogger`` of the Lightning ``namespace`` (``lightning.pytorch`` or
+    ``pytorch_lightning``) for the module ``module`` that exports it; without the package,
+    an ``ImportError`` saying what ``module`` ``needs`` (what to install)."""
+    try:
+        callbacks, loggers, utilities = (importlib.import_module(f"{namespace}.{part}")
+                                         for part in ("callbacks", "loggers", "utilities"))
+    except ImportError as e:  # pragma: no cover - the message is the point
+        raise ImportError(f"{module} needs {needs} ({e})") from e
+    logger = make_logger(loggers.Logger, callbacks.Callback, utilities.rank_zero_only)
+    logger.__module__ = module
+    return logger
 
 
 def make_logger(Logger: Any, Callback: Any, rank_zero_only: Any) -> type:

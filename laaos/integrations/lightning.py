@@ -15,18 +15,8 @@ joins ``trainer.callbacks`` by itself when fitting starts.)  Only rank zero open
 
 from __future__ import annotations
 
-try:
-    from lightning.pytorch.callbacks import Callback
-    from lightning.pytorch.loggers import Logger
-    from lightning.pytorch.utilities import rank_zero_only
-except ImportError as e:  # pragma: no cover - the message is the point
-    raise ImportError(f"laaos.integrations.lightning needs Lightning: "
-                      f"pip install 'laaos[lightning]' ({e})") from e
-
-from ._lightning import make_logger
+from ._lightning import logger_of
 
 __all__ = ["LaaosLogger"]
 
-
-LaaosLogger = make_logger(Logger, Callback, rank_zero_only)
-LaaosLogger.__module__ = __name__
+LaaosLogger = logger_of("lightning.pytorch", __name__, "Lightning: pip install 'laaos[lightning]'")
