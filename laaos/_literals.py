@@ -12,15 +12,7 @@ import codecs
 import re
 from typing import Any, List, Tuple
 
-from ._limits import (  # noqa: F401 - the limits, read from here by both backends
-    HASH_MODULUS,
-    LIST_MOVES,
-    LIST_MOVES_PER_LINE,
-    MAX_DEPTH,
-    MAX_EQUAL_HASHES,
-    MAX_NUMBER_CHARS,
-    MAX_STATEMENT_BYTES,
-)
+from ._limits import HASH_MODULUS, MAX_DEPTH, MAX_NUMBER_CHARS, MAX_NUMBER_TOKEN
 from .errors import LogError, LogLimitError, LogSyntaxError, UnsafeLogError
 
 
@@ -59,7 +51,9 @@ _TOKEN = LazyPattern(
 # A flat list of plain numbers as repr writes it ("[0.5, 1e-05, -2.0]"): read in bulk in
 # value position, since per-sample data is long lists of floats.
 _INT = r"-?(?:0|[1-9][0-9]{0,17})"
-_FLOAT = r"-?[0-9]+(?:\.[0-9]+(?:e[+-]?[0-9]+)?|e[+-]?[0-9]+)"
+# (bounded so that no token it takes is longer than the loader's limit on numbers: a
+# longer one goes to the general path, which refuses it wherever it stands)
+_FLOAT = r"-?[0-9]{1,2000}(?:\.[0-9]{1,2000}(?:e[+-]?[0-9]{1,4})?|e[+-]?[0-9]{1,4})"
 _INT_LIST = LazyPattern(globals(), "_INT_LIST", rf"\[({_INT}(?:, {_INT})*)\]")
 _FLOAT_LIST = LazyPattern(globals(), "_FLOAT_LIST", rf"\[({_FLOAT}(?:, {_FLOAT})*)\]")
 _AFTER_VALUE_START = frozenset("=(,[{:")  # ops after which '[' opens a list, not a subscript
@@ -79,11 +73,12 @@ MISS = object()  # "not a simple literal": the caller takes the general path
 # and read by the json module's C scanner: tens of times faster than the tokenizer and the
 # recursive-descent parser below, which stay the reference for everything else (and for
 # every error).  Outside its strings, such a literal holds only these (and no number
-# longer than the tokenizer's limit on one):
+# longer than the tokenizer's limit on one), a run of separators matched at once:
 _JSON_OUTSIDE = LazyPattern(
     globals(),
     "_JSON_OUTSIDE",
-    r"(?:[\[\]{},: \x00]|[0-9.eE+\-]{1,%d}(?![0-9.eE+\-])|None|True|False)*" % MAX_NUMBER_CHARS
+    r"(?:[\[\]{},: \x00]*(?:[0-9.eE+\-]{1,%d}(?![0-9.eE+\-])|None|True|False))*[\[\]{},: \x00]*"
+    % MAX_NUMBER_CHARS,
 )
 _QUOTE = LazyPattern(globals(), "_QUOTE", "['\"]")
 # (text whose escapes JSON reads as Python does)
@@ -222,12 +217,13 @@ def json_literal(s: str) -> Any:
     return value if end == len(text) else MISS
 
 
-def scan_string(line: str, start: int, quote: str) -> int:
+def scan_string(line: str, start: int, quote: str, pairs: bool = True) -> int:
     """The index of the quote that closes a string whose body starts at ``start``, or -1.
 
     A quote closes the string unless an odd run of backslashes precedes it.  The first
     quote with no backslash before it is found by a regex at the speed of a character
-    search; only quotes after two or more backslashes before it are looked at one by one.
+    search; only quotes after two or more backslashes before it are looked at one by one
+    (``pairs=False``: not looked at, so the index is where the string ends *or after*).
     Linear in the literal's length, whatever the density of escaped quotes.
     """
     find = line.find
@@ -238,6 +234,8 @@ def scan_string(line: str, start: int, quote: str) -> int:
     if bare is None:  # (compiled at first use: most logs never need it)
         bare = _BARE_QUOTE[quote] = re.compile(quote + r"(?<!\\" + quote + ")").search
     m = bare(line, j + 1)
+    if not pairs:
+        return -1 if m is None else m.start()
     limit = m.start() if m is not None else len(line)
     pair = "\\\\" + quote
     k = find(pair, start, limit)
@@ -255,9 +253,31 @@ def scan_string(line: str, start: int, quote: str) -> int:
 _BARE_QUOTE: dict = {}  # quote -> search for one with no backslash before it
 
 
-def decode_string(prefix: str, body: str, name: str, lineno: int, start: int = 0, stop: Any = None) -> Any:
+def _long_string_end(line: str, start: int, quote: str) -> int:
+    """Where a string whose body starts at ``start`` seems to end, at or after its end
+    (for ``decode_string(..., closes=quote)`` to check): the quote that ends the line
+    but for closing parentheses and spaces, since a long value is most often the last
+    on its line (``store[K]=b'...'``, ``.append('...')``); else the first quote with no
+    backslash before it."""
+    k = len(line) - 1
+    last = max(k - 64, start)
+    while k > last and line[k] in " \t\f\r)":
+        k -= 1
+    if k > start and line[k] == quote:
+        return k
+    return scan_string(line, start, quote, pairs=False)
+
+
+def decode_string(
+    prefix: str, body: str, name: str, lineno: int, start: int = 0, stop: Any = None, closes: str = ""
+) -> Any:
     """The value of a string literal: ``prefix`` (as written) and the text between the
-    quotes, ``body[start:stop]`` (a long literal is decoded in slices, never copied whole)."""
+    quotes, ``body[start:stop]`` (a long literal is decoded in slices, never copied whole).
+
+    ``closes``: the literal's quote, where ``stop`` is only known to be at or after its
+    end (``scan_string(..., pairs=False)``): ``ClosesEarlier`` if the string may end
+    before ``stop`` (or its text may be one that Python warns about or refuses), found
+    in the passes that decode it."""
     prefix = prefix.lower()
     if "f" in prefix:
         raise UnsafeLogError("f-strings are not allowed", name, lineno, "f-string")
@@ -266,39 +286,104 @@ def decode_string(prefix: str, body: str, name: str, lineno: int, start: int = 0
     if stop is None:
         stop = len(body)
     try:
-        is_bytes = prefix == "b"
-        if not is_bytes:
-            if body.find("\\", start, stop) < 0:
-                return body[start:stop]
-            if body.find("\\N", start, stop) >= 0 and "\\N" in body[start:stop].replace("\\\\", ""):
-                raise ValueError("\\N{...} escapes are not supported")
-        decode = _bytes_escapes if is_bytes else _str_escapes
-        # Escapes that Python reads with a warning are rewritten first to what it reads
-        # them as, so that the codec does not warn (rare: laaos and repr never write one).
-        if has_stray_backslash(body, start, stop, is_bytes):
-            as_python = _bytes_as_python if is_bytes else _str_as_python
-            return decode(_STRAY_BACKSLASH.sub(as_python, body[start:stop]))
-        return _in_slices(decode, body, start, stop, b"" if is_bytes else "")
+        if prefix == "b":
+            return _in_slices(_bytes_escapes, body, start, stop, b"", closes)
+        if body.find("\\", start, stop) < 0:
+            if closes and body.find(closes, start, stop) >= 0:
+                raise ClosesEarlier
+            return body[start:stop]
+        return _in_slices(_str_escapes, body, start, stop, "", closes)
     except (ValueError, UnicodeError) as e:
+        if closes:
+            raise ClosesEarlier from None
         raise LogSyntaxError(f"bad string literal: {e}", name, lineno, "string") from None
 
 
-def _bytes_escapes(text: str) -> bytes:
+class ClosesEarlier(Exception):
+    """``decode_string(..., closes=QUOTE)``: the string may end before the stop given."""
+
+
+def _escape_classes(escapes: bytes, closes: str = "") -> bytes:
+    """A ``bytes.translate`` table for ``_classes``: a backslash stays, each of ``escapes``
+    becomes ``n`` (``u`` and ``U``: ``r``), the quote ``closes`` becomes ``t``, any other
+    byte ``x``.  (None is a hex digit, so that ``\\x`` before any of them is an error.)"""
+    table = bytearray(b"x" * 256)
+    for c in escapes:
+        table[c] = ord("r") if c in b"uU" else ord("n")
+    table[ord("\\")] = ord("\\")
+    if closes:
+        table[ord(closes)] = ord("t")
+    return bytes(table)
+
+
+# The characters that may follow a backslash without a warning from the codecs.  An octal
+# escape from \4 on may pass \377, which warns: it is counted with the others, as is \N{...}
+# (refused in a str), and both are then looked at closely.
+_QUIET_BYTES_ESCAPES = b"\\'\"abfnrtvx0123\n"
+_QUIET_STR_ESCAPES = _QUIET_BYTES_ESCAPES + b"uU"
+_CLASSES = {
+    (is_bytes, closes): _escape_classes(_QUIET_BYTES_ESCAPES if is_bytes else _QUIET_STR_ESCAPES, closes)
+    for is_bytes in (True, False)
+    for closes in ("", "'", '"')
+}
+
+
+def _classes(text: bytes, is_bytes: bool, closes: str) -> Any:
+    """A literal's text (or a slice of it that splits no escape), translated to classes
+    (``_CLASSES``) and decoded as bytes, which pairs escaped backslashes as Python does;
+    then ``\\n`` is an escape and ``\\x`` before anything but a hex digit an error (never
+    a warning).  None: an escape starts with a character that a codec may warn about
+    (or that laaos refuses).  Otherwise, with ``closes``: a ``t`` in the result is that
+    quote with no escape, which would end the string.  Two passes in C whatever the
+    density of escapes, where a regex would take each escape in turn."""
+    try:
+        return codecs.escape_decode(text.translate(_CLASSES[is_bytes, closes]))[0]
+    except ValueError:
+        return None
+
+
+def _clean(classes: Any, closes: str) -> bool:
+    """Whether no codec warns about an escape in a text, given its ``_classes``: the
+    codecs may read it as it is.  With ``closes``: ``ClosesEarlier`` if the text holds
+    that quote unescaped, or any escape to look at closely."""
+    if closes and (classes is None or b"t" in classes):
+        raise ClosesEarlier
+    return classes is not None
+
+
+def _bytes_escapes(text: str, closes: str = "") -> bytes:
     if not text.isascii():
         raise ValueError("bytes can only contain ASCII literal characters")
-    return codecs.escape_decode(text)[0]  # an ASCII str is read in place, no copy
+    data = text.encode("ascii")
+    if not _clean(_classes(data, True, closes), closes):
+        # Escapes that Python reads with a warning are rewritten first to what it reads
+        # them as, so that the codec does not warn (rare: laaos and repr never write one).
+        return codecs.escape_decode(_STRAY_BACKSLASH.sub(_bytes_as_python, text))[0]
+    return codecs.escape_decode(data)[0]
 
 
-def _str_escapes(text: str) -> str:
-    return text.encode("latin-1", "backslashreplace").decode("unicode_escape")
+def _str_escapes(text: str, closes: str = "") -> str:
+    # unicode_escape reads bytes as latin-1, so a character past it goes in as its \u
+    # escape, and a backslash before such a character would start that escape: then an
+    # escaped backslash before a u (``\\r`` in the classes) may be one, and the check
+    # reads the text in UTF-8 instead (the character: bytes past ASCII, like é).
+    data = text.encode("latin-1", "backslashreplace")
+    classes = _classes(data, False, closes)
+    if classes is not None and len(data) != len(text) and b"\\r" in classes:
+        classes = _classes(text.encode("utf-8", "surrogatepass"), False, closes)
+    if not _clean(classes, closes):
+        if "\\N" in text.replace("\\\\", ""):
+            raise ValueError("\\N{...} escapes are not supported")
+        data = _STRAY_BACKSLASH.sub(_str_as_python, text).encode("latin-1", "backslashreplace")
+    return data.decode("unicode_escape")
 
 
-def _in_slices(decode: Any, text: str, start: int, stop: int, empty: Any) -> Any:
+def _in_slices(decode: Any, text: str, start: int, stop: int, empty: Any, closes: str) -> Any:
     """``decode(text[start:stop])``, in slices of ~1M characters cut where a run of
     backslashes starts (so no escape is split): the codecs' buffers stay small.  Any
     error: the whole text again, so that the message is the codec's own."""
     if stop - start <= _SLICE:
-        return decode(text[start:stop])
+        return decode(text[start:stop], closes)
     parts = []
     i = start
     try:
@@ -311,47 +396,19 @@ def _in_slices(decode: Any, text: str, start: int, stop: int, empty: Any) -> Any
                     j -= 1
                 if j == i:  # (backslashes only, for a whole slice)
                     j = stop
-            parts.append(decode(text[i:j]))
+            parts.append(decode(text[i:j], closes))
             i = j
     except (ValueError, UnicodeError):
         parts.clear()  # (the slices decoded so far: let go before the whole is decoded)
-        return decode(text[start:stop])
+        if closes:
+            raise ClosesEarlier from None  # (the string's end is not known)
+        return decode(text[start:stop], closes)
     return empty.join(parts)
 
 
 _STRAY_BACKSLASH = LazyPattern(globals(), "_STRAY_BACKSLASH", r"\\([0-7]{1,3}|.?)", re.S)
-# Once escaped backslashes are gone: a backslash before a character that starts no escape
-# (Python keeps it), or an octal escape past \377 (Python reads the character, or in bytes
-# its low byte); Python warns about both.
-_STRAY_AFTER_PAIRS = LazyPattern(
-    globals(), "_STRAY_AFTER_PAIRS", r"\\(?:[^'\"abfnrtvx0-7NuU\n]|[4-7][0-7][0-7]|\Z)"
-)
-_STRAY_AFTER_PAIRS_BYTES = LazyPattern(
-    globals(), "_STRAY_AFTER_PAIRS_BYTES", r"\\(?:[^'\"abfnrtvx0-7\n]|[4-7][0-7][0-7]|\Z)"
-)
 _SLICE = 1 << 20
 LONG_LITERAL = 4 << 20  # (characters) a literal too long to translate to JSON if it has escapes
-
-
-def has_stray_backslash(body: str, start: int = 0, stop: Any = None, is_bytes: bool = False) -> bool:
-    """Whether a backslash in ``body`` (a string or, with ``is_bytes``, a bytes literal's
-    text) starts no escape, or an octal escape past \\377: the escapes Python warns about.
-
-    Escaped backslashes are taken out first (left to right, in pairs, as Python reads
-    them); every backslash left then starts an escape, and the character after it says
-    which.  Slices of ~1M characters, cut where no escape is split, keep the
-    copies small; a regex with a look-behind costs tens of times more per character."""
-    n = len(body) if stop is None else stop
-    stray = _STRAY_AFTER_PAIRS_BYTES if is_bytes else _STRAY_AFTER_PAIRS
-    i = body.find("\\", start, n)
-    while 0 <= i < n:
-        j = min(i + _SLICE, n)
-        while j < n and "\\" in body[j - 3 : j]:  # (no escape cut: \777 is the longest looked at)
-            j += 1
-        if stray.search(body[i:j].replace("\\\\", "")) is not None:
-            return True
-        i = j
-    return False
 
 
 _STR_ESCAPES = frozenset("\\'\"abfnrtvx01234567NuU\n")
@@ -413,9 +470,9 @@ def tokenize(line: str, lineno: int, depth: int, name: str) -> Tuple[List[tuple]
                     raise LogSyntaxError(f"unmatched {text!r}", name, lineno, text)
             append(("op", text, start))
         elif kind == "num":
-            if len(text) > MAX_NUMBER_CHARS - 1:  # (a number token has no sign: '-' is an op)
+            if len(text) > MAX_NUMBER_TOKEN:
                 raise LogLimitError(
-                    f"a number of {len(text)} digits (the limit is {MAX_NUMBER_CHARS - 1})",
+                    f"a number of {len(text)} digits (the limit is {MAX_NUMBER_TOKEN})",
                     name,
                     lineno,
                     "huge number",
@@ -430,10 +487,23 @@ def tokenize(line: str, lineno: int, depth: int, name: str) -> Tuple[List[tuple]
                     lineno,
                     "triple-quoted string",
                 )
-            close = scan_string(line, pos, text[-1])
-            if close < 0:
-                raise LogSyntaxError("unterminated string", name, lineno, "string")
-            append(("str", decode_string(text[:-1], line, name, lineno, pos, close), start))
+            quote = text[-1]
+            value = MISS
+            if n - pos > _SLICE:
+                # Maybe a long literal: whether it ends where it seems to is found while
+                # it is decoded, which saves passes over its escaped quotes.
+                close = _long_string_end(line, pos, quote)
+                if close - pos > _SLICE:
+                    try:
+                        value = decode_string(text[:-1], line, name, lineno, pos, close, quote)
+                    except (ClosesEarlier, LogError):
+                        pass  # (the string's end is looked for first: errors name the right text)
+            if value is MISS:
+                close = scan_string(line, pos, quote)
+                if close < 0:
+                    raise LogSyntaxError("unterminated string", name, lineno, "string")
+                value = decode_string(text[:-1], line, name, lineno, pos, close)
+            append(("str", value, start))
             pos = close + 1
         elif kind == "name":
             append(("name", text, start))

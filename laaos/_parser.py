@@ -55,7 +55,6 @@ from ._limits import (
     HASH_MODULUS,
     LIST_MOVES,
     LIST_MOVES_PER_LINE,
-    MAX_DEPTH,
     MAX_EQUAL_HASHES,
     MAX_STATEMENT_BYTES,
 )
@@ -72,7 +71,7 @@ from ._literals import (
 )
 from .errors import CorruptLogError, LogError, LogLimitError, LogSyntaxError, UnknownSymbolError
 
-__all__ = ["LogParser", "check_expression", "parse_value", "MAX_DEPTH", "MAX_STATEMENT_BYTES"]
+__all__ = ["LogParser", "check_expression", "parse_value"]
 
 _STATEMENT_STARTS = ("store", "del ")
 _SPACE = " \t\f\r"  # what the tokenizer skips
@@ -184,13 +183,20 @@ def _passed_over(lines: bytes) -> int:
     `store['KEY']` (or double quotes) with no quote or bracket in KEY, its rest ends the statement
     on its line (``balanced_rest``).  With no backslash anywhere, the rule reads only
     quotes, brackets and '#': it is applied to the skeleton of those, once for each
-    distinct skeleton, so the lines cost a few passes of C string methods."""
-    if not lines.startswith(b"store[") or b"\\" in lines:
+    distinct skeleton, so the lines cost a few passes of C string methods.  The key's
+    closing quote must be right before its `]` (`store['k',]` is no such line): each quote
+    right before a `]` in the skeleton must be so in the lines too."""
+    if not lines.startswith((b"store['", b'store["')) or b"\\" in lines:
         return 0
     skeleton = lines.translate(None, _NOT_STRUCTURE)
     count = skeleton.count(b"\n")
-    if lines.count(b"\nstore[") != count - 1:
-        return 0  # a line that does not start with `store[` (blank, comment, del, ...)
+    heads = lines.count(b"\nstore['")
+    if heads != count - 1 and heads + lines.count(b'\nstore["') != count - 1:
+        return 0  # a line that does not start so (blank, comment, del, another key, ...)
+    for closing in (b"']", b'"]'):
+        n = skeleton.count(closing)
+        if n and lines.count(closing) != n:
+            return 0
     # Each distinct skeleton is checked, then taken out everywhere: a replace takes out
     # every other one of a series of equal lines, so a few passes take out all of them.
     skeleton = b"\n" + skeleton
@@ -379,14 +385,9 @@ class LogParser:
         text = held.pop()
         pos = 0
         lineno = base
-        search = _FLOAT_APPENDS.search
         try:
             while True:
-                m = None
-                if self._open is None:  # pos is a line's start: a newline before it, or 0
-                    m = _FLOAT_APPENDS_AT.match(text, 0) if pos == 0 else None
-                    if m is None:
-                        m = search(text, pos - 1 if pos else 0)
+                m = self._next_run(text, pos, _FLOAT_APPENDS_AT.match, _FLOAT_APPENDS.search)
                 if m is None:
                     rest = text[pos:].split("\n") if pos else text.split("\n")
                     del text
@@ -445,11 +446,7 @@ class LogParser:
         at, search = _skip_lines(self.keys)
         try:
             while True:
-                m = None
-                if self._open is None:  # pos is a line's start: a newline before it, or 0
-                    m = at(text, 0) if pos == 0 else None
-                    if m is None:
-                        m = search(text, pos - 1 if pos else 0)
+                m = self._next_run(text, pos, at, search)
                 if m is None:
                     rest = text[pos:].split("\n") if pos else text.split("\n")
                     del text
@@ -466,6 +463,15 @@ class LogParser:
         finally:
             self.lines = lineno
         return lineno
+
+    def _next_run(self, text: str, pos: int, at: Any, search: Any) -> Any:
+        """The match of the next run of lines at or after ``pos`` (a line's start: a
+        newline before it, or 0): ``at`` matches one at the text's start, ``search`` one
+        after a newline.  None while a statement is open: its lines go through ``line``."""
+        if self._open is not None:
+            return None
+        m = at(text, 0) if pos == 0 else None
+        return m if m is not None else search(text, pos - 1 if pos else 0)
 
     def _lines(self, lines: list, lineno: int) -> int:
         lines.pop()  # the empty string after the last newline
@@ -748,7 +754,7 @@ class LogParser:
             return
         if kind == ROOT:
             if type(value) is not dict:
-                raise LogSyntaxError(f"the store must be a dict, not {type(value).__name__}", self.name, lineno)
+                value = self._pairs_store(value, lineno)
             if self.keys is not None:
                 value = {k: v for k, v in value.items() if wanted(self.keys, k)}
             self.root = value
@@ -841,6 +847,34 @@ class LogParser:
         if self._hashes and id(target) in self._hashes:
             return True
         return any(type(k) is not str and chosen_hash(k) for k in keys)
+
+    def _pairs_store(self, value: Any, lineno: int) -> dict:
+        """The dict that (key, value) pairs make, as the first statement of a log holds them
+        when laaos 2.1.1 was given its initial data as pairs: it kept ``dict(pairs)`` and
+        wrote the pairs.  Any other value is refused."""
+        if type(value) is not list and type(value) is not tuple:
+            raise LogSyntaxError(f"the store must be a dict, not {type(value).__name__}", self.name, lineno)
+        store: dict = {}
+        for i, pair in enumerate(value):
+            if (type(pair) is not list and type(pair) is not tuple) or len(pair) != 2:
+                raise LogSyntaxError(
+                    f"the store must be a dict or a {type(value).__name__} of (key, value) pairs; "
+                    f"item {i} is {'a ' + type(pair).__name__ if len(repr(pair)) > 40 else repr(pair)}, not a pair",
+                    self.name, lineno,
+                )
+            key = pair[0]
+            try:
+                hash(key)
+            except TypeError:
+                raise LogSyntaxError(f"the store's pair {i} has an unhashable key, a {type(key).__name__}",
+                                     self.name, lineno) from None
+            size = len(store)
+            store[key] = pair[1]
+            # (counted as the keys a log sets on a dict are)
+            new = len(store) > size and type(key) is not str
+            if new and (size >= self.max_equal_hashes or id(store) in self._hashes):
+                self._admitted(store, key, lineno, "keys of one dict")
+        return store
 
     def _admitted(self, target: Any, key: Any, lineno: int, what: str) -> None:
         """Count ``key``, new in the dict or set ``target`` (of at least the limit's size,

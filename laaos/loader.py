@@ -25,7 +25,7 @@ from ._fileops import file_chunks
 from ._records import Record, scan
 from .errors import LogError, LogSyntaxError, TornTailWarning, warn_at_caller
 
-CHUNK = 1 << 20
+CHUNK = 1 << 17  # read in pieces that are still in the processor's cache when parsed
 LEGACY_ENCODING = "cp1252"  # what laaos 2.1.1 wrote on Windows (the ANSI code page)
 PathLike = Union[str, os.PathLike[str]]  # (no quotes: a ForwardRef compiles its text)
 

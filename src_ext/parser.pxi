@@ -5,7 +5,8 @@
 # chunk, and calls the documented interface of laaos/_parser.py for everything else
 # (``apply``, ``apply_cached``, ``remember``, ``line``, ``fail``), never a private field.
 #
-# Per line, in C: (0) in a partial load, the `store[KEY]` prefixes of skipped keys;
+# Per line, in C: (0) in a partial load, the `store[KEY]` prefixes of skipped keys (a run
+# of such lines passed over a block of bytes at a time: skiplines.h);
 # (1) the heads of the last eight appends, matched with memcmp (valid until Python code
 # runs); (2) the head table, keyed by the head's text; (3) a whole statement of any form the writer
 # writes (`store = {...}`, `ACC[K]=V`, `ACC[I] = V`, `ACC.append(V)`, `.insert`, `.extend`,
@@ -26,6 +27,7 @@ from libc.stdint cimport uint64_t
 from libc.string cimport memchr, memcmp, memcpy, memset
 
 from laaos import _grammar as _pygrammar
+from laaos import _limits as _pylimits
 from laaos import _literals as _pyliterals
 from laaos import _parser as _pyparser
 
@@ -39,6 +41,10 @@ cdef extern from "Python.h":
 cdef extern from "<stdlib.h>":
     long long strtoll(const char* s, char** endp, int base)
 
+cdef extern from "skiplines.h":
+    const char* laaos_skip_lines(const char* p, const char* stop, const char** heads, const Py_ssize_t* lens,
+                                 int n, Py_ssize_t max_bytes, Py_ssize_t* lines) nogil
+
 cdef extern from "floatfmt.h":
     const char* laaos_parse_double(const char* first, const char* last, double* out)
 
@@ -47,8 +53,8 @@ cdef int _SET = _pygrammar.SET
 cdef int _DELETE = _pygrammar.DELETE
 cdef int _APPEND = _pygrammar.APPEND
 cdef int _INSERT = _pygrammar.INSERT
-cdef int _MAX_DEPTH = _pyliterals.MAX_DEPTH
-cdef long long _MODULUS = _pyliterals.HASH_MODULUS
+cdef int _MAX_DEPTH = _pylimits.MAX_DEPTH
+cdef long long _MODULUS = _pylimits.HASH_MODULUS
 cdef object _MISS = _pyliterals.MISS
 cdef object _METHODS = _pygrammar.METHODS
 cdef object _FLOAT_WORDS = _pyliterals.FLOAT_WORDS
@@ -137,6 +143,9 @@ cdef object _number(Cursor* c):
             return complex(0.0, d)
         if q < c.end and (_ident_char(q[0]) or q[0] == b'.'):
             c.miss = True  # '1.5e', '1.5x', '1.5.2', ...: the general path decides
+            return None
+        if q - start > 64:
+            c.miss = True  # far longer than any repr: the general path applies the limit on numbers
             return None
         c.p = q
         return PyFloat_FromDouble(d)
@@ -872,6 +881,11 @@ class LogParser(_pyparser.LogParser):
         flags.string_refs = <PyObject*>string_refs
         try:
             while p < stop:
+                if skip_n and not is_open:
+                    # (0'') the run of lines under skipped keys that need no exact look
+                    p = laaos_skip_lines(p, stop, skip_head, skip_len, skip_n, max_bytes, &lineno)
+                    if p >= stop:
+                        break
                 lineno += 1
                 if skip_n and not is_open:
                     # (0') a line under a skipped key, found and checked in one pass: its

@@ -83,7 +83,7 @@ def test_an_update_is_counted_as_the_item_sets_and_adds_it_makes(tmp_path, updat
 
 def test_the_default_limit_refuses_a_flood_of_item_sets(tmp_path):
     path = write(tmp_path, "store = {}\n" + FLOODS["item sets"](FLOOD))
-    refused(path, 3 + laaos._literals.MAX_EQUAL_HASHES, "max_equal_hashes")
+    refused(path, 3 + laaos._limits.MAX_EQUAL_HASHES, "max_equal_hashes")
 
 
 LITERALS = {

@@ -19,13 +19,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from helpers import SEED_LOG, TWINS, needs_both, parse_with, sized
+from laaos.loader import Recoded, written_in_utf8
 
 EXAMPLES = int(os.environ.get("LAAOS_FUZZ_EXAMPLES", sized(300, 3000)))
 CORPUS = os.environ.get("LAAOS_FUZZ_CORPUS")
 MARKER = Path(os.environ.get("TMPDIR", "/tmp")) / "laaos-fuzz-ran-code"
 
 DATA = Path(__file__).parent / "data" / "laaos-2.1.1"
-SEEDS = [SEED_LOG] + [p.read_bytes() for p in sorted(DATA.glob("*.py"))] + [
+WINDOWS = Path(__file__).parent / "data" / "laaos-2.1.1-windows"
+SEEDS = [SEED_LOG] + [p.read_bytes() for p in sorted(DATA.glob("*.py")) + sorted(WINDOWS.glob("*.py"))] + [
     # the fast path: a run of appends and sets with one head
     b"store = {}\nstore['l']=[]\nstore['d']={}\n"
     + b"".join(b"store['l'].append(%d.5)\nstore['d']['k']=%d\n" % (i, i) for i in range(30)),
@@ -66,6 +68,13 @@ SEEDS = [SEED_LOG] + [p.read_bytes() for p in sorted(DATA.glob("*.py"))] + [
                + (b"store['loss'].append([\n1,\n2])\n# store['config']=0\n\n" if i % 5 == 0 else b"")
                for i in range(12))
     + b"store['config']['b']=[(1, 2), {'c': '#'}]\ndel store['a[b]']\n",
+    # what laaos 2.1.1 wrote through pprint: str and bytes cut into adjacent literals, one a
+    # line; initial data given as (key, value) pairs, one line and cut over lines
+    b"store = (\n{'s': 'abc'\n 'def', 'b': b'x'\n      b'y', 'l': [1,\n       2]}\n)\nstore['s']='g' 'h'\n",
+    b"store = (\n[['a', 1], ('b', [2])]\n)\nstore['c']=3\nstore['b'].append(4)\n",
+    b"store = (\n[('text', 'word word '\n          'word'),\n ('n', 1)]\n)\nstore['n']=2\n",
+    # a log 2.1.1 wrote on Windows, in cp1252 (compared as the loader recodes it, too)
+    b"store = {}\nstore['unit']='\xb5s'\nstore['author']='M\xfcller'\nstore['notes']=['caf\xe9 \x96 20 \x80']\n",
     # CRLF line ends, a BOM, comments and blank lines
     b"\xef\xbb\xbfstore = {}\r\n# comment\r\n\r\nstore['a']=[1,\r\n2]\r\nstore['a'].append(3)\r\n",
 ]
@@ -127,6 +136,10 @@ def test_parsers_agree_on_mutated_logs(backend, log, skip, keys):
             f.write(struct.pack("<I", len(log)) + log)
     results = [parse_with(m, log, skip, keys) for m in TWINS]
     assert results[0] == results[1]
+    if not written_in_utf8(log):  # what `encoding="cp1252"` hands the parser
+        text = Recoded(log, "cp1252").text
+        results = [parse_with(m, text, skip, keys) for m in TWINS]
+        assert results[0] == results[1]
     assert not MARKER.exists(), "a log ran code"
 
 
@@ -134,7 +147,7 @@ def test_parsers_agree_on_mutated_logs(backend, log, skip, keys):
 def test_the_seeds_parse(backend):
     """The fuzzer starts from valid logs, and from a hostile one that is refused."""
     for seed in SEEDS:
-        result = parse_with(TWINS[-1], seed)
+        result = parse_with(TWINS[-1], seed if written_in_utf8(seed) else Recoded(seed, "cp1252").text)
         if b"__import__" in seed:
             assert result[:3] == ("error", "UnsafeLogError", 2)
         elif b"Color" not in seed:  # the enum log needs its symbols passed in

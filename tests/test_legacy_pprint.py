@@ -144,3 +144,90 @@ def test_adjacent_str_and_bytes_are_refused_as_python_refuses_them(literal, back
 def test_adjacent_literals_open_no_way_to_run_code(text, backend):
     with pytest.raises(laaos.LogError, match=r"^<string>:2: "):
         laaos.safe_load_str(f"store = {{}}\nstore['v'] = {text}\n")
+
+
+# ---- initial data given as (key, value) pairs -----------------------------------------------
+# 2.1.1 keeps `dict.update(pairs)` in memory but writes the pairs themselves (its own
+# list's repr on one line, or pprint's layout when a type handler hands it a plain list),
+# and addresses that dict in every later statement.
+
+WRITE_PAIRS = """
+import laaos
+
+class Pairs:
+    def __init__(self, pairs):
+        self.pairs = pairs
+
+class AsPlainList(laaos.TypeHandler):
+    def supports(self, obj):
+        return isinstance(obj, Pairs)
+
+    def wrap(self, obj, wrap):
+        return list(obj.pairs)
+
+for name, data in [('listed', [['a', 1], ('b', [2])]),
+                   ('laid_out', Pairs([('text', 'word ' * 60), ('steps', list(range(80))), ('b', [2]),
+                                       ['blob', b'xy' * 100]]))]:
+    root = laaos.open_file_store(name, '', prefix='./', truncate=True, initial_data=data,
+                                 type_handlers=[AsPlainList()])
+    root['c'] = 3
+    if name == 'listed':
+        root['b'].append(4)  # (pprint's plain lists are not wrapped: an append there writes nothing)
+    print(repr(root))
+    root.close()
+"""
+
+
+@pytest.fixture
+def pairs_logs(tmp_path, original_laaos):
+    """The logs 2.1.1 writes for initial data given as pairs, and the dict each one held."""
+    held = [ast.literal_eval(line) for line in run_original(original_laaos, WRITE_PAIRS, tmp_path).splitlines()]
+    return [(tmp_path / "listed.py", held[0]), (tmp_path / "laid_out.py", held[1])]
+
+
+def test_a_2_1_1_log_with_initial_data_as_pairs_loads_as_the_dict_2_1_1_held(pairs_logs, backend):
+    (listed, listed_held), (laid_out, laid_out_held) = pairs_logs
+    assert listed.read_text().startswith("store = (\n[['a', 1], ['b', [2]]]\n)\n")
+    assert listed_held == {"a": 1, "b": [2, 4], "c": 3}
+    text = laid_out.read_text()
+    assert text.startswith("store = (\n[('text',\n  'word word") and "\n  b'xyxy" in text  # cut by pprint
+    assert laid_out_held["text"] == "word " * 60 and laid_out_held["blob"] == b"xy" * 100
+    for path, held in pairs_logs:
+        assert laaos.safe_load(path) == held
+        assert list(laaos.safe_load(path)) == list(held)  # the pairs' order, then the later keys
+        assert laaos.safe_load(path, keys=["b", "c"]) == {"b": held["b"], "c": 3}
+    assert laaos.load(listed).statements == 3
+
+
+def test_check_calls_a_2_1_1_log_with_initial_data_as_pairs_ok(pairs_logs, capsys):
+    for path, _ in pairs_logs:
+        code = main(["check", str(path)])
+        out = capsys.readouterr().out
+        assert code == 0 and "DAMAGED" not in out and out.rstrip().endswith("OK"), out
+
+
+@pytest.mark.parametrize("first, why", [
+    ("[1, 2]", "the store must be a dict or a list of (key, value) pairs; item 0 is 1, not a pair"),
+    ("[['a', 1], ['b', 2, 3]]", "the store must be a dict or a list of (key, value) pairs; item 1 is ['b', 2, 3], not a pair"),
+    ("(('a', 1), 'ab')", "the store must be a dict or a tuple of (key, value) pairs; item 1 is 'ab', not a pair"),
+    ("[[['k'], 1]]", "the store's pair 0 has an unhashable key, a list"),
+    ("'text'", "the store must be a dict, not str"),
+    ("{1, 2}", "the store must be a dict, not set"),
+])
+def test_a_first_statement_that_is_no_dict_nor_pairs_is_refused_with_its_file_and_line(tmp_path, backend, first, why):
+    path = tmp_path / "log.py"
+    path.write_text(f"# a comment\nstore = (\n{first}\n)\nstore['c'] = 3\n")
+    with pytest.raises(laaos.LogSyntaxError) as e:
+        laaos.safe_load(path)
+    assert str(e.value) == f"{path}:2: {why}"
+
+
+def test_pairs_with_keys_of_one_chosen_hash_are_refused_as_a_dict_of_them_is(tmp_path, backend):
+    keys = [i * (2**61 - 1) for i in range(1, 40)]  # one hash
+    as_pairs, as_dict = tmp_path / "pairs.py", tmp_path / "dict.py"
+    as_pairs.write_text(f"store = {[(k, 0) for k in keys]!r}\n")
+    as_dict.write_text(f"store = {dict.fromkeys(keys, 0)!r}\n")
+    for path in (as_pairs, as_dict):
+        with pytest.raises(laaos.LogLimitError, match=f"^{path}:1: more than 8 keys of one dict share one hash"):
+            laaos.load(path, max_equal_hashes=8)
+        assert laaos.load(path, max_equal_hashes=40).store == dict.fromkeys(keys, 0)

@@ -315,6 +315,57 @@ def test_twins_agree_on_partial_loads(backend, keys):
     assert results[0] == results[1]
 
 
+
+
+@once
+@needs_both
+@pytest.mark.parametrize("line", [b"store['l',].append(-2)", b"store['m'x].append(-2)", b"store['m'\t,].append(-2)",
+                                  b"store[\"m\",].append(-2)"])
+def test_a_skipped_line_whose_key_is_not_closed_is_damage_in_a_partial_load(backend, line):
+    series = b"".join(b"store['m'].append(%d)\n" % i for i in range(50))
+    head = b"store = {'l': [], 'm': []}\n"
+    results = []
+    for m in TWINS:
+        for keys in (["l"], ["x"], None):
+            parser = m.LogParser("<log>", {}, False, keys=keys)
+            with pytest.raises(laaos.LogSyntaxError) as e:
+                parser.feed(head)  # (the rest fed on its own: a run of skipped lines from its start)
+                parser.feed(series + line + b"\n" + series)
+                parser.finish()
+            results.append((e.value.line, str(e.value)))
+    assert results == [(52, results[0][1])] * 6
+
+# The bytes a skipped line's rest may hold, each deciding whether the line is passed over
+# whole: brackets, quotes, '#', a backslash, non-ASCII, a CR, a blank line, a newline.
+REST_BITS = [b"(", b")", b"[", b"]", b"{", b"}", b"'", b'"', b"#", b"&", b"%$!", b"\\", b"\xc3\xa9", b"\xff", b"\r", b"\n",
+             b".append(", b"0.123456789", b", ", b"1", b"x" * 13, b"x" * 29, b"x" * 40]
+
+
+@once
+@needs_both
+@given(st.lists(st.tuples(st.sampled_from([b"store['loss']", b"store['acc']", b'store["lr"]', b"store[7]", b"store['config']"]),
+                          st.lists(st.sampled_from(REST_BITS), max_size=8)), min_size=1, max_size=40),
+       st.sampled_from([["config"], ["acc", 7], ["nothing"]]), st.booleans(), st.booleans(), st.integers(1, 64))
+@settings(max_examples=sized(300, 2000), suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+def test_twins_agree_on_partial_loads_of_any_rest(backend, lines, keys, call, skip, cut):
+    """The run of skipped lines the extension passes over a block at a time: every rest
+    the per-line rule decides, at every length around the block sizes, fed whole and cut."""
+    log = b"store = {}\nstore['loss']=[]\nstore['acc']=[]\nstore['lr']=[]\nstore[7]=[]\nstore['config']={}\n"
+    # (mostly a call, `.append(...)`, as the writer writes: a damaged line ends a load)
+    log += b"".join(head + (b".append(%s)" if call else b"%s") % b"".join(rest) + b"\n" for head, rest in lines)
+    results = [parse_with(m, log, skip, keys) for m in TWINS]
+    assert results[0] == results[1]
+    parsers = [m.LogParser("<cut>", {}, skip, keys=keys) for m in TWINS]
+    fed = []
+    for parser in parsers:
+        try:
+            for at in range(0, len(log), cut):
+                parser.feed(log[at : at + cut])
+            fed.append(("ok", repr(parser.finish()), parser.statements, parser.lines, parser.skipped))
+        except laaos.LogError as e:
+            fed.append(("error", type(e).__name__, e.line, str(e)))
+    assert fed[0] == fed[1]
+
 # ---- the pure twin's JSON-subset fast path agrees with its general parser ------------------
 
 json_like = st.recursive(
