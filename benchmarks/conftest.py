@@ -36,4 +36,5 @@ def workdir(tmp_path_factory):
     return tmp_path_factory.mktemp("bench")
 
 
-SMALL.update(LAAOS_BENCH_VIEW_LOGS="6", LAAOS_BENCH_VIEW_STEPS="2000", LAAOS_BENCH_VIEW_POINTS="20000")
+SMALL.update(LAAOS_BENCH_VIEW_LOGS="6", LAAOS_BENCH_VIEW_STEPS="2000", LAAOS_BENCH_VIEW_POINTS="20000",
+             LAAOS_BENCH_VIEW_DISTINCT="3")

@@ -3,8 +3,9 @@
 from threading import RLock
 
 from ._engine import Engine
+from ._extremes import extremes
 from ._parser import LogParser
 from ._render import render, render_float
 from ._writer import Writer
 
-__all__ = ["Engine", "LogParser", "RLock", "Writer", "render", "render_float"]
+__all__ = ["Engine", "extremes", "LogParser", "RLock", "Writer", "render", "render_float"]

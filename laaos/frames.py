@@ -8,7 +8,7 @@ from __future__ import annotations
 from itertools import chain
 from typing import Any, List, Mapping, Tuple
 
-from .tidy import fields_of, lookup, row_of
+from .tidy import fields_of, find_series, row_of
 
 
 def pandas() -> Any:
@@ -34,17 +34,22 @@ def frame(runs: Mapping[str, Any]) -> Any:
 
 def series(runs: Mapping[str, Any], key: Any) -> Any:
     """A long-form DataFrame of the series ``key`` of each run that has it: ``run``,
-    ``step``, ``value`` for a list of values, ``run``, ``step`` and one column per field
-    for a list of dicts (``step`` is the item's index unless the dicts have a ``step``
-    field of their own).  ``run`` is a categorical of the paths, in the runs' order."""
+    ``step``, ``value`` for a list of values (or one field of a list of dicts,
+    ``metrics.loss``), ``run``, ``step`` and one column per field for a list of dicts
+    (``step`` is the item's index unless the dicts have a ``step`` field of their own).
+    ``run`` is a categorical of the paths, in the runs' order.  ``key`` is a top-level
+    key, a KEY path as ``frame()`` names its columns (``config.lr``, ``runs['a.b'].lr``,
+    ``[7]``) or a list of keys, one per level (see ``laaos.tidy.find_series``)."""
     pd = pandas()
     import numpy as np  # (pandas requires it)
 
     found: List[Tuple[str, list]] = []
+    field: Any = None
     for path, store in runs.items():
-        value = lookup(store, key)
-        if type(value) is list and value:
-            found.append((path, value))
+        items, field_here = find_series(store, key)
+        if items is not None:
+            found.append((path, items))
+            field = field_here if field_here is not None else field
     if not found:
         raise KeyError(f"no run has a non-empty list at {key!r} (runs: {len(runs)})")
     paths = [p for p, _ in found]
@@ -52,6 +57,12 @@ def series(runs: Mapping[str, Any], key: Any) -> Any:
     run = pd.Categorical.from_codes(np.repeat(np.arange(len(found)), lengths), categories=paths)
     step = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
     items = list(chain.from_iterable(v for _, v in found))
+    if field is not None:  # one field of lists of dicts
+        steps: Any = step
+        if "step" in _fields(found):
+            steps = [r.get("step") if type(r) is dict else None for r in items]
+        return pd.DataFrame({"run": run, "step": steps,
+                             "value": [r.get(field) if type(r) is dict else None for r in items]})
     if all(type(v[-1]) is dict and type(v[0]) is dict for _, v in found):
         fields = pd.DataFrame.from_records(items, columns=_fields(found))
         if "step" in fields.columns:

@@ -35,10 +35,12 @@ class Loaded(dict):
         return frame(self)
 
     def series(self, key: Any) -> Any:
-        """A long-form pandas DataFrame of the series ``key`` (a top-level key or a
-        dotted path) of every run that has it: columns ``run``, ``step``, ``value``; for
-        a list of dicts, ``run``, ``step`` and one column per field (``step`` is the
-        item's index, unless the dicts have a field ``step``)."""
+        """A long-form pandas DataFrame of the series ``key`` of every run that has it: a
+        top-level key, a column name of ``frame()`` (a KEY path: ``config.lr``,
+        ``runs['a.b'].lr``, ``metrics.loss``) or a list of keys, one per level.  Columns
+        ``run``, ``step``, ``value``; for a list of dicts, ``run``, ``step`` and one
+        column per field (``step`` is the item's index, unless the dicts have a field
+        ``step``)."""
         from .frames import series
 
         return series(self, key)

@@ -20,6 +20,8 @@ import re
 from operator import itemgetter
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
+from .keypaths import Bare, KeyPathError, parse_key_path
+
 NUMBERS = (int, float)  # (bool is an int: a series of flags draws as 0 and 1)
 MAX_COLUMN_DEPTH = 16  # levels of dicts walked below the store
 
@@ -85,9 +87,9 @@ class Series:
 
     @property
     def steps(self) -> int:
-        """How many values the series holds (a None, and a dict without the field, is no step)."""
-        values = self.values()
-        return len(values) - values.count(None)
+        """How many steps the series has: the length of its list (what ``len(KEY)`` is),
+        whatever each item holds."""
+        return len(self.items)
 
 
 def columns_of(store: Any, max_depth: int = MAX_COLUMN_DEPTH) -> Dict[str, Any]:
@@ -164,18 +166,64 @@ def fields_of(rows: List[Any]) -> List[Any]:
     return list(dict.fromkeys(k for r in rows if type(r) is dict for k in r))
 
 
-def lookup(store: Any, key: Any) -> Optional[Any]:
-    """``store[key]``, or for a dotted name the nested value (``"config.lr"``); ``None``
-    when the store has neither."""
+def find_series(store: Any, key: Any) -> Tuple[Optional[List[Any]], Any]:
+    """``(list, field)`` of the series ``key`` names in ``store``: ``field`` is None for the
+    list itself, or the field of a list of dicts (``metrics.loss``); ``(None, None)`` when
+    the store has no non-empty list there.  A str ``key`` is a KEY path as ``frame()``
+    names its columns and the commands take them (``losses``, ``config.lr``,
+    ``runs['a.b'].losses``, ``['m.x']``, ``[7]``, ``metrics[-1]``), so that ``m.x`` is the
+    field ``x`` of ``m`` even when the store also has a key ``'m.x'``; only when the path
+    names no series is it taken as a top-level key as it is (``"a b"``, ``"a.b"``).  Any
+    other ``key`` is a top-level key as it is (``7``); a list is one key per level
+    (``["runs", "a.b"]``)."""
     if type(store) is not dict:
-        return None
-    if key in store:
-        return store[key]
-    if isinstance(key, str) and "." in key:
-        value: Any = store
-        for part in key.split("."):
-            if type(value) is not dict or part not in value:
-                return None
-            value = value[part]
-        return value
-    return None
+        return None, None
+    if isinstance(key, list):
+        return _walk_path(store, key)
+    if not isinstance(key, str):
+        try:
+            return _nonempty(store.get(key)), None
+        except TypeError:  # (an unhashable key)
+            return None, None
+    try:
+        found = _walk_path(store, parse_key_path(key))
+    except KeyPathError:
+        found = None, None
+    if found[0] is None and key in store:
+        return _nonempty(store[key]), None
+    return found
+
+
+def _walk_path(store: dict, steps: List[Any]) -> Tuple[Optional[List[Any]], Any]:
+    """``find_series`` down the steps of a parsed KEY path (or a list of keys)."""
+    value: Any = store
+    for i, step in enumerate(steps):
+        bare = type(step) is Bare
+        index = int(step) if bare and step.lstrip("-").isdigit() else step if type(step) is int else None
+        if type(value) is dict:
+            if bare:
+                value = value[str(step)] if str(step) in value else value.get(index, _MISSING)
+            else:
+                try:
+                    value = value.get(step, _MISSING)
+                except TypeError:
+                    return None, None
+        elif type(value) is list and value:
+            if index is not None:
+                value = value[index] if -len(value) <= index < len(value) else _MISSING
+            elif i == len(steps) - 1 and is_table(value):
+                return value, str(step) if bare else step  # a field of a list of dicts
+            else:
+                return None, None
+        else:
+            return None, None
+        if value is _MISSING:
+            return None, None
+    return _nonempty(value), None
+
+
+_MISSING = object()
+
+
+def _nonempty(value: Any) -> Optional[List[Any]]:
+    return value if type(value) is list and value else None

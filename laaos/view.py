@@ -5,17 +5,18 @@ containers, and ``load_many``'s result.  A log is untrusted input, so the view i
 to hold nothing but text and drawings: no script, no event handler, no link, nothing
 fetched; every key and value goes through ``text`` (escaped for HTML, with control and
 bidirectional-override characters shown as ``\\x..``/``\\u....`` escapes, as ``repr``
-shows them).  Long series are drawn from the minimum and maximum of each pixel column,
-which keeps every spike and the shape of the curve at a fixed size.
+shows them), a key as a KEY path writes it (``key_html``: ``1`` and ``'1'`` apart).
+Long series are drawn from the minimum and maximum of each pixel column, which keeps
+every spike and the shape of the curve at a fixed size.
 """
 
 from __future__ import annotations
 
-import math
 from html import escape
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
-from .tidy import NUMBERS, Series, columns_of, field_values, fields_of, is_table
+from . import _backend
+from .tidy import NUMBERS, Series, columns_of, field_values, fields_of, is_plain, is_table
 
 WIDTH = 120  # pixel columns of a sparkline (a sweep's are narrower)
 HEIGHT = 24
@@ -60,6 +61,18 @@ def text(value: Any, limit: int = MAX_REPR) -> str:
     return escape(shown, quote=True)
 
 
+def key_html(key: Any) -> str:
+    """A key as escaped HTML text, written as ``laaos show`` and the KEY paths write it, so
+    that no two keys look alike: a plain name as it is, any other key as its repr (``1``
+    and ``'1'``, ``None`` and ``'None'``, ``''`` and ``' '``)."""
+    if is_plain(key):
+        return text(str(key))
+    try:
+        return text(repr(key))
+    except Exception:  # (a broken __repr__ of a plain value given to the view: text names it)
+        return text(key)
+
+
 def number(value: Any) -> str:
     """A number as short escaped text (floats to 4 significant digits)."""
     if type(value) is float:
@@ -68,42 +81,6 @@ def number(value: Any) -> str:
 
 
 # ---- sparklines ---------------------------------------------------------------------------
-
-
-def _finite(values: List[Any]) -> Tuple[Optional[float], Optional[float]]:
-    """The least and greatest finite numbers of ``values`` (None, None if none)."""
-    kept = [v for v in values if v == v and v not in (math.inf, -math.inf)]
-    return (min(kept), max(kept)) if kept else (None, None)
-
-
-def columns(values: List[Any], width: int) -> Optional[List[Tuple[Any, Any]]]:
-    """``(least, greatest)`` finite value of each of ``width`` pixel columns of a series
-    (one column per item when it has fewer), with ``(None, None)`` for a column without a
-    finite number; ``None`` when the series is not all numbers."""
-    n = len(values)
-    cols = min(n, width)
-    out: List[Tuple[Any, Any]] = []
-    start = 0
-    try:
-        for c in range(cols):
-            end = (c + 1) * n // cols
-            if end - start == 1:
-                lo = hi = values[start]
-                if not isinstance(lo, NUMBERS):
-                    return None
-            else:
-                part = values[start:end]
-                lo, hi = min(part), max(part)
-                if not (isinstance(lo, NUMBERS) and isinstance(hi, NUMBERS)):
-                    return None  # (strings, lists, tuples compare among themselves)
-            # NaN and infinities would stretch or break the scale: drawn as gaps
-            if lo != lo or hi != hi or lo in (math.inf, -math.inf) or hi in (math.inf, -math.inf):
-                lo, hi = _finite(values[start:end])
-            out.append((lo, hi))
-            start = end
-    except TypeError:  # numbers mixed with None, str, ...
-        return None
-    return out
 
 
 _LINE = 'vector-effect="non-scaling-stroke"'  # (the viewBox is stretched: keep the line thin)
@@ -150,14 +127,22 @@ def sparkline(cols: List[Tuple[Any, Any]], width: int = WIDTH, height: int = HEI
 
 def series_cells(values: List[Any], width: int = WIDTH) -> Optional[Tuple[str, str]]:
     """``(svg, "n=... last=... min=... max=...")`` for a numeric series, else None."""
-    cols = columns(values, width)
-    if cols is None:
+    return _cells(_backend.impl.extremes(values, [None], width)[0], width)
+
+
+def _cells(drawn: Any, width: int) -> Optional[Tuple[str, str]]:
+    """The sparkline and figures of a series' ``extremes``: min and max are of its finite
+    values (those drawn); its NaN and infinities, if any, are counted after them."""
+    if drawn is None:
         return None
+    cols, n, last, non_finite = drawn
     finite = [c for c in cols if c[0] is not None]
     low = min(c[0] for c in finite) if finite else None
     high = max(c[1] for c in finite) if finite else None
-    stats = (f"n={len(values)} last={number(values[-1])} "
+    stats = (f"n={n} last={number(last)} "
              f"min={number(low) if low is not None else '-'} max={number(high) if high is not None else '-'}")
+    if non_finite:
+        stats += f" ({non_finite} NaN/inf)"
     return sparkline(cols, width), stats
 
 
@@ -168,29 +153,34 @@ def tree(value: Any, depth: int = 0) -> str:
     """The HTML of a store's value: a dict as a tree of its keys, a numeric series as a
     sparkline and its figures, a list of dicts as its fields, anything else as its repr."""
     if type(value) is dict:
-        return _dict_rows(value, depth)
-    return f"<table>{_value_row('store', value, depth)}</table>"
+        return _dict_rows(value, depth, (id(value),))
+    return f"<table>{_value_row('store', value, depth, ())}</table>"
 
 
-def _dict_rows(value: Dict[Any, Any], depth: int) -> str:
+def _dict_rows(value: Dict[Any, Any], depth: int, enclosing: Tuple[int, ...]) -> str:
     out = ["<table>"]
     for i, (key, child) in enumerate(value.items()):
         if i == MAX_CHILDREN:
-            out.append(f'<tr><td class="m" colspan="3">\u2026 {len(value) - i} more keys</td></tr>')
+            out.append(f'<tr><td class="m" colspan="3">\u2026 {_count(len(value) - i, "more key")}</td></tr>')
             break
-        out.append(_value_row(key, child, depth))
+        out.append(_value_row(key, child, depth, enclosing))
     out.append("</table>")
     return "".join(out)
 
 
-def _value_row(key: Any, value: Any, depth: int) -> str:
-    k = f'<td class="k">{text(key)}</td>'
+def _value_row(key: Any, value: Any, depth: int, enclosing: Tuple[int, ...]) -> str:
+    """A key's row; ``enclosing`` holds the ids of the dicts it is in (a plain value
+    given to the view may hold itself: shown as such, not as a tree without end)."""
+    k = f'<td class="k">{key_html(key)}</td>'
     if type(value) is dict:
+        if id(value) in enclosing:
+            cycle = "{...} (a cycle: a dict that holds this one)"
+            return f'<tr>{k}<td class="m">dict</td><td class="m">{escape(cycle)}</td></tr>'
         if depth >= MAX_SHOWN_DEPTH or not value:
-            return f'<tr>{k}<td class="m">dict</td><td>{len(value)} keys</td></tr>'
-        inner = _dict_rows(value, depth + 1)
-        return (f'<tr><td colspan="3"><details open><summary><span class="k">{text(key)}</span> '
-                f'<span class="m">dict, {len(value)} keys</span></summary>{inner}</details></td></tr>')
+            return f'<tr>{k}<td class="m">dict</td><td>{_count(len(value), "key")}</td></tr>'
+        inner = _dict_rows(value, depth + 1, enclosing + (id(value),))
+        return (f'<tr><td colspan="3"><details open><summary><span class="k">{key_html(key)}</span> '
+                f'<span class="m">dict, {_count(len(value), "key")}</span></summary>{inner}</details></td></tr>')
     if isinstance(value, SCALARS):
         return f'<tr>{k}<td class="m">{escape(type(value).__name__)}</td><td>{text(value)}</td></tr>'
     if type(value) is list and value:
@@ -199,7 +189,7 @@ def _value_row(key: Any, value: Any, depth: int) -> str:
             svg, stats = cells
             return f'<tr>{k}<td>{svg}</td><td>{stats}</td></tr>'
         if is_table(value) and all(type(r) is dict for r in value):
-            return (f'<tr><td colspan="3"><details open><summary><span class="k">{text(key)}</span> '
+            return (f'<tr><td colspan="3"><details open><summary><span class="k">{key_html(key)}</span> '
                     f'<span class="m">list of {len(value)} dicts</span></summary>{_fields(value)}'
                     "</details></td></tr>")
     return f'<tr>{k}<td class="m">{escape(type(value).__name__)}</td><td>{_preview(value)}</td></tr>'
@@ -207,18 +197,23 @@ def _value_row(key: Any, value: Any, depth: int) -> str:
 
 def _fields(rows: List[dict]) -> str:
     out = ["<table>"]
-    fields = fields_of(rows)
-    for i, field in enumerate(fields):
-        if i == MAX_CHILDREN:
-            out.append(f'<tr><td class="m" colspan="3">\u2026 {len(fields) - i} more fields</td></tr>')
-            break
-        values = field_values(rows, field)
-        cells = series_cells(values) if values else None
+    every = fields_of(rows)
+    fields = every[:MAX_CHILDREN]
+    last = rows[-1]
+    numeric = [f for f in fields if isinstance(last.get(f), NUMBERS)]  # (drawn in one pass)
+    drawn = dict(zip(numeric, _backend.impl.extremes(rows, numeric, WIDTH)))
+    for field in fields:
+        one = drawn[field] if field in drawn else _backend.impl.extremes(rows, [field], WIDTH)[0]
+        cells = _cells(one, WIDTH)
         if cells is not None:
-            out.append(f'<tr><td class="k">{text(field)}</td><td>{cells[0]}</td><td>{cells[1]}</td></tr>')
+            out.append(f'<tr><td class="k">{key_html(field)}</td><td>{cells[0]}</td><td>{cells[1]}</td></tr>')
         else:
-            out.append(f'<tr><td class="k">{text(field)}</td><td class="m">{len(values)} values</td>'
+            values = field_values(rows, field)
+            out.append(f'<tr><td class="k">{key_html(field)}</td><td class="m">{_count(len(values), "value")}</td>'
                        f"<td>{_preview(values)}</td></tr>")
+    more = len(every) - len(fields)
+    if more:
+        out.append(f'<tr><td class="m" colspan="3">\u2026 {_count(more, "more field")}</td></tr>')
     out.append("</table>")
     return "".join(out)
 
@@ -227,7 +222,8 @@ def _preview(value: Any) -> str:
     if isinstance(value, (list, tuple, set, frozenset)):
         items = list(value)[:5] if not isinstance(value, (list, tuple)) else value[:5]
         more = f", \u2026 {len(value) - len(items)} more" if len(value) > len(items) else ""
-        return f"{len(value)} items: {', '.join(text(v, 40) for v in items)}{escape(more)}"
+        shown = f": {', '.join(text(v, 40) for v in items)}{escape(more)}" if items else ""
+        return f"{_count(len(value), 'item')}{shown}"
     return text(value)
 
 
@@ -236,14 +232,14 @@ def _preview(value: Any) -> str:
 
 def load_result(result: Any) -> str:
     """A loaded log: what the loader found, its sessions and marks, and the store's tree."""
-    facts = [f"{result.statements} statements", f"{result.size} bytes"]
+    facts = [_count(result.statements, "statement"), _count(result.size, "byte")]
     if result.torn:
-        facts.append(f'<span class="bad">torn: {result.dropped_bytes} bytes dropped '
+        facts.append(f'<span class="bad">torn: {_count(result.dropped_bytes, "byte")} dropped '
                      f"from line {result.tail_line}</span>")
     if result.skipped:
-        facts.append(f'<span class="bad">{len(result.skipped)} statements skipped</span>')
+        facts.append(f'<span class="bad">{_count(len(result.skipped), "statement")} skipped</span>')
     if result.keys is not None:
-        facts.append(f"partial load of {len(result.keys)} keys")
+        facts.append(f"partial load of {_count(len(result.keys), 'key')}")
     facts_html = ", ".join(facts)
     head = f'<div><span class="k">{text(result.path, 400)}</span> <span class="m">{facts_html}</span></div>'
     return f'<div class="laaos-view">{STYLE}{head}{records(result)}{tree(result.store)}</div>'
@@ -300,17 +296,14 @@ def sweep(runs: Mapping[str, Any], errors: Mapping[str, BaseException], torn: Ma
     """A sweep as one table, a row per run: its name, its config (every single value by
     its KEY path), and each numeric series' last value and sparkline; failed and torn logs
     marked."""
-    rows: List[Tuple[str, Dict[str, Any], Dict[str, List[Any]]]] = []
+    rows: List[Tuple[str, Dict[str, Any], Dict[str, Series]]] = []
     scalar_names: Dict[str, None] = {}
     series_names: Dict[str, None] = {}
     for path, store_ in list(runs.items())[:MAX_RUNS]:
         scalars: Dict[str, Any] = {}
-        series: Dict[str, List[Any]] = {}
+        series: Dict[str, Series] = {}
         for name, value in columns_of(store_).items():
-            if type(value) is Series:
-                series[name] = value.values()
-            else:
-                scalars[name] = value
+            (series if type(value) is Series else scalars)[name] = value
         scalar_names.update(dict.fromkeys(scalars))
         series_names.update(dict.fromkeys(series))
         rows.append((path, scalars, series))
@@ -320,21 +313,21 @@ def sweep(runs: Mapping[str, Any], errors: Mapping[str, BaseException], torn: Ma
     names = dict(zip(shown_paths + list(errors), _short_names(shown_paths + list(errors))))
     head = "".join(f"<th>{text(n)}</th>" for n in shown_scalars) + "".join(
         f'<th colspan="2">{text(n)}</th>' for n in shown_series)
-    out = [f'<div class="laaos-view">{STYLE}<div class="m">{len(runs)} runs',
+    out = [f'<div class="laaos-view">{STYLE}<div class="m">{_count(len(runs), "run")}',
            f", {len(errors)} failed" if errors else "", f", {len(torn)} torn" if torn else "",
            "</div><table><tr><th>run</th>", head, "</tr>"]
     for path, scalars, series in rows:
-        mark = f' <span class="bad">torn ({torn[path]} bytes dropped)</span>' if path in torn else ""
+        mark = f' <span class="bad">torn ({_count(torn[path], "byte")} dropped)</span>' if path in torn else ""
         cells = [f'<tr><td class="k" title="{text(path, 400)}">{text(names[path])}{mark}</td>']
         cells.extend(f"<td>{text(scalars[n], 40)}</td>" if n in scalars else "<td></td>"
                      for n in shown_scalars)
+        drawn = _drawn_series(series, shown_series)
         for n in shown_series:
-            values = series.get(n)
-            drawn = series_cells(values, SWEEP_WIDTH) if values else None
-            if drawn is None:
+            d = drawn.get(n)
+            if d is None:
                 cells.append("<td></td><td></td>")
             else:
-                cells.append(f"<td>{number(values[-1])}</td><td>{drawn[0]}</td>")
+                cells.append(f"<td>{number(d[2])}</td><td>{sparkline(d[0], SWEEP_WIDTH)}</td>")
         cells.append("</tr>")
         out.append("".join(cells))
     span = len(shown_scalars) + 2 * len(shown_series) or 1
@@ -343,15 +336,31 @@ def sweep(runs: Mapping[str, Any], errors: Mapping[str, BaseException], torn: Ma
                    f'<td class="bad" colspan="{span}">failed: {text(type(error).__name__)}: '
                    f"{text(str(error), 300)}</td></tr>")
     out.append("</table>")
-    left = [f"{len(runs) - MAX_RUNS} more runs"] if len(runs) > MAX_RUNS else []
+    left = [_count(len(runs) - MAX_RUNS, "more run")] if len(runs) > MAX_RUNS else []
     if len(scalar_names) > MAX_COLUMNS:
-        left.append(f"{len(scalar_names) - MAX_COLUMNS} more config columns")
+        left.append(_count(len(scalar_names) - MAX_COLUMNS, "more config column"))
     if len(series_names) > MAX_COLUMNS:
         left.append(f"{len(series_names) - MAX_COLUMNS} more series")
     if left:
         out.append(f'<div class="m">not shown: {escape(", ".join(left))} (.frame() has them all)</div>')
     out.append("</div>")
     return "".join(out)
+
+
+def _drawn_series(series: Dict[str, Series], names: List[str]) -> Dict[str, Any]:
+    """``{name: extremes}`` of a run's series shown in the table: the fields of one list
+    of dicts in one call (one pass over the dicts)."""
+    lists: Dict[int, Tuple[List[Any], List[Any], List[str]]] = {}
+    for name in names:
+        s = series.get(name)
+        if s is not None:
+            entry = lists.setdefault(id(s.items), (s.items, [], []))
+            entry[1].append(s.field)
+            entry[2].append(name)
+    drawn: Dict[str, Any] = {}
+    for items, fields, shown in lists.values():
+        drawn.update(zip(shown, _backend.impl.extremes(items, fields, SWEEP_WIDTH)))
+    return drawn
 
 
 def _short_names(paths: List[str]) -> List[str]:

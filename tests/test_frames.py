@@ -98,3 +98,50 @@ def test_keys_that_print_alike_are_columns_apart(tmp_path):
     store.close()
     frame = laaos.load_many(str(tmp_path / "run.py")).frame()
     assert dict(zip(frame.columns, frame.iloc[0])) == {"[7]": 1, "['7']": 2, "['a.b']": 3, "a.b": 4}
+
+
+def test_series_takes_every_name_frame_gives_a_series_and_the_commands_key_paths(tmp_path):
+    with laaos.open_file_store("run", "", prefix=f"{tmp_path}/", provenance=False) as store:
+        store["runs"] = {"a.b": {"lr": [0.1, 0.2]}, "c": {"losses": [3.0, 2.0, 1.0]}}
+        store[7] = [7.0, 8.0]
+        store["7"] = [70.0]
+        store["metrics"] = [{"step": 10 * i, "loss": 1.0 / (i + 1), "val loss": 2.0 * i} for i in range(3)]
+    result = laaos.load(tmp_path / "run.py")
+    frame = result.frame()
+    assert list(frame.columns) == ["runs['a.b'].lr", "runs.c.losses", "[7]", "['7']", "metrics.step",
+                                   "metrics.loss", "metrics['val loss']"]
+    for name in frame.columns:  # each column's name, given back, is the series it ends
+        long = result.series(name)
+        assert list(long.columns) == ["run", "step", "value"], name
+        assert long["value"].iloc[-1] == frame[name].iloc[0], name
+    assert result.series("[7]")["value"].tolist() == [7.0, 8.0]
+    assert result.series(7)["value"].tolist() == [7.0, 8.0]  # the plain key, as it is
+    assert result.series("['7']")["value"].tolist() == [70.0]
+    assert result.series("metrics['val loss']")["step"].tolist() == [0, 10, 20]  # the dicts' own step
+    assert result.series(["runs", "a.b", "lr"])["value"].tolist() == [0.1, 0.2]  # a key per level
+    assert result.series("runs['a.b'].lr")["value"].tolist() == [0.1, 0.2]
+    assert result.series("runs.c.losses")["step"].tolist() == [0, 1, 2]
+    assert list(result.series("metrics").columns) == ["run", "step", "loss", "val loss"]
+    for missing in ("runs['a.c'].lr", "metrics[9]", "runs[", "nope", ["runs", "x"]):
+        with pytest.raises(KeyError, match="no run has a non-empty list"):
+            result.series(missing)
+
+
+def test_a_dotted_name_is_the_column_frame_names_so_even_beside_a_key_spelled_alike(tmp_path):
+    # m.x is the field x of m, as frame() and `compare -k m.x` name it; ['m.x'] the key 'm.x'
+    (tmp_path / "one.py").write_text("store = {}\nstore['m'] = [{'x': 1}, {'x': 2}]\nstore['m.x'] = [9, 9]\n")
+    (tmp_path / "two.py").write_text("store = {}\nstore['m'] = [{'x': 3}, {'x': 4}]\n")
+    (tmp_path / "lone.py").write_text("store = {}\nstore['a.b'] = [5, 6]\n")
+    sweep = laaos.load_many(str(tmp_path / "[ot]*.py"))
+    frame = sweep.frame()
+    assert frame.loc[str(tmp_path / "one.py"), "m.x"] == 2
+    assert frame.loc[str(tmp_path / "one.py"), "['m.x']"] == 9
+    long = sweep.series("m.x")
+    assert long["value"].tolist() == [1, 2, 3, 4]
+    assert long["run"].tolist() == [str(tmp_path / "one.py")] * 2 + [str(tmp_path / "two.py")] * 2
+    assert sweep.series("['m.x']")["value"].tolist() == [9, 9]
+    one = laaos.load(tmp_path / "one.py")
+    assert one.series("m.x")["value"].tolist() == [1, 2]
+    assert one.series("['m.x']")["value"].tolist() == [9, 9]
+    # a key that no path names is still taken as it is
+    assert laaos.load(tmp_path / "lone.py").series("a.b")["value"].tolist() == [5, 6]

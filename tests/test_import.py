@@ -1,6 +1,8 @@
 """Importing laaos: ``from laaos.NAME import store`` for a log ``./laaos/NAME.py``."""
 
+import importlib.util
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -242,3 +244,16 @@ def test_import_laaos_imports_no_training_framework(tmp_path, backend_env):
     frameworks = ["torch", "lightning", "pytorch_lightning", "transformers", "accelerate", "numpy",
                   "laaos.integrations"]
     assert [m for m in frameworks if m in modules] == []
+
+
+@pytest.mark.parametrize("module, says", [
+    ("laaos.integrations.lightning", "needs Lightning: pip install 'laaos[lightning]' (No module named 'lightning"),
+    ("laaos.integrations.pytorch_lightning",
+     "needs pytorch_lightning: pip install pytorch-lightning (No module named 'pytorch_lightning"),
+])
+def test_a_lightning_integration_without_its_package_says_what_to_install(module, says):
+    package = module.rsplit(".", 1)[1]
+    if importlib.util.find_spec(package) is not None:
+        pytest.skip(f"{package} is installed")
+    with pytest.raises(ImportError, match=re.escape(f"{module} {says}")):
+        importlib.import_module(module)

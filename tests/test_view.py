@@ -3,6 +3,7 @@
 import math
 import re
 import warnings
+from html import unescape
 from html.parser import HTMLParser
 
 import pytest
@@ -84,7 +85,8 @@ def test_a_sweep_view_of_hostile_logs_injects_nothing(tmp_path):
 
 
 def test_a_long_series_is_drawn_small_and_keeps_its_spike_and_its_figures():
-    from laaos.view import WIDTH, columns, series_cells
+    from laaos._extremes import columns
+    from laaos.view import WIDTH, series_cells
 
     values = [math.sin(i / 5000) for i in range(1_000_000)]
     values[654_321] = 40.0  # one spike among a million points
@@ -100,7 +102,7 @@ def test_nan_and_infinities_are_gaps_and_other_lists_are_not_drawn():
     from laaos.view import series_cells
 
     svg, stats = series_cells([1.0, math.nan, 3.0, math.inf, 2.0])
-    assert stats == "n=5 last=2 min=1 max=3"
+    assert stats == "n=5 last=2 min=1 max=3 (2 NaN/inf)"
     assert svg.count("<polyline") == 3  # three points apart: three dots
     assert series_cells([1, "a", 2]) is None
     assert series_cells(["a", "b"]) is None
@@ -185,3 +187,115 @@ def test_a_log_whose_file_is_gone_still_shows_its_store(tmp_path):
     log.unlink()
     parsed = check_only_the_view(result._repr_html_())
     assert "sessions and marks: cannot read the log" in parsed.text and "n=2 last=0.5" in parsed.text
+
+
+def test_min_and_max_are_of_the_finite_values_and_the_others_are_counted(tmp_path):
+    from laaos.view import series_cells
+
+    assert series_cells([1.0, 2.0, math.nan])[1] == "n=3 last=nan min=1 max=2 (1 NaN/inf)"
+    assert series_cells([math.inf, 1, -math.inf, 3])[1] == "n=4 last=3 min=1 max=3 (2 NaN/inf)"
+    assert series_cells([1.0, 2.0])[1] == "n=2 last=2 min=1 max=2"
+    log = write_log(tmp_path / "run.py", {"m": [{"loss": x} for x in (0.5, math.inf, math.nan)]}, provenance=False)
+    assert "n=3 last=nan min=0.5 max=0.5 (2 NaN/inf)" in Parsed(laaos.load(log)._repr_html_()).text
+
+
+def test_counts_of_one_are_singular(tmp_path):
+    log = write_log(tmp_path / "run.py", {"one": ["x"], "d": {"k": {}}, "s": set()}, provenance=False)
+    text = Parsed(laaos.load(log)._repr_html_()).text
+    assert "1 item: x" in text and "dict, 1 key" in text and "0 items" in text
+    assert not re.search(r"\b1 (items|keys)\b", text) and "0 items:" not in text
+    assert '<div class="m">1 run</div>' in laaos.load_many([str(log)])._repr_html_()
+
+
+def test_a_value_that_holds_itself_is_shown_as_a_cycle():
+    from laaos.view import live_store
+
+    value = {"a": {"b": 1}}
+    value["a"]["up"] = value
+    text = Parsed(live_store(value, "cyclic")).text
+    assert "a cycle" in text and text.count("up") == 1
+
+
+def test_a_value_that_holds_itself_is_refused_as_such_and_nothing_is_written(tmp_path):
+    cyclic = [1]
+    cyclic.append(cyclic)
+    with laaos.open_file_store("run", "", prefix=f"{tmp_path}/", provenance=False) as store:
+        before = (tmp_path / "run.py").read_bytes()
+        with pytest.raises(ValueError, match="a value that holds itself .a list inside itself"):
+            store["c"] = cyclic
+        with pytest.raises(ValueError, match="nested more than 96 levels deep"):
+            deep = []
+            for _ in range(200):
+                deep = [deep]
+            store["d"] = deep
+        assert (tmp_path / "run.py").read_bytes() == before and "c" not in store
+
+
+def test_both_backends_draw_the_same_columns_of_any_series():
+    """The extension's one pass over a list (or the fields of a list of dicts) against the
+    pure twin, on numbers mixed with NaN, infinities, bools, big ints, None and missing
+    fields (which the extension hands to the twin)."""
+    import random
+
+    from laaos import _backend
+
+    if _backend.cython_impl is None:
+        pytest.skip("the extension is not built")
+    rng = random.Random(7)
+    pool = [rng.random, lambda: rng.randint(-5, 5), lambda: math.nan, lambda: math.inf, lambda: -math.inf,
+            lambda: 1, lambda: 1.0, lambda: True, lambda: 2 ** 60, lambda: None, lambda: "a"]
+
+    def shown(results):  # (1 and 1.0, True and 1 are equal: compare what is shown, and the types)
+        return [r if r is None else ([(repr(lo), type(lo), repr(hi), type(hi)) for lo, hi in r[0]], r[1],
+                                     repr(r[2]), r[3]) for r in results]
+
+    for _ in range(3000):
+        n = rng.choice([1, 2, 3, 50, 79, 80, 81, 1000])
+        kinds = rng.randint(1, len(pool)) if rng.random() < 0.3 else rng.randint(1, 5)
+        values = [[pool[rng.randrange(kinds)]() for _ in range(n)] for _ in range(2)]
+        if rng.random() < 0.5:
+            items = [{"x": a, "step": i, "y": b} for i, (a, b) in enumerate(zip(*values))]
+            if rng.random() < 0.1:
+                del items[rng.randrange(n)]["x"]
+            fields = ["x", "step", "y"][: rng.randint(1, 3)]
+        else:
+            items, fields = values[0], [None]
+        width = rng.choice([1, 3, 80, 120])
+        assert shown(_backend.cython_impl.extremes(items, fields, width)) == \
+            shown(_backend.python_impl.extremes(items, fields, width)), (items, fields, width)
+
+
+def test_a_sweep_of_lists_of_dicts_draws_each_field_and_keeps_every_spike():
+    from laaos.many import Loaded
+
+    runs = Loaded()  # (as load_many returns it)
+    for i in range(3):
+        metrics = [{"step": s, "loss": 1 / (s + 1), "acc": s / 10_000} for s in range(10_000)]
+        metrics[1234 * (i + 1)]["loss"] = 50.0  # one spike in each run
+        runs[f"/sweep/run{i}.py"] = {"config": {"lr": 0.1 * i}, "metrics": metrics}
+    html = runs._repr_html_()
+    check_only_the_view(html)
+    assert html.count("<svg") == 9  # metrics.step, .loss and .acc of each run
+    losses = re.findall(r'<svg[^>]*>.*?</svg>', html)[1::3]
+    assert all(re.search(r' \d+,1[ "]', svg) for svg in losses)  # each spike reaches the top
+    assert "0.9999" in Parsed(html).text and '<th colspan="2">metrics.acc</th>' in html
+
+
+def shown_keys(html):
+    """The text of each key cell of a view, in order."""
+    return [unescape(k) for k in re.findall(r'(?:<td|<summary><span) class="k">([^<]*)<', html)]
+
+
+def test_keys_that_differ_never_look_alike(tmp_path):
+    # as `laaos show` and frame() write them: a plain name as it is, any other key as its repr
+    keys = [1, "1", None, "None", "", " ", False, "False", 1.5, "1.5", (1, "a"), "(1, 'a')", "a b", "lr"]
+    data = {key: [1.0, 2.0] if i % 2 else "v" for i, key in enumerate(keys)}
+    data["rows"] = [{1: 1.0, "1": 2.0, "": "x", " ": "y"}]
+    expected = ["1", "'1'", "None", "'None'", "''", "' '", "False", "'False'", "1.5", "'1.5'", "(1, 'a')",
+                '"(1, \'a\')"', "'a b'", "lr", "rows", "1", "'1'", "''", "' '"]
+    log = write_log(tmp_path / "run.py", data, provenance=False)
+    assert shown_keys(laaos.load(log)._repr_html_()) == expected
+    with laaos.open_file_store("live", "", prefix=str(tmp_path) + "/", truncate=True) as store:
+        for key, value in data.items():
+            store[key] = value
+        assert shown_keys(store._repr_html_()) == expected
