@@ -451,7 +451,7 @@ def test_plot_says_which_log_lacks_a_key_without_a_misleading_list(mixed, capsys
     code, _, err = cli(capsys, "plot", mixed["a"], other, "config.wd", "-o", png)
     assert code == 1 and f"laaos plot: {other}: key 'config.wd': no key 'wd' here (keys: 'lr')" in err
     code, _, err = cli(capsys, "plot", other, "nope", "-o", png)  # one log, loaded whole: its keys
-    assert code == 1 and err == "laaos plot: key 'nope': no key 'nope' here (keys: 'config', 'metrics', 'val')\n"
+    assert code == 1 and err == f"laaos plot: {other}: key 'nope': no key 'nope' here (keys: 'config', 'metrics', 'val')\n"
 
 
 def test_compare_says_a_key_no_run_has_and_shows_the_table(mixed, capsys, monkeypatch):
@@ -468,3 +468,42 @@ def test_compare_says_a_key_no_run_has_and_shows_the_table(mixed, capsys, monkey
     assert code == 0 and err.startswith("laaos compare: no run has KEY 'config.wd'\n") and len(out.splitlines()) == 3
     code, _, err = cli(capsys, "compare", *runs, "-k", "config.momentum", "--sort", "config.lr")
     assert (code, err) == (0, "")
+
+
+def test_plot_shows_runs_and_keys_named_with_a_leading_underscore_in_the_legend(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    runs = [write_run(tmp_path, name, {"lr": 0.1}, [1.0, 0.5], _x=[3, 2, 1]) for name in ("_a", "_b")]
+    svg = tmp_path / "p.svg"
+    ns = "{http://www.w3.org/2000/svg}"
+
+    def legend_texts(*argv):
+        code, _, err = cli(capsys, "plot", *argv, "-o", svg)
+        assert code == 0, err
+        legend = next(g for g in ET.parse(svg).iter(f"{ns}g") if g.get("id", "").startswith("legend"))
+        return [t.text for t in legend.iter(f"{ns}text")]
+
+    assert legend_texts(*runs, "_x") == ["_a", "_b"]
+    assert legend_texts(runs[0], "_x", "metrics.loss") == ["_x", "metrics.loss"]
+
+
+@pytest.mark.parametrize("command", ["compare", "diff", "plot", "show", "export"])
+def test_every_command_says_a_script_is_not_a_laaos_log_as_check_does(tmp_path, capsys, command):
+    script = tmp_path / "train.py"
+    script.write_text("import os\nprint('training')\n")
+    log = write_run(tmp_path, "run", {"lr": 0.1}, [1.0, 0.5])
+    code, out, _ = cli(capsys, "check", script)
+    assert code == 1 and "not a laaos log: its first line is 'import os'" in out
+    argv = {"compare": [script, log], "diff": [script, log], "plot": [script, "metrics.loss", "-o", tmp_path / "p.png"],
+            "show": [script], "export": [script, "-o", tmp_path / "out.json"]}[command]
+    code, out, err = cli(capsys, command, *argv)
+    assert code == 1
+    assert err.strip() == (f"laaos {command}: {script}: not a laaos log: its first line is 'import os' "
+                           "(a laaos log begins with `store = ...` or a `#laaos:` record)")
+
+
+def test_a_commands_unknown_option_shows_that_commands_usage(capsys):
+    with pytest.raises(SystemExit) as exit:
+        main(["check", "--bogus", "run.py"])
+    _, err = capsys.readouterr()
+    assert exit.value.code == 2
+    assert err.startswith("usage: laaos check ") and "laaos check: error: unrecognized arguments: --bogus" in err

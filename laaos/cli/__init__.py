@@ -37,7 +37,7 @@ import argparse
 import math
 import os
 import sys
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
 from .._version import __version__
 from ..errors import LaaosError
@@ -123,21 +123,65 @@ def _terminal_columns() -> int:
     return columns or 80
 
 
+class _MissingArguments(Exception):
+    """A parse found required arguments missing (``_CommandParser`` looks for unknown ones first)."""
+
+
 class _CommandParser(argparse.ArgumentParser):
     """A subcommand's parser: options and KEYs in any order (``export run.py -o out.json
     losses`` as ``export run.py losses -o out.json``; argparse's own parse takes a list
-    of positionals in one run, and an option would end it)."""
+    of positionals in one run, and an option would end it); ``--`` ends the options (a
+    log named ``-x.py``); an unknown option is said before a missing argument."""
 
-    _intermixed = False
+    _args: Optional[List[str]] = None  # (set while a parse runs: the arguments it reads)
+    _probing = False
 
     def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
-        if self._intermixed:  # (the intermixed parse calls back here for each of its passes)
+        if self._args is not None:  # (the intermixed parse calls back here for each of its passes)
             return super().parse_known_args(args, namespace)
-        self._intermixed = True
+        args = list(sys.argv[1:] if args is None else args)
+        literal: Dict[str, str] = {}
+        if "--" in args:
+            # argparse's intermixed parse loses the "--" between its passes, and reads what
+            # follows as options: each is given to it as a word that is no option, and put back
+            end = args.index("--")
+            literal = {f"\0{n}": arg for n, arg in enumerate(args[end + 1:])}
+            args = args[:end] + list(literal)
+        self._args = args
         try:
-            return self.parse_known_intermixed_args(args, namespace)
+            try:
+                namespace, extras = self.parse_known_intermixed_args(args, namespace)
+            except _MissingArguments as missing:  # (raised in a pass, with its changes to the actions undone)
+                unknown = [literal.get(a, a) for a in self._unknown(args)]
+                super().error(f"unrecognized arguments: {' '.join(unknown)}" if unknown else str(missing))
         finally:
-            self._intermixed = False
+            self._args = None
+        for name, value in vars(namespace).items():
+            if isinstance(value, str):
+                setattr(namespace, name, literal.get(value, value))
+            elif isinstance(value, list):
+                setattr(namespace, name, [literal.get(v, v) if isinstance(v, str) else v for v in value])
+        return namespace, [literal.get(a, a) for a in extras]
+
+    def error(self, message: str) -> Any:
+        """Exit with ``message`` and the usage (status 2); an unknown option first, not the
+        missing arguments it may have stood for (``check --bogus``): see ``parse_known_args``."""
+        if self._args is not None and not self._probing and message.startswith("the following arguments are required"):
+            raise _MissingArguments(message)
+        super().error(message)
+
+    def _unknown(self, args: List[str]) -> List[str]:
+        """The arguments of ``args`` that no option or positional takes (none required)."""
+        required = [(action, action.required) for action in self._actions]
+        self._probing = True
+        try:
+            for action, _ in required:
+                action.required = False
+            return self.parse_known_intermixed_args(args)[1]
+        finally:
+            for action, was in required:
+                action.required = was
+            self._probing = False
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -301,7 +345,9 @@ def runner(run: str) -> Callable[[argparse.Namespace], int]:
 
 def _main(argv: Optional[Sequence[str]]) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # (the command's own usage, which lists its options, not the list of commands)
+        parser.commands[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
     args.symbols = dict(args.symbol)
     try:
         return runner(args.run)(args)

@@ -9,7 +9,7 @@ from .._logfile import not_a_log
 from ..diagnosis import diagnose, not_utf8_message
 from ..runs import file_chunks
 from .escaping import one_line
-from .loading import check_file, count, human
+from .loading import check_file, count, human, not_a_log_message
 from .show import short
 from .symbols import line_at, symbol_hint
 
@@ -22,7 +22,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     shown = one_line(path)  # (a name with a newline cannot fake a line)
     why = not_a_log(file_chunks(path))
     if why is not None:
-        print(f"{shown}: not a laaos log: {why} (a laaos log begins with `store = ...` or a `#laaos:` record)")
+        print(not_a_log_message(shown, why))
         return 1
     diagnosis = diagnose(path, None, args.symbols, encoding=args.encoding)
     result = diagnosis.result

@@ -21,7 +21,7 @@ from .._json import json_default, to_json
 from ..tidy import NUMBERS, split
 from .columns import differ, run_names
 from .escaping import one_line
-from .failures import CommandError
+from .failures import CommandError, UsageError
 from .keys import parse_key_path, select
 from .logfiles import log_paths
 from .manylogs import load_runs, top_keys
@@ -255,7 +255,13 @@ def _any_json(obj: Any) -> Any:
 def cmd_compare(args: argparse.Namespace) -> int:
     """Print a row per run of the logs ``args.files``; 1 when one of them did not load."""
     picked: List[str] = list(args.key or [])
-    for name in picked + ([args.sort] if args.sort else []):
+    named = [("-k", n) for n in picked] + ([("--sort", args.sort)] if args.sort is not None else [])
+    for option, name in named:
+        if not column_key(name)[1]:
+            # (show and export take '' for the whole store; a column holds one value per run,
+            # and compare without -k is already its view of the whole store)
+            raise UsageError(f"{option} {name!r}: an empty KEY is the whole store, not a column; name a "
+                             "KEY (config.lr), or leave -k out for the values that differ and the series")
         parse_key_path(column_key(name)[1])  # a bad KEY: one error before anything loads
     paths = log_paths(args.files)
     keys: Optional[List[Any]] = None

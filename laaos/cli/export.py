@@ -10,6 +10,7 @@ import sys
 from typing import Any
 
 from .._json import json_default, to_json
+from .escaping import one_line
 from .failures import CommandError
 from .keys import select
 from .loading import human, load_store, refuse_directory
@@ -67,4 +68,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         print(f"{args.output}: {human(os.path.getsize(args.output))}", file=sys.stderr)
     else:
         print(text)
+    if result.torn:  # (on stderr: stdout holds the JSON; the status is 0, as show's)
+        print(f"laaos export: {one_line(args.file)}: TORN: the last {result.dropped_bytes:,} bytes are an "
+              "incomplete statement, not exported", file=sys.stderr)
     return 0

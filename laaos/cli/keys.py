@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from typing import Any, List, Optional, Sequence
 
+from ..keypaths import Bare as _Bare
+from ..keypaths import KeyPathError
+from ..keypaths import parse_key_path as _parse_key_path
 from .failures import CommandError
 
 KEY_HELP = """\
@@ -20,76 +23,12 @@ laaos show run.py "['a.b']" 'metrics[-1]'.
 
 
 def parse_key_path(text: str) -> List[Any]:
-    """Split a KEY (see ``KEY_HELP``) into its steps: ``str`` for a bare name (or bare
-    number, kept as ``_Bare``), and the literal value for a bracketed step."""
-    import ast  # here: only a bracketed step needs it, and nothing else in laaos does
-
-    steps: List[Any] = []
-    i, n = 0, len(text)
-    while i < n:
-        c = text[i]
-        if c == "[":
-            end = _closing_bracket(text, i)
-            if end < 0:
-                raise CommandError(f"key {text!r}: '[' without its ']'")
-            inner = text[i + 1 : end].strip()
-            try:
-                step = ast.literal_eval(inner)  # a literal of the user's, never the log's text
-            except (ValueError, SyntaxError, TypeError):  # (TypeError: a set or dict of dicts, {{}})
-                step = ...  # not a literal: refused below with the literals that are not keys
-            if not _key_literal(step):
-                raise CommandError(f"key {text!r}: [{inner}] is not a number or a quoted string "
-                                   "(or a tuple of them)")
-            steps.append(step)
-            i = end + 1
-        else:
-            end = len(text)
-            for stop in ".[":
-                at = text.find(stop, i)
-                if at >= 0:
-                    end = min(end, at)
-            part = text[i:end]
-            if not part:
-                raise CommandError(f"key {text!r}: an empty name (two dots, or a leading dot)")
-            steps.append(_Bare(part))
-            i = end
-        if i < n and text[i] == ".":  # a dot between two steps
-            i += 1
-            if i == n:
-                raise CommandError(f"key {text!r} ends in '.'")
-    return steps
-
-
-def _closing_bracket(text: str, i: int) -> int:
-    """Where the ``]`` that closes the ``[`` at ``text[i]`` is (-1: nowhere), past the
-    brackets in quoted strings (``['a]']``, ``[('x]', 1)]``) and nested ones."""
-    depth, j, n = 0, i, len(text)
-    while j < n:
-        c = text[j]
-        if c in "'\"":
-            j += 1
-            while j < n and text[j] != c:
-                j += 2 if text[j] == "\\" else 1
-        elif c == "[":
-            depth += 1
-        elif c == "]":
-            depth -= 1
-            if not depth:
-                return j
-        j += 1
-    return -1
-
-
-def _key_literal(value: Any) -> bool:
-    """Whether ``value`` is a literal that can be a key of a store: a number, a string,
-    bytes, None, or a tuple of them."""
-    if isinstance(value, tuple):
-        return all(_key_literal(v) for v in value)
-    return value is None or isinstance(value, (int, float, complex, str, bytes))
-
-
-class _Bare(str):
-    """A step written without brackets: a string key, or a number's text."""
+    """Split a KEY (see ``KEY_HELP``) into its steps (``laaos.keypaths``): ``str`` for a
+    bare name (or bare number, kept as ``_Bare``), and the literal value for a bracketed step."""
+    try:
+        return _parse_key_path(text)
+    except KeyPathError as e:
+        raise CommandError(str(e)) from None
 
 
 def select(store: Any, keys: Sequence[str], partial: bool = False) -> Any:

@@ -8,6 +8,7 @@ import os
 import sys
 
 from .._fileops import not_a_file
+from .._logfile import not_a_log
 from ..loader import LoadResult, load
 from .failures import CommandError
 
@@ -23,6 +24,21 @@ def check_file(path: str) -> None:
         raise CommandError(f"{path}: is {problem}, not a log file")
 
 
+def not_a_log_message(shown: str, why: str) -> str:
+    """What every command says of a file that is not a laaos log (a script)."""
+    return f"{shown}: not a laaos log: {why} (a laaos log begins with `store = ...` or a `#laaos:` record)"
+
+
+def check_log_file(path: str) -> None:
+    """``check_file``, and a file that is not a laaos log (the training script beside
+    it) refused as ``laaos check`` reports it, rather than by the loader's first error."""
+    check_file(path)
+    with open(path, "rb") as f:
+        why = not_a_log(iter(lambda: f.read(1 << 16), b""))
+    if why is not None:
+        raise CommandError(not_a_log_message(path, why))
+
+
 def refuse_directory(output: str) -> None:
     """An output path that is a directory: say so (not an OS error about a temporary file)."""
     if os.path.isdir(output):
@@ -35,7 +51,7 @@ def load_store(args: argparse.Namespace) -> LoadResult:
     A torn tail is not an error here (the commands report it themselves), nor is a log
     without a store until this says so in one line."""
     path = args.file
-    check_file(path)
+    check_log_file(path)
     show = progress_wanted(path)
 
     def progress(done: int, total: int) -> None:

@@ -11,7 +11,7 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence
 from ..errors import LogError, TornTailWarning
 from .failures import CommandError, report
 from .keys import _Bare, parse_key_path
-from .loading import check_file
+from .loading import check_log_file
 
 
 class Runs:
@@ -54,7 +54,7 @@ def load_runs(args: argparse.Namespace, paths: Sequence[str], keys: Optional[Lis
     readable = []
     for path in paths:
         try:
-            check_file(path)
+            check_log_file(path)
             readable.append(path)
         except CommandError as e:
             report(args, e)

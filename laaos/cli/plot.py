@@ -26,11 +26,15 @@ def numeric_series(value: Any, name: str) -> List[float]:
     if not isinstance(value, list) or not value:
         raise CommandError(f"{name} is not a non-empty list (it is {summary(value)})")
     out = []
-    for v in value:
+    for step, v in enumerate(value):
         if v is None:
             out.append(math.nan)
         elif isinstance(v, (int, float)) and not isinstance(v, bool):
-            out.append(float(v))
+            try:
+                out.append(float(v))
+            except OverflowError:  # an int beyond a float's range: drawn as inf, it would be a gap
+                raise CommandError(f"{name}: step {step} is an int too large to plot "
+                                   f"({v.bit_length():,} bits)") from None
         else:
             hint = " (name a field: KEY.FIELD or KEY['FIELD'])" if isinstance(v, dict) else ""
             raise CommandError(f"{name} holds a {type(v).__name__}, not numbers{hint}")
@@ -123,7 +127,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
                 plotted += 1
             except CommandError as e:
                 if single:
-                    raise
+                    raise CommandError(f"{path}: {e}") from None
                 report(args, CommandError(f"{path}: {e}"))
                 failed += 1
         ax.set_xlabel(plot_text(args.x or "index in the list"))
@@ -135,7 +139,13 @@ def cmd_plot(args: argparse.Namespace) -> int:
             ax.set_yscale("log")
         ax.grid(True, alpha=0.3)
         if ax.lines:
-            legend = ax.legend()
+            # matplotlib leaves out of a legend any label that starts with "_" (older
+            # versions even when the labels are given), and a run or key may be named so:
+            # the legend is made with labels that cannot start so, then given the real ones
+            labels = [line.get_label() for line in ax.lines]
+            legend = ax.legend(ax.lines, [" " + label for label in labels])
+            for text, label in zip(legend.get_texts(), labels):
+                text.set_text(label)
             if args.label:
                 legend.set_title(plot_text(args.label))
         else:

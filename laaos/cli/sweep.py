@@ -137,17 +137,48 @@ def in_order(fn: Callable[[str], Any], paths: Sequence[str], workers: int) -> It
     main_thread = threading.current_thread() is threading.main_thread()
     # (forked workers inherit the handler of the moment: a Ctrl-C would raise in each)
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main_thread else None
+    interrupted: List[bool] = []
     try:
         pool = multiprocessing.Pool(workers, _ignore_ctrl_c)
     finally:
         if main_thread:
-            signal.signal(signal.SIGINT, previous)
+            # A Ctrl-C raised inside the pool's own code (between a lock's acquire and its
+            # release, which Python up to 3.10 allows) can leave a lock held, and the pool
+            # then never ends: it is noted here, and raised between two results instead.
+            signal.signal(signal.SIGINT, lambda signum, frame: interrupted.append(True))
     try:
         # chunks of several logs: a small log is checked faster than its result travels
-        yield pool.imap(fn, paths, chunksize=max(1, min(16, len(paths) // (workers * 8))))
+        size = max(1, min(16, len(paths) // (workers * 8)))
+        chunks = pool.imap(_each, [(fn, paths[i : i + size]) for i in range(0, len(paths), size)])
+        yield (item for chunk in _until_interrupted(chunks, interrupted if main_thread else []) for item in chunk)
     finally:
         pool.terminate()
         pool.join()
+        if main_thread:
+            signal.signal(signal.SIGINT, previous)
+    if interrupted:  # (during the pool's end)
+        raise KeyboardInterrupt
+
+
+def _each(job: Tuple[Callable[[str], Any], Sequence[str]]) -> List[Any]:
+    """``fn(path)`` of each path of a chunk, in a worker."""
+    fn, chunk = job
+    return [fn(path) for path in chunk]
+
+
+def _until_interrupted(results: Any, interrupted: List[bool]) -> Iterator[Any]:
+    """The items of a pool's ``imap``, raising KeyboardInterrupt here, between two of
+    them, once a Ctrl-C is noted."""
+    import multiprocessing
+
+    while not interrupted:
+        try:
+            yield results.next(timeout=0.05)
+        except multiprocessing.TimeoutError:
+            continue
+        except StopIteration:
+            return
+    raise KeyboardInterrupt
 
 
 def _ignore_ctrl_c() -> None:
