@@ -42,11 +42,23 @@ def cli(capsys, *argv):
     return code, out, err
 
 
+def test_show_gives_min_and_max_of_the_finite_values_and_counts_the_others(tmp_path, capsys):
+    # as the notebook view does: an infinity is no max, and the series says it holds one
+    root = laaos.open_file_store("inf", "", prefix=f"{tmp_path}/", truncate=True)
+    root["s"] = [2, 1.5, float("inf"), float("-inf"), float("nan"), 3]
+    root["none"] = [float("inf")]
+    root.close()
+    code, out, _ = cli(capsys, "show", str(tmp_path / "inf.py"))
+    assert code == 0
+    assert "s:  list[6] of float/int  last 3  min 1.5  max 3  (3 NaN/inf)" in out
+    assert "none:  list[1] of float  last inf  (1 NaN/inf)" in out
+
+
 def test_show_prints_the_tree_with_latest_values(run_log, capsys):
     code, out, _ = cli(capsys, "show", run_log)
     assert code == 0
     assert "cfg:  dict[1]" in out and "lr:  0.1" in out
-    assert "losses:  list[51] of float  last nan  min 0.02  max 1" in out
+    assert "losses:  list[51] of float  last nan  min 0.02  max 1  (1 NaN/inf)" in out
     assert "metrics:  list[50] of dict {step, acc}" in out
     assert "tags:  set[2]" in out
     code, out, _ = cli(capsys, "show", run_log, "metrics", "49")

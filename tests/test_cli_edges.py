@@ -38,6 +38,19 @@ def test_plot_of_an_int_beyond_a_float_names_the_file_key_and_step(tmp_path, laa
     assert not (tmp_path / "h.png").exists()
 
 
+def test_plot_draws_a_series_of_bools_as_zeros_and_ones(tmp_path, laaos_cli):
+    pytest.importorskip("matplotlib")
+    from laaos.cli.plot import numeric_series
+
+    got = numeric_series([True, False, None, 2], "flags")
+    assert got[:2] == [1.0, 0.0] and got[2] != got[2] and got[3] == 2.0
+    log = write(tmp_path, "flags", best=[False, True, True, False], m=[{"ok": True}, {"ok": False}])
+    for key in ("best", "m.ok"):
+        code, _, err = laaos_cli("plot", log, key, "-o", "f.svg")
+        assert code == 0, err
+        assert (tmp_path / "f.svg").read_text().count("<path") >= 1
+
+
 def test_diff_counts_every_item_of_a_list_as_a_step_as_compare_does(tmp_path, laaos_cli):
     a = write(tmp_path, "a", l=[1, "a", None, 2.5])
     b = write(tmp_path, "b", l=[1, 2])
@@ -49,14 +62,15 @@ def test_diff_counts_every_item_of_a_list_as_a_step_as_compare_does(tmp_path, la
     assert [row["len(l)"] for row in json.loads(out)] == [4, 2]
 
 
+@pytest.mark.parametrize("column", ["", "len()"])
 @pytest.mark.parametrize("option", ["-k", "--sort"])
-def test_compare_refuses_an_empty_key_as_a_column_as_bad_usage(tmp_path, laaos_cli, option):
+def test_compare_refuses_an_empty_key_as_a_column_as_bad_usage(tmp_path, laaos_cli, option, column):
     a = write(tmp_path, "a", l=[1, 2], lr=0.1)
     b = write(tmp_path, "b", l=[1, 2, 3], lr=0.2)
-    code, out, err = laaos_cli("compare", option, "", a, b)
+    code, out, err = laaos_cli("compare", option, column, a, b)
     assert code == 2 and out == ""
     assert err.startswith("usage: laaos compare")
-    assert f"laaos compare: error: {option} '': an empty KEY is the whole store, not a column" in err
+    assert f"laaos compare: error: {option} {column!r}: an empty KEY is the whole store, not a column" in err
 
 
 @pytest.mark.parametrize("argv, said", [

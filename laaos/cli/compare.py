@@ -41,7 +41,7 @@ class _Missing:
 
 MISSING = _Missing()
 CELL_WIDTH = 40  # the widest cell of a table (longer ones are cut with "...")
-_LEN = re.compile(r"len\((.+)\)\Z", re.S)
+_LEN = re.compile(r"len\((.*)\)\Z", re.S)  # (`len()` too: an empty KEY, refused as one)
 
 
 def column_key(name: str) -> Tuple[bool, str]:

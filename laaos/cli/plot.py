@@ -22,14 +22,15 @@ from .show import short, summary
 
 def numeric_series(value: Any, name: str) -> List[float]:
     """``value``, which the KEY path ``name`` selected, as floats to plot (None as NaN, a
-    gap in the line); an error saying what it is instead."""
+    gap in the line; a bool as 0 or 1, as matplotlib draws one: a flag per step); an error
+    saying what it is instead."""
     if not isinstance(value, list) or not value:
         raise CommandError(f"{name} is not a non-empty list (it is {summary(value)})")
     out = []
     for step, v in enumerate(value):
         if v is None:
             out.append(math.nan)
-        elif isinstance(v, (int, float)) and not isinstance(v, bool):
+        elif isinstance(v, (int, float)):
             try:
                 out.append(float(v))
             except OverflowError:  # an int beyond a float's range: drawn as inf, it would be a gap

@@ -69,7 +69,8 @@ def number(x: Any) -> str:
 
 def describe_list(items: list) -> str:
     """One line for a list: length and item types; last, min and max of a numeric series
-    (NaN left out of min and max); the fields of a list of dicts."""
+    (of its finite values, with how many others it holds, as the notebook view says it);
+    the fields of a list of dicts."""
     n = len(items)
     if not n:
         return "list[0]"
@@ -77,10 +78,12 @@ def describe_list(items: list) -> str:
     numbers = [v for v in items if isinstance(v, (int, float)) and not isinstance(v, bool)]
     text = f"list[{n:,}] of {'/'.join(sorted(kinds))}"
     if len(numbers) == n:
-        finite = [v for v in numbers if not (isinstance(v, float) and math.isnan(v))]
+        finite = [v for v in numbers if not isinstance(v, float) or math.isfinite(v)]
         text += f"  last {number(items[-1])}"
         if finite:
             text += f"  min {number(min(finite))}  max {number(max(finite))}"
+        if len(finite) < n:
+            text += f"  ({n - len(finite):,} NaN/inf)"
         return text
     if kinds == {"dict"}:
         fields: List[Any] = []
