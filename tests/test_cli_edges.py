@@ -138,3 +138,17 @@ def test_export_of_a_torn_log_says_so_on_stderr_and_exports_the_rest(tmp_path, l
             in err.splitlines())
     code, out, _ = laaos_cli("show", log)
     assert code == 0 and "the last 16 bytes are an incomplete statement" in out
+
+
+def test_check_explains_each_damaged_statement_up_to_ten(tmp_path, laaos_cli):
+    lines = ["store = {}", "store['a']=[]", "store['a'].append(1 +)", "store['b']=__import__('os')"]
+    lines += [f"store['a'].append({i} *)" for i in range(10)]
+    (tmp_path / "bad.py").write_text("\n".join(lines) + "\n")
+    code, out, err = laaos_cli("check", "bad.py")
+    assert code == 1, err
+    said = out.splitlines()
+    assert "bad.py: DAMAGED: 12 statement(s) not well formed, at line(s) 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14" in said
+    assert "  bad.py:3: operator '+' is not allowed" in said
+    assert any(line.startswith("  bad.py:4: name '__import__' is not allowed") for line in said)
+    assert "  bad.py:12: operator '*' is not allowed" in said and "  bad.py:13:" not in out
+    assert "  ... and 2 more (`laaos recover --dry-run bad.py` lists them all)" in said

@@ -14,6 +14,9 @@ from .show import short
 from .symbols import line_at, symbol_hint
 
 
+EXPLAINED = 10  # damaged statements explained one a line; the rest are counted
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     """Report on ``args.file``; 1 when it is damaged, torn, empty or not a laaos log at
     all (a log that only needs symbols, or ``--encoding cp1252``, is healthy: 0)."""
@@ -30,9 +33,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     status = 0
     if diagnosis.damaged:
         lines = ", ".join(str(line) for line, _ in diagnosis.damaged[:20])
-        line, why = diagnosis.damaged[0]
         print(f"{shown}: DAMAGED: {len(diagnosis.damaged)} statement(s) not well formed, at line(s) {lines}")
-        print(f"  {shown}:{line}: {why}")
+        for line, why in diagnosis.damaged[:EXPLAINED]:
+            print(f"  {shown}:{line}: {why}")
+        if len(diagnosis.damaged) > EXPLAINED:
+            print(f"  ... and {len(diagnosis.damaged) - EXPLAINED} more (`laaos recover --dry-run {shown}` lists them all)")
         if result.statements:
             print(f"  `laaos recover {shown}` keeps the good statements and moves the bad bytes aside "
                   "(`--dry-run` first shows what it would do)")
