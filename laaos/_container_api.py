@@ -56,8 +56,7 @@ class ListAPI:
             return self._plain.count(value)
 
     def __reversed__(self) -> Any:
-        with self._store._lock:
-            return reversed(self._plain.copy())
+        return reversed(self._store._engine.items(self))
 
     def __add__(self, other: Any) -> Any:
         if isinstance(other, ListAPI):
@@ -235,7 +234,7 @@ class DictAPI:
         with self._store._lock:
             self._linked_accessor()
             plain = self._plain
-            changes = {k: v for k, v in changes.items() if plain.get(k, _MISSING) is not v}
+            changes = {k: v for k, v in changes.items() if plain.get(k, _MISSING) is not getattr(v, "_plain", v)}
             if len(changes) == 1:
                 ((key, value),) = changes.items()
                 self[key] = value
