@@ -3,8 +3,9 @@
 # A store has one engine (`Store._engine`), made by the backend; each proxy method is one
 # call to it, and each mutation is one C call here.  Under the store's lock it checks the
 # container is linked, normalizes the value, renders the statement into the writer's
-# line and works out which held containers (proxies) get a new accessor or lose theirs.  All of that may run Python code (a TypeHandler, `__index__`, `__hash__` of a
-# user's object) or fail, so it comes first: a refused operation leaves the log and memory
+# line and works out which held containers (proxies) get a new accessor or lose theirs.
+# All of that may run Python code (a TypeHandler, `__index__`, `__hash__` of a user's
+# object) or fail, so it comes first: a refused operation leaves the log and memory
 # as they were.  Then the statement is written and memory changed by C operations on
 # builtins only (list and dict operations, the proxies' accessor slots): no Python
 # bytecode runs between the two, so a signal handler (KeyboardInterrupt) runs before or
