@@ -38,6 +38,7 @@ from .errors import SliceNotSupportedError
 _float_repr = float.__repr__
 _SCALARS = frozenset((int, float, str, bool, type(None), bytes, complex))
 _CONTAINERS = (list, dict, set)
+_CONTAINER_TYPES = frozenset(_CONTAINERS)
 _MISSING = object()
 _FLOATS = {float}
 _SMALL = 1 << 60  # ints this small render as themselves, far inside the digit limit
@@ -171,8 +172,8 @@ class Engine:
                 proxy._linked_accessor()  # raises: unlinked
             plain = proxy._plain
             old = plain.get(key, _MISSING)
-            if old is value or (type(value) in self._proxies and value._plain is old):
-                return  # (``d[k] += [x]`` sets the item to itself)
+            if old is value:
+                return
             if type(key) is str:  # the common keys, inline: a call costs more than they do
                 head = f"{acc}[{key!r}]"
             elif type(key) is int and -_SMALL < key < _SMALL:
@@ -182,6 +183,8 @@ class Engine:
                 head = f"{acc}[{render(key, self._fallback)}]"
             if type(value) is float and value - value == 0:
                 text = f"{head}={_float_repr(value)}\n"
+            elif type(value) in self._proxies and value._plain is old:
+                return  # (``d[k] += [x]`` sets the item to itself)
             else:
                 value, text = self._statement(head + "=", value, "", head)
             after: Iterator[Any] = starmap(plain.__setitem__, ((key, value),))
@@ -249,7 +252,7 @@ class Engine:
                 value, text = self._statement(f"{acc}.insert({index}, ", obj, ")", f"{acc}[{index}]")
             after = starmap(seq.insert, ((index, value),))
             # (what moves is relinked: the held containers in it)
-            if index < n and self._held:
+            if index < n and self._held and not _CONTAINER_TYPES.isdisjoint(map(type, seq[index:])):
                 after = chain(after, self._relinks(seq, acc, index, 1))
             self._writer.commit(text, after)
 
@@ -275,7 +278,7 @@ class Engine:
             acc = self._accessor(proxy)
             old = seq[index]
             after: Iterator[Any] = starmap(seq.__delitem__, ((index,),))
-            if self._held:
+            if self._held and not _CONTAINER_TYPES.isdisjoint(map(type, seq[index + 1 :])):
                 after = chain(after, self._relinks(seq, acc, index + 1, -1))
             self._commit_replacing(f"del {acc}[{index}]\n", after, old)
 
