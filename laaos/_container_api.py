@@ -32,6 +32,11 @@ def _plain_copy(proxy: Any, value: Any) -> Any:
         return store._normalize(value, _UNLIMITED)
 
 
+def _stored(value: Any) -> Any:
+    """The plain container a proxy shows (``d[k] |= ...`` sets an item to itself)."""
+    return value._plain if isinstance(value, (ListAPI, DictAPI, SetAPI)) else value
+
+
 class ListAPI:
     """What ``list`` offers beyond ``MutableSequence``, for ``StoreList``."""
 
@@ -56,8 +61,7 @@ class ListAPI:
             return self._plain.count(value)
 
     def __reversed__(self) -> Any:
-        with self._store._lock:
-            return reversed(self._plain.copy())
+        return reversed(self._store._engine.items(self))
 
     def __add__(self, other: Any) -> Any:
         if isinstance(other, ListAPI):
@@ -130,8 +134,16 @@ class ListAPI:
         """Sort in place, logged as one assignment of the sorted list."""
         with self._store._lock:
             self._linked_accessor()
-            items = self._plain.copy()
-            items.sort(key=key, reverse=reverse)
+            plain = self._plain
+            if key is None:
+                items = plain.copy()
+                items.sort(reverse=reverse)
+            else:
+                # (``key`` sees the items as reading the list gives them: containers as
+                # proxies; the sort moves the stored containers themselves)
+                shown = self._store._engine.items(self)
+                order = sorted(range(len(shown)), key=lambda i: key(shown[i]), reverse=reverse)
+                items = [plain[i] for i in order]
             self._store._engine.replace_items(self, items)
 
     def reverse(self) -> None:
@@ -235,7 +247,7 @@ class DictAPI:
         with self._store._lock:
             self._linked_accessor()
             plain = self._plain
-            changes = {k: v for k, v in changes.items() if plain.get(k, _MISSING) is not v}
+            changes = {k: v for k, v in changes.items() if plain.get(k, _MISSING) is not _stored(v)}
             if len(changes) == 1:
                 ((key, value),) = changes.items()
                 self[key] = value

@@ -4,10 +4,17 @@
 A store has one engine (``Store._engine``), made by its backend; the proxies call it once
 per mutation.  Each method is the whole mutation, under the store's lock: check that the
 container is still linked, normalize the value (the one copy it gets on its way in),
-render the statement, make the stored form (proxies, linked under their accessors), work
-out which containers get a new accessor, and only then write.  Everything that can run
+render the statement, work out which held containers (proxies) get a new accessor or
+lose theirs, and only then write.  Everything that can run
 Python code (a ``TypeHandler``, ``__index__``, ``__hash__``) or fail runs before the
 write, so a refused operation leaves the log and memory as they were.
+
+The stored data is a tree of plain dicts, lists and sets (no proxy inside it).  A proxy
+is made only when user code reaches a container (``store["l"][0]``, iteration,
+``values()``...), and kept in the engine's cache (``id(plain) -> proxy``, held weakly: a
+proxy holds its plain container, so an entry's id stays valid while the proxy lives), so
+that a container the user holds is the same object on the next access and follows its
+item when a mutation moves it.  Appending records makes no proxy.
 
 The write and the change in memory are one step (``Writer.commit``): the change is an
 iterator of builtin calls (``list.append``, ``dict.__setitem__``, ``setattr`` of a new
@@ -19,6 +26,7 @@ before the whole mutation or after it, never between its statement and its chang
 from __future__ import annotations
 
 import operator
+import weakref
 from itertools import chain, repeat, starmap
 from typing import Any, Iterator, List, Optional
 
@@ -30,6 +38,7 @@ from .errors import SliceNotSupportedError
 _float_repr = float.__repr__
 _SCALARS = frozenset((int, float, str, bool, type(None), bytes, complex))
 _CONTAINERS = (list, dict, set)
+_CONTAINER_TYPES = frozenset(_CONTAINERS)
 _MISSING = object()
 _FLOATS = {float}
 _SMALL = 1 << 60  # ints this small render as themselves, far inside the digit limit
@@ -41,16 +50,21 @@ _SET_UPDATES = ("update", "difference_update", "symmetric_difference_update")
 
 
 class Engine:
-    """The mutations of ``store``'s containers, written through ``writer``; containers
-    are stored as ``list_type``/``dict_type``/``set_type`` proxies."""
+    """The mutations of ``store``'s containers, written through ``writer``; the
+    containers that user code reaches are shown as ``list_type``/``dict_type``/``set_type``
+    proxies."""
 
-    __slots__ = ("_store", "_writer", "_fallback", "_proxies")
+    __slots__ = ("_store", "_writer", "_fallback", "_types", "_proxies", "_cache", "_held")
 
     def __init__(self, store: Any, writer: Any, list_type: Any, dict_type: Any, set_type: Any):
         self._store = store
         self._writer = writer
         self._fallback = store._render_unknown
+        self._types = {list: list_type, dict: dict_type, set: set_type}
         self._proxies = (list_type, dict_type, set_type)
+        # id(plain container) -> its proxy, for the containers user code has reached.
+        self._cache: Any = weakref.WeakValueDictionary()
+        self._held = self._cache.data  # (the dict of weak references: read without a call)
 
     # ---- the steps, also used outside mutations (copies, repr, a new store) -----------
 
@@ -62,26 +76,91 @@ class Engine:
         """The source text of a plain value."""
         return render(value, self._fallback)
 
-    def proxify(self, value: Any, accessor: Optional[str] = None) -> Any:
-        """The stored form of plain data (``Store._proxify``)."""
-        return self._store._proxify(value, accessor)
+    def adopt(self, plain: Any) -> Any:
+        """Take the plain data ``plain`` (a new store's root) as the store's own; the
+        extension leaves its containers out of the cyclic collector."""
+        return plain
 
     def snapshot(self, proxy: Any) -> Any:
         """A plain copy of ``proxy`` for a reader: each container is copied in one step
         (a builtin's ``copy()``, one C call) under the store's lock, and walked outside
         it, so a thread rendering the store in a loop never holds the lock for a walk and
         still sees each container whole (a set holds plain values only)."""
+        return self._copy(proxy._plain)
+
+    def _copy(self, plain: Any) -> Any:
         with self._writer.lock:
-            items = proxy._plain.copy()
+            items = plain.copy()
         if type(items) is dict:
             for key, value in items.items():
-                if type(value) in self._proxies:
-                    items[key] = self.snapshot(value)
+                if type(value) in _CONTAINERS:
+                    items[key] = self._copy(value)
         elif type(items) is list:
             for i, value in enumerate(items):
-                if type(value) in self._proxies:
-                    items[i] = self.snapshot(value)
+                if type(value) in _CONTAINERS:
+                    items[i] = self._copy(value)
         return items
+
+    # ---- reaching the stored containers -------------------------------------------------
+
+    def item(self, proxy: Any, key: Any) -> Any:
+        """``proxy``'s item ``key`` (the KeyError or IndexError its builtin raises), a
+        container as its proxy."""
+        with self._writer.lock:
+            plain = proxy._plain
+            value = plain[key]
+            if type(value) not in _CONTAINERS:
+                return value
+            if type(plain) is list:
+                key = operator.index(key)
+                if key < 0:
+                    key += len(plain)
+            elif type(key) is not str:
+                key = self._store._normalize_key(key)  # (rendered in its accessor)
+            return self._proxy(value, proxy._accessor, key, type(plain) is list)
+
+    def items(self, proxy: Any) -> list:
+        """The items of the list ``proxy``, or the ``(key, value)`` pairs of the dict
+        ``proxy``, as they are now, each container as its proxy."""
+        with self._writer.lock:
+            plain = proxy._plain
+            acc = proxy._accessor
+            if type(plain) is list:
+                return [
+                    self._proxy(v, acc, i, True) if type(v) in _CONTAINERS else v for i, v in enumerate(plain)
+                ]
+            return [
+                (k, self._proxy(v, acc, k, False) if type(v) in _CONTAINERS else v) for k, v in plain.items()
+            ]
+
+    def link(self, proxy: Any, accessor: Optional[str]) -> None:
+        """Give ``proxy`` the accessor ``accessor`` (None: unlink it), and the held
+        containers inside it theirs below it."""
+        with self._writer.lock:
+            if accessor is None:
+                dead = [proxy]
+                self._held_below(proxy._plain, dead)
+                for p in dead:
+                    p._accessor = None
+            else:
+                proxies: List[Any] = []
+                accessors: List[str] = []
+                self._links(proxy._plain, accessor, proxies, accessors)
+                proxy._accessor = accessor
+                for p, a in zip(proxies, accessors):
+                    p._accessor = a
+
+    def _proxy(self, plain: Any, acc: Optional[str], key: Any, index: bool) -> Any:
+        """The proxy of the stored container ``plain``, item ``key`` of the container
+        whose accessor is ``acc``: the one made before if user code still holds it."""
+        ref = self._held.get(id(plain))
+        proxy = ref() if ref is not None else None
+        if proxy is None:
+            proxy = self._types[type(plain)]._adopt(self._store, plain)
+            if acc is not None:
+                proxy._accessor = f"{acc}[{key}]" if index else f"{acc}[{self.render(key)}]"
+            self._cache[id(plain)] = proxy
+        return proxy
 
     # ---- dicts ---------------------------------------------------------------------------
 
@@ -104,6 +183,8 @@ class Engine:
                 head = f"{acc}[{render(key, self._fallback)}]"
             if type(value) is float and value - value == 0:
                 text = f"{head}={_float_repr(value)}\n"
+            elif type(value) in self._proxies and value._plain is old:
+                return  # (``d[k] += [x]`` sets the item to itself)
             else:
                 value, text = self._statement(head + "=", value, "", head)
             after: Iterator[Any] = starmap(plain.__setitem__, ((key, value),))
@@ -150,11 +231,7 @@ class Engine:
                     return
             plain = self._store._normalize(items)
             text = self._text(acc + ".extend(", plain, ")", acc, start)
-            proxify = self._store._proxify
-            stored = [
-                proxify(v, f"{acc}[{i}]") if type(v) in _CONTAINERS else v for i, v in enumerate(plain, start)
-            ]
-            self._writer.commit(text, starmap(seq.extend, ((stored,),)))
+            self._writer.commit(text, starmap(seq.extend, ((plain,),)))
 
     def list_insert(self, proxy: Any, index: Any, obj: Any) -> None:
         """``proxy.insert(index, obj)``, logged as ``ACC.insert(I, VALUE)`` with the index
@@ -174,8 +251,8 @@ class Engine:
             else:
                 value, text = self._statement(f"{acc}.insert({index}, ", obj, ")", f"{acc}[{index}]")
             after = starmap(seq.insert, ((index, value),))
-            # (what moves is relinked: containers only, and their insides)
-            if index < n and not set(map(type, seq[index:])).isdisjoint(self._proxies):
+            # (what moves is relinked: the held containers in it)
+            if index < n and self._held and not _CONTAINER_TYPES.isdisjoint(map(type, seq[index:])):
                 after = chain(after, self._relinks(seq, acc, index, 1))
             self._writer.commit(text, after)
 
@@ -186,7 +263,7 @@ class Engine:
             index = _position(index, len(seq))
             acc = self._accessor(proxy)
             old = seq[index]
-            if old is obj:
+            if old is obj or (type(obj) in self._proxies and obj._plain is old):
                 return
             item = f"{acc}[{index}]"
             value, text = self._statement(item + " = ", obj, "", item)
@@ -201,7 +278,7 @@ class Engine:
             acc = self._accessor(proxy)
             old = seq[index]
             after: Iterator[Any] = starmap(seq.__delitem__, ((index,),))
-            if not set(map(type, seq[index + 1 :])).isdisjoint(self._proxies):
+            if self._held and not _CONTAINER_TYPES.isdisjoint(map(type, seq[index + 1 :])):
                 after = chain(after, self._relinks(seq, acc, index + 1, -1))
             self._commit_replacing(f"del {acc}[{index}]\n", after, old)
 
@@ -238,10 +315,8 @@ class Engine:
             if not plain:
                 return
             dead: List[Any] = []
-            if type(plain) is not set:
-                for v in plain.values() if type(plain) is dict else plain:
-                    if type(v) in self._proxies:
-                        self._subtree(v, dead)
+            if self._held and type(plain) is not set:
+                self._held_below(plain, dead)
             after = chain(starmap(plain.clear, ((),)), map(setattr, dead, repeat("_accessor"), repeat(None)))
             self._writer.commit(f"{acc}.clear()\n", after)
 
@@ -252,29 +327,29 @@ class Engine:
         list to its place (``ACC=[...]``; several statements only for a list over the
         statement limit); ``proxy`` stays valid.
 
-        ``items`` holds the list's own items (each at most once: a container among them
-        stays the same proxy, relinked to its new index) and new plain values (made by
-        ``Store._normalize``).  Nothing changes if ``items`` is the list as it is."""
+        ``items`` holds the list's own items (each at most once: a held container among
+        them stays the same proxy, relinked to its new index) and new plain values (made
+        by ``Store._normalize``).  Nothing changes if ``items`` is the list as it is."""
         with self._writer.lock:
             acc = self._accessor(proxy)
             seq = proxy._plain
             if len(items) == len(seq) and all(map(operator.is_, items, seq)):
                 return
             text = self._text(acc + "=", self._store._normalize(items), "", acc, 0)
-            proxify = self._store._proxify
-            stored = [proxify(v, f"{acc}[{i}]") if type(v) in _CONTAINERS else v for i, v in enumerate(items)]
-            kept = {id(v) for v in items if type(v) in self._proxies}
             dead: List[Any] = []
-            for old in seq:
-                if type(old) in self._proxies and id(old) not in kept:
-                    self._subtree(old, dead)
             proxies: List[Any] = []
             accessors: List[str] = []
-            for i, v in enumerate(items):
-                if type(v) in self._proxies:
-                    self._links(v, f"{acc}[{i}]", proxies, accessors)
+            if self._held:
+                own = {id(v) for v in seq if type(v) in _CONTAINERS}
+                kept = {id(v) for v in items if type(v) in _CONTAINERS and id(v) in own}
+                for old in seq:
+                    if type(old) in _CONTAINERS and id(old) not in kept:
+                        self._held_in(old, dead)
+                for i, v in enumerate(items):
+                    if id(v) in kept:
+                        self._links(v, f"{acc}[{i}]", proxies, accessors)
             after = chain(
-                starmap(seq.__setitem__, ((slice(None), stored),)),
+                starmap(seq.__setitem__, ((slice(None), items),)),
                 map(setattr, dead, repeat("_accessor"), repeat(None)),
                 map(setattr, proxies, repeat("_accessor"), accessors),
             )
@@ -289,12 +364,11 @@ class Engine:
             text = self._text(acc + ".update(", plain, ")", acc, 0)
             seq = proxy._plain
             dead: List[Any] = []
-            for key, value in plain.items():
-                old = seq.get(key)
-                if type(old) in self._proxies:
-                    self._subtree(old, dead)
-                if type(value) in _CONTAINERS:
-                    plain[key] = self._store._proxify(value, f"{acc}[{self.render(key)}]")
+            if self._held:
+                for key in plain:
+                    old = seq.get(key)
+                    if type(old) in _CONTAINERS:
+                        self._held_in(old, dead)
             after = chain(
                 starmap(seq.update, ((plain,),)), map(setattr, dead, repeat("_accessor"), repeat(None))
             )
@@ -320,9 +394,9 @@ class Engine:
         return acc if acc is not None else proxy._linked_accessor()  # raises: unlinked
 
     def _statement(self, head: str, obj: Any, tail: str, accessor: str) -> Any:
-        """``(stored form, statement text)`` of a mutation that stores ``obj`` as
-        ``accessor``: normalized, rendered (several statements if one would be too long)
-        and then proxified, linked as ``accessor``."""
+        """``(plain value, statement text)`` of a mutation that stores ``obj`` as
+        ``accessor``: normalized and rendered (several statements if one would be too
+        long)."""
         t = type(obj)
         if t in _SCALARS:
             return obj, self._text(head, obj, tail, accessor, 0)
@@ -339,65 +413,79 @@ class Engine:
                 except ValueError:  # an int longer than Python prints: refused below
                     text = "nan"
                 if len(text) <= 4096 and "nan" not in text and "inf" not in text:
-                    return self._store._proxify(obj.copy(), accessor), f"{head}{text}{tail}\n"
+                    return obj.copy(), f"{head}{text}{tail}\n"
         plain = self._store._normalize(obj)
-        text = self._text(head, plain, tail, accessor, 0)
-        if type(plain) in _CONTAINERS:
-            plain = self._store._proxify(plain, accessor)
-        return plain, text
+        return plain, self._text(head, plain, tail, accessor, 0)
 
     def _text(self, head: str, plain: Any, tail: str, accessor: str, offset: int) -> str:
         return statement_text(head, plain, tail, accessor, self._store._render, offset)
 
-    def _subtree(self, proxy: Any, out: List[Any]) -> None:
-        """Add ``proxy`` and every proxy inside it to ``out``."""
-        out.append(proxy)
-        plain = proxy._plain
-        if type(plain) is set:
-            return
-        for v in plain.values() if type(plain) is dict else plain:
-            if type(v) in self._proxies:
-                self._subtree(v, out)
+    def _held_in(self, plain: Any, out: List[Any]) -> None:
+        """Add the proxies of the container ``plain`` and of every container inside it
+        that user code holds to ``out`` (a walk against the cache: the walk keeps its own
+        stack, as a log may nest deeper than the recursion limit)."""
+        held = self._held
+        stack = [plain]
+        while stack:
+            c = stack.pop()
+            ref = held.get(id(c))
+            if ref is not None:
+                proxy = ref()
+                if proxy is not None and proxy._plain is c:
+                    out.append(proxy)
+            if type(c) is dict:
+                stack.extend(v for v in c.values() if type(v) in _CONTAINERS)
+            elif type(c) is list:
+                stack.extend(v for v in c if type(v) in _CONTAINERS)
+
+    def _held_below(self, plain: Any, out: List[Any]) -> None:
+        """``_held_in`` for the containers inside ``plain`` (not ``plain`` itself)."""
+        for v in plain.values() if type(plain) is dict else plain if type(plain) is list else ():
+            if type(v) in _CONTAINERS:
+                self._held_in(v, out)
 
     def _commit_replacing(self, text: str, after: Iterator[Any], old: Any) -> None:
         """Write ``text``, then apply ``after`` and, when ``old`` (the value a set or a
-        delete takes out) is a container of the store, unlink it."""
-        if type(old) in self._proxies:
-            after = chain(after, self._unlinks(old))
+        delete takes out) is a container that user code holds or holds something in,
+        unlink those."""
+        if type(old) in _CONTAINERS and self._held:
+            dead: List[Any] = []
+            self._held_in(old, dead)
+            if dead:
+                after = chain(after, map(setattr, dead, repeat("_accessor"), repeat(None)))
         self._writer.commit(text, after)
 
-    def _unlinks(self, proxy: Any) -> Iterator[Any]:
-        """The calls that unlink ``proxy`` and everything in it (replaced or deleted)."""
-        dead: List[Any] = []
-        self._subtree(proxy, dead)
-        return map(setattr, dead, repeat("_accessor"), repeat(None))
-
     def _relinks(self, seq: list, acc: str, start: int, shift: int) -> Iterator[Any]:
-        """The calls that give the containers at ``seq[start:]``, and everything in
+        """The calls that give the held containers at ``seq[start:]``, and those inside
         them, their accessors once they have moved by ``shift`` places."""
         proxies: List[Any] = []
         accessors: List[str] = []
         for i in range(start, len(seq)):
             v = seq[i]
-            if type(v) in self._proxies:
+            if type(v) in _CONTAINERS:
                 self._links(v, f"{acc}[{i + shift}]", proxies, accessors)
         if not proxies:
             return _NOTHING
         return map(setattr, proxies, repeat("_accessor"), accessors)
 
-    def _links(self, proxy: Any, accessor: str, proxies: List[Any], accessors: List[str]) -> None:
-        proxies.append(proxy)
-        accessors.append(accessor)
-        plain = proxy._plain
-        t = type(plain)
-        if t is list:
-            for i, v in enumerate(plain):
-                if type(v) in self._proxies:
-                    self._links(v, f"{accessor}[{i}]", proxies, accessors)
-        elif t is dict:
-            for k, v in plain.items():
-                if type(v) in self._proxies:
-                    self._links(v, f"{accessor}[{self.render(k)}]", proxies, accessors)
+    def _links(self, plain: Any, accessor: str, proxies: List[Any], accessors: List[str]) -> None:
+        """Add the held proxies of ``plain`` (as ``accessor``) and of the containers in
+        it, with their accessors, to ``proxies`` and ``accessors``."""
+        held = self._held
+        stack = [(plain, accessor)]
+        while stack:
+            c, acc = stack.pop()
+            ref = held.get(id(c))
+            if ref is not None:
+                proxy = ref()
+                if proxy is not None and proxy._plain is c:
+                    proxies.append(proxy)
+                    accessors.append(acc)
+            t = type(c)
+            if t is list:
+                stack.extend((v, f"{acc}[{i}]") for i, v in enumerate(c) if type(v) in _CONTAINERS)
+            elif t is dict:
+                stack.extend((v, f"{acc}[{self.render(k)}]") for k, v in c.items() if type(v) in _CONTAINERS)
 
 
 def _index(index: Any) -> int:

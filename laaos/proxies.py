@@ -10,6 +10,11 @@ and an interrupt (KeyboardInterrupt) lands before or after a whole mutation.  Th
 of the ``list``, ``dict`` and ``set`` API is written on top of these methods in
 ``laaos._container_api``.
 
+The stored data is a tree of plain containers: a proxy is made when user code reaches a
+container (``d[k]``, ``l[i]``, iteration, ``values()``, ``items()``...) by the engine's
+``item``/``items``, which keep it in a cache, so that a container the user holds is the
+same proxy on the next access and stays linked as mutations move it.
+
 Reading (iteration, ``repr``, ``==``, ``laaos.to_plain``) copies each container in one
 step under the lock (a builtin's ``copy()``: one C call) and walks and renders the copies
 outside it.  So a reader sees each container as it really was between two mutations, and
@@ -54,10 +59,10 @@ def _not_picklable(obj: Any) -> TypeError:
 
 class StoreAccessible:
     """Base of the proxies: knows its store, its accessor (``store['a'][0]``) and the
-    plain dict, list or set that holds its items (``_plain``)."""
+    plain dict, list or set that holds its items (``_plain``: plain data only, no proxy
+    inside)."""
 
-    # Slots: a log of a million dicts holds a million proxies, and the hot calls read
-    # these attributes on every operation.
+    # Slots: the hot calls read these attributes on every operation.
     __slots__ = ("_store", "_accessor", "_plain", "__weakref__")
     _plain_type: Any = None  # dict, list or set
 
@@ -72,10 +77,6 @@ class StoreAccessible:
         self = cls.__new__(cls)
         self._store, self._accessor, self._plain = store, None, plain
         return self
-
-    def _children(self) -> Any:
-        """The items that may be proxies themselves."""
-        return self._plain
 
     @property
     def laaos_store(self) -> Any:
@@ -104,16 +105,15 @@ class StoreAccessible:
             self._store._emit_text(text)
 
     def _unlink(self) -> None:
-        self._accessor = None
-        self._unlink_children()
+        self._store._engine.link(self, None)
 
     def _unlink_children(self) -> None:
-        for value in self._children():
-            if isinstance(value, StoreAccessible):
-                value._unlink()
+        accessor = self._accessor
+        self._store._engine.link(self, None)
+        self._accessor = accessor
 
     def _link(self, accessor: str) -> None:
-        self._accessor = accessor
+        self._store._engine.link(self, accessor)
 
     @staticmethod
     def unlink(obj: Any) -> None:
@@ -162,6 +162,7 @@ class StoreAccessible:
     def __iter__(self) -> Iterator[Any]:
         # Over a snapshot: a dashboard thread reading the store while the training
         # thread adds keys must not get "dictionary changed size during iteration".
+        # (A dict's keys and a set's elements are never containers: no proxies.)
         with self._store._lock:
             return iter(list(self._plain))
 
@@ -175,27 +176,16 @@ class StoreDict(StoreAccessible, DictAPI, MutableMapping):
     __slots__ = ()
     _plain_type = dict
 
-    def _children(self) -> Any:
-        return self._plain.values()
-
-    def _link(self, accessor: str) -> None:
-        self._accessor = accessor
-        for key, value in self._plain.items():
-            if isinstance(value, StoreAccessible):
-                value._link(f"{accessor}[{self._store._render(key)}]")
-
     def __getitem__(self, key: Any) -> Any:
-        return self._plain[key]
+        return self._store._engine.item(self, key)
 
     def items(self) -> Any:
         # Views of a snapshot, as iteration is: Mapping's own views look each key up
         # outside the lock, where a key another thread deletes in between is a KeyError.
-        with self._store._lock:
-            return dict(self._plain).items()
+        return dict(self._store._engine.items(self)).items()
 
     def values(self) -> Any:
-        with self._store._lock:
-            return dict(self._plain).values()
+        return dict(self._store._engine.items(self)).values()
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> Any:
         # numpy takes an object with __getitem__ and __len__ for a sequence: it would make
@@ -213,7 +203,7 @@ class StoreDict(StoreAccessible, DictAPI, MutableMapping):
         with self._store._lock:
             if key not in self._plain:
                 self[key] = default
-            return self._plain[key]
+            return self[key]
 
     def __setitem__(self, key: Any, value: Any) -> None:
         self._store._engine.dict_set(self, key, value)
@@ -260,11 +250,8 @@ class StoreList(StoreAccessible, ListAPI, MutableSequence):
     __slots__ = ()
     _plain_type = list
 
-    def _link(self, accessor: str) -> None:
-        self._accessor = accessor
-        for i, value in enumerate(self._plain):
-            if isinstance(value, StoreAccessible):
-                value._link(f"{accessor}[{i}]")
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._store._engine.items(self))
 
     def append(self, obj: Any) -> None:
         self._store._engine.list_append(self, obj)
@@ -278,7 +265,7 @@ class StoreList(StoreAccessible, ListAPI, MutableSequence):
     def __getitem__(self, index: Any) -> Any:
         if type(index) is slice:
             return self._get_slice(index)
-        return self._plain[index]
+        return self._store._engine.item(self, index)
 
     def __setitem__(self, index: Any, value: Any) -> None:
         if type(index) is slice:
@@ -296,9 +283,6 @@ class StoreSet(StoreAccessible, SetAPI, MutableSet):
 
     __slots__ = ()
     _plain_type = set
-
-    def _children(self) -> Any:
-        return ()  # a set holds hashable values only: never a proxy
 
     def add(self, x: Any) -> None:
         self._store._engine.set_add(self, x)

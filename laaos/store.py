@@ -2,8 +2,8 @@
 
 A store writes through its backend's ``Writer``, which keeps the one closed state; every
 operation runs under the writer's lock.  Values are normalized to plain data (``laaos._values``:
-the one copy a value gets on its way in) and then adopted by the proxies
-(``laaos.proxies``).
+the one copy a value gets on its way in) and stored as they are: the store's data is a tree
+of plain containers, and the proxies (``laaos.proxies``) are made as user code reaches them.
 What happens at exit, on SIGTERM and after ``fork`` is in ``laaos._lifecycle``.
 """
 
@@ -80,12 +80,8 @@ class Store(Values):
                 # No store was made: the caller keeps its log (nothing to warn about later)
                 self._writer.close(f"the store on {self._name()} was never opened")
                 raise
-        self._root = StoreRoot._adopt(self, plain)
+        self._root = StoreRoot._adopt(self, self._engine.adopt(plain))
         self._root._accessor = "store"
-        proxify, render = self._engine.proxify, self._engine.render
-        for key, value in plain.items():
-            if type(value) in _CONTAINERS:
-                plain[key] = proxify(value, f"store[{render(key)}]")
         _lifecycle.track(self)
         if durability == "buffered":
             _lifecycle.close_on_signals()
@@ -228,29 +224,11 @@ class Store(Values):
     # ---- proxies ---------------------------------------------------------------------
 
     def _proxify(self, value: Any, accessor: Optional[str] = None) -> Any:
-        """The stored form of plain data: its containers become proxies, adopting the
-        containers ``_normalize`` made (no second copy), linked under ``accessor`` when
-        it is given (one pass: no second walk to link them).  The walk keeps its own
-        stack, not Python's: a log nested deeper than the recursion limit one append at
-        a time (each statement shallow) reopens."""
+        """A proxy of the plain container ``value`` (for the original's ``wrap``), linked
+        under ``accessor`` when it is given; anything else as it is."""
         if type(value) not in _CONTAINERS:
             return value
-        root = _adopt(self, value, accessor)
-        stack = [(value, accessor)]
-        while stack:
-            plain, acc = stack.pop()
-            t = type(plain)
-            if t is set:
-                continue
-            for k, v in enumerate(plain) if t is list else plain.items():
-                if type(v) in _CONTAINERS:
-                    if acc is None:
-                        child = None
-                    else:
-                        child = f"{acc}[{k}]" if t is list else f"{acc}[{self._render(k)}]"
-                    plain[k] = _adopt(self, v, child)
-                    stack.append((v, child))
-        return root
+        return _adopt(self, value, accessor)
 
 
 def _adopt(store: Store, plain: Any, accessor: Optional[str]) -> Any:

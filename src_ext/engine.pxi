@@ -3,15 +3,21 @@
 # A store has one engine (`Store._engine`), made by the backend; each proxy method is one
 # call to it, and each mutation is one C call here.  Under the store's lock it checks the
 # container is linked, normalizes the value, renders the statement into the writer's
-# line, makes the stored form (proxies, linked) and works out which containers get a new
-# accessor.  All of that may run Python code (a TypeHandler, `__index__`, `__hash__` of a
-# user's object) or fail, so it comes first: a refused operation leaves the log and memory
+# line and works out which held containers (proxies) get a new accessor or lose theirs.
+# All of that may run Python code (a TypeHandler, `__index__`, `__hash__` of a user's
+# object) or fail, so it comes first: a refused operation leaves the log and memory
 # as they were.  Then the statement is written and memory changed by C operations on
 # builtins only (list and dict operations, the proxies' accessor slots): no Python
 # bytecode runs between the two, so a signal handler (KeyboardInterrupt) runs before or
 # after a whole mutation.  An fsync that fails after the write (durability="fsync") is
 # raised once memory has changed too (`Writer._raise_sync_failure`): the log has the
 # statement, so memory has its change, as on the pure twin.
+#
+# The stored data is a tree of plain containers, no proxy inside it (laaos/_engine.py says
+# why); a proxy is made when user code reaches a container (`item`, `items`) and kept in
+# a cache of weak references, `id(plain) -> proxy`, which the mutations read (a dict
+# lookup and a weak reference's target: C, no Python code) to relink or unlink the held
+# containers that they move or take out.
 
 cdef extern from *:
     """
@@ -23,6 +29,9 @@ cdef extern from *:
 
 from cpython.object cimport PyObject, PyTypeObject
 from cpython.dict cimport PyDict_Next
+from cpython.weakref cimport PyWeakref_GetObject
+from cpython.long cimport PyLong_FromVoidPtr
+import weakref as _weakref
 
 cdef extern from "Python.h":
     PyObject** PySequence_Fast_ITEMS(object)
@@ -52,29 +61,63 @@ cdef inline bint _is_container(object v):
     return t is list or t is dict or t is set
 
 
-# A stored list or set that holds only atomic values (the series of a run: floats, ints,
-# strs) cannot be part of a reference cycle, so it is left out of the cyclic collector's
-# sight, as CPython leaves out a dict of atomic values: the collector's passes then walk
-# one object per stored small list (its proxy), not two, and nothing for a long series
-# (`Engine._proxify` leaves it out).  Whatever puts anything else in such a list or set
-# tracks it again first, so no cycle is ever hidden; one that once held anything else stays
-# tracked.
+# The stored containers are out of the cyclic collector's sight (as CPython leaves out a
+# dict of atomic values): the collector's passes then never walk the store's data, however
+# large.  That is sound because the stored tree cannot be part of a reference cycle: every
+# value is normalized on its way in (a new container for every container, holding only
+# new containers, scalars, tuples and frozensets of scalars), no proxy is ever put in it,
+# and nothing but the store holds its containers; so nothing in the tree refers to
+# anything outside it but immutable scalars.  A dict that gets a container is put back in
+# sight by CPython (`dict.__setitem__`, `update`): each such change is followed by
+# `_untrack`.  A container that is out of sight is either stored already (with all that is
+# in it) or a fresh dict of atomic values, so `_untrack_tree` need not look inside it.
 
-cdef inline int _track_for(object seq, object value) except -1:
-    """Track ``seq`` before ``value`` is put in it, unless ``value`` is atomic."""
-    if not _is_plain_scalar(value) and not PyObject_GC_IsTracked(seq):
-        PyObject_GC_Track(seq)
+cdef inline int _untrack(object c) except -1:
+    if PyObject_GC_IsTracked(c):
+        PyObject_GC_UnTrack(c)
     return 0
 
 
-cdef inline int _track_for_all(object seq, list values) except -1:
+cdef int _untrack_tree(object value) except -1:
+    """Leave the new plain container ``value``, and every container in it, out of the
+    collector's sight (see above)."""
+    cdef type t = type(value)
+    cdef list seq
     cdef Py_ssize_t i
-    if PyObject_GC_IsTracked(seq):
+    cdef Py_ssize_t pos = 0
+    cdef PyObject* k
+    cdef PyObject* v
+    if not PyObject_GC_IsTracked(value):
         return 0
-    for i in range(len(values)):
-        if not _is_plain_scalar(values[i]):
-            PyObject_GC_Track(seq)
-            return 0
+    PyObject_GC_UnTrack(value)
+    if t is list:
+        seq = <list>value
+        for i in range(len(seq)):
+            item = seq[i]
+            if _is_container(item):
+                _untrack_tree(item)
+    elif t is dict:
+        while PyDict_Next(<dict>value, &pos, &k, &v):
+            if _is_container(<object>v):
+                _untrack_tree(<object>v)
+    return 0
+
+
+cdef int _untrack_all(object value) except -1:
+    """``_untrack_tree`` for data that did not come through normalizing (a loaded log's):
+    every container in it is looked at."""
+    cdef list seq
+    cdef Py_ssize_t i
+    _untrack(value)
+    if type(value) is list:
+        seq = <list>value
+        for i in range(len(seq)):
+            if _is_container(seq[i]):
+                _untrack_all(seq[i])
+    elif type(value) is dict:
+        for v in (<dict>value).values():
+            if _is_container(v):
+                _untrack_all(v)
     return 0
 
 
@@ -158,6 +201,8 @@ cdef class Engine:
     cdef object _set_t
     cdef int _max_depth
     cdef object _slot_store, _slot_accessor, _slot_plain
+    cdef object _cache  # id(plain container) -> its proxy (a WeakValueDictionary)
+    cdef dict _held  # the cache's own dict of weak references, read in C
 
     def __init__(self, store, Writer writer, list_type, dict_type, set_type):
         # The proxies' slots, each one member descriptor that every proxy type inherits:
@@ -170,6 +215,8 @@ cdef class Engine:
         self._fallback = store._render_unknown
         self._list_t, self._dict_t, self._set_t = list_type, dict_type, set_type
         self._max_depth = store._max_value_depth
+        self._cache = _weakref.WeakValueDictionary()
+        self._held = self._cache.data
 
     # ---- the steps, also used outside mutations (copies, repr, a new store) -----------
 
@@ -183,14 +230,94 @@ cdef class Engine:
         _render_into(out, value, self._fallback)
         return _decode_line(out)
 
-    def proxify(self, value, accessor=None):
-        """The stored form of plain data (``Store._proxify`` in C)."""
-        return self._proxify(value, accessor)
+    def adopt(self, plain):
+        """Take the plain data ``plain`` (a new store's root) as the store's own, out of
+        the collector's sight (``laaos._engine.Engine.adopt``)."""
+        _untrack_all(plain)
+        return plain
 
     def snapshot(self, proxy):
         """A plain copy of ``proxy`` for a reader: each container copied whole in one step
         under the lock, walked outside it (``laaos._engine.Engine.snapshot``)."""
-        return _snapshot(self._writer.lock, proxy, (self._list_t, self._dict_t, self._set_t))
+        return _snapshot(self._writer.lock, _get_slot(self._slot_plain, proxy))
+
+    # ---- reaching the stored containers -------------------------------------------------
+
+    def item(self, proxy, key):
+        """``proxy``'s item ``key`` (the KeyError or IndexError its builtin raises), a
+        container as its proxy (``laaos._engine.Engine.item``)."""
+        cdef RLock lock = self._writer.lock
+        cdef Py_ssize_t i
+        lock.take()
+        try:
+            plain = _get_slot(self._slot_plain, proxy)
+            value = plain[key]
+            if not _is_container(value):
+                return value
+            cached = self._held_proxy(value)
+            if cached is not None:
+                return cached
+            acc = _get_slot(self._slot_accessor, proxy)
+            if acc is not None:
+                if type(plain) is list:
+                    i = _operator.index(key)
+                    if i < 0:
+                        i += len(<list>plain)
+                    acc = _index_accessor(acc, i)
+                else:
+                    acc = _item_accessor(acc, self._normalize_key(key), self._fallback)
+            return self._new_proxy(value, acc)
+        finally:
+            lock.give_taken()
+
+    def items(self, proxy):
+        """The items of the list ``proxy``, or the ``(key, value)`` pairs of the dict
+        ``proxy``, each container as its proxy (``laaos._engine.Engine.items``)."""
+        cdef RLock lock = self._writer.lock
+        cdef list out, seq
+        cdef Py_ssize_t i
+        lock.take()
+        try:
+            plain = _get_slot(self._slot_plain, proxy)
+            acc = _get_slot(self._slot_accessor, proxy)
+            if type(plain) is list:
+                seq = <list>plain
+                out = PyList_GetSlice(seq, 0, len(seq))
+                for i in range(len(out)):
+                    v = out[i]
+                    if _is_container(v):
+                        out[i] = self._proxy(v, None if acc is None else _index_accessor(acc, i))
+                return out
+            out = []
+            for k, v in (<dict>plain).items():
+                if _is_container(v):
+                    cached = self._held_proxy(v)
+                    if cached is None:
+                        cached = self._new_proxy(v, None if acc is None else _item_accessor(acc, k, self._fallback))
+                    v = cached
+                out.append((k, v))
+            return out
+        finally:
+            lock.give_taken()
+
+    def link(self, proxy, accessor):
+        """Give ``proxy`` the accessor ``accessor`` (None: unlink it), and the held
+        containers inside it theirs below it (``laaos._engine.Engine.link``)."""
+        cdef RLock lock = self._writer.lock
+        cdef list proxies = [], accessors = []
+        lock.take()
+        try:
+            plain = _get_slot(self._slot_plain, proxy)
+            if accessor is None:
+                self._held_below(plain, proxies)
+                proxies.append(proxy)
+                _unlink_all(proxies, self)
+            else:
+                self._links(plain, accessor, proxies, accessors)
+                _set_slot(self._slot_accessor, proxy, accessor)
+                _set_accessors(proxies, accessors, self)
+        finally:
+            lock.give_taken()
 
     # ---- dicts ---------------------------------------------------------------------------
 
@@ -204,8 +331,8 @@ cdef class Engine:
             acc = self._accessor(proxy)
             plain = <dict>_get_slot(self._slot_plain, proxy)
             old = plain.get(key, _MISSING)
-            if old is value:
-                return
+            if old is value or (self._is_proxy(value) and _get_slot(self._slot_plain, value) is old):
+                return  # (``d[k] += [x]`` sets the item to itself)
             key = self._normalize_key(key)
             value = self._plain_value(value)
             w._line.clear()
@@ -218,12 +345,14 @@ cdef class Engine:
                 head = _decode_line(w._line)
             w._line.push_back(b'=')
             self._value_line(w, value, "", head, 0)
+            dead = self._held_in(old)
             if _is_container(value):
-                value = self._proxify(value, head)
+                _untrack_tree(value)
             self._write(w)
             plain[key] = value
-            if self._is_proxy(old):
-                _unlink_tree(old, self)
+            _untrack(plain)
+            if dead is not None:
+                _unlink_all(dead, self)
             w._raise_sync_failure()
         finally:
             lock.give_taken()
@@ -245,10 +374,11 @@ cdef class Engine:
             w._line.push_back(b'[')
             _render_into(w._line, nkey, self._fallback)
             w._line.append(b"]\n")
+            dead = self._held_in(old)
             self._write(w)
             del plain[key]
-            if self._is_proxy(old):
-                _unlink_tree(old, self)
+            if dead is not None:
+                _unlink_all(dead, self)
             w._raise_sync_failure()
         finally:
             lock.give_taken()
@@ -276,14 +406,10 @@ cdef class Engine:
             w._line.clear()
             _append_str(w._line, acc)
             w._line.append(b".append(")
-            accessor = None
+            self._value_line(w, value, ")", acc, 0, len(seq))
             if _is_container(value):
-                accessor = _index_accessor(acc, len(seq))
-            self._value_line(w, value, ")", accessor, 0)
-            if accessor is not None:
-                value = self._proxify(value, accessor)
+                _untrack_tree(value)
             self._write(w)
-            _track_for(seq, value)
             seq.append(value)
             w._raise_sync_failure()
         finally:
@@ -314,9 +440,8 @@ cdef class Engine:
             for i in range(len(items)):
                 v = items[i]
                 if _is_container(v):
-                    items[i] = self._proxify(v, _index_accessor(acc, start + i))
+                    _untrack_tree(v)
             self._write(w)
-            _track_for_all(seq, items)
             seq.extend(items)
             w._raise_sync_failure()
         finally:
@@ -347,17 +472,14 @@ cdef class Engine:
             w._line.append(b".insert(")
             _append_int(w._line, i)
             w._line.append(b", ")
-            accessor = None
+            self._value_line(w, value, ")", acc, 0, i)
             if _is_container(value):
-                accessor = _index_accessor(acc, i)
-            self._value_line(w, value, ")", accessor, 0)
-            if accessor is not None:
-                value = self._proxify(value, accessor)
+                _untrack_tree(value)
             moved, accessors = self._relinks(seq, acc, i, 1)
             self._write(w)
-            _track_for(seq, value)
             seq.insert(i, value)
-            _set_accessors(moved, accessors)
+            if moved is not None:
+                _set_accessors(moved, accessors, self)
             w._raise_sync_failure()
         finally:
             lock.give_taken()
@@ -374,7 +496,7 @@ cdef class Engine:
             i = _position(index, len(seq))
             acc = self._accessor(proxy)
             old = seq[i]
-            if old is obj:
+            if old is obj or (self._is_proxy(obj) and _get_slot(self._slot_plain, obj) is old):
                 return
             value = self._plain_value(obj)
             item = _index_accessor(acc, i)
@@ -383,12 +505,12 @@ cdef class Engine:
             w._line.append(b" = ")
             self._value_line(w, value, "", item, 0)
             if _is_container(value):
-                value = self._proxify(value, item)
+                _untrack_tree(value)
+            dead = self._held_in(old)
             self._write(w)
-            _track_for(seq, value)
             seq[i] = value
-            if self._is_proxy(old):
-                _unlink_tree(old, self)
+            if dead is not None:
+                _unlink_all(dead, self)
             w._raise_sync_failure()
         finally:
             lock.give_taken()
@@ -412,11 +534,13 @@ cdef class Engine:
             _append_int(w._line, i)
             w._line.append(b"]\n")
             moved, accessors = self._relinks(seq, acc, i + 1, -1)
+            dead = self._held_in(old)
             self._write(w)
             del seq[i]
-            _set_accessors(moved, accessors)
-            if self._is_proxy(old):
-                _unlink_tree(old, self)
+            if moved is not None:
+                _set_accessors(moved, accessors, self)
+            if dead is not None:
+                _unlink_all(dead, self)
             w._raise_sync_failure()
         finally:
             lock.give_taken()
@@ -440,7 +564,6 @@ cdef class Engine:
             w._line.append(b".add(")
             self._value_line(w, key, ")", acc, 0)
             self._write(w)
-            _track_for(plain, key)
             plain.add(key)
             w._raise_sync_failure()
         finally:
@@ -474,7 +597,7 @@ cdef class Engine:
         """``proxy.clear()``, logged as ``ACC.clear()`` unless it is empty."""
         cdef Writer w = self._writer
         cdef RLock lock = w.lock
-        cdef list children
+        cdef list dead = []
         lock.take()
         try:
             acc = self._accessor(proxy)
@@ -484,17 +607,11 @@ cdef class Engine:
             w._line.clear()
             _append_str(w._line, acc)
             w._line.append(b".clear()\n")
-            children = None
-            if type(plain) is dict:
-                children = list((<dict>plain).values())
-            elif type(plain) is list:
-                children = list(<list>plain)
+            if self._held:
+                self._held_below(plain, dead)
             self._write(w)
             plain.clear()
-            if children is not None:
-                for v in children:
-                    if self._is_proxy(v):
-                        _unlink_tree(v, self)
+            _unlink_all(dead, self)
             w._raise_sync_failure()
         finally:
             lock.give_taken()
@@ -507,7 +624,7 @@ cdef class Engine:
         cdef Writer w = self._writer
         cdef RLock lock = w.lock
         cdef list seq, stored, dead, moved, accessors
-        cdef set kept
+        cdef set kept, own
         cdef Py_ssize_t i, n
         lock.take()
         try:
@@ -525,24 +642,27 @@ cdef class Engine:
             _append_str(w._line, acc)
             w._line.push_back(b'=')
             self._value_line(w, plain, "", acc, 0)
-            stored = []
+            stored = PyList_GetSlice(items, 0, n)
+            moved, accessors, dead = [], [], []
+            own = {id(v) for v in seq if _is_container(v)}
             kept = set()
-            moved, accessors = [], []
             for i in range(n):
-                v = items[i]
+                v = stored[i]
                 if _is_container(v):
-                    v = self._proxify(v, _index_accessor(acc, i))
-                elif self._is_proxy(v):
-                    kept.add(id(v))
-                    self._links(v, _index_accessor(acc, i), moved, accessors)
-                stored.append(v)
-            dead = [old for old in seq if self._is_proxy(old) and id(old) not in kept]
+                    if id(v) in own:
+                        kept.add(id(v))
+                        if self._held:
+                            self._links(v, _index_accessor(acc, i), moved, accessors)
+                    else:
+                        _untrack_tree(v)
+            if self._held:
+                for old in seq:
+                    if _is_container(old) and id(old) not in kept:
+                        self._held_subtree(old, dead)
             self._write(w)
-            _track_for_all(seq, stored)
             seq[:] = stored
-            for old in dead:
-                _unlink_tree(old, self)
-            _set_accessors(moved, accessors)
+            _unlink_all(dead, self)
+            _set_accessors(moved, accessors, self)
             w._raise_sync_failure()
         finally:
             lock.give_taken()
@@ -565,15 +685,16 @@ cdef class Engine:
             seq = <dict>_get_slot(self._slot_plain, proxy)
             dead = []
             for key, value in plain.items():
-                old = seq.get(key)
-                if self._is_proxy(old):
-                    dead.append(old)
+                if self._held:
+                    old = seq.get(key)
+                    if _is_container(old):
+                        self._held_subtree(old, dead)
                 if _is_container(value):
-                    plain[key] = self._proxify(value, _item_accessor(acc, key, self._fallback))
+                    _untrack_tree(value)
             self._write(w)
             seq.update(plain)
-            for old in dead:
-                _unlink_tree(old, self)
+            _untrack(seq)
+            _unlink_all(dead, self)
             w._raise_sync_failure()
         finally:
             lock.give_taken()
@@ -593,8 +714,6 @@ cdef class Engine:
             w._line.clear()
             _append_str(w._line, _elements_text(acc, method, elements, self._store._render))
             self._write(w)
-            if method != "difference_update":
-                _track_for_all(plain, elements)
             if method == "update":
                 plain.update(elements)
             elif method == "difference_update":
@@ -622,10 +741,12 @@ cdef class Engine:
             return obj
         return self._normalize(obj, 0)
 
-    cdef int _value_line(self, Writer w, value, str tail, accessor, Py_ssize_t offset) except -1:
+    cdef int _value_line(self, Writer w, value, str tail, accessor, Py_ssize_t offset,
+                         Py_ssize_t index=-1) except -1:
         """Finish the statement whose head is in the writer's line with the plain
         ``value`` and ``tail``; a statement too long for one line becomes several
-        (``laaos._statements``), of which the first has the same head."""
+        (``laaos._statements``), of which the first has the same head.  ``accessor`` is
+        the value's place, or (``index >= 0``) the list in which it goes at ``index``."""
         cdef size_t head_size = w._line.size()
         _render_into(w._line, value, self._fallback)
         _append_str(w._line, tail)
@@ -634,6 +755,8 @@ cdef class Engine:
             if not _is_container(value):
                 raise _StatementTooLarge(w._line.size())
             head = PyUnicode_DecodeUTF8(w._line.c_str(), <Py_ssize_t>head_size, NULL)
+            if index >= 0:
+                accessor = _index_accessor(accessor, index)
             statements = _value_statements(accessor, value, self._store._render, head, tail, offset=offset)
             text = "".join([s + "\n" for s in statements])
             w._line.clear()
@@ -647,33 +770,95 @@ cdef class Engine:
         return w._put_bytes(w._line.c_str(), w._line.size())
 
     cdef tuple _relinks(self, list seq, str acc, Py_ssize_t start, Py_ssize_t shift):
-        """The containers at ``seq[start:]`` and everything in them, with their accessors
-        once they have moved by ``shift`` places."""
+        """The held containers at ``seq[start:]`` and inside them, with their accessors
+        once they have moved by ``shift`` places (``None, None`` when nothing is held)."""
         cdef list moved = [], accessors = []
         cdef Py_ssize_t i
+        if not self._held:
+            return None, None
         for i in range(start, len(seq)):
             v = seq[i]
-            if self._is_proxy(v):
+            if _is_container(v):
                 self._links(v, _index_accessor(acc, i + shift), moved, accessors)
         return moved, accessors
 
-    cdef int _links(self, proxy, str accessor, list moved, list accessors) except -1:
-        cdef type t = type(proxy)
+    cdef int _links(self, plain, str accessor, list moved, list accessors) except -1:
+        """Add the held proxy of ``plain`` (as ``accessor``) and those of the containers
+        in it, with their accessors, to ``moved`` and ``accessors``."""
+        cdef type t = type(plain)
         cdef list seq
         cdef Py_ssize_t i
-        moved.append(proxy)
-        accessors.append(accessor)
-        if t is self._list_t:
-            seq = <list>_get_slot(self._slot_plain, proxy)
+        proxy = self._held_proxy(plain)
+        if proxy is not None:
+            moved.append(proxy)
+            accessors.append(accessor)
+        if t is list:
+            seq = <list>plain
             for i in range(len(seq)):
                 v = seq[i]
-                if self._is_proxy(v):
+                if _is_container(v):
                     self._links(v, _index_accessor(accessor, i), moved, accessors)
-        elif t is not self._set_t:
-            for k, v in (<dict>_get_slot(self._slot_plain, proxy)).items():
-                if self._is_proxy(v):
+        elif t is dict:
+            for k, v in (<dict>plain).items():
+                if _is_container(v):
                     self._links(v, _item_accessor(accessor, k, self._fallback), moved, accessors)
         return 0
+
+    cdef object _held_in(self, old):
+        """The held proxies of ``old`` (a value a mutation takes out) and of the
+        containers in it, or None."""
+        cdef list dead
+        if not self._held or not _is_container(old):
+            return None
+        dead = []
+        self._held_subtree(old, dead)
+        return dead if dead else None
+
+    cdef int _held_subtree(self, plain, list out) except -1:
+        proxy = self._held_proxy(plain)
+        if proxy is not None:
+            out.append(proxy)
+        return self._held_below(plain, out)
+
+    cdef int _held_below(self, plain, list out) except -1:
+        cdef type t = type(plain)
+        cdef list seq
+        cdef Py_ssize_t i
+        if t is list:
+            seq = <list>plain
+            for i in range(len(seq)):
+                v = seq[i]
+                if _is_container(v):
+                    self._held_subtree(v, out)
+        elif t is dict:
+            for v in (<dict>plain).values():
+                if _is_container(v):
+                    self._held_subtree(v, out)
+        return 0
+
+    cdef object _held_proxy(self, plain):
+        """The proxy of the stored container ``plain`` that user code holds, or None."""
+        cdef PyObject* target
+        ref = self._held.get(PyLong_FromVoidPtr(<void*>plain))
+        if ref is None:
+            return None
+        target = PyWeakref_GetObject(ref)
+        if <object>target is None:
+            return None
+        return <object>target
+
+    cdef object _proxy(self, plain, accessor):
+        proxy = self._held_proxy(plain)
+        if proxy is None:
+            proxy = self._new_proxy(plain, accessor)
+        return proxy
+
+    cdef object _new_proxy(self, plain, accessor):
+        cdef type t = type(plain)
+        cls = self._list_t if t is list else self._dict_t if t is dict else self._set_t
+        proxy = self._adopt(cls, plain, accessor)
+        self._cache[PyLong_FromVoidPtr(<void*>plain)] = proxy
+        return proxy
 
     # ---- normalizing and proxifying (the twins of Store._normalize and _proxify) ---------
 
@@ -735,43 +920,6 @@ cdef class Engine:
         _set_slot(self._slot_plain, proxy, plain)
         return proxy
 
-    cdef object _proxify(self, object value, object accessor):
-        cdef type t = type(value)
-        cdef Py_ssize_t i
-        cdef list seq
-        cdef dict d
-        cdef bint atomic
-        if t is list:
-            seq = <list>value
-            atomic = True
-            for i in range(len(seq)):
-                v = seq[i]
-                if _is_container(v):
-                    seq[i] = self._proxify(v, None if accessor is None else _index_accessor(accessor, i))
-                    atomic = False
-                elif atomic and not _is_plain_scalar(v):
-                    atomic = False
-            if atomic and PyObject_GC_IsTracked(seq):
-                PyObject_GC_UnTrack(seq)  # (see `_track_for`)
-            return self._adopt(self._list_t, value, accessor)
-        if t is dict:
-            d = <dict>value
-            for k, v in (d.items() if _holds_container(d) else ()):
-                if _is_container(v):
-                    d[k] = self._proxify(
-                        v, None if accessor is None else _item_accessor(accessor, k, self._fallback)
-                    )
-            return self._adopt(self._dict_t, value, accessor)
-        if t is set:
-            for v in <set>value:
-                if not _is_plain_scalar(v):
-                    break
-            else:
-                if PyObject_GC_IsTracked(value):
-                    PyObject_GC_UnTrack(value)
-            return self._adopt(self._set_t, value, accessor)
-        return value
-
 
 cdef object _shared_slot(str name, list_type, dict_type, set_type):
     descr = getattr(list_type, name)
@@ -799,25 +947,18 @@ cdef str _item_accessor(str accessor, object key, object fallback):
     return _decode_line(out)
 
 
-cdef int _unlink_tree(object proxy, Engine engine) except -1:
-    """Unlink ``proxy`` and every proxy inside it (setting a slot: no Python code)."""
-    cdef type t = type(proxy)
-    proxy._accessor = None
-    if t is engine._list_t:
-        for v in <list>proxy._plain:
-            if engine._is_proxy(v):
-                _unlink_tree(v, engine)
-    elif t is not engine._set_t:
-        for v in (<dict>proxy._plain).values():
-            if engine._is_proxy(v):
-                _unlink_tree(v, engine)
+cdef int _unlink_all(list proxies, Engine engine) except -1:
+    """Unlink each proxy of ``proxies`` (setting a slot: no Python code)."""
+    cdef Py_ssize_t i
+    for i in range(len(proxies)):
+        _set_slot(engine._slot_accessor, proxies[i], None)
     return 0
 
 
-cdef int _set_accessors(list proxies, list accessors) except -1:
+cdef int _set_accessors(list proxies, list accessors, Engine engine) except -1:
     cdef Py_ssize_t i
     for i in range(len(proxies)):
-        proxies[i]._accessor = accessors[i]
+        _set_slot(engine._slot_accessor, proxies[i], accessors[i])
     return 0
 
 

@@ -10,16 +10,15 @@ from cpython.list cimport PyList_GetSlice
 from cpython.set cimport PySet_New
 
 
-cdef inline bint _may_be_proxy(object v):
+cdef inline bint _is_stored_container(object v):
     cdef type t = type(v)
-    return not (t is float or t is int or t is str or t is bool or v is None)
+    return t is list or t is dict or t is set
 
 
-cdef object _snapshot(RLock lock, object proxy, tuple proxy_types):
-    """A plain copy of ``proxy``, each container whole as it was at its copy;
-    ``proxy_types`` are the store's list, dict and set proxy classes."""
+cdef object _snapshot(RLock lock, object plain):
+    """A plain copy of the stored container ``plain``, each container in it whole as it
+    was at its copy."""
     cdef Py_ssize_t i
-    plain = proxy._plain
     cdef type t = type(plain)
     lock.take()
     try:
@@ -34,11 +33,11 @@ cdef object _snapshot(RLock lock, object proxy, tuple proxy_types):
     if t is dict:
         # (setting the value of a key the dict has is allowed while iterating it)
         for k, v in (<dict>items).items():
-            if _may_be_proxy(v) and type(v) in proxy_types:
-                (<dict>items)[k] = _snapshot(lock, v, proxy_types)
+            if _is_stored_container(v):
+                (<dict>items)[k] = _snapshot(lock, v)
     elif t is list:
         for i in range(len(<list>items)):
             v = (<list>items)[i]
-            if _may_be_proxy(v) and type(v) in proxy_types:
-                (<list>items)[i] = _snapshot(lock, v, proxy_types)
+            if _is_stored_container(v):
+                (<list>items)[i] = _snapshot(lock, v)
     return items
