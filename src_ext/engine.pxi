@@ -63,7 +63,8 @@ cdef inline bint _is_container(object v):
 
 # The stored containers are out of the cyclic collector's sight (as CPython leaves out a
 # dict of atomic values): the collector's passes then never walk the store's data, however
-# large.  That is sound because the stored tree cannot be part of a reference cycle: every
+# large.  In a store without type handlers (`Engine._hides`; a handler may keep an object
+# of its own in the tree) that is sound because the tree cannot be part of a reference cycle: every
 # value is normalized on its way in (a new container for every container, holding only
 # new containers, scalars, tuples and frozensets of scalars), no proxy is ever put in it,
 # and nothing but the store holds its containers; so nothing in the tree refers to
@@ -203,6 +204,7 @@ cdef class Engine:
     cdef object _slot_store, _slot_accessor, _slot_plain
     cdef object _cache  # id(plain container) -> its proxy (a WeakValueDictionary)
     cdef dict _held  # the cache's own dict of weak references, read in C
+    cdef bint _hides  # whether the stored containers are left out of the collector's sight
 
     def __init__(self, store, Writer writer, list_type, dict_type, set_type):
         # The proxies' slots, each one member descriptor that every proxy type inherits:
@@ -217,6 +219,19 @@ cdef class Engine:
         self._max_depth = store._max_value_depth
         self._cache = _weakref.WeakValueDictionary()
         self._held = self._cache.data
+        # A type handler may keep an object of its own in the store as it is, and that
+        # object may refer to anything (the store itself): the tree could then be part of
+        # a cycle, which the collector must see.  Without handlers it cannot (see above).
+        self._hides = not store._type_handlers
+
+    cdef inline int _hide(self, object c) except -1:
+        return _untrack(c) if self._hides else 0
+
+    cdef inline int _hide_tree(self, object value) except -1:
+        return _untrack_tree(value) if self._hides else 0
+
+    cdef inline int _hide_all(self, object value) except -1:
+        return _untrack_all(value) if self._hides else 0
 
     # ---- the steps, also used outside mutations (copies, repr, a new store) -----------
 
@@ -233,7 +248,7 @@ cdef class Engine:
     def adopt(self, plain):
         """Take the plain data ``plain`` (a new store's root) as the store's own, out of
         the collector's sight (``laaos._engine.Engine.adopt``)."""
-        _untrack_all(plain)
+        self._hide_all(plain)
         return plain
 
     def snapshot(self, proxy):
@@ -347,10 +362,10 @@ cdef class Engine:
             self._value_line(w, value, "", head, 0)
             dead = self._held_in(old)
             if _is_container(value):
-                _untrack_tree(value)
+                self._hide_tree(value)
             self._write(w)
             plain[key] = value
-            _untrack(plain)
+            self._hide(plain)
             if dead is not None:
                 _unlink_all(dead, self)
             w._raise_sync_failure()
@@ -408,7 +423,7 @@ cdef class Engine:
             w._line.append(b".append(")
             self._value_line(w, value, ")", acc, 0, len(seq))
             if _is_container(value):
-                _untrack_tree(value)
+                self._hide_tree(value)
             self._write(w)
             seq.append(value)
             w._raise_sync_failure()
@@ -440,7 +455,7 @@ cdef class Engine:
             for i in range(len(items)):
                 v = items[i]
                 if _is_container(v):
-                    _untrack_tree(v)
+                    self._hide_tree(v)
             self._write(w)
             seq.extend(items)
             w._raise_sync_failure()
@@ -474,7 +489,7 @@ cdef class Engine:
             w._line.append(b", ")
             self._value_line(w, value, ")", acc, 0, i)
             if _is_container(value):
-                _untrack_tree(value)
+                self._hide_tree(value)
             moved, accessors = self._relinks(seq, acc, i, 1)
             self._write(w)
             seq.insert(i, value)
@@ -505,7 +520,7 @@ cdef class Engine:
             w._line.append(b" = ")
             self._value_line(w, value, "", item, 0)
             if _is_container(value):
-                _untrack_tree(value)
+                self._hide_tree(value)
             dead = self._held_in(old)
             self._write(w)
             seq[i] = value
@@ -654,7 +669,7 @@ cdef class Engine:
                         if self._held:
                             self._links(v, _index_accessor(acc, i), moved, accessors)
                     else:
-                        _untrack_tree(v)
+                        self._hide_tree(v)
             if self._held:
                 for old in seq:
                     if _is_container(old) and id(old) not in kept:
@@ -690,10 +705,10 @@ cdef class Engine:
                     if _is_container(old):
                         self._held_subtree(old, dead)
                 if _is_container(value):
-                    _untrack_tree(value)
+                    self._hide_tree(value)
             self._write(w)
             seq.update(plain)
-            _untrack(seq)
+            self._hide(seq)
             _unlink_all(dead, self)
             w._raise_sync_failure()
         finally:

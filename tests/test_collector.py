@@ -164,3 +164,38 @@ def test_a_dropped_store_whose_series_got_a_container_is_collected(backend, tmp_
     assert store() is None
     assert any(w.category is ResourceWarning for w in caught)
     assert laaos.safe_load(tmp_path / "run.py") == contents
+
+
+class Holder:
+    """A value a type handler keeps in the store as it is: it may refer to anything."""
+
+    def __init__(self):
+        self.root = None
+
+
+class KeepsHolders(laaos.TypeHandler):
+    def supports(self, obj):
+        return isinstance(obj, Holder)
+
+    def repr(self, obj, repr, store):
+        return "None"
+
+
+def test_a_store_whose_handler_keeps_an_object_that_refers_to_it_is_collected(backend, tmp_path):
+    """A handler's object in the tree may close a cycle through the store: with type
+    handlers the tree stays in the collector's sight, so a dropped store is still found."""
+
+    def work():
+        root = laaos.open_file_store("run", "", prefix=f"{tmp_path}/", durability="buffered",
+                                     type_handlers=[KeepsHolders()])
+        holder = Holder()
+        holder.root = root  # the cycle: store -> its tree -> holder -> root -> store
+        root["rows"] = [{"held": [holder]}]
+        root["rows"].append([holder, 1.0])
+        return weakref.ref(root._store)
+
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("always")
+        store = work()
+        gc.collect()
+    assert store() is None
