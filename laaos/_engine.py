@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import operator
 import weakref
+from _weakref import _remove_dead_weakref
 from itertools import chain, repeat, starmap
 from typing import Any, Iterator, List, Optional
 
@@ -54,7 +55,7 @@ class Engine:
     containers that user code reaches are shown as ``list_type``/``dict_type``/``set_type``
     proxies."""
 
-    __slots__ = ("_store", "_writer", "_fallback", "_types", "_proxies", "_cache", "_held")
+    __slots__ = ("_store", "_writer", "_fallback", "_types", "_proxies", "_held", "_dead")
 
     def __init__(self, store: Any, writer: Any, list_type: Any, dict_type: Any, set_type: Any):
         self._store = store
@@ -62,9 +63,13 @@ class Engine:
         self._fallback = store._render_unknown
         self._types = {list: list_type, dict: dict_type, set: set_type}
         self._proxies = (list_type, dict_type, set_type)
-        # id(plain container) -> its proxy, for the containers user code has reached.
-        self._cache: Any = weakref.WeakValueDictionary()
-        self._held = self._cache.data  # (the dict of weak references: read without a call)
+        # id(plain container) -> a weak reference to its proxy, for the containers user
+        # code has reached.  A dead proxy's reference puts itself in ``_dead`` (its
+        # callback is ``list.append``, C: a Python callback, a WeakValueDictionary's, runs
+        # bytecode, where a Ctrl-C's KeyboardInterrupt is raised and lost, "Exception
+        # ignored"); the next proxy made takes the dead entries out (``_proxy``).
+        self._held: dict = {}
+        self._dead: list = []
 
     # ---- the steps, also used outside mutations (copies, repr, a new store) -----------
 
@@ -159,7 +164,10 @@ class Engine:
             proxy = self._types[type(plain)]._adopt(self._store, plain)
             if acc is not None:
                 proxy._accessor = f"{acc}[{key}]" if index else f"{acc}[{self.render(key)}]"
-            self._cache[id(plain)] = proxy
+            dead = self._dead
+            while dead:  # (an entry is taken out only while its reference is dead)
+                _remove_dead_weakref(self._held, dead.pop().key)
+            self._held[id(plain)] = weakref.KeyedRef(proxy, dead.append, id(plain))
         return proxy
 
     # ---- dicts ---------------------------------------------------------------------------

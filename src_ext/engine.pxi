@@ -29,9 +29,8 @@ cdef extern from *:
 
 from cpython.object cimport PyObject, PyTypeObject
 from cpython.dict cimport PyDict_Next
-from cpython.weakref cimport PyWeakref_GetObject
+from cpython.weakref cimport PyWeakref_GetObject, PyWeakref_NewRef
 from cpython.long cimport PyLong_FromVoidPtr
-import weakref as _weakref
 
 cdef extern from "Python.h":
     PyObject** PySequence_Fast_ITEMS(object)
@@ -189,6 +188,21 @@ cdef str _decode_line(string& s):
     return PyUnicode_DecodeUTF8(s.c_str(), <Py_ssize_t>s.size(), NULL)
 
 
+cdef class _Forget:
+    """The callback of a cached proxy's weak reference: takes the proxy's entry out of the
+    cache when the proxy dies, unless the entry is another's by then.  It is C, where a
+    Python function (a WeakValueDictionary's) runs bytecode: a signal handler's
+    KeyboardInterrupt raised there is lost ("Exception ignored in ...") and a Ctrl-C with
+    it; here none is ever raised inside it."""
+
+    cdef dict held
+    cdef object key
+
+    def __call__(self, ref):
+        if self.held.get(self.key) is ref:
+            del self.held[self.key]
+
+
 cdef class Engine:
     """The mutations of ``store``'s containers, written through ``writer``; containers
     are stored as ``list_type``/``dict_type``/``set_type`` proxies (the twin of
@@ -202,8 +216,7 @@ cdef class Engine:
     cdef object _set_t
     cdef int _max_depth
     cdef object _slot_store, _slot_accessor, _slot_plain
-    cdef object _cache  # id(plain container) -> its proxy (a WeakValueDictionary)
-    cdef dict _held  # the cache's own dict of weak references, read in C
+    cdef dict _held  # id(plain container) -> a weak reference to its proxy (`_Forget`)
     cdef bint _hides  # whether the stored containers are left out of the collector's sight
 
     def __init__(self, store, Writer writer, list_type, dict_type, set_type):
@@ -217,8 +230,7 @@ cdef class Engine:
         self._fallback = store._render_unknown
         self._list_t, self._dict_t, self._set_t = list_type, dict_type, set_type
         self._max_depth = store._max_value_depth
-        self._cache = _weakref.WeakValueDictionary()
-        self._held = self._cache.data
+        self._held = {}
         # A type handler may keep an object of its own in the store as it is, and that
         # object may refer to anything (the store itself): the tree could then be part of
         # a cycle, which the collector must see.  Without handlers it cannot (see above).
@@ -870,9 +882,12 @@ cdef class Engine:
 
     cdef object _new_proxy(self, plain, accessor):
         cdef type t = type(plain)
+        cdef _Forget forget = _Forget.__new__(_Forget)
         cls = self._list_t if t is list else self._dict_t if t is dict else self._set_t
         proxy = self._adopt(cls, plain, accessor)
-        self._cache[PyLong_FromVoidPtr(<void*>plain)] = proxy
+        key = PyLong_FromVoidPtr(<void*>plain)
+        forget.held, forget.key = self._held, key
+        self._held[key] = PyWeakref_NewRef(proxy, forget)
         return proxy
 
     # ---- normalizing and proxifying (the twins of Store._normalize and _proxify) ---------
