@@ -16,10 +16,17 @@ import pytest
 import laaos
 
 
+def _default_ctrl_c():
+    # A child gets the SIGINT a user's terminal gives (Python then installs its own
+    # handler), whatever the test runner inherited: a runner started in the background by
+    # a shell without job control has SIGINT ignored, and that is passed on through exec.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def run(script, tmp_path, env, timeout=60):
     proc = subprocess.run(
         [sys.executable, "-c", textwrap.dedent(script)], cwd=tmp_path, env=env,
-        capture_output=True, text=True, timeout=timeout,
+        capture_output=True, text=True, timeout=timeout, preexec_fn=_default_ctrl_c,
     )
     return proc
 
