@@ -145,16 +145,6 @@ cdef inline bint _atomic_record(dict d):
     return True
 
 
-cdef inline bint _holds_container(dict d):
-    cdef Py_ssize_t pos = 0
-    cdef PyObject* k
-    cdef PyObject* v
-    while PyDict_Next(d, &pos, &k, &v):
-        if _is_container(<object>v):
-            return True
-    return False
-
-
 cdef str _index_accessor(str acc, Py_ssize_t i):
     """``f"{acc}[{i}]"`` for ``i >= 0``, made in one allocation (an ASCII ``acc``: the
     usual one) without a str for ``i``: the accessor of every container appended."""
