@@ -34,9 +34,11 @@ from typing import Any, Iterator, List, Optional
 from ._limits import MAX_WRITTEN_STATEMENT
 from ._render import render
 from ._statements import elements_text, statement_text
+from ._writer import END
 from .errors import SliceNotSupportedError
 
 _float_repr = float.__repr__
+_setitem = operator.setitem
 _SCALARS = frozenset((int, float, str, bool, type(None), bytes, complex))
 _CONTAINERS = (list, dict, set)
 _CONTAINER_TYPES = frozenset(_CONTAINERS)
@@ -182,21 +184,28 @@ class Engine:
             old = plain.get(key, _MISSING)
             if old is value:
                 return
-            if type(key) is str:  # the common keys, inline: a call costs more than they do
-                head = f"{acc}[{key!r}]"
-            elif type(key) is int and -_SMALL < key < _SMALL:
-                head = f"{acc}[{key}]"
-            else:
-                key = self._store._normalize_key(key)
-                head = f"{acc}[{render(key, self._fallback)}]"
+            # A finite float under a name or a step (a metric), inline: a call costs more.
+            text = None
             if type(value) is float and value - value == 0:
-                text = f"{head}={_float_repr(value)}\n"
-            elif type(value) in self._proxies and value._plain is old:
-                return  # (``d[k] += [x]`` sets the item to itself)
-            else:
+                if type(key) is str:
+                    text = f"{acc}[{key!r}]={value!r}\n"
+                elif type(key) is int and -_SMALL < key < _SMALL:
+                    text = f"{acc}[{key}]={value!r}\n"
+            if text is None:
+                if type(key) is str:
+                    head = f"{acc}[{key!r}]"
+                elif type(key) is int and -_SMALL < key < _SMALL:
+                    head = f"{acc}[{key}]"
+                else:
+                    key = self._store._normalize_key(key)
+                    head = f"{acc}[{render(key, self._fallback)}]"
+                if type(value) in self._proxies and value._plain is old:
+                    return  # (``d[k] += [x]`` sets the item to itself)
                 value, text = self._statement(head + "=", value, "", head)
-            after: Iterator[Any] = starmap(plain.__setitem__, ((key, value),))
-            self._commit_replacing(text, after, old)
+            if type(old) in _CONTAINERS and self._held:
+                self._commit_replacing(text, map(_setitem, (plain,), (key,), (value,)), old)
+            else:
+                self._writer.commit_set(text, plain, key, value)
 
     def dict_del(self, proxy: Any, key: Any) -> None:
         """``del proxy[key]``, logged as ``del ACC[KEY]``."""
@@ -213,13 +222,15 @@ class Engine:
     def list_append(self, proxy: Any, obj: Any) -> None:
         """``proxy.append(obj)``, logged as ``ACC.append(VALUE)``."""
         with self._writer.lock:
-            acc = self._accessor(proxy)
-            seq = proxy._plain
+            acc = proxy._accessor
+            if acc is None:
+                proxy._linked_accessor()  # raises: unlinked
             if type(obj) is float and obj - obj == 0:  # a metric per step: the hot case
-                self._writer.commit(f"{acc}.append({_float_repr(obj)})\n", starmap(seq.append, ((obj,),)))
+                self._writer.commit_append(f"{acc}.append({obj!r})\n", proxy._plain, obj)
                 return
+            seq = proxy._plain
             value, text = self._statement(acc + ".append(", obj, ")", f"{acc}[{len(seq)}]")
-            self._writer.commit(text, starmap(seq.append, ((value,),)))
+            self._writer.commit_append(text, seq, value)
 
     def list_extend(self, proxy: Any, values: Any) -> None:
         """``proxy.extend(values)``, logged as one ``ACC.extend([...])``."""
@@ -235,17 +246,19 @@ class Engine:
                 # then the general path takes them): rendered without a call per item
                 text = f"{acc}.extend([{', '.join(map(_float_repr, items))}])\n"
                 if len(text) <= MAX_WRITTEN_STATEMENT // 4:  # (longer: split below)
-                    self._writer.commit(text, starmap(seq.extend, ((items,),)))
+                    self._writer.commit_set(text, seq, END, items)
                     return
             plain = self._store._normalize(items)
             text = self._text(acc + ".extend(", plain, ")", acc, start)
-            self._writer.commit(text, starmap(seq.extend, ((plain,),)))
+            self._writer.commit_set(text, seq, END, plain)
 
     def list_insert(self, proxy: Any, index: Any, obj: Any) -> None:
         """``proxy.insert(index, obj)``, logged as ``ACC.insert(I, VALUE)`` with the index
         clamped as ``list.insert`` clamps it."""
         with self._writer.lock:
-            acc = self._accessor(proxy)
+            acc = proxy._accessor
+            if acc is None:
+                proxy._linked_accessor()  # raises: unlinked
             seq = proxy._plain
             n = len(seq)
             if type(index) is not int:
@@ -255,14 +268,22 @@ class Engine:
             elif index > n:
                 index = n
             if type(obj) is float and obj - obj == 0:
-                value, text = obj, f"{acc}.insert({index}, {_float_repr(obj)})\n"
+                value, text = obj, f"{acc}.insert({index}, {obj!r})\n"
             else:
                 value, text = self._statement(f"{acc}.insert({index}, ", obj, ")", f"{acc}[{index}]")
-            after = starmap(seq.insert, ((index, value),))
-            # (what moves is relinked: the held containers in it)
-            if index < n and self._held and not _CONTAINER_TYPES.isdisjoint(map(type, seq[index:])):
-                after = chain(after, self._relinks(seq, acc, index, 1))
-            self._writer.commit(text, after)
+            # What moves is relinked: the held containers in it (none if user code holds no
+            # proxy but this list's).
+            held = self._held
+            if (
+                index < n
+                and held
+                and not (len(held) == 1 and id(seq) in held)
+                and not _CONTAINER_TYPES.isdisjoint(map(type, seq[index:]))
+            ):
+                after = chain(map(seq.insert, (index,), (value,)), self._relinks(seq, acc, index, 1))
+                self._writer.commit(text, after)
+            else:
+                self._writer.commit_set(text, seq, slice(index, index), (value,))
 
     def list_set(self, proxy: Any, index: Any, obj: Any) -> None:
         """``proxy[index] = obj``, logged as ``ACC[I] = VALUE``."""
@@ -275,8 +296,10 @@ class Engine:
                 return
             item = f"{acc}[{index}]"
             value, text = self._statement(item + " = ", obj, "", item)
-            after: Iterator[Any] = starmap(seq.__setitem__, ((index, value),))
-            self._commit_replacing(text, after, old)
+            if type(old) in _CONTAINERS and self._held:
+                self._commit_replacing(text, map(_setitem, (seq,), (index,), (value,)), old)
+            else:
+                self._writer.commit_set(text, seq, index, value)
 
     def list_del(self, proxy: Any, index: Any) -> None:
         """``del proxy[index]``, logged as ``del ACC[I]``."""
@@ -301,7 +324,7 @@ class Engine:
             if key in plain:
                 return
             text = self._text(acc + ".add(", key, ")", acc, 0)
-            self._writer.commit(text, starmap(plain.add, ((key,),)))
+            self._writer.commit(text, map(plain.add, (key,)))
 
     def set_discard(self, proxy: Any, obj: Any) -> None:
         """``proxy.discard(obj)``, logged as ``ACC.discard(VALUE)`` if it is there."""
@@ -311,7 +334,7 @@ class Engine:
             if obj not in plain:
                 return
             text = self._text(acc + ".discard(", self._store._normalize_key(obj), ")", acc, 0)
-            self._writer.commit(text, starmap(plain.discard, ((obj,),)))
+            self._writer.commit(text, map(plain.discard, (obj,)))
 
     # ---- any container -------------------------------------------------------------------
 

@@ -12,7 +12,9 @@ it holds no descriptor or file object any more, and every write raises
 
 from __future__ import annotations
 
+import operator
 import os
+import sys
 import threading
 import time
 from collections import deque
@@ -26,6 +28,12 @@ from .errors import StoreClosedError
 DURABILITIES = ("flush", "fsync", "buffered")
 # Exhausts an iterator in C (a deque that keeps nothing).
 _consume = deque(maxlen=0).extend
+_monotonic = time.monotonic
+_setitem = operator.setitem
+_list_append = list.append
+# ``seq[END] = items`` appends ``items`` to the list ``seq`` (an empty slice past its end):
+# a list's extend spelled as an item set, so that the buffer and a dict take one call.
+END = slice(sys.maxsize, sys.maxsize)
 
 
 class Writer:
@@ -146,6 +154,30 @@ class Writer:
                 if self._fd < 0:
                     self._failed(e)
                 raise self._named(e)
+
+    def commit_append(self, text: str, target: list, value: Any) -> None:
+        """``commit(text, ...)`` whose change in memory is ``target.append(value)``."""
+        if self._buffered and self._closed_reason is None:
+            data = text.encode("utf-8") if self._fd >= 0 else text
+            pending = self._pending + len(data)
+            if pending < self._buffer_size and _monotonic() - self._last_flush < self._interval:
+                # (the buffer's append and the list's: one C call each, in one C loop)
+                _consume(map(_list_append, (self._chunks, target), (data, value)))
+                self._pending = pending
+                return
+        self.commit(text, map(target.append, (value,)))
+
+    def commit_set(self, text: str, target: Any, key: Any, value: Any) -> None:
+        """``commit(text, ...)`` whose change in memory is ``target[key] = value`` (an
+        item of a dict or a list; ``key=END`` extends a list by ``value``)."""
+        if self._buffered and self._closed_reason is None:
+            data = text.encode("utf-8") if self._fd >= 0 else text
+            pending = self._pending + len(data)
+            if pending < self._buffer_size and _monotonic() - self._last_flush < self._interval:
+                _consume(map(_setitem, (self._chunks, target), (END, key), ((data,), value)))
+                self._pending = pending
+                return
+        self.commit(text, map(_setitem, (target,), (key,), (value,)))
 
     def flush(self) -> None:
         """Write out whatever is buffered."""

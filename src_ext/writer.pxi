@@ -122,14 +122,32 @@ cdef class Writer:
         ``after``, the change in memory they log (``laaos._writer.Writer.commit``; the
         engine of this backend does both in C without this method)."""
         with cython.critical_section(self):
-            if self._closed_reason is not None:
-                self._refuse()
-            self._line.clear()
-            _append_str(self._line, text)
-            self._put_bytes(self._line.c_str(), self._line.size())
+            self._put_text(text)
             for _ in after:
                 pass
             self._raise_sync_failure()
+
+    def commit_append(self, str text, list target, value):
+        """``commit(text, ...)`` whose change in memory is ``target.append(value)``."""
+        with cython.critical_section(self):
+            self._put_text(text)
+            target.append(value)
+            self._raise_sync_failure()
+
+    def commit_set(self, str text, target, key, value):
+        """``commit(text, ...)`` whose change in memory is ``target[key] = value``."""
+        with cython.critical_section(self):
+            self._put_text(text)
+            target[key] = value
+            self._raise_sync_failure()
+
+    cdef int _put_text(self, str text) except -1:
+        """Write ``text`` (whole statements, however long)."""
+        if self._closed_reason is not None:
+            self._refuse()
+        self._line.clear()
+        _append_str(self._line, text)
+        return self._put_bytes(self._line.c_str(), self._line.size())
 
     cdef inline int _raise_sync_failure(self) except -1:
         """Raise the error of an fsync that failed after its statement was written."""
