@@ -788,16 +788,18 @@ cdef class Engine:
 
     cdef tuple _relinks(self, list seq, str acc, Py_ssize_t start, Py_ssize_t shift):
         """The held containers at ``seq[start:]`` and inside them, with their accessors
-        once they have moved by ``shift`` places (``None, None`` when nothing is held)."""
-        cdef list moved = [], accessors = []
+        once they have moved by ``shift`` places (``None, None`` when none is held: the
+        lists are made only for a container that moves, an insert of a scalar makes none)."""
+        cdef list moved = None, accessors = None
         cdef Py_ssize_t i
-        if not self._held:
-            return None, None
-        for i in range(start, len(seq)):
-            v = seq[i]
-            if _is_container(v):
-                self._links(v, _index_accessor(acc, i + shift), moved, accessors)
-        return moved, accessors
+        if self._held:
+            for i in range(start, len(seq)):
+                v = seq[i]
+                if _is_container(v):
+                    if moved is None:
+                        moved, accessors = [], []
+                    self._links(v, _index_accessor(acc, i + shift), moved, accessors)
+        return _NO_RELINKS if moved is None else (moved, accessors)
 
     cdef int _links(self, plain, str accessor, list moved, list accessors) except -1:
         """Add the held proxy of ``plain`` (as ``accessor``) and those of the containers
@@ -973,6 +975,9 @@ cdef int _unlink_all(list proxies, Engine engine) except -1:
     for i in range(len(proxies)):
         _set_slot(engine._slot_accessor, proxies[i], None)
     return 0
+
+
+cdef tuple _NO_RELINKS = (None, None)
 
 
 cdef int _set_accessors(list proxies, list accessors, Engine engine) except -1:
