@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import laaos
-from helpers import DATA
+from helpers import DATA, sized
 
 CORPUS = sorted(p.stem for p in (DATA / "laaos-2.1.1").glob("*.py"))
 
@@ -488,8 +488,9 @@ def tricky_logs(draw):
     return "\n".join(lines) + "\n"
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                HealthCheck.too_slow])
+@pytest.mark.sized
+@settings(max_examples=sized(60, 200), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(log=tricky_logs(), asked=st.lists(st.sampled_from(TRICKY_KEYS + [2, "missing"]), max_size=3))
 @pytest.mark.parametrize("regex_from", [0, None])
 def test_a_partial_load_equals_the_whole_load_restricted_to_its_keys(log, asked, regex_from, monkeypatch,
