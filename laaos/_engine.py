@@ -19,7 +19,8 @@ item when a mutation moves it.  Appending records makes no proxy.
 The write and the change in memory are one step (``Writer.commit``): the change is an
 iterator of builtin calls (``list.append``, ``dict.__setitem__``, ``setattr`` of a new
 accessor...) that the writer exhausts in the same C loop that puts the statement in the
-log.  CPython runs signal handlers only between bytecodes, so a KeyboardInterrupt lands
+log (the hot mutations hand over the one call itself: ``commit_append``, ``commit_insert``,
+``commit_set``).  CPython runs signal handlers only between bytecodes, so a KeyboardInterrupt lands
 before the whole mutation or after it, never between its statement and its change.
 """
 
@@ -210,9 +211,9 @@ class Engine:
     def dict_del(self, proxy: Any, key: Any) -> None:
         """``del proxy[key]``, logged as ``del ACC[KEY]``."""
         with self._writer.lock:
+            acc = self._accessor(proxy)
             plain = proxy._plain
             old = plain[key]  # the KeyError a dict raises
-            acc = self._accessor(proxy)
             text = f"del {acc}[{self.render(self._store._normalize_key(key))}]\n"
             after: Iterator[Any] = starmap(plain.__delitem__, ((key,),))
             self._commit_replacing(text, after, old)
@@ -283,14 +284,14 @@ class Engine:
                 after = chain(map(seq.insert, (index,), (value,)), self._relinks(seq, acc, index, 1))
                 self._writer.commit(text, after)
             else:
-                self._writer.commit_set(text, seq, slice(index, index), (value,))
+                self._writer.commit_insert(text, seq, index, value)
 
     def list_set(self, proxy: Any, index: Any, obj: Any) -> None:
         """``proxy[index] = obj``, logged as ``ACC[I] = VALUE``."""
         with self._writer.lock:
+            acc = self._accessor(proxy)
             seq = proxy._plain
             index = _position(index, len(seq))
-            acc = self._accessor(proxy)
             old = seq[index]
             if old is obj or (type(obj) in self._proxies and obj._plain is old):
                 return
@@ -304,9 +305,9 @@ class Engine:
     def list_del(self, proxy: Any, index: Any) -> None:
         """``del proxy[index]``, logged as ``del ACC[I]``."""
         with self._writer.lock:
+            acc = self._accessor(proxy)
             seq = proxy._plain
             index = _position(index, len(seq))
-            acc = self._accessor(proxy)
             old = seq[index]
             after: Iterator[Any] = starmap(seq.__delitem__, ((index,),))
             if self._held and not _CONTAINER_TYPES.isdisjoint(map(type, seq[index + 1 :])):

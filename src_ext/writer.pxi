@@ -134,6 +134,13 @@ cdef class Writer:
             target.append(value)
             self._raise_sync_failure()
 
+    def commit_insert(self, str text, list target, Py_ssize_t index, value):
+        """``commit(text, ...)`` whose change in memory is ``target.insert(index, value)``."""
+        with cython.critical_section(self):
+            self._put_text(text)
+            target.insert(index, value)
+            self._raise_sync_failure()
+
     def commit_set(self, str text, target, key, value):
         """``commit(text, ...)`` whose change in memory is ``target[key] = value``."""
         with cython.critical_section(self):
