@@ -143,6 +143,10 @@ class ListAPI:
                 # proxies; the sort moves the stored containers themselves)
                 shown = self._store._engine.items(self)
                 order = sorted(range(len(shown)), key=lambda i: key(shown[i]), reverse=reverse)
+                if len(plain) != len(shown) or not all(map(operator.is_, plain, map(_stored, shown))):
+                    # (list.sort raises this too; what ``key`` did to the list was logged, so it
+                    # stays, and the sort is not done)
+                    raise ValueError("list modified during sort")
                 items = [plain[i] for i in order]
             self._store._engine.replace_items(self, items)
 
@@ -174,7 +178,18 @@ class ListAPI:
         with store._lock:
             self._linked_accessor()
             seq = self._plain
-            new = store._normalize(values)  # refuses what cannot be stored, before anything
+            # A held container of this list's own (``L[:] = L``, ``L[::-1] = L``) stays itself
+            # (once: a second is copied); the rest is normalized, which refuses what cannot
+            # be stored, before anything is written.
+            own = {id(v) for v in seq if type(v) in (list, dict, set)}
+            new = []
+            for v in values:
+                plain = _stored(v)
+                if plain is not v and id(plain) in own:
+                    own.discard(id(plain))
+                    new.append(plain)
+                else:
+                    new.append(store._normalize(v, 1))
             items = seq.copy()
             items[index] = new  # the ValueError of an extended slice of another size
             start, stop, step = index.indices(len(seq))

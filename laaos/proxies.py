@@ -201,6 +201,7 @@ class StoreDict(StoreAccessible, DictAPI, MutableMapping):
         container, so that ``store.setdefault("losses", []).append(x)`` logs ``x``
         (``MutableMapping.setdefault`` returns the caller's own list, where it is lost)."""
         with self._store._lock:
+            self._linked_accessor()  # (a mutator: refused on an unlinked dict, key or no key)
             if key not in self._plain:
                 self[key] = default
             return self[key]

@@ -381,9 +381,9 @@ cdef class Engine:
         cdef dict plain
         lock.take()
         try:
+            acc = self._accessor(proxy)
             plain = <dict>_get_slot(self._slot_plain, proxy)
             old = plain[key]  # the KeyError a dict raises
-            acc = self._accessor(proxy)
             nkey = self._normalize_key(key)
             w._line.clear()
             w._line.append(b"del ")
@@ -509,9 +509,9 @@ cdef class Engine:
         cdef Py_ssize_t i
         lock.take()
         try:
+            acc = self._accessor(proxy)
             seq = <list>_get_slot(self._slot_plain, proxy)
             i = _position(index, len(seq))
-            acc = self._accessor(proxy)
             old = seq[i]
             if old is obj or (self._is_proxy(obj) and _get_slot(self._slot_plain, obj) is old):
                 return
@@ -540,9 +540,9 @@ cdef class Engine:
         cdef Py_ssize_t i
         lock.take()
         try:
+            acc = self._accessor(proxy)
             seq = <list>_get_slot(self._slot_plain, proxy)
             i = _position(index, len(seq))
-            acc = self._accessor(proxy)
             old = seq[i]
             w._line.clear()
             w._line.append(b"del ")

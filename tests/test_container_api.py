@@ -384,6 +384,53 @@ def test_mutators_are_one_statement_each_and_held_containers_keep_working():
         "l": [[8]], "d": {"a": 1, "b": 2, "c": [3], "e": 4}, "s": {4, 7}}
 
 
+def test_a_list_assigned_to_its_own_slices_keeps_the_containers_user_code_holds():
+    root, log = new_store(initial_data={"l": [[1], [2], 3]})
+    first = root["l"][0]
+    root["l"][:] = root["l"]
+    root["l"][::-1] = root["l"]
+    first.append(4)  # still the store's [1], now last
+    twin = [[1], [2], 3]
+    twin[:] = twin
+    twin[::-1] = twin
+    twin[2].append(4)
+    assert laaos.safe_load_str(log.getvalue()) == laaos.to_plain(root) == {"l": twin} == {"l": [3, [2], [1, 4]]}
+
+
+def test_a_sort_key_that_changes_the_list_raises_as_list_sort_and_the_log_keeps_up():
+    root, log = new_store(initial_data={"l": [3, 1, 2]})
+    seq = root["l"]
+
+    def key(x):
+        if x == 1:
+            seq.append(9)
+        return x
+
+    with pytest.raises(ValueError, match="list modified during sort"):
+        seq.sort(key=key)
+    twin = [3, 1, 2]
+    with pytest.raises(ValueError, match="list modified during sort"):  # (the builtin's error)
+        twin.sort(key=lambda x: (twin.append(9), x)[1])
+    assert laaos.safe_load_str(log.getvalue()) == laaos.to_plain(root) == {"l": [3, 1, 2, 9]}
+
+
+def test_an_unlinked_container_refuses_a_mutator_whatever_its_arguments():
+    root, log = new_store(initial_data={"d": {"a": 1}, "l": [], "m": [1]})
+    d, empty, m = root["d"], root["l"], root["m"]
+    del root["d"], root["l"], root["m"]
+    before = log.getvalue()
+    for mutate in (
+        lambda: d.setdefault("a"),  # (a key it has)
+        lambda: d.__delitem__("missing"),
+        lambda: empty.__setitem__(0, 1),  # (an index it has not)
+        lambda: empty.__delitem__(0),
+        lambda: m.__setitem__(5, 1),
+    ):
+        with pytest.raises(laaos.UnlinkedContainerError):
+            mutate()
+    assert log.getvalue() == before
+
+
 def test_the_update_statements_load_whole_partly_and_after_cached_statements():
     root, log = new_store()
     root["d"] = {"x": [0]}
