@@ -44,7 +44,7 @@ _SCALARS = frozenset((int, float, str, bool, type(None), bytes, complex))
 _CONTAINERS = (list, dict, set)
 _CONTAINER_TYPES = frozenset(_CONTAINERS)
 _MISSING = object()
-_FLOATS = {float}
+_FLOATS = frozenset((float,))
 _SMALL = 1 << 60  # ints this small render as themselves, far inside the digit limit
 _NOTHING: Iterator[Any] = iter(())
 # What a flat record holds (exact types: a subclass's repr may be anything).
@@ -242,7 +242,7 @@ class Engine:
             if not items:
                 return
             start = len(seq)
-            if set(map(type, items)) == _FLOATS and sum(items) - sum(items) == 0:
+            if _FLOATS.issuperset(map(type, items)) and (total := sum(items)) - total == 0:
                 # finite floats only (a sum of them is finite unless it overflows, and
                 # then the general path takes them): rendered without a call per item
                 text = f"{acc}.extend([{', '.join(map(_float_repr, items))}])\n"
