@@ -185,23 +185,18 @@ class Engine:
             old = plain.get(key, _MISSING)
             if old is value:
                 return
-            # A finite float under a name or a step (a metric), inline: a call costs more.
-            text = None
+            if type(key) is str:  # the common keys, inline: a call costs more than they do
+                head = f"{acc}[{key!r}]"
+            elif type(key) is int and -_SMALL < key < _SMALL:
+                head = f"{acc}[{key}]"
+            else:
+                key = self._store._normalize_key(key)
+                head = f"{acc}[{render(key, self._fallback)}]"
             if type(value) is float and value - value == 0:
-                if type(key) is str:
-                    text = f"{acc}[{key!r}]={value!r}\n"
-                elif type(key) is int and -_SMALL < key < _SMALL:
-                    text = f"{acc}[{key}]={value!r}\n"
-            if text is None:
-                if type(key) is str:
-                    head = f"{acc}[{key!r}]"
-                elif type(key) is int and -_SMALL < key < _SMALL:
-                    head = f"{acc}[{key}]"
-                else:
-                    key = self._store._normalize_key(key)
-                    head = f"{acc}[{render(key, self._fallback)}]"
-                if type(value) in self._proxies and value._plain is old:
-                    return  # (``d[k] += [x]`` sets the item to itself)
+                text = f"{head}={value!r}\n"
+            elif type(value) in self._proxies and value._plain is old:
+                return  # (``d[k] += [x]`` sets the item to itself)
+            else:
                 value, text = self._statement(head + "=", value, "", head)
             if type(old) in _CONTAINERS and self._held:
                 self._commit_replacing(text, map(_setitem, (plain,), (key,), (value,)), old)
@@ -223,7 +218,7 @@ class Engine:
     def list_append(self, proxy: Any, obj: Any) -> None:
         """``proxy.append(obj)``, logged as ``ACC.append(VALUE)``."""
         with self._writer.lock:
-            acc = proxy._accessor
+            acc = proxy._accessor  # (``_accessor``, inline as in ``dict_set``: the hottest call)
             if acc is None:
                 proxy._linked_accessor()  # raises: unlinked
             if type(obj) is float and obj - obj == 0:  # a metric per step: the hot case
@@ -257,9 +252,7 @@ class Engine:
         """``proxy.insert(index, obj)``, logged as ``ACC.insert(I, VALUE)`` with the index
         clamped as ``list.insert`` clamps it."""
         with self._writer.lock:
-            acc = proxy._accessor
-            if acc is None:
-                proxy._linked_accessor()  # raises: unlinked
+            acc = self._accessor(proxy)
             seq = proxy._plain
             n = len(seq)
             if type(index) is not int:
@@ -272,15 +265,8 @@ class Engine:
                 value, text = obj, f"{acc}.insert({index}, {obj!r})\n"
             else:
                 value, text = self._statement(f"{acc}.insert({index}, ", obj, ")", f"{acc}[{index}]")
-            # What moves is relinked: the held containers in it (none if user code holds no
-            # proxy but this list's).
-            held = self._held
-            if (
-                index < n
-                and held
-                and not (len(held) == 1 and id(seq) in held)
-                and not _CONTAINER_TYPES.isdisjoint(map(type, seq[index:]))
-            ):
+            # (what moves is relinked: the held containers in it)
+            if index < n and self._held and not _CONTAINER_TYPES.isdisjoint(map(type, seq[index:])):
                 after = chain(map(seq.insert, (index,), (value,)), self._relinks(seq, acc, index, 1))
                 self._writer.commit(text, after)
             else:

@@ -127,6 +127,9 @@ cdef class Writer:
                 pass
             self._raise_sync_failure()
 
+    # The pure twin's hot commits (``laaos._writer``), with the same names and effects; the
+    # engine of this backend writes and changes memory in C without them.
+
     def commit_append(self, str text, list target, value):
         """``commit(text, ...)`` whose change in memory is ``target.append(value)``."""
         with cython.critical_section(self):
