@@ -219,7 +219,11 @@ def holder(key: Tuple[int, int], fd: int = -1) -> str:
 
 
 def file_chunks(path: str, limit: Optional[int] = None) -> Iterator[bytes]:
-    """The bytes of the file at ``path`` in chunks, up to ``limit`` bytes."""
+    """The bytes of the file at ``path`` in chunks, up to ``limit`` bytes.
+
+    A caller that may stop early closes it (``with contextlib.closing(...)``): left to
+    the collector, its file's ``with`` exits in a finalizer, where a Ctrl-C that arrives
+    then is printed ("Exception ignored") and lost."""
     left = limit
     with open(path, "rb") as f:
         while left is None or left > 0:

@@ -203,3 +203,40 @@ def test_ctrl_c_is_how_follow_ends_with_status_0(tmp_path, backend_env):
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
     assert (proc.returncode, err) == (0, "")
+
+
+class _InterruptedOnAbandon:
+    """A file whose ``with`` exit raises KeyboardInterrupt when the generator holding it
+    is left unfinished (GeneratorExit): the Ctrl-C that arrives while it closes."""
+
+    def __init__(self, f):
+        self._f = f
+
+    def __enter__(self):
+        return self._f.__enter__()
+
+    def __exit__(self, kind, value, tb):
+        self._f.__exit__(kind, value, tb)
+        if kind is GeneratorExit:
+            raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("argv", [["check"], ["check", "other.py"], ["compact"], ["compact", "other.py", "--in-place"]],
+                         ids=["check", "check-two", "compact", "compact-two"])
+def test_a_ctrl_c_while_a_log_read_stops_early_is_not_lost(tmp_path, capsys, monkeypatch, argv):
+    """A command reads the start of a log (is it a log? an empty one?) and stops there: a
+    Ctrl-C that arrives as the file is closed stops the command, with status 130, and
+    is not printed as "Exception ignored" while the command carries on."""
+    from laaos import _fileops
+
+    logs = {}
+    for name in ("run.py", "other.py"):  # more than one chunk each, so that a read stops early
+        text = "store = {'xs': []}\n" + "".join(f"store['xs'].append({i}.5)\n" for i in range(_fileops.CHUNK // 20))
+        (tmp_path / name).write_text(text)
+        logs[name] = text.encode()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(_fileops, "open", lambda *a: _InterruptedOnAbandon(open(*a)), raising=False)
+    code, out, err = cli(capsys, argv[0], "run.py", *argv[1:])
+    assert code == 130, (code, out, err)
+    assert "interrupted" in err and "Exception ignored" not in err
+    assert {name: (tmp_path / name).read_bytes() for name in logs} == logs

@@ -4,6 +4,7 @@ statements, symbols to pass, the old float format), with exit status 1 when dama
 from __future__ import annotations
 
 import argparse
+from contextlib import closing
 
 from .._logfile import not_a_log
 from ..diagnosis import diagnose, not_utf8_message
@@ -23,7 +24,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     path = args.file
     check_file(path)
     shown = one_line(path)  # (a name with a newline cannot fake a line)
-    why = not_a_log(file_chunks(path))
+    with closing(file_chunks(path)) as chunks:  # (closed here, see file_chunks)
+        why = not_a_log(chunks)
     if why is not None:
         print(not_a_log_message(shown, why))
         return 1

@@ -7,6 +7,7 @@ import argparse
 import os
 import sys
 import warnings
+from contextlib import closing
 
 from ..errors import TornTailWarning
 from .._fileops import sidecar_name, write_synced
@@ -26,7 +27,8 @@ def cmd_compact(args: argparse.Namespace) -> int:
     out = args.output or args.file
     refuse_directory(out)
     if os.path.isfile(out) and not args.force:  # (before a long load: compact checks it again)
-        refuse_other_destination(out, file_chunks(out), in_place=os.path.samefile(out, args.file))
+        with closing(file_chunks(out)) as chunks:  # (closed here, see file_chunks)
+            refuse_other_destination(out, chunks, in_place=os.path.samefile(out, args.file))
     before = os.path.getsize(args.file)
     if progress_wanted(args.file):
         print(f"compacting {name} ({human(before)})...", file=sys.stderr, flush=True)

@@ -13,6 +13,7 @@ import argparse
 import functools
 import json
 import sys
+from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
@@ -54,7 +55,8 @@ def verdict(path: str, symbols: Mapping[str, Any], encoding: Optional[str] = Non
     """Check the log at ``path`` (the same tests as ``check`` of one log)."""
     try:
         check_file(path)
-        why = not_a_log(file_chunks(path))
+        with closing(file_chunks(path)) as chunks:  # (closed here, see file_chunks)
+            why = not_a_log(chunks)
         if why is not None:
             return Verdict(path, "not a log", why)
         diagnosis = diagnose(path, None, symbols, encoding=encoding)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from contextlib import closing
 from typing import Dict, List, Optional
 
 from ..runs import file_chunks
@@ -120,7 +121,8 @@ def cmd_compact(args: argparse.Namespace) -> int:
 
 def _empty(path: str) -> bool:
     """Whether the file holds no statement: whitespace and NUL padding at most."""
-    return all(not chunk.strip(b" \t\r\n\x00\x0c") for chunk in file_chunks(path))
+    with closing(file_chunks(path)) as chunks:  # (closed here, see file_chunks)
+        return all(not chunk.strip(b" \t\r\n\x00\x0c") for chunk in chunks)
 
 
 def _folder(output: str) -> bool:
