@@ -10,12 +10,11 @@ run checks the code paths in seconds rather than timing them for minutes.
 import os
 
 import pytest
-from benchtools import load_original
 
 SMALL = {"LAAOS_BENCH_N": "20000", "LAAOS_BENCH_WRITE_N": "20000", "LAAOS_BENCH_STEPS": "2000",
          "LAAOS_BENCH_SWEEP_LOGS": "6", "LAAOS_BENCH_SWEEP_MB": "0.2", "LAAOS_BENCH_SWEEP": "1e4,1e5",
          "LAAOS_BENCH_CHECK_LOGS": "20", "LAAOS_BENCH_CHECK_STEPS": "200", "LAAOS_BENCH_CHECK_ROUNDS": "1",
-         "LAAOS_BENCH_LOGGER_CALLS": "2000",
+         "LAAOS_BENCH_LOGGER_CALLS": "2000", "LAAOS_BENCH_PAIRS": "3",
          "LAAOS_BENCH_SCALE": "0.02"}
 SMALL.update(LAAOS_BENCH_COMPARE_LOGS="8", LAAOS_BENCH_COMPARE_STEPS="200", LAAOS_BENCH_COMPARE_ROUNDS="1")
 
@@ -28,6 +27,8 @@ def pytest_configure(config):
 
 @pytest.fixture(scope="session")
 def original():
+    from benchtools import load_original  # (not at the top: benchtools reads the sizes when imported)
+
     return load_original()
 
 
