@@ -252,7 +252,9 @@ class Engine:
         """``proxy.insert(index, obj)``, logged as ``ACC.insert(I, VALUE)`` with the index
         clamped as ``list.insert`` clamps it."""
         with self._writer.lock:
-            acc = self._accessor(proxy)
+            acc = proxy._accessor  # (``_accessor``, inline as in ``list_append``)
+            if acc is None:
+                proxy._linked_accessor()  # raises: unlinked
             seq = proxy._plain
             n = len(seq)
             if type(index) is not int:

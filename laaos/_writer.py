@@ -63,8 +63,11 @@ class Writer:
         self._buffer_size = max(int(buffer_size), 1)
         self._interval = float(flush_interval)
         self._chunks: list = []
-        self._pending = 0
-        self._last_flush = time.monotonic()
+        # A statement goes into the buffer now when it is shorter than ``_left`` bytes (the
+        # room under ``buffer_size``; 0 while not buffered or closed) and the clock is
+        # before ``_due`` (``flush_interval`` after the last flush): one comparison each.
+        self._left = self._buffer_size if self._buffered else 0
+        self._due = time.monotonic() + self._interval
         # Why the writer is closed (None while it is open), and the error behind it.
         self._closed_reason: Optional[str] = None
         self._closed_cause: Optional[BaseException] = None
@@ -96,7 +99,7 @@ class Writer:
             self._closed_reason, self._closed_cause = reason, cause
         self._fd, self._obj = -1, None
         self._chunks.clear()
-        self._pending = 0
+        self._left = 0
 
     def abandon(self, reason: str) -> None:
         """``close`` in the child of a fork: the buffer is the parent's to write, and the
@@ -125,14 +128,18 @@ class Writer:
         If this raises, nothing was written and ``after`` did not run, except when an
         ``fsync`` fails after the write: then both happened, and its error is raised.
         """
-        data = self._room(text)
-        if data is not None:
+        data = text.encode("utf-8") if self._fd >= 0 else text
+        if len(data) < self._left and _monotonic() < self._due:
             _consume(chain(map(self._chunks.append, (data,)), after))
-            self._pending += len(data)
-            return
+            self._left -= len(data)
+        else:
+            self._put(data, after)
+
+    def _put(self, data: Any, after: Iterable[Any]) -> None:
+        """``commit`` of the statements ``data`` (bytes for a descriptor, else text) that
+        do not go into the buffer now: written, with the buffer before them if it is due."""
         if self._closed_reason is not None:
             self._refuse()
-        data = text.encode("utf-8") if self._fd >= 0 else text
         if self._buffered:
             # Due: the buffer goes out together with this statement, so that a failed
             # write refuses this operation and keeps the earlier statements for a retry.
@@ -141,8 +148,7 @@ class Writer:
                 self._write(data[:0].join(self._chunks) + data, chain(starmap(self._chunks.clear, ((),)), after))
             finally:
                 self.busy = was
-            self._pending = 0
-            self._last_flush = time.monotonic()
+            self._flushed()
             return
         self._write(data, after)
         if self._fsync:
@@ -157,42 +163,37 @@ class Writer:
                 raise self._named(e)
 
     # The hot mutations' commits: the buffer's append and the change in memory are two
-    # calls of one builtin in one ``map``, cheaper than ``commit``'s chain of iterators.
+    # calls of one builtin in one ``map``, cheaper than ``commit``'s chain of iterators;
+    # ``commit``'s test of room in the buffer is written out in each (a call of its own
+    # would cost as much as the test).
 
     def commit_append(self, text: str, target: list, value: Any) -> None:
         """``commit(text, ...)`` whose change in memory is ``target.append(value)``."""
-        data = self._room(text)
-        if data is None:
-            return self.commit(text, map(target.append, (value,)))
-        _consume(map(_list_append, (self._chunks, target), (data, value)))
-        self._pending += len(data)
+        data = text.encode("utf-8") if self._fd >= 0 else text
+        if len(data) < self._left and _monotonic() < self._due:
+            _consume(map(_list_append, (self._chunks, target), (data, value)))
+            self._left -= len(data)
+        else:
+            self._put(data, map(target.append, (value,)))
 
     def commit_insert(self, text: str, target: list, index: int, value: Any) -> None:
         """``commit(text, ...)`` whose change in memory is ``target.insert(index, value)``."""
-        data = self._room(text)
-        if data is None:
-            return self.commit(text, map(target.insert, (index,), (value,)))
-        _consume(map(_list_insert, (self._chunks, target), (sys.maxsize, index), (data, value)))
-        self._pending += len(data)
+        data = text.encode("utf-8") if self._fd >= 0 else text
+        if len(data) < self._left and _monotonic() < self._due:
+            _consume(map(_list_insert, (self._chunks, target), (sys.maxsize, index), (data, value)))
+            self._left -= len(data)
+        else:
+            self._put(data, map(target.insert, (index,), (value,)))
 
     def commit_set(self, text: str, target: Any, key: Any, value: Any) -> None:
         """``commit(text, ...)`` whose change in memory is ``target[key] = value`` (an
         item of a dict or a list; ``key=END`` extends a list by ``value``)."""
-        data = self._room(text)
-        if data is None:
-            return self.commit(text, map(_setitem, (target,), (key,), (value,)))
-        _consume(map(_setitem, (self._chunks, target), (END, key), ((data,), value)))
-        self._pending += len(data)
-
-    def _room(self, text: str) -> Any:
-        """``text`` as the buffer keeps it if it goes into the buffer now (buffered, open,
-        and not due: under ``buffer_size`` bytes with it, flushed less than
-        ``flush_interval`` seconds ago); else None, and ``commit`` writes it."""
-        if self._buffered and self._closed_reason is None:
-            data = text.encode("utf-8") if self._fd >= 0 else text
-            if self._pending + len(data) < self._buffer_size and _monotonic() - self._last_flush < self._interval:
-                return data
-        return None
+        data = text.encode("utf-8") if self._fd >= 0 else text
+        if len(data) < self._left and _monotonic() < self._due:
+            _consume(map(_setitem, (self._chunks, target), (END, key), ((data,), value)))
+            self._left -= len(data)
+        else:
+            self._put(data, map(_setitem, (target,), (key,), (value,)))
 
     def flush(self) -> None:
         """Write out whatever is buffered."""
@@ -205,16 +206,21 @@ class Writer:
                 # never written twice, nor dropped, whatever interrupts this)
                 chunks = self._chunks
                 self._write(chunks[0][:0].join(chunks), starmap(chunks.clear, ((),)))
-                self._pending = 0
             elif self._obj is not None:
                 try:
                     self._obj.flush()
                 except OSError as e:
                     self._failed(e)
                     raise
-            self._last_flush = time.monotonic()
+            self._flushed()
         finally:
             self.busy = was
+
+    def _flushed(self) -> None:
+        """The buffer is empty and the clock restarts (after a write of all of it)."""
+        if self._closed_reason is None:
+            self._left = self._buffer_size if self._buffered else 0
+        self._due = time.monotonic() + self._interval
 
     def _write(self, data: Any, after: Iterable[Any]) -> None:
         """Write ``data`` whole, then exhaust ``after`` (see ``commit``); or raise, with
