@@ -64,8 +64,11 @@ class Writer:
         self._interval = float(flush_interval)
         self._chunks: list = []
         # A statement goes into the buffer now when it is shorter than ``_left`` bytes (the
-        # room under ``buffer_size``; 0 while not buffered or closed) and the clock is
-        # before ``_due`` (``flush_interval`` after the last flush): one comparison each.
+        # room under ``buffer_size``; 0 while not buffered), the writer is open, and the
+        # clock is before ``_due`` (``flush_interval`` after the last flush).  (Open is
+        # asked each time, of ``_closed_reason``, which ``close`` alone sets: a ``_left``
+        # that ``close`` zeroed could be written back by a statement that a signal
+        # handler calling ``close`` interrupted.)
         self._left = self._buffer_size if self._buffered else 0
         self._due = time.monotonic() + self._interval
         # Why the writer is closed (None while it is open), and the error behind it.
@@ -99,7 +102,6 @@ class Writer:
             self._closed_reason, self._closed_cause = reason, cause
         self._fd, self._obj = -1, None
         self._chunks.clear()
-        self._left = 0
 
     def abandon(self, reason: str) -> None:
         """``close`` in the child of a fork: the buffer is the parent's to write, and the
@@ -129,7 +131,7 @@ class Writer:
         ``fsync`` fails after the write: then both happened, and its error is raised.
         """
         data = text.encode("utf-8") if self._fd >= 0 else text
-        if len(data) < self._left and _monotonic() < self._due:
+        if len(data) < self._left and self._closed_reason is None and _monotonic() < self._due:
             _consume(chain(map(self._chunks.append, (data,)), after))
             self._left -= len(data)
         else:
@@ -170,7 +172,7 @@ class Writer:
     def commit_append(self, text: str, target: list, value: Any) -> None:
         """``commit(text, ...)`` whose change in memory is ``target.append(value)``."""
         data = text.encode("utf-8") if self._fd >= 0 else text
-        if len(data) < self._left and _monotonic() < self._due:
+        if len(data) < self._left and self._closed_reason is None and _monotonic() < self._due:
             _consume(map(_list_append, (self._chunks, target), (data, value)))
             self._left -= len(data)
         else:
@@ -179,7 +181,7 @@ class Writer:
     def commit_insert(self, text: str, target: list, index: int, value: Any) -> None:
         """``commit(text, ...)`` whose change in memory is ``target.insert(index, value)``."""
         data = text.encode("utf-8") if self._fd >= 0 else text
-        if len(data) < self._left and _monotonic() < self._due:
+        if len(data) < self._left and self._closed_reason is None and _monotonic() < self._due:
             _consume(map(_list_insert, (self._chunks, target), (sys.maxsize, index), (data, value)))
             self._left -= len(data)
         else:
@@ -189,7 +191,7 @@ class Writer:
         """``commit(text, ...)`` whose change in memory is ``target[key] = value`` (an
         item of a dict or a list; ``key=END`` extends a list by ``value``)."""
         data = text.encode("utf-8") if self._fd >= 0 else text
-        if len(data) < self._left and _monotonic() < self._due:
+        if len(data) < self._left and self._closed_reason is None and _monotonic() < self._due:
             _consume(map(_setitem, (self._chunks, target), (END, key), ((data,), value)))
             self._left -= len(data)
         else:
@@ -218,8 +220,7 @@ class Writer:
 
     def _flushed(self) -> None:
         """The buffer is empty and the clock restarts (after a write of all of it)."""
-        if self._closed_reason is None:
-            self._left = self._buffer_size if self._buffered else 0
+        self._left = self._buffer_size if self._buffered else 0
         self._due = time.monotonic() + self._interval
 
     def _write(self, data: Any, after: Iterable[Any]) -> None:
