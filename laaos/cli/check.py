@@ -4,13 +4,10 @@ statements, symbols to pass, the old float format), with exit status 1 when dama
 from __future__ import annotations
 
 import argparse
-from contextlib import closing
 
-from .._logfile import not_a_log
 from ..diagnosis import diagnose, not_utf8_message
-from ..runs import file_chunks
 from .escaping import one_line
-from .loading import check_file, count, human, not_a_log_message
+from .loading import check_file, count, human, not_a_log_message, why_not_a_log
 from .show import short
 from .symbols import line_at, symbol_hint
 
@@ -24,8 +21,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     path = args.file
     check_file(path)
     shown = one_line(path)  # (a name with a newline cannot fake a line)
-    with closing(file_chunks(path)) as chunks:  # (closed here, see file_chunks)
-        why = not_a_log(chunks)
+    why = why_not_a_log(path)
     if why is not None:
         print(not_a_log_message(shown, why))
         return 1

@@ -6,8 +6,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from contextlib import closing
+from typing import Optional
 
-from .._fileops import not_a_file
+from .._fileops import file_chunks, not_a_file
 from .._logfile import not_a_log
 from ..loader import LoadResult, load
 from .failures import CommandError
@@ -33,10 +35,16 @@ def check_log_file(path: str) -> None:
     """``check_file``, and a file that is not a laaos log (the training script beside
     it) refused as ``laaos check`` reports it, rather than by the loader's first error."""
     check_file(path)
-    with open(path, "rb") as f:
-        why = not_a_log(iter(lambda: f.read(1 << 16), b""))
+    why = why_not_a_log(path)
     if why is not None:
         raise CommandError(not_a_log_message(path, why))
+
+
+def why_not_a_log(path: str) -> Optional[str]:
+    """Why the file at ``path`` is not a laaos log (None: it is one), from as much of
+    its start as the answer needs."""
+    with closing(file_chunks(path)) as chunks:  # (closed here, see file_chunks)
+        return not_a_log(chunks)
 
 
 def refuse_directory(output: str) -> None:

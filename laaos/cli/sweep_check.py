@@ -13,16 +13,13 @@ import argparse
 import functools
 import json
 import sys
-from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
-from .._logfile import not_a_log
 from ..diagnosis import diagnose, not_utf8_message
-from ..runs import file_chunks
 from .check import cmd_check as check_one_in_detail
 from .escaping import one_line
-from .loading import check_file
+from .loading import check_file, why_not_a_log
 from .sweep import LOG_ERRORS, in_order, one_log, plural, reason, sweep_paths, workers_for
 from .symbols import symbol_hint
 
@@ -55,8 +52,7 @@ def verdict(path: str, symbols: Mapping[str, Any], encoding: Optional[str] = Non
     """Check the log at ``path`` (the same tests as ``check`` of one log)."""
     try:
         check_file(path)
-        with closing(file_chunks(path)) as chunks:  # (closed here, see file_chunks)
-            why = not_a_log(chunks)
+        why = why_not_a_log(path)
         if why is not None:
             return Verdict(path, "not a log", why)
         diagnosis = diagnose(path, None, symbols, encoding=encoding)
