@@ -45,7 +45,10 @@ _CONTAINERS = (list, dict, set)
 _CONTAINER_TYPES = frozenset(_CONTAINERS)
 _MISSING = object()
 _FLOATS = frozenset((float,))
-_SMALL = 1 << 60  # ints this small render as themselves, far inside the digit limit
+# Ints this small render as themselves, far inside the digit limit (both bounds made once:
+# a negation per call makes a new int).
+_SMALL = 1 << 60
+_MINUS_SMALL = -_SMALL
 _NOTHING: Iterator[Any] = iter(())
 # What a flat record holds (exact types: a subclass's repr may be anything).
 _FLAT_KEYS = frozenset((str, int))
@@ -185,20 +188,24 @@ class Engine:
             old = plain.get(key, _MISSING)
             if old is value:
                 return
-            if type(key) is str:  # the common keys, inline: a call costs more than they do
-                head = f"{acc}[{key!r}]"
-            elif type(key) is int and -_SMALL < key < _SMALL:
-                head = f"{acc}[{key}]"
+            # The key's text: the common keys inline (a call costs more than they do), and
+            # a small int as itself, which the f-strings below render.
+            key_type = type(key)
+            if key_type is int and _MINUS_SMALL < key < _SMALL:
+                shown = key
+            elif key_type is str:
+                shown = f"{key!r}"
             else:
                 key = self._store._normalize_key(key)
-                head = f"{acc}[{render(key, self._fallback)}]"
-            if type(value) is float and value - value == 0:
-                text = f"{head}={value!r}\n"
+                shown = render(key, self._fallback)
+            if type(value) is float and value - value == 0:  # a metric: one f-string
+                text = f"{acc}[{shown}]={value!r}\n"
             elif type(value) in self._proxies and value._plain is old:
                 return  # (``d[k] += [x]`` sets the item to itself)
             else:
+                head = f"{acc}[{shown}]"
                 value, text = self._statement(head + "=", value, "", head)
-            if type(old) in _CONTAINERS and self._held:
+            if type(old) in _CONTAINER_TYPES and self._held:
                 self._commit_replacing(text, map(_setitem, (plain,), (key,), (value,)), old)
             else:
                 self._writer.commit_set(text, plain, key, value)
