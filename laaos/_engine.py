@@ -30,7 +30,7 @@ import operator
 import weakref
 from _weakref import _remove_dead_weakref
 from itertools import chain, repeat, starmap
-from typing import Any, Iterator, List, Optional
+from typing import Any, Iterator, List, NoReturn, Optional
 
 from ._limits import MAX_WRITTEN_STATEMENT
 from ._render import render
@@ -49,11 +49,20 @@ _FLOATS = frozenset((float,))
 # a negation per call makes a new int).
 _SMALL = 1 << 60
 _MINUS_SMALL = -_SMALL
+# A statement of more characters than this may be more bytes than laaos writes in one.
+_LONG = MAX_WRITTEN_STATEMENT // 4
 _NOTHING: Iterator[Any] = iter(())
 # What a flat record holds (exact types: a subclass's repr may be anything).
 _FLAT_KEYS = frozenset((str, int))
 _FLAT_VALUES = frozenset((str, int, float, bool, type(None)))
 _SET_UPDATES = ("update", "difference_update", "symmetric_difference_update")
+
+
+def _wrong_container(proxy: Any, plain: Any, expected: type) -> NoReturn:
+    """Refuse a list method called on a dict's proxy (``StoreList.append(d, x)``, or a
+    proxy whose ``__class__`` was changed), and the like, before anything is written."""
+    raise TypeError(f"a {expected.__name__} method was called on a {type(proxy).__name__} that holds "
+                    f"a {type(plain).__name__}; nothing was changed")
 
 
 class Engine:
@@ -185,6 +194,8 @@ class Engine:
             if acc is None:
                 proxy._linked_accessor()  # raises: unlinked
             plain = proxy._plain
+            if type(plain) is not dict:
+                _wrong_container(proxy, plain, dict)
             old = plain.get(key, _MISSING)
             if old is value:
                 return
@@ -200,6 +211,8 @@ class Engine:
                 shown = render(key, self._fallback)
             if type(value) is float and value - value == 0:  # a metric: one f-string
                 text = f"{acc}[{shown}]={value!r}\n"
+                if len(text) > _LONG:  # (a key of megabytes: refused as the extension does)
+                    self._text(f"{acc}[{shown}]=", value, "", "", 0)
             elif type(value) in self._proxies and value._plain is old:
                 return  # (``d[k] += [x]`` sets the item to itself)
             else:
@@ -215,6 +228,8 @@ class Engine:
         with self._writer.lock:
             acc = self._accessor(proxy)
             plain = proxy._plain
+            if type(plain) is not dict:
+                _wrong_container(proxy, plain, dict)
             old = plain[key]  # the KeyError a dict raises
             text = f"del {acc}[{self.render(self._store._normalize_key(key))}]\n"
             after: Iterator[Any] = starmap(plain.__delitem__, ((key,),))
@@ -228,10 +243,15 @@ class Engine:
             acc = proxy._accessor  # (``_accessor``, inline as in ``dict_set``: the hottest call)
             if acc is None:
                 proxy._linked_accessor()  # raises: unlinked
-            if type(obj) is float and obj - obj == 0:  # a metric per step: the hot case
-                self._writer.commit_append(f"{acc}.append({obj!r})\n", proxy._plain, obj)
-                return
             seq = proxy._plain
+            if type(seq) is not list:
+                _wrong_container(proxy, seq, list)
+            if type(obj) is float and obj - obj == 0:  # a metric per step: the hot case
+                text = f"{acc}.append({obj!r})\n"
+                if len(text) > _LONG:  # (an accessor of megabytes)
+                    self._text(acc + ".append(", obj, ")", "", 0)
+                self._writer.commit_append(text, seq, obj)
+                return
             value, text = self._statement(acc + ".append(", obj, ")", f"{acc}[{len(seq)}]")
             self._writer.commit_append(text, seq, value)
 
@@ -240,6 +260,8 @@ class Engine:
         with self._writer.lock:
             acc = self._accessor(proxy)
             seq = proxy._plain
+            if type(seq) is not list:
+                _wrong_container(proxy, seq, list)
             items = list(seq if values is proxy else values)
             if not items:
                 return
@@ -248,7 +270,7 @@ class Engine:
                 # finite floats only (a sum of them is finite unless it overflows, and
                 # then the general path takes them): rendered without a call per item
                 text = f"{acc}.extend([{', '.join(map(_float_repr, items))}])\n"
-                if len(text) <= MAX_WRITTEN_STATEMENT // 4:  # (longer: split below)
+                if len(text) <= _LONG:  # (longer: split below)
                     self._writer.commit_set(text, seq, END, items)
                     return
             plain = self._store._normalize(items)
@@ -263,6 +285,8 @@ class Engine:
             if acc is None:
                 proxy._linked_accessor()  # raises: unlinked
             seq = proxy._plain
+            if type(seq) is not list:
+                _wrong_container(proxy, seq, list)
             n = len(seq)
             if type(index) is not int:
                 index = _index(index)
@@ -272,6 +296,8 @@ class Engine:
                 index = n
             if type(obj) is float and obj - obj == 0:
                 value, text = obj, f"{acc}.insert({index}, {obj!r})\n"
+                if len(text) > _LONG:  # (an accessor of megabytes)
+                    self._text(f"{acc}.insert({index}, ", obj, ")", "", 0)
             else:
                 value, text = self._statement(f"{acc}.insert({index}, ", obj, ")", f"{acc}[{index}]")
             # (what moves is relinked: the held containers in it)
@@ -286,6 +312,8 @@ class Engine:
         with self._writer.lock:
             acc = self._accessor(proxy)
             seq = proxy._plain
+            if type(seq) is not list:
+                _wrong_container(proxy, seq, list)
             index = _position(index, len(seq))
             old = seq[index]
             if old is obj or (type(obj) in self._proxies and obj._plain is old):
@@ -302,6 +330,8 @@ class Engine:
         with self._writer.lock:
             acc = self._accessor(proxy)
             seq = proxy._plain
+            if type(seq) is not list:
+                _wrong_container(proxy, seq, list)
             index = _position(index, len(seq))
             old = seq[index]
             after: Iterator[Any] = starmap(seq.__delitem__, ((index,),))
@@ -317,6 +347,8 @@ class Engine:
             acc = self._accessor(proxy)
             key = self._store._normalize_key(obj)
             plain = proxy._plain
+            if type(plain) is not set:
+                _wrong_container(proxy, plain, set)
             if key in plain:
                 return
             text = self._text(acc + ".add(", key, ")", acc, 0)
@@ -327,6 +359,8 @@ class Engine:
         with self._writer.lock:
             acc = self._accessor(proxy)
             plain = proxy._plain
+            if type(plain) is not set:
+                _wrong_container(proxy, plain, set)
             if obj not in plain:
                 return
             text = self._text(acc + ".discard(", self._store._normalize_key(obj), ")", acc, 0)
@@ -360,6 +394,8 @@ class Engine:
         with self._writer.lock:
             acc = self._accessor(proxy)
             seq = proxy._plain
+            if type(seq) is not list:
+                _wrong_container(proxy, seq, list)
             if len(items) == len(seq) and all(map(operator.is_, items, seq)):
                 return
             text = self._text(acc + "=", self._store._normalize(items), "", acc, 0)
@@ -390,6 +426,8 @@ class Engine:
             plain = self._store._normalize(changes)
             text = self._text(acc + ".update(", plain, ")", acc, 0)
             seq = proxy._plain
+            if type(seq) is not dict:
+                _wrong_container(proxy, seq, dict)
             dead: List[Any] = []
             if self._held:
                 for key in plain:
@@ -411,7 +449,10 @@ class Engine:
             if method not in _SET_UPDATES:
                 raise ValueError(f"not a set update: {method!r}")
             text = elements_text(acc, method, elements, self._store._render)
-            self._writer.commit(text, starmap(getattr(proxy._plain, method), ((elements,),)))
+            plain = proxy._plain
+            if type(plain) is not set:
+                _wrong_container(proxy, plain, set)
+            self._writer.commit(text, starmap(getattr(plain, method), ((elements,),)))
 
     # ---- helpers ---------------------------------------------------------------------------
 
@@ -439,7 +480,7 @@ class Engine:
                     text = repr(obj)
                 except ValueError:  # an int longer than Python prints: refused below
                     text = "nan"
-                if len(text) <= 4096 and "nan" not in text and "inf" not in text:
+                if len(text) <= 4096 and "nan" not in text and "inf" not in text and len(head) < _LONG - 4096:
                     return obj.copy(), f"{head}{text}{tail}\n"
         plain = self._store._normalize(obj)
         return plain, self._text(head, plain, tail, accessor, 0)

@@ -89,12 +89,19 @@ def render(value: Any, fallback: Callable[[Any], str]) -> str:
 
 
 class StatementTooLarge(ValueError):
-    """A statement longer than ``MAX_WRITTEN_STATEMENT``; nothing was written."""
+    """A statement longer than ``MAX_WRITTEN_STATEMENT``; nothing was written.
 
-    def __init__(self, size: int):
+    ``by_place``: the place the value goes to (its keys, ``store['...']``) takes most of
+    the limit by itself, so no statement could hold the value there."""
+
+    def __init__(self, size: int, by_place: bool = False):
         self.size = size
+        if by_place:
+            why = ("the keys that lead to the value take most of that by themselves: use "
+                   "shorter keys")
+        else:
+            why = ("containers are split to fit, a single string or bytes value cannot be: "
+                   "store such data in a file of its own and log its path")
         super().__init__(
-            f"laaos cannot log a statement of {size} bytes (the limit is "
-            f"{MAX_WRITTEN_STATEMENT}; containers are split to fit, a single string or "
-            "bytes value cannot be): store such data in a file of its own and log its path"
+            f"laaos cannot log a statement of {size} bytes (the limit is {MAX_WRITTEN_STATEMENT}); {why}"
         )

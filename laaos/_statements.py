@@ -22,6 +22,9 @@ from ._render import StatementTooLarge
 
 # How long a chunk of a split container's items is.
 CHUNK_BYTES = 1 << 20
+# The longest place (``store['key'][3]``, a statement's head) a split value can go to:
+# each of its statements holds the place and a chunk.
+MAX_PLACE = MAX_WRITTEN_STATEMENT - 2 * CHUNK_BYTES
 
 Render = Callable[[Any], str]
 
@@ -49,6 +52,9 @@ def value_statements(
     ``offset`` is the index of ``value``'s first item in ``accessor``, for a list whose
     first statement is an ``extend`` of an existing list.
     """
+    for place in (head, accessor):  # (a key of megabytes: every statement would hold it)
+        if len(place) > MAX_PLACE // 4 and _size(place) > MAX_PLACE:
+            raise StatementTooLarge(_size(place) + len(tail), by_place=True)
     text = _render_whole(value, render, MAX_LITERAL_DEPTH)
     if text is not None:
         yield head + text + tail
@@ -71,7 +77,7 @@ def statement_text(head: str, value: Any, tail: str, accessor: str, render: Rend
         size = len(text.encode("utf-8"))
         if size > MAX_WRITTEN_STATEMENT:
             if type(value) not in (list, dict, set):
-                raise StatementTooLarge(size)
+                raise StatementTooLarge(size, by_place=_size(head) > MAX_WRITTEN_STATEMENT // 2)
             return "".join([s + "\n" for s in value_statements(accessor, value, render, head, tail, offset=offset)])
     return text
 

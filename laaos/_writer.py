@@ -27,6 +27,14 @@ from .errors import StoreClosedError
 
 DURABILITIES = ("flush", "fsync", "buffered")
 # Exhausts an iterator in C (a deque that keeps nothing).
+def _utf8_text(text: str) -> str:
+    """``text`` for a text file object, refused as a file descriptor's write refuses it
+    (``UnicodeEncodeError``) if it holds what UTF-8 cannot encode (a lone surrogate that a
+    type handler's repr let through): the extension's writer encodes every statement."""
+    text.encode()
+    return text
+
+
 _consume = deque(maxlen=0).extend
 _monotonic = time.monotonic
 _setitem = operator.setitem
@@ -130,7 +138,7 @@ class Writer:
         If this raises, nothing was written and ``after`` did not run, except when an
         ``fsync`` fails after the write: then both happened, and its error is raised.
         """
-        data = text.encode() if self._fd >= 0 else text  # (UTF-8; naming it costs a lookup)
+        data = text.encode() if self._fd >= 0 else _utf8_text(text)  # (UTF-8: naming it costs a lookup)
         if len(data) < self._left and self._closed_reason is None and _monotonic() < self._due:
             _consume(chain(map(self._chunks.append, (data,)), after))
             self._left -= len(data)
@@ -171,7 +179,7 @@ class Writer:
 
     def commit_append(self, text: str, target: list, value: Any) -> None:
         """``commit(text, ...)`` whose change in memory is ``target.append(value)``."""
-        data = text.encode() if self._fd >= 0 else text  # (UTF-8; naming it costs a lookup)
+        data = text.encode() if self._fd >= 0 else _utf8_text(text)  # (UTF-8: naming it costs a lookup)
         if len(data) < self._left and self._closed_reason is None and _monotonic() < self._due:
             _consume(map(_list_append, (self._chunks, target), (data, value)))
             self._left -= len(data)
@@ -180,7 +188,7 @@ class Writer:
 
     def commit_insert(self, text: str, target: list, index: int, value: Any) -> None:
         """``commit(text, ...)`` whose change in memory is ``target.insert(index, value)``."""
-        data = text.encode() if self._fd >= 0 else text  # (UTF-8; naming it costs a lookup)
+        data = text.encode() if self._fd >= 0 else _utf8_text(text)  # (UTF-8: naming it costs a lookup)
         if len(data) < self._left and self._closed_reason is None and _monotonic() < self._due:
             _consume(map(_list_insert, (self._chunks, target), (sys.maxsize, index), (data, value)))
             self._left -= len(data)
@@ -190,7 +198,7 @@ class Writer:
     def commit_set(self, text: str, target: Any, key: Any, value: Any) -> None:
         """``commit(text, ...)`` whose change in memory is ``target[key] = value`` (an
         item of a dict or a list; ``key=END`` extends a list by ``value``)."""
-        data = text.encode() if self._fd >= 0 else text  # (UTF-8; naming it costs a lookup)
+        data = text.encode() if self._fd >= 0 else _utf8_text(text)  # (UTF-8: naming it costs a lookup)
         if len(data) < self._left and self._closed_reason is None and _monotonic() < self._due:
             _consume(map(_setitem, (self._chunks, target), (END, key), ((data,), value)))
             self._left -= len(data)

@@ -346,7 +346,7 @@ cdef class Engine:
         lock.take()
         try:
             acc = self._accessor(proxy)
-            plain = <dict>_get_slot(self._slot_plain, proxy)
+            plain = self._plain_dict(proxy)
             old = plain.get(key, _MISSING)
             if old is value or (self._is_proxy(value) and _get_slot(self._slot_plain, value) is old):
                 return  # (``d[k] += [x]`` sets the item to itself)
@@ -382,7 +382,7 @@ cdef class Engine:
         lock.take()
         try:
             acc = self._accessor(proxy)
-            plain = <dict>_get_slot(self._slot_plain, proxy)
+            plain = self._plain_dict(proxy)
             old = plain[key]  # the KeyError a dict raises
             nkey = self._normalize_key(key)
             w._line.clear()
@@ -413,7 +413,7 @@ cdef class Engine:
         lock.take()
         try:
             acc = self._accessor(proxy)
-            seq = <list>_get_slot(self._slot_plain, proxy)
+            seq = self._plain_list(proxy)
             if type(obj) is float:  # a metric per step: rendered on the stack
                 if not w._put_append_float(<str>acc, <double>obj):
                     seq.append(obj)
@@ -442,7 +442,7 @@ cdef class Engine:
         lock.take()
         try:
             acc = self._accessor(proxy)
-            seq = <list>_get_slot(self._slot_plain, proxy)
+            seq = self._plain_list(proxy)
             if type(values) is list or type(values) is tuple:
                 items = <list>self._normalize(values, 0)  # (a new list: the one copy)
             else:
@@ -474,7 +474,7 @@ cdef class Engine:
         lock.take()
         try:
             acc = self._accessor(proxy)
-            seq = <list>_get_slot(self._slot_plain, proxy)
+            seq = self._plain_list(proxy)
             n = len(seq)
             if type(index) is not int:
                 index = _index(index)
@@ -510,7 +510,7 @@ cdef class Engine:
         lock.take()
         try:
             acc = self._accessor(proxy)
-            seq = <list>_get_slot(self._slot_plain, proxy)
+            seq = self._plain_list(proxy)
             i = _position(index, len(seq))
             old = seq[i]
             if old is obj or (self._is_proxy(obj) and _get_slot(self._slot_plain, obj) is old):
@@ -541,7 +541,7 @@ cdef class Engine:
         lock.take()
         try:
             acc = self._accessor(proxy)
-            seq = <list>_get_slot(self._slot_plain, proxy)
+            seq = self._plain_list(proxy)
             i = _position(index, len(seq))
             old = seq[i]
             w._line.clear()
@@ -573,7 +573,7 @@ cdef class Engine:
         try:
             acc = self._accessor(proxy)
             key = self._normalize_key(obj)
-            plain = <set>_get_slot(self._slot_plain, proxy)
+            plain = self._plain_set(proxy)
             if key in plain:
                 return
             w._line.clear()
@@ -594,7 +594,7 @@ cdef class Engine:
         lock.take()
         try:
             acc = self._accessor(proxy)
-            plain = <set>_get_slot(self._slot_plain, proxy)
+            plain = self._plain_set(proxy)
             if obj not in plain:
                 return
             key = self._normalize_key(obj)
@@ -646,7 +646,7 @@ cdef class Engine:
         lock.take()
         try:
             acc = self._accessor(proxy)
-            seq = <list>_get_slot(self._slot_plain, proxy)
+            seq = self._plain_list(proxy)
             n = len(items)
             if n == len(seq):
                 for i in range(n):
@@ -699,7 +699,7 @@ cdef class Engine:
             _append_str(w._line, acc)
             w._line.append(b".update(")
             self._value_line(w, plain, ")", acc, 0)
-            seq = <dict>_get_slot(self._slot_plain, proxy)
+            seq = self._plain_dict(proxy)
             dead = []
             for key, value in plain.items():
                 if self._held:
@@ -725,7 +725,7 @@ cdef class Engine:
         lock.take()
         try:
             acc = self._accessor(proxy)
-            plain = <set>_get_slot(self._slot_plain, proxy)
+            plain = self._plain_set(proxy)
             if method not in ("update", "difference_update", "symmetric_difference_update"):
                 raise ValueError(f"not a set update: {method!r}")
             w._line.clear()
@@ -746,6 +746,27 @@ cdef class Engine:
     cdef inline bint _is_proxy(self, object v):
         cdef type t = type(v)
         return t is self._list_t or t is self._dict_t or t is self._set_t
+
+    # The plain container of a proxy, of the type the method expects: a list method
+    # called on a dict's proxy (``StoreList.append(d, x)``, or a proxy whose ``__class__``
+    # was changed) is refused before anything is written.
+    cdef inline list _plain_list(self, proxy):
+        plain = _get_slot(self._slot_plain, proxy)
+        if type(plain) is not list:
+            _wrong_container(proxy, plain, "list")
+        return <list>plain
+
+    cdef inline dict _plain_dict(self, proxy):
+        plain = _get_slot(self._slot_plain, proxy)
+        if type(plain) is not dict:
+            _wrong_container(proxy, plain, "dict")
+        return <dict>plain
+
+    cdef inline set _plain_set(self, proxy):
+        plain = _get_slot(self._slot_plain, proxy)
+        if type(plain) is not set:
+            _wrong_container(proxy, plain, "set")
+        return <set>plain
 
     cdef inline object _accessor(self, proxy):
         acc = _get_slot(self._slot_accessor, proxy)
@@ -770,7 +791,7 @@ cdef class Engine:
         w._line.push_back(b'\n')
         if w._line.size() > _max_written:
             if not _is_container(value):
-                raise _StatementTooLarge(w._line.size())
+                raise _StatementTooLarge(w._line.size(), head_size > _max_written // 2)
             head = PyUnicode_DecodeUTF8(w._line.c_str(), <Py_ssize_t>head_size, NULL)
             if index >= 0:
                 accessor = _index_accessor(accessor, index)
@@ -960,6 +981,11 @@ cdef extern from *:
     }
     """
     PyObject* _slot_of "laaos_slot"(object descr, object obj)
+
+
+cdef int _wrong_container(proxy, plain, str expected) except -1:
+    raise TypeError(f"a {expected} method was called on a {type(proxy).__name__} that holds "
+                    f"a {type(plain).__name__}; nothing was changed")
 
 
 cdef object _shared_slot(str name, list_type, dict_type, set_type):

@@ -75,6 +75,89 @@ def test_replaced_or_deleted_containers_refuse_mutation():
     assert load(log) == {"a": {}, "l": []}
 
 
+WRONG_CONTAINER_CALLS = {
+    "list append on a dict": lambda r: laaos.StoreList.append(r["d"], 1.0),
+    "list append on the root": lambda r: laaos.StoreList.append(r, 1),
+    "list extend on a dict": lambda r: laaos.StoreList.extend(r["d"], [1.0, 2.0]),
+    "list extend on a set": lambda r: laaos.StoreList.extend(r["s"], [1.0]),
+    "list insert on a set": lambda r: laaos.StoreList.insert(r["s"], 0, 1.0),
+    "list item set on a dict": lambda r: laaos.StoreList.__setitem__(r["d"], 0, 1.0),
+    "list item del on a dict": lambda r: laaos.StoreList.__delitem__(r["d"], 0),
+    "dict item set on a list": lambda r: laaos.StoreDict.__setitem__(r["l"], 0, 1.0),
+    "dict item del on a list": lambda r: laaos.StoreDict.__delitem__(r["l"], 0),
+    "set add on a dict": lambda r: laaos.StoreSet.add(r["d"], 2),
+    "set discard on a list": lambda r: laaos.StoreSet.discard(r["l"], 1),
+}
+
+
+@pytest.mark.parametrize("case", list(WRONG_CONTAINER_CALLS))
+def test_a_method_of_another_container_type_is_refused_and_changes_nothing(case):
+    # (the extension cast the container unchecked: a segfault, or a statement written
+    # that then failed in memory, a log that no longer loads; the pure twin wrote some)
+    root, log = new_store()
+    root.update({"d": {"a": 1}, "l": [1], "s": {1}})
+    before = log.getvalue()
+    with pytest.raises(TypeError, match="method was called on a Store"):
+        WRONG_CONTAINER_CALLS[case](root)
+    assert log.getvalue() == before
+    assert plain(root) == load(log) == {"d": {"a": 1}, "l": [1], "s": {1}}
+
+
+def test_a_proxy_whose_class_was_changed_is_refused_and_changes_nothing():
+    root, log = new_store()
+    root["d"] = {"a": 1}
+    d = root["d"]
+    d.__class__ = laaos.StoreList  # (allowed: the proxies share one layout)
+    with pytest.raises(TypeError, match="a list method was called on a StoreList that holds a dict"):
+        d.insert(0, 1.0)
+    d.__class__ = laaos.StoreDict
+    assert plain(root) == load(log) == {"d": {"a": 1}}
+
+
+def test_a_key_too_long_for_any_statement_is_refused_and_changes_nothing():
+    # (a container under a key of 70 MB was written as statements of 70 MB, which the
+    # loader refuses by default; the pure twin also wrote a float under a 9 MB key)
+    from laaos._limits import MAX_WRITTEN_STATEMENT
+
+    root, log = new_store()
+    near = "k" * (MAX_WRITTEN_STATEMENT - 20)  # `store['…']=[]` fits, one float more does not
+    root[near] = []
+    root["d"] = {}
+    before = log.getvalue()
+    for mutate in (
+        lambda: root[near].append(0.123456789),
+        lambda: root[near].insert(0, 0.5),
+        lambda: root[near].extend([0.5, 1.5]),
+        lambda: root[near].append({"step": 1}),
+        lambda: root["d"].__setitem__("k" * (MAX_WRITTEN_STATEMENT + 1), 1.5),
+        lambda: root.__setitem__("k" * 7_000_000, [1.0] * 300_000),  # split: each part holds the key
+        lambda: root.__setitem__("k" * 70_000_000, [1.0]),
+    ):
+        with pytest.raises(ValueError, match="the keys that lead to the value"):
+            mutate()
+    assert log.getvalue() == before
+    assert load(log) == plain(root) == {near: [], "d": {}}
+
+
+def test_a_lone_surrogate_from_a_handler_is_refused_on_a_text_file_object():
+    # (the pure twin wrote it to a text file object as it was: a log that no longer
+    # encodes, where the extension and every file descriptor refuse it)
+    from laaos.handlers import ToReprHandler
+
+    class Odd:
+        def __repr__(self):
+            return "'a\ud800b'"
+
+    root, log = new_store(type_handlers=[ToReprHandler()])
+    root["l"] = []
+    before = log.getvalue()
+    for mutate in (lambda: root.__setitem__("x", Odd()), lambda: root["l"].append(Odd())):
+        with pytest.raises(UnicodeEncodeError):
+            mutate()
+    assert log.getvalue() == before
+    assert load(log) == plain(root) == {"l": []}
+
+
 def test_slices_work_as_on_a_list_and_negative_indexes_work():
     root, log = new_store()
     root["l"] = [1, 2, 3]
