@@ -30,13 +30,13 @@ import operator
 import weakref
 from _weakref import _remove_dead_weakref
 from itertools import chain, repeat, starmap
-from typing import Any, Iterator, List, NoReturn, Optional
+from typing import Any, Iterator, List, Optional
 
 from ._limits import MAX_WRITTEN_STATEMENT
 from ._render import render
 from ._statements import elements_text, statement_text
 from ._writer import END
-from .errors import SliceNotSupportedError
+from .errors import SliceNotSupportedError, container_mismatch
 
 _float_repr = float.__repr__
 _setitem = operator.setitem
@@ -56,13 +56,6 @@ _NOTHING: Iterator[Any] = iter(())
 _FLAT_KEYS = frozenset((str, int))
 _FLAT_VALUES = frozenset((str, int, float, bool, type(None)))
 _SET_UPDATES = ("update", "difference_update", "symmetric_difference_update")
-
-
-def _wrong_container(proxy: Any, plain: Any, expected: type) -> NoReturn:
-    """Refuse a list method called on a dict's proxy (``StoreList.append(d, x)``, or a
-    proxy whose ``__class__`` was changed), and the like, before anything is written."""
-    raise TypeError(f"a {expected.__name__} method was called on a {type(proxy).__name__} that holds "
-                    f"a {type(plain).__name__}; nothing was changed")
 
 
 class Engine:
@@ -195,7 +188,7 @@ class Engine:
                 proxy._linked_accessor()  # raises: unlinked
             plain = proxy._plain
             if type(plain) is not dict:
-                _wrong_container(proxy, plain, dict)
+                raise container_mismatch(proxy, plain, dict)
             old = plain.get(key, _MISSING)
             if old is value:
                 return
@@ -229,7 +222,7 @@ class Engine:
             acc = self._accessor(proxy)
             plain = proxy._plain
             if type(plain) is not dict:
-                _wrong_container(proxy, plain, dict)
+                raise container_mismatch(proxy, plain, dict)
             old = plain[key]  # the KeyError a dict raises
             text = f"del {acc}[{self.render(self._store._normalize_key(key))}]\n"
             after: Iterator[Any] = starmap(plain.__delitem__, ((key,),))
@@ -245,7 +238,7 @@ class Engine:
                 proxy._linked_accessor()  # raises: unlinked
             seq = proxy._plain
             if type(seq) is not list:
-                _wrong_container(proxy, seq, list)
+                raise container_mismatch(proxy, seq, list)
             if type(obj) is float and obj - obj == 0:  # a metric per step: the hot case
                 text = f"{acc}.append({obj!r})\n"
                 if len(text) > _LONG:  # (an accessor of megabytes)
@@ -261,7 +254,7 @@ class Engine:
             acc = self._accessor(proxy)
             seq = proxy._plain
             if type(seq) is not list:
-                _wrong_container(proxy, seq, list)
+                raise container_mismatch(proxy, seq, list)
             items = list(seq if values is proxy else values)
             if not items:
                 return
@@ -286,7 +279,7 @@ class Engine:
                 proxy._linked_accessor()  # raises: unlinked
             seq = proxy._plain
             if type(seq) is not list:
-                _wrong_container(proxy, seq, list)
+                raise container_mismatch(proxy, seq, list)
             n = len(seq)
             if type(index) is not int:
                 index = _index(index)
@@ -313,7 +306,7 @@ class Engine:
             acc = self._accessor(proxy)
             seq = proxy._plain
             if type(seq) is not list:
-                _wrong_container(proxy, seq, list)
+                raise container_mismatch(proxy, seq, list)
             index = _position(index, len(seq))
             old = seq[index]
             if old is obj or (type(obj) in self._proxies and obj._plain is old):
@@ -331,7 +324,7 @@ class Engine:
             acc = self._accessor(proxy)
             seq = proxy._plain
             if type(seq) is not list:
-                _wrong_container(proxy, seq, list)
+                raise container_mismatch(proxy, seq, list)
             index = _position(index, len(seq))
             old = seq[index]
             after: Iterator[Any] = starmap(seq.__delitem__, ((index,),))
@@ -348,7 +341,7 @@ class Engine:
             key = self._store._normalize_key(obj)
             plain = proxy._plain
             if type(plain) is not set:
-                _wrong_container(proxy, plain, set)
+                raise container_mismatch(proxy, plain, set)
             if key in plain:
                 return
             text = self._text(acc + ".add(", key, ")", acc, 0)
@@ -360,7 +353,7 @@ class Engine:
             acc = self._accessor(proxy)
             plain = proxy._plain
             if type(plain) is not set:
-                _wrong_container(proxy, plain, set)
+                raise container_mismatch(proxy, plain, set)
             if obj not in plain:
                 return
             text = self._text(acc + ".discard(", self._store._normalize_key(obj), ")", acc, 0)
@@ -395,7 +388,7 @@ class Engine:
             acc = self._accessor(proxy)
             seq = proxy._plain
             if type(seq) is not list:
-                _wrong_container(proxy, seq, list)
+                raise container_mismatch(proxy, seq, list)
             if len(items) == len(seq) and all(map(operator.is_, items, seq)):
                 return
             text = self._text(acc + "=", self._store._normalize(items), "", acc, 0)
@@ -427,7 +420,7 @@ class Engine:
             text = self._text(acc + ".update(", plain, ")", acc, 0)
             seq = proxy._plain
             if type(seq) is not dict:
-                _wrong_container(proxy, seq, dict)
+                raise container_mismatch(proxy, seq, dict)
             dead: List[Any] = []
             if self._held:
                 for key in plain:
@@ -451,7 +444,7 @@ class Engine:
             text = elements_text(acc, method, elements, self._store._render)
             plain = proxy._plain
             if type(plain) is not set:
-                _wrong_container(proxy, plain, set)
+                raise container_mismatch(proxy, plain, set)
             self._writer.commit(text, starmap(getattr(plain, method), ((elements,),)))
 
     # ---- helpers ---------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from . import _backend
 from ._container_api import _UNLIMITED
 from ._limits import MAX_DEPTH, MAX_VALUE_DEPTH
 from ._statements import store_statements
-from .errors import UnsupportedTypeError
+from .errors import UnsupportedTypeError, container_mismatch
 from .handlers import TypeHandler
 from .proxies import SCALARS, StoreAccessible, StoreDict, StoreList, StoreRoot, StoreSet
 
@@ -103,11 +103,16 @@ class Values:
             if SCALARS.issuperset(map(type, obj.values())) and _PLAIN_KEYS.issuperset(map(type, obj)):
                 return obj.copy()  # (a record of scalars: two passes in C)
             return {self._normalize_key(k, depth): self._normalize(v, depth) for k, v in obj.items()}
-        if t is StoreList:
-            return [self._normalize(v, depth) for v in obj._plain]
-        if t is StoreDict or t is StoreRoot:
-            return {k: self._normalize(v, depth) for k, v in obj._plain.items()}
-        if t is set or t is StoreSet:
+        if t is StoreList or t is StoreDict or t is StoreRoot or t is StoreSet:
+            plain = obj._plain
+            if type(plain) is not obj._plain_type:  # (a proxy whose __class__ was changed)
+                raise container_mismatch(obj, plain, obj._plain_type)
+            if t is StoreList:
+                return [self._normalize(v, depth) for v in plain]
+            if t is StoreSet:
+                return {self._normalize_key(v, depth) for v in obj}
+            return {k: self._normalize(v, depth) for k, v in plain.items()}
+        if t is set:
             return {self._normalize_key(v, depth) for v in obj}
         return self._normalize_other(obj, depth)
 

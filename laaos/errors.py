@@ -97,6 +97,16 @@ class SliceNotSupportedError(LaaosError, TypeError, AssertionError):
     code written for laaos 2.1.1, which refused slice assignment and deletion."""
 
 
+def container_mismatch(proxy: object, plain: object, expected: type) -> TypeError:
+    """The error for a store container used as another kind than it holds (a list method
+    called on a dict's proxy, ``StoreList.append(d, x)``, or on a proxy whose ``__class__``
+    was changed), which both backends raise before anything is written or changed."""
+    return TypeError(
+        f"a {type(proxy).__name__} that holds a {type(plain).__name__} was used as a "
+        f"{expected.__name__}; nothing was changed"
+    )
+
+
 class StoreLockedError(LaaosError, BlockingIOError):
     """Another writer holds the exclusive lock on the log file."""
 

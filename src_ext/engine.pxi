@@ -753,19 +753,19 @@ cdef class Engine:
     cdef inline list _plain_list(self, proxy):
         plain = _get_slot(self._slot_plain, proxy)
         if type(plain) is not list:
-            _wrong_container(proxy, plain, "list")
+            raise _container_mismatch(proxy, plain, list)
         return <list>plain
 
     cdef inline dict _plain_dict(self, proxy):
         plain = _get_slot(self._slot_plain, proxy)
         if type(plain) is not dict:
-            _wrong_container(proxy, plain, "dict")
+            raise _container_mismatch(proxy, plain, dict)
         return <dict>plain
 
     cdef inline set _plain_set(self, proxy):
         plain = _get_slot(self._slot_plain, proxy)
         if type(plain) is not set:
-            _wrong_container(proxy, plain, "set")
+            raise _container_mismatch(proxy, plain, set)
         return <set>plain
 
     cdef inline object _accessor(self, proxy):
@@ -930,18 +930,18 @@ cdef class Engine:
             return d
         if t is self._list_t:
             out = []
-            for v in <list>obj._plain:
+            for v in self._plain_list(obj):
                 out.append(self._normalize(v, depth))
             return out
         if t is self._dict_t or (t is not set and isinstance(obj, self._dict_t)):  # StoreRoot too
             d = {}
-            for k, v in (<dict>obj._plain).items():
+            for k, v in self._plain_dict(obj).items():
                 d[k] = self._normalize(v, depth)
             return d
         if t is set:
             return {self._normalize_key(v, depth) for v in <set>obj}
         if t is self._set_t:
-            return {self._normalize_key(v, depth) for v in <set>obj._plain}
+            return {self._normalize_key(v, depth) for v in self._plain_set(obj)}
         return self._store._normalize_other(obj, depth)
 
     cdef object _normalize_key(self, object obj, int depth=0):
@@ -981,11 +981,6 @@ cdef extern from *:
     }
     """
     PyObject* _slot_of "laaos_slot"(object descr, object obj)
-
-
-cdef int _wrong_container(proxy, plain, str expected) except -1:
-    raise TypeError(f"a {expected} method was called on a {type(proxy).__name__} that holds "
-                    f"a {type(plain).__name__}; nothing was changed")
 
 
 cdef object _shared_slot(str name, list_type, dict_type, set_type):
@@ -1041,6 +1036,7 @@ cdef int _set_accessors(list proxies, list accessors, Engine engine) except -1:
 import operator as _operator
 from types import MemberDescriptorType as _MemberDescriptorType
 from laaos.errors import SliceNotSupportedError as _SliceNotSupportedError
+from laaos.errors import container_mismatch as _container_mismatch
 
 
 cdef object _index(object index):

@@ -97,7 +97,7 @@ def test_a_method_of_another_container_type_is_refused_and_changes_nothing(case)
     root, log = new_store()
     root.update({"d": {"a": 1}, "l": [1], "s": {1}})
     before = log.getvalue()
-    with pytest.raises(TypeError, match="method was called on a Store"):
+    with pytest.raises(TypeError, match="that holds a .* was used as a "):
         WRONG_CONTAINER_CALLS[case](root)
     assert log.getvalue() == before
     assert plain(root) == load(log) == {"d": {"a": 1}, "l": [1], "s": {1}}
@@ -108,8 +108,12 @@ def test_a_proxy_whose_class_was_changed_is_refused_and_changes_nothing():
     root["d"] = {"a": 1}
     d = root["d"]
     d.__class__ = laaos.StoreList  # (allowed: the proxies share one layout)
-    with pytest.raises(TypeError, match="a list method was called on a StoreList that holds a dict"):
+    with pytest.raises(TypeError, match="a StoreList that holds a dict was used as a list"):
         d.insert(0, 1.0)
+    with pytest.raises(TypeError, match="a StoreList that holds a dict was used as a list"):
+        root["copy"] = d  # (copied as a list: the extension read the dict as one, and crashed)
+    with pytest.raises(TypeError, match="a StoreList that holds a dict was used as a list"):
+        root["rows"] = [{"nested": d}]
     d.__class__ = laaos.StoreDict
     assert plain(root) == load(log) == {"d": {"a": 1}}
 
