@@ -187,7 +187,7 @@ class Engine:
             if acc is None:
                 proxy._linked_accessor()  # raises: unlinked
             plain = proxy._plain
-            if type(plain) is not dict:
+            if plain.__class__ is not dict:
                 raise container_mismatch(proxy, plain, dict)
             old = plain.get(key, _MISSING)
             if old is value:
@@ -221,7 +221,7 @@ class Engine:
         with self._writer.lock:
             acc = self._accessor(proxy)
             plain = proxy._plain
-            if type(plain) is not dict:
+            if plain.__class__ is not dict:
                 raise container_mismatch(proxy, plain, dict)
             old = plain[key]  # the KeyError a dict raises
             text = f"del {acc}[{self.render(self._store._normalize_key(key))}]\n"
@@ -237,7 +237,7 @@ class Engine:
             if acc is None:
                 proxy._linked_accessor()  # raises: unlinked
             seq = proxy._plain
-            if type(seq) is not list:
+            if seq.__class__ is not list:
                 raise container_mismatch(proxy, seq, list)
             if type(obj) is float and obj - obj == 0:  # a metric per step: the hot case
                 text = f"{acc}.append({obj!r})\n"
@@ -253,7 +253,7 @@ class Engine:
         with self._writer.lock:
             acc = self._accessor(proxy)
             seq = proxy._plain
-            if type(seq) is not list:
+            if seq.__class__ is not list:
                 raise container_mismatch(proxy, seq, list)
             items = list(seq if values is proxy else values)
             if not items:
@@ -278,7 +278,7 @@ class Engine:
             if acc is None:
                 proxy._linked_accessor()  # raises: unlinked
             seq = proxy._plain
-            if type(seq) is not list:
+            if seq.__class__ is not list:
                 raise container_mismatch(proxy, seq, list)
             n = len(seq)
             if type(index) is not int:
@@ -288,7 +288,8 @@ class Engine:
             elif index > n:
                 index = n
             if type(obj) is float and obj - obj == 0:
-                value, text = obj, f"{acc}.insert({index}, {obj!r})\n"
+                value = obj
+                text = f"{acc}.insert({index}, {obj!r})\n"
                 if len(text) > _LONG:  # (an accessor of megabytes)
                     self._text(f"{acc}.insert({index}, ", obj, ")", "", 0)
             else:
@@ -305,7 +306,7 @@ class Engine:
         with self._writer.lock:
             acc = self._accessor(proxy)
             seq = proxy._plain
-            if type(seq) is not list:
+            if seq.__class__ is not list:
                 raise container_mismatch(proxy, seq, list)
             index = _position(index, len(seq))
             old = seq[index]
@@ -323,7 +324,7 @@ class Engine:
         with self._writer.lock:
             acc = self._accessor(proxy)
             seq = proxy._plain
-            if type(seq) is not list:
+            if seq.__class__ is not list:
                 raise container_mismatch(proxy, seq, list)
             index = _position(index, len(seq))
             old = seq[index]
@@ -340,7 +341,7 @@ class Engine:
             acc = self._accessor(proxy)
             key = self._store._normalize_key(obj)
             plain = proxy._plain
-            if type(plain) is not set:
+            if plain.__class__ is not set:
                 raise container_mismatch(proxy, plain, set)
             if key in plain:
                 return
@@ -352,7 +353,7 @@ class Engine:
         with self._writer.lock:
             acc = self._accessor(proxy)
             plain = proxy._plain
-            if type(plain) is not set:
+            if plain.__class__ is not set:
                 raise container_mismatch(proxy, plain, set)
             if obj not in plain:
                 return
@@ -387,7 +388,7 @@ class Engine:
         with self._writer.lock:
             acc = self._accessor(proxy)
             seq = proxy._plain
-            if type(seq) is not list:
+            if seq.__class__ is not list:
                 raise container_mismatch(proxy, seq, list)
             if len(items) == len(seq) and all(map(operator.is_, items, seq)):
                 return
@@ -419,7 +420,7 @@ class Engine:
             plain = self._store._normalize(changes)
             text = self._text(acc + ".update(", plain, ")", acc, 0)
             seq = proxy._plain
-            if type(seq) is not dict:
+            if seq.__class__ is not dict:
                 raise container_mismatch(proxy, seq, dict)
             dead: List[Any] = []
             if self._held:
@@ -443,7 +444,7 @@ class Engine:
                 raise ValueError(f"not a set update: {method!r}")
             text = elements_text(acc, method, elements, self._store._render)
             plain = proxy._plain
-            if type(plain) is not set:
+            if plain.__class__ is not set:
                 raise container_mismatch(proxy, plain, set)
             self._writer.commit(text, starmap(getattr(plain, method), ((elements,),)))
 

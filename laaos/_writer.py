@@ -26,7 +26,8 @@ from ._render import StatementTooLarge
 from .errors import StoreClosedError
 
 DURABILITIES = ("flush", "fsync", "buffered")
-# Exhausts an iterator in C (a deque that keeps nothing).
+
+
 def _utf8_text(text: str) -> str:
     """``text`` for a text file object, refused as a file descriptor's write refuses it
     (``UnicodeEncodeError``) if it holds what UTF-8 cannot encode (a lone surrogate that a
@@ -35,11 +36,13 @@ def _utf8_text(text: str) -> str:
     return text
 
 
+# Exhausts an iterator in C (a deque that keeps nothing).
 _consume = deque(maxlen=0).extend
 _monotonic = time.monotonic
 _setitem = operator.setitem
 _list_append = list.append
-_list_insert = list.insert  # (``list.insert(chunks, sys.maxsize, x)`` appends ``x``)
+_list_insert = list.insert  # (``list.insert(chunks, _LAST, x)`` appends ``x``)
+_LAST = sys.maxsize
 # ``seq[END] = items`` appends ``items`` to the list ``seq`` (an empty slice past its end):
 # a list's extend spelled as an item set, so that the buffer and a dict take one call.
 END = slice(sys.maxsize, sys.maxsize)
@@ -190,7 +193,7 @@ class Writer:
         """``commit(text, ...)`` whose change in memory is ``target.insert(index, value)``."""
         data = text.encode() if self._fd >= 0 else _utf8_text(text)  # (UTF-8: naming it costs a lookup)
         if len(data) < self._left and self._closed_reason is None and _monotonic() < self._due:
-            _consume(map(_list_insert, (self._chunks, target), (sys.maxsize, index), (data, value)))
+            _consume(map(_list_insert, (self._chunks, target), (_LAST, index), (data, value)))
             self._left -= len(data)
         else:
             self._put(data, map(target.insert, (index,), (value,)))
