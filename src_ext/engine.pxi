@@ -346,7 +346,7 @@ cdef class Engine:
         lock.take()
         try:
             acc = self._accessor(proxy)
-            plain = self._plain_dict(proxy)
+            plain = <dict>self._plain_as(proxy, dict)
             old = plain.get(key, _MISSING)
             if old is value or (self._is_proxy(value) and _get_slot(self._slot_plain, value) is old):
                 return  # (``d[k] += [x]`` sets the item to itself)
@@ -382,7 +382,7 @@ cdef class Engine:
         lock.take()
         try:
             acc = self._accessor(proxy)
-            plain = self._plain_dict(proxy)
+            plain = <dict>self._plain_as(proxy, dict)
             old = plain[key]  # the KeyError a dict raises
             nkey = self._normalize_key(key)
             w._line.clear()
@@ -413,7 +413,7 @@ cdef class Engine:
         lock.take()
         try:
             acc = self._accessor(proxy)
-            seq = self._plain_list(proxy)
+            seq = <list>self._plain_as(proxy, list)
             if type(obj) is float:  # a metric per step: rendered on the stack
                 if not w._put_append_float(<str>acc, <double>obj):
                     seq.append(obj)
@@ -442,7 +442,7 @@ cdef class Engine:
         lock.take()
         try:
             acc = self._accessor(proxy)
-            seq = self._plain_list(proxy)
+            seq = <list>self._plain_as(proxy, list)
             if type(values) is list or type(values) is tuple:
                 items = <list>self._normalize(values, 0)  # (a new list: the one copy)
             else:
@@ -474,7 +474,7 @@ cdef class Engine:
         lock.take()
         try:
             acc = self._accessor(proxy)
-            seq = self._plain_list(proxy)
+            seq = <list>self._plain_as(proxy, list)
             n = len(seq)
             if type(index) is not int:
                 index = _index(index)
@@ -510,7 +510,7 @@ cdef class Engine:
         lock.take()
         try:
             acc = self._accessor(proxy)
-            seq = self._plain_list(proxy)
+            seq = <list>self._plain_as(proxy, list)
             i = _position(index, len(seq))
             old = seq[i]
             if old is obj or (self._is_proxy(obj) and _get_slot(self._slot_plain, obj) is old):
@@ -541,7 +541,7 @@ cdef class Engine:
         lock.take()
         try:
             acc = self._accessor(proxy)
-            seq = self._plain_list(proxy)
+            seq = <list>self._plain_as(proxy, list)
             i = _position(index, len(seq))
             old = seq[i]
             w._line.clear()
@@ -573,7 +573,7 @@ cdef class Engine:
         try:
             acc = self._accessor(proxy)
             key = self._normalize_key(obj)
-            plain = self._plain_set(proxy)
+            plain = <set>self._plain_as(proxy, set)
             if key in plain:
                 return
             w._line.clear()
@@ -594,7 +594,7 @@ cdef class Engine:
         lock.take()
         try:
             acc = self._accessor(proxy)
-            plain = self._plain_set(proxy)
+            plain = <set>self._plain_as(proxy, set)
             if obj not in plain:
                 return
             key = self._normalize_key(obj)
@@ -646,7 +646,7 @@ cdef class Engine:
         lock.take()
         try:
             acc = self._accessor(proxy)
-            seq = self._plain_list(proxy)
+            seq = <list>self._plain_as(proxy, list)
             n = len(items)
             if n == len(seq):
                 for i in range(n):
@@ -699,7 +699,7 @@ cdef class Engine:
             _append_str(w._line, acc)
             w._line.append(b".update(")
             self._value_line(w, plain, ")", acc, 0)
-            seq = self._plain_dict(proxy)
+            seq = <dict>self._plain_as(proxy, dict)
             dead = []
             for key, value in plain.items():
                 if self._held:
@@ -725,7 +725,7 @@ cdef class Engine:
         lock.take()
         try:
             acc = self._accessor(proxy)
-            plain = self._plain_set(proxy)
+            plain = <set>self._plain_as(proxy, set)
             if method not in ("update", "difference_update", "symmetric_difference_update"):
                 raise ValueError(f"not a set update: {method!r}")
             w._line.clear()
@@ -747,26 +747,14 @@ cdef class Engine:
         cdef type t = type(v)
         return t is self._list_t or t is self._dict_t or t is self._set_t
 
-    # The plain container of a proxy, of the type the method expects: a list method
+    # The plain container of a proxy, of the ``kind`` the method expects: a list method
     # called on a dict's proxy (``StoreList.append(d, x)``, or a proxy whose ``__class__``
     # was changed) is refused before anything is written.
-    cdef inline list _plain_list(self, proxy):
+    cdef inline object _plain_as(self, proxy, type kind):
         plain = _get_slot(self._slot_plain, proxy)
-        if type(plain) is not list:
-            raise _container_mismatch(proxy, plain, list)
-        return <list>plain
-
-    cdef inline dict _plain_dict(self, proxy):
-        plain = _get_slot(self._slot_plain, proxy)
-        if type(plain) is not dict:
-            raise _container_mismatch(proxy, plain, dict)
-        return <dict>plain
-
-    cdef inline set _plain_set(self, proxy):
-        plain = _get_slot(self._slot_plain, proxy)
-        if type(plain) is not set:
-            raise _container_mismatch(proxy, plain, set)
-        return <set>plain
+        if type(plain) is not kind:
+            raise _container_mismatch(proxy, plain, kind)
+        return plain
 
     cdef inline object _accessor(self, proxy):
         acc = _get_slot(self._slot_accessor, proxy)
@@ -930,18 +918,18 @@ cdef class Engine:
             return d
         if t is self._list_t:
             out = []
-            for v in self._plain_list(obj):
+            for v in <list>self._plain_as(obj, list):
                 out.append(self._normalize(v, depth))
             return out
         if t is self._dict_t or (t is not set and isinstance(obj, self._dict_t)):  # StoreRoot too
             d = {}
-            for k, v in self._plain_dict(obj).items():
+            for k, v in (<dict>self._plain_as(obj, dict)).items():
                 d[k] = self._normalize(v, depth)
             return d
         if t is set:
             return {self._normalize_key(v, depth) for v in <set>obj}
         if t is self._set_t:
-            return {self._normalize_key(v, depth) for v in self._plain_set(obj)}
+            return {self._normalize_key(v, depth) for v in <set>self._plain_as(obj, set)}
         return self._store._normalize_other(obj, depth)
 
     cdef object _normalize_key(self, object obj, int depth=0):
