@@ -6,6 +6,7 @@ import enum
 import io
 import math
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -434,6 +435,33 @@ def test_the_store_lock_is_reentrant_and_owned():
     assert len(errors) == 1
     with pytest.raises(RuntimeError):
         lock.release()
+
+
+def test_the_store_lock_keeps_other_threads_out_while_its_owner_gives_the_gil_away():
+    """Threads that find the lock taken wait (with the GIL released, so the owner runs on)
+    and each gets it in turn, also when the owner sleeps or writes while holding it."""
+    root, log = new_store()
+    lock = root.laaos_store._lock
+    inside, overlaps = [], []
+
+    def worker(i):
+        for j in range(40):
+            with lock:
+                inside.append(i)
+                if len(inside) > 1:
+                    overlaps.append(list(inside))
+                time.sleep(0.0002)  # (gives the GIL away, as a long write does)
+                root[f"t{i}"] = j  # (the store takes the lock again inside)
+                inside.remove(i)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not any(t.is_alive() for t in threads)
+    assert overlaps == []
+    assert load(log) == {f"t{i}": 39 for i in range(4)}
 
 
 def test_helpers():
