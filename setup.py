@@ -66,9 +66,9 @@ def extensions():
         _build_pure_instead(repr(e))
         return []
     if sys.platform == "win32":
-        args = ["/O2", "/std:c++17"]
+        args, c_args = ["/O2", "/std:c++17"], ["/O2"]
     else:
-        args = ["-O3", "-std=c++17"]
+        args, c_args = ["-O3", "-std=c++17"], ["-O3"]
     ext = Extension(
         "laaos._speedups",
         ["src_ext/_speedups.pyx"],
@@ -78,8 +78,11 @@ def extensions():
         depends=sorted(str(p) for p in Path("src_ext").glob("*.h")),
         extra_compile_args=args,
     )
+    # StoreList.append as one C call to the store's engine (plain C: no Cython module's
+    # set-up at `import laaos`, which imports it)
+    hook = Extension("laaos._hook", ["src_ext/hook.c"], extra_compile_args=c_args)
     try:
-        return cythonize([ext], compiler_directives={"language_level": "3"}, quiet=True)
+        return cythonize([ext], compiler_directives={"language_level": "3"}, quiet=True) + [hook]
     except (CompileError, ValueError) as e:  # a Cython too old or too new for our sources
         _build_pure_instead(repr(e))
         return []

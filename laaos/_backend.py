@@ -23,16 +23,36 @@ def _extension() -> Optional[ModuleType]:
     """The extension, or None where it is not to be used or does not import."""
     if NO_EXTENSIONS or sys.implementation.name != "cpython":
         return None
+    module = "_speedups"
     try:
         from . import _speedups
+
+        if REQUIRE_EXTENSIONS:  # (and the proxies' C method, built with it)
+            module = "_hook"
+            from . import _hook  # noqa: F401
     except ImportError as e:
         if REQUIRE_EXTENSIONS:
             raise ImportError(
-                f"LAAOS_REQUIRE_EXTENSIONS=1 but the laaos._speedups extension did not import ({e}); "
+                f"LAAOS_REQUIRE_EXTENSIONS=1 but the laaos.{module} extension did not import ({e}); "
                 "reinstall laaos with a C++ compiler and Cython available"
             ) from None
         return None
     return _speedups
+
+
+def engine_method(func: Any, name: str) -> Any:
+    """``func``, a proxy's method that is the one call ``self._store._engine.<name>(self,
+    ...)``, as ``laaos._hook.EngineMethod``: the same call made in C, without the
+    method's Python frame, for whichever engine the store has.  ``func`` itself where
+    compiled code is not to be used or was not built (``LAAOS_REQUIRE_EXTENSIONS`` is
+    checked at the backend's first use, with the extension)."""
+    if NO_EXTENSIONS or sys.implementation.name != "cpython":
+        return func
+    try:
+        from ._hook import EngineMethod
+    except ImportError:
+        return func
+    return EngineMethod(func, name)
 
 
 def __getattr__(name: str) -> Any:

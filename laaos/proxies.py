@@ -29,6 +29,7 @@ from __future__ import annotations
 from collections.abc import MutableMapping, MutableSequence, MutableSet
 from typing import Any, Iterator, Optional
 
+from ._backend import engine_method
 from ._container_api import DictAPI, ListAPI, SetAPI
 from .errors import StoreClosedError, UnlinkedContainerError
 
@@ -255,7 +256,12 @@ class StoreList(StoreAccessible, ListAPI, MutableSequence):
         return iter(self._store._engine.items(self))
 
     def append(self, obj: Any) -> None:
+        """Append ``obj`` (a copy of it, as plain data), logged as ``ACC.append(VALUE)``."""
         self._store._engine.list_append(self, obj)
+
+    # The commonest mutation (a metric per step) without this method's Python frame, where
+    # the extension is built: the same call, made in C (``laaos._hook``).
+    append = engine_method(append, "list_append")
 
     def extend(self, values: Any) -> None:
         self._store._engine.list_extend(self, values)

@@ -3,6 +3,7 @@ memory together, so an interrupt lands before or after a whole mutation; the bac
 picked once, and nothing is installed into the Python classes."""
 
 import gc
+import inspect
 import subprocess
 import sys
 import textwrap
@@ -164,19 +165,117 @@ def test_an_interrupt_never_leaves_the_log_and_memory_apart(backend, backend_env
 
 
 PROXY_CLASSES = (StoreAccessible, StoreDict, StoreRoot, StoreList, StoreSet, Store)
+# The one method its class body names as a C call to the engine where the extension is
+# built (laaos._hook): its Python method, and the engine method it calls.
+HOOKS = {"StoreList.append": "list_append"}
+
+
+def _is_hook(cls, name):
+    return type(vars(cls)[name]).__name__ == "EngineMethod"
 
 
 @pytest.mark.parametrize("backend", ["cython"], indirect=True)
 def test_the_classes_hold_their_own_python_methods(backend):
     """The extension installs nothing into the proxies or the Store: every method in
-    their class bodies is a Python function of laaos."""
+    their class bodies is a Python function of laaos, but for the one hook named in its
+    class body, which wraps one."""
+    hooks = set()
     for cls in PROXY_CLASSES:
         for name, value in vars(cls).items():
             if isinstance(value, (staticmethod, classmethod)):
                 value = value.__func__
+            if _is_hook(cls, name):
+                hooks.add(f"{cls.__name__}.{name}")
+                assert value.engine_method == HOOKS[f"{cls.__name__}.{name}"]
+                value = value.__wrapped__
             if callable(value) and not isinstance(value, type):
                 assert type(value) is types.FunctionType, f"{cls.__name__}.{name} is {type(value)}"
                 assert value.__module__.startswith("laaos."), f"{cls.__name__}.{name}"
+    assert hooks == set(HOOKS)  # (the extension is built here: LAAOS_REQUIRE_EXTENSIONS)
+
+
+def test_without_compiled_code_the_hook_is_its_python_method(tmp_path, backend_env):
+    env = dict(backend_env, LAAOS_NO_EXTENSIONS="1")
+    code = ("import types, laaos, laaos.proxies as p\n"
+            "print(type(vars(p.StoreList)['append']) is types.FunctionType, laaos.BACKEND)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True,
+                         text=True, timeout=60)
+    assert out.stdout.split() == ["True", "python"], out.stderr
+
+
+def _outcome(call, folder):
+    try:
+        return ("returned", call())
+    except Exception as e:
+        return (type(e).__name__, str(e).replace(str(folder), "<folder>"))
+
+
+def test_the_hook_does_what_its_python_method_does(backend, tmp_path):
+    """Every way to call ``StoreList.append`` (bound, through the class, by keyword, with
+    too few or too many arguments, on what is not a list proxy, an unlinked list, a closed
+    store) ends as its Python method ends, with the same log."""
+    method = vars(StoreList)["append"]
+    python = getattr(method, "__wrapped__", method)
+    calls = [
+        lambda a, r: a(r["l"], 1.5),
+        lambda a, r: a(r["l"], {"step": 1, "x": [0.5]}),
+        lambda a, r: a(r["l"], obj=2),
+        lambda a, r: a(obj=3, self=r["l"]),
+        lambda a, r: a(r["l"]),
+        lambda a, r: a(r["l"], 1, 2),
+        lambda a, r: a(),
+        lambda a, r: a(5, 1),
+        lambda a, r: a(r["d"], 1),  # a dict's proxy
+        lambda a, r: a(r["l"], object()),  # a value that cannot be stored
+        lambda a, r: a(r["l"], r["l"]),  # the list itself: a copy of what it holds
+        lambda a, r: (r.__setitem__("u", [1]), u := r["u"], r.__delitem__("u"), a(u, 1)),  # unlinked
+        lambda a, r: (r.laaos_store.close(), a(r["l"], 1)),  # closed
+    ]
+    for i, call in enumerate(calls):
+        outcomes, logs = [], []
+        for j, fn in enumerate((method, python)):
+            folder = tmp_path / f"{i}_{j}"
+            folder.mkdir()
+            with laaos.open_file_store("run", "", prefix=f"{folder}/", provenance=False,
+                                       initial_data={"l": [0], "d": {}}) as root:
+                outcomes.append(_outcome(lambda: call(fn, root), folder))
+            logs.append((folder / "run.py").read_text())
+        assert outcomes[0] == outcomes[1], i
+        assert logs[0] == logs[1], i
+        assert outcomes[0][0] != "returned" or "append(" in logs[0], i
+    assert inspect.signature(method) == inspect.signature(python)
+    assert method.__doc__ == python.__doc__ and method.__name__ == "append"
+
+
+def test_the_hook_calls_whichever_engine_the_store_has(backend, tmp_path):
+    """The hook knows no backend: it calls the method of the store's engine, an engine of
+    another class included, as the Python method does."""
+    calls = []
+    engine_class = _backend.impl.Engine
+
+    class Recording:
+        def __init__(self, engine):
+            self.engine = engine
+
+        def list_append(self, proxy, obj):
+            calls.append(obj)
+            self.engine.list_append(proxy, obj)
+
+        def __getattr__(self, name):
+            return getattr(self.engine, name)
+
+    with laaos.open_file_store("run", "", prefix=f"{tmp_path}/", provenance=False,
+                               initial_data={"l": []}) as root:
+        store = root.laaos_store
+        assert type(store._engine) is engine_class
+        root["l"].append(1)
+        store._engine = Recording(store._engine)
+        root["l"].append(2.5)
+        StoreList.append(root["l"], [3])
+        store._engine = store._engine.engine
+        root["l"].append(4)
+    assert calls == [2.5, [3]]
+    assert laaos.load(tmp_path / "run.py").store == {"l": [1, 2.5, [3], 4]}
 
 
 def test_a_store_uses_the_engine_of_its_backend(backend):
@@ -247,7 +346,9 @@ def test_each_mutation_is_one_call_to_the_engine(backend, tmp_path, case):
         expected = laaos.to_plain(root)
     assert laaos.load(tmp_path / "run.py").store == expected
     ran -= {_q("laaos.proxies.StoreDict.__getitem__")}  # (the lambdas' own `root["d"]`)
-    proxy_methods = {_q(f"laaos.proxies.{method}")} if method else set()
+    cls, name = method.split(".")
+    # (the hook is a C call: no Python frame of its own)
+    proxy_methods = set() if _is_hook(vars(laaos.proxies)[cls], name) else {_q(f"laaos.proxies.{method}")}
     if backend == "cython":
         assert ran == proxy_methods
     else:
