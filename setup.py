@@ -53,7 +53,7 @@ class OptionalBuildExt(build_ext):
         try:
             super().build_extension(ext)
         except BUILD_ERRORS as e:
-            _build_pure_instead(repr(e))
+            _build_pure_instead(f"{ext.name}: {e!r}")
 
 
 def extensions():

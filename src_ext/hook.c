@@ -204,6 +204,16 @@ static PyObject *em_repr(PyObject *op) {
     return r;
 }
 
+/* pickled by name, as the Python method is (`pickle.dumps(StoreList.append)`) */
+static PyObject *em_reduce(PyObject *op, PyObject *unused) {
+    return PyObject_GetAttrString(((EngineMethod *)op)->func, "__qualname__");
+}
+
+static PyMethodDef em_methods[] = {
+    {"__reduce__", em_reduce, METH_NOARGS, NULL},
+    {NULL, NULL, 0, NULL},
+};
+
 static PyMemberDef em_members[] = {
     /* (inspect.signature and help() follow __wrapped__ to the Python method) */
     {"__wrapped__", T_OBJECT, offsetof(EngineMethod, func), READONLY, NULL},
@@ -236,11 +246,19 @@ PyMODINIT_FUNC PyInit__hook(void) {
     t->tp_traverse = em_traverse;
     t->tp_clear = em_clear;
     t->tp_members = em_members;
+    t->tp_methods = em_methods;
     t->tp_descr_get = em_get;
     t->tp_new = em_new;
     if (PyType_Ready(t) < 0) return NULL;
     PyObject *m = PyModule_Create(&hook_module);
     if (m == NULL) return NULL;
+#ifdef Py_GIL_DISABLED
+    /* (it only calls Python there, see above: importing it keeps the GIL off) */
+    if (PyUnstable_Module_SetGIL(m, Py_MOD_GIL_NOT_USED) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+#endif
     Py_INCREF(t);
     if (PyModule_AddObject(m, "EngineMethod", (PyObject *)t) < 0) {
         Py_DECREF(t);

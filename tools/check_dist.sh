@@ -37,9 +37,9 @@ case "$wheel" in *manylinux*) ;; *) echo "not a manylinux wheel: $wheel"; exit 1
 python - "$wheel" <<'PY'
 import sys, zipfile
 names = zipfile.ZipFile(sys.argv[1]).namelist()
-ext = [n for n in names if n.startswith("laaos/_speedups") and n.endswith(".so")]
-assert ext, "no extension in the wheel"
-print("extension in the wheel:", ext[0])
+ext = [n for n in names if n.startswith(("laaos/_speedups", "laaos/_hook")) and n.endswith(".so")]
+assert len(ext) == 2, f"the wheel's extensions: {ext}"
+print("extensions in the wheel:", *ext)
 PY
 
 python -m venv "$work/wheel-env"
