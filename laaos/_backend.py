@@ -5,6 +5,9 @@ missing extension an ImportError (CI and wheel builds set it).  Everything else 
 reaches the backend through ``impl`` only (a store makes its ``Writer`` and ``Engine``
 from it when it is made, a load its ``LogParser``), so the tests can swap it.
 
+``engine_method`` is not a backend: it gives the proxies' one method written in C
+(``laaos._hook``, imported with the proxies), which calls whichever engine a store has.
+
 The backend is imported at first use, not by ``import laaos``: ``impl``, ``BACKEND``,
 ``cython_impl`` and ``python_impl`` are made when first read (the extension loads the
 parser modules, whose tokenizer and json scanner a script that only writes never uses).
