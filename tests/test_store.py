@@ -464,6 +464,33 @@ def test_the_store_lock_keeps_other_threads_out_while_its_owner_gives_the_gil_aw
     assert load(log) == {f"t{i}": 39 for i in range(4)}
 
 
+def test_a_thread_waiting_for_the_store_lock_gets_it_while_its_owner_keeps_taking_it():
+    """An owner that gives the GIL away while it holds the lock (an fsync, a sleep or a
+    write in ``with store._lock:``) and takes the lock again at once, over and over, does
+    not keep another thread out until it stops (at exit, that would be a hang)."""
+    root, log = new_store()
+    lock = root.laaos_store._lock
+    done = threading.Event()
+
+    def other():
+        for j in range(20):
+            root["other"] = j
+        done.set()
+
+    thread = threading.Thread(target=other)
+    deadline = time.monotonic() + 20
+    with lock:  # (the other thread's first item set waits from the start)
+        thread.start()
+        time.sleep(0.01)
+    while not done.is_set() and time.monotonic() < deadline:
+        with lock:
+            time.sleep(0.0002)
+            root["owner"] = 1
+    assert done.is_set()  # (before the owner stopped)
+    thread.join()
+    assert load(log) == laaos.to_plain(root) and load(log)["other"] == 19
+
+
 def test_helpers():
     root, log = new_store()
     laaos.new_list(root, "l").append(1)
