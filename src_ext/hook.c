@@ -28,45 +28,56 @@
 /* METH_FASTCALL | METH_KEYWORDS (public under this name only from 3.13) */
 typedef PyObject *(*fast_keywords_fn)(PyObject *, PyObject *const *, Py_ssize_t, PyObject *);
 
-/* A slot of the proxies (`_store`) or the store (`_engine`), read at its offset: found once
- * as the member descriptor its class declares, then read for any instance of that class
- * (the read that descriptor makes, without its call). */
+/* A slot of the proxies (`_store`) or the store (`_engine`), read at its offset.  For the
+ * last type seen, while that type is unchanged (its version tag), it is known that the
+ * attribute is a member descriptor (a slot) at that offset: the read is the descriptor's
+ * own.  Any other type is looked up first, so a subclass that makes `_store` a property
+ * gets the Python method, which calls it. */
 typedef struct {
     const char *name;
-    PyTypeObject *owner; /* the class that declares the slot, once found */
+    PyObject *interned;
+    PyTypeObject *type; /* (borrowed: compared, never used, once its version is gone) */
+    unsigned int version;
     Py_ssize_t offset;
 } Slot;
 
-static Slot store_slot = {"_store", NULL, 0};
-static Slot engine_slot = {"_engine", NULL, 0};
+static Slot store_slot = {"_store", NULL, NULL, 0, 0};
+static Slot engine_slot = {"_engine", NULL, NULL, 0, 0};
 
-static int find_slot(Slot *slot, PyTypeObject *tp) {
-    PyObject *name = PyUnicode_InternFromString(slot->name);
-    if (name == NULL) return -1;
-    PyObject *d = _PyType_Lookup(tp, name); /* (borrowed; sets no error) */
-    Py_DECREF(name);
-    if (d != NULL && Py_IS_TYPE(d, &PyMemberDescr_Type)) {
-        PyMemberDescrObject *m = (PyMemberDescrObject *)d;
-        if (m->d_member->type == T_OBJECT_EX && !(m->d_member->flags & READONLY)) {
-            Py_INCREF(PyDescr_TYPE(m));
-            slot->offset = m->d_member->offset;
-            slot->owner = PyDescr_TYPE(m);
-        }
-    }
-    return 0;
+/* Whether tp is unchanged since its version was read: a change sets the tag to 0 from
+ * Python 3.12 on; before, it clears the flag and leaves the tag. */
+static inline int same_version(PyTypeObject *tp, unsigned int version) {
+#if PY_VERSION_HEX < 0x030C0000
+    if (!(tp->tp_flags & Py_TPFLAGS_VALID_VERSION_TAG)) return 0;
+#endif
+    return version != 0 && tp->tp_version_tag == version;
 }
 
-/* obj's slot (borrowed), or NULL (no error set) where it is not the usual slot or is empty. */
+/* Whether tp's attribute is a slot (then remembered), or not (no error set). */
+static int find_slot(Slot *slot, PyTypeObject *tp) {
+    if (slot->interned == NULL) {
+        slot->interned = PyUnicode_InternFromString(slot->name);
+        if (slot->interned == NULL) {
+            PyErr_Clear();
+            return 0;
+        }
+    }
+    PyObject *d = _PyType_Lookup(tp, slot->interned); /* (borrowed; sets no error) */
+    if (d == NULL || !Py_IS_TYPE(d, &PyMemberDescr_Type)) return 0;
+    PyMemberDef *member = ((PyMemberDescrObject *)d)->d_member;
+    if (member->type != T_OBJECT_EX || (member->flags & READONLY)) return 0;
+    /* (the lookup gave tp a version tag, where it can have one) */
+    slot->type = tp;
+    slot->version = tp->tp_version_tag;
+    slot->offset = member->offset;
+    return 1;
+}
+
+/* obj's slot (borrowed), or NULL (no error set) where it is not a slot or is empty. */
 static inline PyObject *read_slot(PyObject *obj, Slot *slot) {
     PyTypeObject *tp = Py_TYPE(obj);
-    if (slot->owner == NULL && find_slot(slot, tp) < 0) {
-        PyErr_Clear();
-        return NULL;
-    }
-    if (slot->owner != NULL && (tp == slot->owner || PyType_IsSubtype(tp, slot->owner))) {
-        return *(PyObject **)((char *)obj + slot->offset);
-    }
-    return NULL;
+    if ((tp != slot->type || !same_version(tp, slot->version)) && !find_slot(slot, tp)) return NULL;
+    return *(PyObject **)((char *)obj + slot->offset);
 }
 
 typedef struct {

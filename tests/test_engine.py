@@ -249,6 +249,31 @@ def test_the_hook_does_what_its_python_method_does(backend, tmp_path):
     assert pickle.loads(pickle.dumps(method)) is method
 
 
+def test_the_hook_reads_a_slot_only_where_it_is_one(backend, tmp_path):
+    """A subclass whose ``_store`` is a property (made after the hook has read the slot of
+    that class) gets the Python method, which calls the property."""
+
+    class Sub(StoreList):
+        __slots__ = ()
+
+    def refuse(self):
+        raise RuntimeError("the property ran")
+
+    with laaos.open_file_store("run", "", prefix=f"{tmp_path}/", provenance=False,
+                               initial_data={"l": []}) as root:
+        seq = root["l"]
+        seq.__class__ = Sub
+        seq.append(1)
+        seq.append(2)
+        Sub._store = property(refuse)
+        with pytest.raises(RuntimeError, match="the property ran"):
+            seq.append(3)
+        del Sub._store
+        seq.append(4)
+        seq.__class__ = StoreList
+    assert laaos.load(tmp_path / "run.py").store == {"l": [1, 2, 4]}
+
+
 def test_the_hook_calls_whichever_engine_the_store_has(backend, tmp_path):
     """The hook knows no backend: it calls the method of the store's engine, an engine of
     another class included, as the Python method does."""
