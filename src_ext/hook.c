@@ -192,19 +192,20 @@ static void em_dealloc(PyObject *op) {
     Py_TYPE(op)->tp_free(op);
 }
 
-/* __name__, __qualname__, __doc__, __module__ and the rest are the Python method's. */
-static PyObject *em_getattro(PyObject *op, PyObject *name) {
-    EngineMethod *self = (EngineMethod *)op;
-    if (PyUnicode_Check(name) && self->func != NULL) {
-        const char *s = PyUnicode_AsUTF8(name);
-        if (s == NULL) return NULL;
-        if (strcmp(s, "__doc__") == 0 || strcmp(s, "__module__") == 0 || strcmp(s, "__name__") == 0 ||
-            strcmp(s, "__qualname__") == 0 || strcmp(s, "__annotations__") == 0) {
-            return PyObject_GetAttr(self->func, name);
-        }
-    }
-    return PyObject_GenericGetAttr(op, name);
+/* __doc__, __name__, __qualname__, __module__ and __annotations__ are the Python
+ * method's (data descriptors, as a function's are: pydoc reads __doc__ past getattr). */
+static PyObject *em_func_attr(PyObject *op, void *name) {
+    return PyObject_GetAttrString(((EngineMethod *)op)->func, (const char *)name);
 }
+
+static PyGetSetDef em_getset[] = {
+    {"__doc__", em_func_attr, NULL, NULL, "__doc__"},
+    {"__name__", em_func_attr, NULL, NULL, "__name__"},
+    {"__qualname__", em_func_attr, NULL, NULL, "__qualname__"},
+    {"__module__", em_func_attr, NULL, NULL, "__module__"},
+    {"__annotations__", em_func_attr, NULL, NULL, "__annotations__"},
+    {NULL, NULL, NULL, NULL, NULL},
+};
 
 static PyObject *em_repr(PyObject *op) {
     EngineMethod *self = (EngineMethod *)op;
@@ -244,20 +245,18 @@ static struct PyModuleDef hook_module = {
 PyMODINIT_FUNC PyInit__hook(void) {
     PyTypeObject *t = &EngineMethod_Type;
     t->tp_name = "laaos._hook.EngineMethod";
-    t->tp_doc = PyDoc_STR("EngineMethod(func, name): the proxy method func, as one C call to "
-                          "self._store._engine.<name>(self, ...)");
     t->tp_basicsize = sizeof(EngineMethod);
     t->tp_dealloc = em_dealloc;
     t->tp_vectorcall_offset = offsetof(EngineMethod, vectorcall);
     t->tp_call = PyVectorcall_Call;
     t->tp_repr = em_repr;
-    t->tp_getattro = em_getattro;
     t->tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL |
                   Py_TPFLAGS_METHOD_DESCRIPTOR;
     t->tp_traverse = em_traverse;
     t->tp_clear = em_clear;
     t->tp_members = em_members;
     t->tp_methods = em_methods;
+    t->tp_getset = em_getset;
     t->tp_descr_get = em_get;
     t->tp_new = em_new;
     if (PyType_Ready(t) < 0) return NULL;

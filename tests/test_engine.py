@@ -5,6 +5,7 @@ picked once, and nothing is installed into the Python classes."""
 import gc
 import inspect
 import pickle
+import pydoc
 import subprocess
 import sys
 import textwrap
@@ -246,6 +247,7 @@ def test_the_hook_does_what_its_python_method_does(backend, tmp_path):
         assert outcomes[0][0] != "returned" or "append(" in logs[0], i
     assert inspect.signature(method) == inspect.signature(python)
     assert method.__doc__ == python.__doc__ and method.__name__ == "append"
+    assert pydoc.getdoc(method) == pydoc.getdoc(python) != ""  # (help(StoreList) shows it)
     assert pickle.loads(pickle.dumps(method)) is method
 
 
