@@ -178,10 +178,8 @@ static int em_traverse(PyObject *op, visitproc visit, void *arg) {
     return 0;
 }
 
-static int em_clear(PyObject *op) {
-    Py_CLEAR(((EngineMethod *)op)->func);
-    return 0;
-}
+/* (no tp_clear: the function, the class and their dicts break a cycle through one, and
+ * func is never NULL while the method lives) */
 
 static void em_dealloc(PyObject *op) {
     EngineMethod *self = (EngineMethod *)op;
@@ -253,7 +251,6 @@ PyMODINIT_FUNC PyInit__hook(void) {
     t->tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL |
                   Py_TPFLAGS_METHOD_DESCRIPTOR;
     t->tp_traverse = em_traverse;
-    t->tp_clear = em_clear;
     t->tp_members = em_members;
     t->tp_methods = em_methods;
     t->tp_getset = em_getset;
