@@ -491,6 +491,26 @@ def test_a_thread_waiting_for_the_store_lock_gets_it_while_its_owner_keeps_takin
     assert load(log) == laaos.to_plain(root) and load(log)["other"] == 19
 
 
+@pytest.mark.parametrize("index", [1, -1, 0])
+def test_a_held_container_moved_by_an_insert_or_a_del_keeps_logging_where_it_is(index):
+    """An insert before the last item (one item moves), at the front (all move) or a del
+    relinks the held containers that move, and what they log lands where they are."""
+    root, log = new_store()
+    root["l"] = [1, {"a": [1]}]
+    held = root["l"][1]
+    inner = held["a"]
+    root["l"].insert(index, 9.5)
+    held["b"] = 2
+    inner.append(3)
+    root["l"].insert(-1, 7)
+    held["c"] = 3
+    del root["l"][0]
+    held["d"] = 4
+    inner.append(4)
+    assert load(log) == plain(root)
+    assert plain(root)["l"][-1] == {"a": [1, 3, 4], "b": 2, "c": 3, "d": 4}
+
+
 def test_helpers():
     root, log = new_store()
     laaos.new_list(root, "l").append(1)
