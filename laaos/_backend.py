@@ -20,11 +20,13 @@ from typing import Any, Optional
 
 NO_EXTENSIONS = os.environ.get("LAAOS_NO_EXTENSIONS", "") not in ("", "0")
 REQUIRE_EXTENSIONS = os.environ.get("LAAOS_REQUIRE_EXTENSIONS", "") not in ("", "0")
+# (compiled code is for CPython only, and only where not turned off)
+COMPILED = not NO_EXTENSIONS and sys.implementation.name == "cpython"
 
 
 def _extension() -> Optional[ModuleType]:
     """The extension, or None where it is not to be used or does not import."""
-    if NO_EXTENSIONS or sys.implementation.name != "cpython":
+    if not COMPILED:
         return None
     module = "_speedups"
     try:
@@ -49,7 +51,7 @@ def engine_method(func: Any, name: str) -> Any:
     method's Python frame, for whichever engine the store has.  ``func`` itself where
     compiled code is not to be used or was not built (``LAAOS_REQUIRE_EXTENSIONS`` is
     checked at the backend's first use, with the extension)."""
-    if NO_EXTENSIONS or sys.implementation.name != "cpython":
+    if not COMPILED:
         return func
     try:
         from ._hook import EngineMethod
