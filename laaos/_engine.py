@@ -36,7 +36,7 @@ from ._limits import MAX_WRITTEN_STATEMENT
 from ._render import render
 from ._statements import elements_text, statement_text
 from ._writer import END
-from .errors import SliceNotSupportedError, container_mismatch
+from .errors import SliceNotSupportedError, container_mismatch, unlinked_container
 
 _float_repr = float.__repr__
 _setitem = operator.setitem
@@ -185,7 +185,7 @@ class Engine:
         with self._writer.lock:
             acc = proxy._accessor
             if acc is None:
-                proxy._linked_accessor()  # raises: unlinked
+                raise unlinked_container()
             plain = proxy._plain
             if plain.__class__ is not dict:
                 raise container_mismatch(proxy, plain, dict)
@@ -235,7 +235,7 @@ class Engine:
         with self._writer.lock:
             acc = proxy._accessor  # (``_accessor``, inline as in ``dict_set``: the hottest call)
             if acc is None:
-                proxy._linked_accessor()  # raises: unlinked
+                raise unlinked_container()
             seq = proxy._plain
             if seq.__class__ is not list:
                 raise container_mismatch(proxy, seq, list)
@@ -276,7 +276,7 @@ class Engine:
         with self._writer.lock:
             acc = proxy._accessor  # (``_accessor``, inline as in ``list_append``)
             if acc is None:
-                proxy._linked_accessor()  # raises: unlinked
+                raise unlinked_container()
             seq = proxy._plain
             if seq.__class__ is not list:
                 raise container_mismatch(proxy, seq, list)
@@ -456,7 +456,9 @@ class Engine:
     @staticmethod
     def _accessor(proxy: Any) -> str:
         acc = proxy._accessor
-        return acc if acc is not None else proxy._linked_accessor()  # raises: unlinked
+        if acc is None:
+            raise unlinked_container()
+        return acc
 
     def _statement(self, head: str, obj: Any, tail: str, accessor: str) -> Any:
         """``(plain value, statement text)`` of a mutation that stores ``obj`` as

@@ -97,6 +97,17 @@ class SliceNotSupportedError(LaaosError, TypeError, AssertionError):
     code written for laaos 2.1.1, which refused slice assignment and deletion."""
 
 
+def unlinked_container() -> UnlinkedContainerError:
+    """The error for a mutation of a store container that was replaced or deleted, which
+    both backends raise (themselves: a subclass's methods cannot let it through) before
+    anything is written or changed."""
+    return UnlinkedContainerError(
+        "You tried to mutate a store collection after it has been unlinked "
+        "(it was replaced or deleted in the store): mutate the store's current "
+        "container instead."
+    )
+
+
 def container_mismatch(proxy: object, plain: object, expected: type) -> TypeError:
     """The error for a store container used as another kind than it holds (a list method
     called on a dict's proxy, ``StoreList.append(d, x)``, or on a proxy whose ``__class__``

@@ -31,7 +31,7 @@ from typing import Any, Iterator, Optional
 
 from ._backend import engine_method
 from ._container_api import DictAPI, ListAPI, SetAPI
-from .errors import StoreClosedError, UnlinkedContainerError
+from .errors import StoreClosedError, unlinked_container
 
 SCALARS = frozenset((int, float, str, bool, type(None), bytes, complex))
 
@@ -87,11 +87,7 @@ class StoreAccessible:
         """The accessor, or UnlinkedContainerError for a replaced or deleted container."""
         acc = self._accessor
         if acc is None:
-            raise UnlinkedContainerError(
-                "You tried to mutate a store collection after it has been unlinked "
-                "(it was replaced or deleted in the store): mutate the store's current "
-                "container instead."
-            )
+            raise unlinked_container()
         return acc
 
     # The original's helpers, kept for code that calls them.

@@ -759,7 +759,7 @@ cdef class Engine:
     cdef inline object _accessor(self, proxy):
         acc = _get_slot(self._slot_accessor, proxy)
         if acc is None:
-            proxy._linked_accessor()  # raises UnlinkedContainerError
+            raise _unlinked_container()
         return acc
 
     cdef inline object _plain_value(self, obj):
@@ -1025,6 +1025,7 @@ import operator as _operator
 from types import MemberDescriptorType as _MemberDescriptorType
 from laaos.errors import SliceNotSupportedError as _SliceNotSupportedError
 from laaos.errors import container_mismatch as _container_mismatch
+from laaos.errors import unlinked_container as _unlinked_container
 
 
 cdef object _index(object index):

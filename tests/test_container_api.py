@@ -431,6 +431,41 @@ def test_an_unlinked_container_refuses_a_mutator_whatever_its_arguments():
     assert log.getvalue() == before
 
 
+def test_an_unlinked_container_refuses_mutators_even_where_a_subclass_lets_it_through():
+    # The engine makes the check itself: a proxy subclass whose ``_linked_accessor``
+    # returns instead of raising must not get ``None.append(1.5)`` into the log.
+    root, log = new_store(initial_data={"d": {"a": 1}, "l": [1.0, 2.0], "s": {1}})
+    d, seq, s = root["d"], root["l"], root["s"]
+    del root["d"], root["l"], root["s"]
+    for proxy in (d, seq, s):
+        proxy.__class__ = type("Quiet" + type(proxy).__name__, (type(proxy),), {
+            "__slots__": (), "_linked_accessor": lambda self: "store['elsewhere']"})
+    before = log.getvalue()
+    for mutate in (
+        lambda: d.__setitem__("a", 2.5),
+        lambda: d.__setitem__("b", [1]),
+        lambda: d.__delitem__("a"),
+        lambda: d.update(a=3),
+        lambda: seq.append(1.5),
+        lambda: seq.append([1]),
+        lambda: seq.extend([2.0]),
+        lambda: seq.extend([[2]]),
+        lambda: seq.insert(0, 3),
+        lambda: seq.__setitem__(0, 4),
+        lambda: seq.__delitem__(0),
+        lambda: seq.sort(),
+        lambda: seq.clear(),
+        lambda: s.add(2),
+        lambda: s.discard(1),
+        lambda: s.update({5}),
+    ):
+        with pytest.raises(laaos.UnlinkedContainerError):
+            mutate()
+    assert log.getvalue() == before
+    assert laaos.safe_load_str(before) == laaos.to_plain(root) == {}
+    assert (laaos.to_plain(d), laaos.to_plain(seq), laaos.to_plain(s)) == ({"a": 1}, [1.0, 2.0], {1})
+
+
 def test_the_update_statements_load_whole_partly_and_after_cached_statements():
     root, log = new_store()
     root["d"] = {"x": [0]}
