@@ -28,14 +28,6 @@ from .errors import StoreClosedError
 DURABILITIES = ("flush", "fsync", "buffered")
 
 
-def _utf8_text(text: str) -> str:
-    """``text`` for a text file object, refused as a file descriptor's write refuses it
-    (``UnicodeEncodeError``) if it holds what UTF-8 cannot encode (a lone surrogate that a
-    type handler's repr let through): the extension's writer encodes every statement."""
-    text.encode()
-    return text
-
-
 # Exhausts an iterator in C (a deque that keeps nothing).
 _consume = deque(maxlen=0).extend
 _monotonic = time.monotonic
@@ -73,6 +65,8 @@ class Writer:
         self._fsync = durability == "fsync"
         self._buffer_size = max(int(buffer_size), 1)
         self._interval = float(flush_interval)
+        # The buffered statements, UTF-8 encoded (as in the extension: ``buffer_size`` counts
+        # bytes whatever the target; a text file object gets them decoded).
         self._chunks: list = []
         # A statement goes into the buffer now when it is shorter than ``_left`` bytes (the
         # room under ``buffer_size``; 0 while not buffered), the writer is open, and the
@@ -141,7 +135,7 @@ class Writer:
         If this raises, nothing was written and ``after`` did not run, except when an
         ``fsync`` fails after the write: then both happened, and its error is raised.
         """
-        data = text.encode() if self._fd >= 0 else _utf8_text(text)  # (UTF-8: naming it costs a lookup)
+        data = text.encode()  # (UTF-8: naming it costs a lookup)
         if len(data) < self._left and self._closed_reason is None and _monotonic() < self._due:
             _consume(chain(map(self._chunks.append, (data,)), after))
             self._left -= len(data)
@@ -149,8 +143,8 @@ class Writer:
             self._put(data, after)
 
     def _put(self, data: Any, after: Iterable[Any]) -> None:
-        """``commit`` of the statements ``data`` (bytes for a descriptor, else text) that
-        do not go into the buffer now: written, with the buffer before them if it is due."""
+        """``commit`` of the statements ``data`` that do not go into the buffer now:
+        written, with the buffer before them if it is due."""
         if self._closed_reason is not None:
             self._refuse()
         if self._buffered:
@@ -158,7 +152,7 @@ class Writer:
             # write refuses this operation and keeps the earlier statements for a retry.
             was, self.busy = self.busy, True
             try:
-                self._write(data[:0].join(self._chunks) + data, chain(starmap(self._chunks.clear, ((),)), after))
+                self._write(b"".join(self._chunks) + data, chain(starmap(self._chunks.clear, ((),)), after))
             finally:
                 self.busy = was
             self._flushed()
@@ -182,7 +176,7 @@ class Writer:
 
     def commit_append(self, text: str, target: list, value: Any) -> None:
         """``commit(text, ...)`` whose change in memory is ``target.append(value)``."""
-        data = text.encode() if self._fd >= 0 else _utf8_text(text)  # (UTF-8: naming it costs a lookup)
+        data = text.encode()  # (UTF-8: naming it costs a lookup)
         if len(data) < self._left and self._closed_reason is None and _monotonic() < self._due:
             _consume(map(_list_append, (self._chunks, target), (data, value)))
             self._left -= len(data)
@@ -191,7 +185,7 @@ class Writer:
 
     def commit_insert(self, text: str, target: list, index: int, value: Any) -> None:
         """``commit(text, ...)`` whose change in memory is ``target.insert(index, value)``."""
-        data = text.encode() if self._fd >= 0 else _utf8_text(text)  # (UTF-8: naming it costs a lookup)
+        data = text.encode()  # (UTF-8: naming it costs a lookup)
         if len(data) < self._left and self._closed_reason is None and _monotonic() < self._due:
             _consume(map(_list_insert, (self._chunks, target), (_LAST, index), (data, value)))
             self._left -= len(data)
@@ -201,7 +195,7 @@ class Writer:
     def commit_set(self, text: str, target: Any, key: Any, value: Any) -> None:
         """``commit(text, ...)`` whose change in memory is ``target[key] = value`` (an
         item of a dict or a list; ``key=END`` extends a list by ``value``)."""
-        data = text.encode() if self._fd >= 0 else _utf8_text(text)  # (UTF-8: naming it costs a lookup)
+        data = text.encode()  # (UTF-8: naming it costs a lookup)
         if len(data) < self._left and self._closed_reason is None and _monotonic() < self._due:
             _consume(map(_setitem, (self._chunks, target), (END, key), ((data,), value)))
             self._left -= len(data)
@@ -218,7 +212,7 @@ class Writer:
                 # (the chunks are cleared in the same C loop as the write: a statement is
                 # never written twice, nor dropped, whatever interrupts this)
                 chunks = self._chunks
-                self._write(chunks[0][:0].join(chunks), starmap(chunks.clear, ((),)))
+                self._write(b"".join(chunks), starmap(chunks.clear, ((),)))
             elif self._obj is not None:
                 try:
                     self._obj.flush()
@@ -239,8 +233,9 @@ class Writer:
         nothing written and ``after`` not run."""
         if self._fd < 0:
             obj = self._obj
+            text = data.decode()
             try:
-                _consume(chain(map(obj.write, (data,)), starmap(obj.flush, ((),)), after))
+                _consume(chain(map(obj.write, (text,)), starmap(obj.flush, ((),)), after))
             except OSError as e:
                 self._failed(e)
                 raise

@@ -8,6 +8,7 @@ They fail the suite as soon as the defect is fixed, so the marker goes with the 
 """
 
 import errno
+import io
 import os
 import subprocess
 import sys
@@ -160,6 +161,28 @@ def test_setdefault_returns_the_stored_container(backend, tmp_path):
         root.setdefault("losses", []).append(0.25)
         assert plain(root) == {"losses": [0.5, 0.25]}
     assert laaos.safe_load(tmp_path / "run.py") == {"losses": [0.5, 0.25]}
+
+
+@pytest.mark.parametrize("text", ["ascii", "\u00e9t\u00e9", "\u6f22\u5b57", "\U0001f600"])
+def test_a_buffer_counts_bytes_on_a_text_file_object_as_on_a_file(backend, text):
+    """``buffer_size`` is bytes of the log, whatever the target: statements of
+    non-ASCII text are written out at the same points on a text file object as on a
+    file, on both backends."""
+    log = io.StringIO()
+    root = laaos.Store(log, durability="buffered", buffer_size=250, flush_interval=1e6).root
+    root["l"] = []
+    root.flush()
+    start = len(log.getvalue().encode())
+    value = text * (40 // len(text))
+    line = len(f"store['l'].append({value!r})\n".encode())
+    for k in range(1, 30):
+        root["l"].append(value)
+        written = len(log.getvalue().encode()) - start
+        pending = k * line - written
+        assert 0 <= pending < 250 and pending % line == 0, (k, written, line)
+    root.flush()
+    assert laaos.safe_load_str(log.getvalue())["l"] == [value] * 29
+    root.close()
 
 
 # ---- bad arguments --------------------------------------------------------------------
