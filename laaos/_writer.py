@@ -216,7 +216,7 @@ class Writer:
             elif self._obj is not None:
                 try:
                     self._obj.flush()
-                except OSError as e:
+                except BaseException as e:  # (see ``_failed``)
                     self._failed(e)
                     raise
             self._flushed()
@@ -236,7 +236,7 @@ class Writer:
             text = data.decode()
             try:
                 _consume(chain(map(obj.write, (text,)), starmap(obj.flush, ((),)), after))
-            except OSError as e:
+            except BaseException as e:  # (see ``_failed``)
                 self._failed(e)
                 raise
             return
@@ -284,9 +284,13 @@ class Writer:
         finally:
             self.busy = was
 
-    def _failed(self, error: OSError) -> None:
-        """A text file object's write failed: it cannot be repaired (a file store cuts a
-        failed statement back off its file), so the writer stops writing to it."""
+    def _failed(self, error: BaseException) -> None:
+        """A text file object's write or flush raised: it cannot be repaired (a file store
+        cuts a failed statement back off its file), so the writer stops writing to it.
+        Whatever the error: a KeyboardInterrupt or any other exception raised in the
+        object's own Python ``write`` may come before or after the text landed, so
+        writing on (the statement again, or the next one) could log an operation twice
+        or one that raised (and so did not happen)."""
         self._named(error)
         self.close(
             f"an earlier write to {self.name or self._obj!r} failed ({error!r}); "
@@ -294,8 +298,8 @@ class Writer:
             error,
         )
 
-    def _named(self, error: OSError) -> OSError:
-        if error.filename is None and self.name is not None:
+    def _named(self, error: BaseException) -> BaseException:
+        if isinstance(error, OSError) and error.filename is None and self.name is not None:
             error.filename = self.name  # "[Errno 28] No space left on device: 'laaos/run.py'"
         return error
 

@@ -213,7 +213,7 @@ cdef class Writer:
             ):
                 try:
                     self._flush()
-                except OSError:
+                except BaseException:
                     # the operation raises, so it did not happen: its statement leaves
                     # the buffer; the earlier ones stay for the next attempt
                     if self._buf.size() > before:  # (still open: a text file object's
@@ -232,7 +232,7 @@ cdef class Writer:
             try:
                 self._obj.write(PyUnicode_DecodeUTF8(data, <Py_ssize_t>size, NULL))
                 self._obj.flush()
-            except OSError as e:
+            except BaseException as e:  # (see ``_failed``)
                 self._failed(e)
                 raise
             finally:
@@ -247,14 +247,18 @@ cdef class Writer:
 
     cdef object _named(self, error):
         """``error`` with the log's name on it (``[Errno 28] No space left on device:
-        'run.py'``)."""
-        if error.filename is None and self.name is not None:
+        'run.py'``), if it is an OSError."""
+        if isinstance(error, OSError) and error.filename is None and self.name is not None:
             error.filename = self.name
         return error
 
     cdef int _failed(self, error) except -1:
-        """A text file object's write failed: it cannot be repaired (a file store cuts a
-        failed statement back off its file), so the writer stops writing to it."""
+        """A text file object's write or flush raised: it cannot be repaired (a file store
+        cuts a failed statement back off its file), so the writer stops writing to it.
+        Whatever the error: a KeyboardInterrupt or any other exception raised in the
+        object's own Python ``write`` may come before or after the text landed, so
+        writing on (the statement again, or the next one) could log an operation twice
+        or one that raised (and so did not happen)."""
         self._named(error)
         self.close(
             f"an earlier write to {self.name or self._obj!r} failed ({error!r}); "
@@ -278,7 +282,7 @@ cdef class Writer:
                 was, self.busy = self.busy, True
                 try:
                     self._obj.write(PyUnicode_DecodeUTF8(self._buf.c_str(), <Py_ssize_t>self._buf.size(), NULL))
-                except OSError as e:
+                except BaseException as e:  # (see ``_failed``)
                     self._failed(e)
                     raise
                 finally:
@@ -288,7 +292,7 @@ cdef class Writer:
         if self._obj is not None:
             try:
                 self._obj.flush()
-            except OSError as e:
+            except BaseException as e:  # (see ``_failed``)
                 self._failed(e)
                 raise
         self._last_flush = _monotonic()
