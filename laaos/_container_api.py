@@ -276,6 +276,7 @@ class DictAPI:
     def pop(self, key: Any, default: Any = _MISSING) -> Any:
         """Remove ``key`` and return its value (a container as a plain copy)."""
         with self._store._lock:
+            self._linked_accessor()  # (refused on an unlinked dict, key or no key)
             if key not in self._plain:
                 if default is _MISSING:
                     raise KeyError(key)
@@ -392,6 +393,14 @@ class SetAPI:
             value = next(iter(self._plain))
             self.discard(value)
             return value
+
+    def remove(self, value: Any) -> None:
+        """Remove ``value``; KeyError if it is not there."""
+        with self._store._lock:
+            self._linked_accessor()  # (refused on an unlinked set, element or not)
+            if value not in self._plain:
+                raise KeyError(value)
+            self.discard(value)
 
     def update(self, *others: Any) -> None:
         """Add the elements of ``others``, logged as one statement: ``add`` for one new

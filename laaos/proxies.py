@@ -34,6 +34,8 @@ from ._container_api import DictAPI, ListAPI, SetAPI
 from .errors import StoreClosedError, unlinked_container
 
 SCALARS = frozenset((int, float, str, bool, type(None), bytes, complex))
+# A container's store, its accessor and its plain data: what the mutation engines read.
+_ENGINE_SLOTS = ("_store", "_accessor", "_plain")
 
 
 def to_plain(value: Any) -> Any:
@@ -64,13 +66,25 @@ class StoreAccessible:
     inside)."""
 
     # Slots: the hot calls read these attributes on every operation.
-    __slots__ = ("_store", "_accessor", "_plain", "__weakref__")
+    __slots__ = _ENGINE_SLOTS + ("__weakref__",)
     _plain_type: Any = None  # dict, list or set
 
     def __init__(self, store: Any, initial: Any = ()):
         self._store = store
         self._accessor: Optional[str] = None
         self._plain = self._plain_type(initial)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # The engines read these slots at their offsets (the extension) or as attributes
+        # (the pure twin): a subclass that redefined one would log one place and change
+        # another, or log a container that was replaced, on one backend only.
+        redefined = [name for name in _ENGINE_SLOTS if name in vars(cls)]
+        if redefined:
+            raise TypeError(
+                f"{cls.__name__} redefines {', '.join(redefined)}: a store container's "
+                "slots are its store's, which reads and writes them itself"
+            )
+        super().__init_subclass__(**kwargs)
 
     @classmethod
     def _adopt(cls, store: Any, plain: Any) -> Any:

@@ -415,9 +415,9 @@ def test_a_sort_key_that_changes_the_list_raises_as_list_sort_and_the_log_keeps_
 
 
 def test_an_unlinked_container_refuses_a_mutator_whatever_its_arguments():
-    root, log = new_store(initial_data={"d": {"a": 1}, "l": [], "m": [1]})
-    d, empty, m = root["d"], root["l"], root["m"]
-    del root["d"], root["l"], root["m"]
+    root, log = new_store(initial_data={"d": {"a": 1}, "l": [], "m": [1], "s": {1}})
+    d, empty, m, s = root["d"], root["l"], root["m"], root["s"]
+    del root["d"], root["l"], root["m"], root["s"]
     before = log.getvalue()
     for mutate in (
         lambda: d.setdefault("a"),  # (a key it has)
@@ -425,6 +425,11 @@ def test_an_unlinked_container_refuses_a_mutator_whatever_its_arguments():
         lambda: empty.__setitem__(0, 1),  # (an index it has not)
         lambda: empty.__delitem__(0),
         lambda: m.__setitem__(5, 1),
+        lambda: d.pop("missing", 0),
+        lambda: d.pop("missing"),
+        lambda: s.remove(99),
+        lambda: s.remove(1),
+        lambda: m.remove(99),
     ):
         with pytest.raises(laaos.UnlinkedContainerError):
             mutate()
@@ -464,6 +469,16 @@ def test_an_unlinked_container_refuses_mutators_even_where_a_subclass_lets_it_th
     assert log.getvalue() == before
     assert laaos.safe_load_str(before) == laaos.to_plain(root) == {}
     assert (laaos.to_plain(d), laaos.to_plain(seq), laaos.to_plain(s)) == ({"a": 1}, [1.0, 2.0], {1})
+
+
+@pytest.mark.parametrize("name", ["_store", "_accessor", "_plain"])
+@pytest.mark.parametrize("base", [laaos.StoreList, laaos.StoreDict, laaos.StoreSet])
+def test_a_subclass_cannot_redefine_a_slot_that_the_store_reads_itself(name, base):
+    # (the extension reads the slot, the pure twin the attribute: a property there would
+    # make the two log different things)
+    with pytest.raises(TypeError, match=f"Quiet redefines {name}: a store container's slots"):
+        type("Quiet", (base,), {"__slots__": (), name: property(lambda self: "store['x']")})
+    type("Fine", (base,), {"__slots__": (), "extra": property(lambda self: 1)})
 
 
 def test_the_update_statements_load_whole_partly_and_after_cached_statements():
