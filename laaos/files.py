@@ -31,7 +31,7 @@ from .errors import LogReopenedWarning, MarkError, LogSyntaxError, TornTailWarni
 from .handlers import TypeHandler
 from .helpers import ensure_dirs, generate_run_id
 from .loader import LEGACY_ENCODING, collector_paused, finish, new_parser, with_encoding_hint
-from .store import Store, StoreRoot
+from .store import Store, StoreRoot, buffering
 
 
 def open_file_store(
@@ -155,7 +155,7 @@ def _open_store(
         raise ValueError(f"durability must be one of {DURABILITIES}, not {durability!r}")
     if initial_data is not None and not isinstance(initial_data, Mapping):
         raise TypeError(f"initial_data must be a dict, not {type(initial_data).__name__}")
-    _check_buffering(buffer_size, flush_interval)
+    buffering(buffer_size, flush_interval)
     ensure_dirs(filename)
     created = not os.path.exists(filename)
     log = FileLog(filename, give_way=lambda older: _give_way(older, filename))
@@ -219,21 +219,6 @@ def _refuse_other_files(log: FileLog, filename: str, *, truncate: bool, restart:
         how = ("pass truncate=True, overwrite=True to replace it; if it is a laaos log whose first "
                f"statement is damaged, `laaos recover --force {filename}` keeps what loads")
     check_log(filename, log.read_all(), would, f"Open a log of another name, or {how}.")
-
-
-def _check_buffering(buffer_size: Any, flush_interval: Any) -> None:
-    """Refuse what the writer could not take, before the log is made or changed (a
-    resumed log would otherwise gain a session record for a session that never began)."""
-    for name, value, convert, unit in (
-        ("buffer_size", buffer_size, int, "bytes"),
-        ("flush_interval", flush_interval, float, "seconds"),
-    ):
-        try:
-            number = convert(value)
-        except (TypeError, ValueError):
-            number = None
-        if number is None or number != number:  # (NaN would never flush by time)
-            raise ValueError(f"{name} must be a number of {unit}, not {value!r}")
 
 
 def _load_for_append(log: FileLog, filename: str, exposed_symbols: Any, extra_mappings: Any) -> Any:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Mapping
-from typing import Any, Optional, Sequence
+from typing import Any, Optional, Sequence, Tuple
 
 from . import _backend, _lifecycle
 from ._limits import MAX_VALUE_DEPTH
@@ -21,6 +21,29 @@ from ._values import Values
 from .handlers import TypeHandler
 from .loader import is_utf8
 from .proxies import StoreDict, StoreList, StoreRoot, StoreSet
+
+
+# A buffer this big is never full (the most a writer's size can count on every platform).
+_MAX_BUFFER = 1 << 62
+
+
+def buffering(buffer_size: Any, flush_interval: Any) -> Tuple[int, float]:
+    """``buffer_size`` (bytes: at most 2**62, at least 1, which writes each statement at
+    once) and ``flush_interval`` (seconds) as both backends' writers take them; a
+    ValueError for what is not a number (NaN included: it would never flush by time)."""
+    numbers = []
+    for name, value, convert, unit in (
+        ("buffer_size", buffer_size, int, "bytes"),
+        ("flush_interval", flush_interval, float, "seconds"),
+    ):
+        try:
+            number = convert(value)
+        except (TypeError, ValueError, OverflowError):
+            number = None
+        if number is None or number != number:
+            raise ValueError(f"{name} must be a number of {unit}, not {value!r}")
+        numbers.append(number)
+    return min(max(numbers[0], 1), _MAX_BUFFER), numbers[1]
 
 
 class Store(Values):
@@ -67,7 +90,7 @@ class Store(Values):
         self._uri = uri
         impl = _backend.impl
         target = log.fileno() if getattr(log, "laaos_owns_fd", False) else log
-        self._writer = impl.Writer(target, durability, buffer_size, flush_interval)
+        self._writer = impl.Writer(target, durability, *buffering(buffer_size, flush_interval))
         self._writer.name = uri
         self._lock = self._writer.lock
         self._engine = impl.Engine(self, self._writer, StoreList, StoreDict, StoreSet)

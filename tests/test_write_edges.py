@@ -261,6 +261,28 @@ def test_a_bad_buffer_size_or_flush_interval_is_refused_before_the_log_changes(b
     with pytest.raises(ValueError, match=name):
         laaos.open_file_store("new", "", prefix=f"{tmp_path}/", durability="buffered", **kwargs)
     assert not (tmp_path / "new.py").exists()
+    log = io.StringIO()
+    with pytest.raises(ValueError, match=name):  # (a store on a file object too)
+        laaos.Store(log, durability="buffered", **kwargs)
+    assert log.getvalue() == ""
+
+
+@pytest.mark.parametrize("buffer_size", [-5, 0, 1, 2**62, 2**64, 10**40, float("inf")])
+def test_any_buffer_size_number_buffers_alike_on_both_backends(backend, buffer_size):
+    """A size under 1 writes each statement at once; any size over what fits the
+    extension's writer is taken as one that never fills."""
+    log = io.StringIO()
+    if buffer_size == float("inf"):  # (int() refuses it: not a number of bytes)
+        with pytest.raises(ValueError, match="buffer_size must be a number of bytes, not inf"):
+            laaos.Store(log, durability="buffered", buffer_size=buffer_size)
+        return
+    store = laaos.Store(log, durability="buffered", buffer_size=buffer_size, flush_interval=1e6)
+    store.root["l"] = []
+    before = log.getvalue()
+    store.root["l"].append(1)
+    assert (log.getvalue() == before) == (buffer_size > 1)
+    store.flush()
+    assert laaos.safe_load_str(log.getvalue()) == {"l": [1]}
 
 
 # ---- a disk that fills up -------------------------------------------------------------
