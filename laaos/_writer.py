@@ -32,6 +32,7 @@ DURABILITIES = ("flush", "fsync", "buffered")
 _consume = deque(maxlen=0).extend
 _monotonic = time.monotonic
 _setitem = operator.setitem
+_second = operator.itemgetter(1)
 _list_append = list.append
 _list_insert = list.insert  # (``list.insert(chunks, _LAST, x)`` appends ``x``)
 _LAST = sys.maxsize
@@ -216,7 +217,7 @@ class Writer:
             elif self._obj is not None:
                 try:
                     self._obj.flush()
-                except BaseException as e:  # (see ``_failed``)
+                except OSError as e:  # (an interrupt here has nothing of ours in flight)
                     self._failed(e)
                     raise
             self._flushed()
@@ -232,13 +233,7 @@ class Writer:
         """Write ``data`` whole, then exhaust ``after`` (see ``commit``); or raise, with
         nothing written and ``after`` not run."""
         if self._fd < 0:
-            obj = self._obj
-            text = data.decode()
-            try:
-                _consume(chain(map(obj.write, (text,)), starmap(obj.flush, ((),)), after))
-            except BaseException as e:  # (see ``_failed``)
-                self._failed(e)
-                raise
+            self._write_text(data.decode(), after)
             return
         fd = self._fd
         size = len(data)
@@ -252,6 +247,41 @@ class Writer:
             self._finish(memoryview(data), done, after)
         except OSError as e:
             raise self._named(e)  # nothing landed
+
+    def _write_text(self, text: str, after: Iterable[Any]) -> None:
+        """``_write`` to a text file object: its ``write``, its ``flush``, then ``after``,
+        in one C loop, which notes where it got to (``started``, ``wrote``):
+
+        - an exception before the loop began (an interrupt on its way in) changed
+          nothing;
+        - one from ``write``, or an OSError from ``flush``, stops the writer
+          (``_failed``: the text may or may not have landed);
+        - anything else, once ``write`` has returned (a KeyboardInterrupt that a file from
+          ``open()`` raises from ``flush`` once its bytes are out), comes after the text
+          was handed over: ``after`` runs, then it is raised.
+
+        ``zip`` lets ``after`` run only once ``write`` has returned: a ``write`` that
+        raised StopIteration would otherwise end its ``map`` as if it were done."""
+        obj = self._obj
+        started: list = []
+        wrote: list = []
+        rest = chain(starmap(obj.flush, ((),)), after)
+        gate = zip(map(wrote.append, map(obj.write, (text,))), (rest,))
+        steps = chain(map(started.append, (None,)), chain.from_iterable(map(_second, gate)))
+        try:
+            _consume(steps)
+        except BaseException as e:
+            if not started:
+                raise
+            if not wrote or isinstance(e, OSError):
+                self._failed(e)  # (see there)
+                raise
+            _consume(after)
+            raise
+        if not wrote:  # (its StopIteration ended the ``map``: raised anew, as the extension raises it)
+            error = StopIteration()
+            self._failed(error)
+            raise error
 
     def _finish(self, view: memoryview, done: int, after: Iterable[Any]) -> None:
         """The rest of a statement of which ``done`` bytes landed (a write cut short, as

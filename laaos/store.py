@@ -9,6 +9,8 @@ What happens at exit, on SIGTERM and after ``fork`` is in ``laaos._lifecycle``.
 
 from __future__ import annotations
 
+import math
+import operator
 import os
 import warnings
 from collections.abc import Mapping
@@ -28,22 +30,34 @@ _MAX_BUFFER = 1 << 62
 
 
 def buffering(buffer_size: Any, flush_interval: Any) -> Tuple[int, float]:
-    """``buffer_size`` (bytes: at most 2**62, at least 1, which writes each statement at
-    once) and ``flush_interval`` (seconds) as both backends' writers take them; a
-    ValueError for what is not a number (NaN included: it would never flush by time)."""
-    numbers = []
-    for name, value, convert, unit in (
-        ("buffer_size", buffer_size, int, "bytes"),
-        ("flush_interval", flush_interval, float, "seconds"),
-    ):
+    """``buffer_size`` (bytes: at most 2**62, which never fills, and at least 1, which
+    writes each statement at once) and ``flush_interval`` (seconds) as both backends'
+    writers take them.  A number is an int (or what ``__index__`` makes one) or what
+    ``float()`` takes that is not text; anything else, NaN included (it would never
+    flush by time), is a ValueError that names the argument."""
+    size = _number(buffer_size, "buffer_size", "bytes")
+    interval = _number(flush_interval, "flush_interval", "seconds")
+    try:
+        interval = float(interval)
+    except OverflowError:  # (an int past float's range: longer than anyone waits)
+        interval = math.inf if interval > 0 else -math.inf
+    return int(min(max(size, 1), _MAX_BUFFER)), interval
+
+
+def _number(value: Any, name: str, unit: str) -> Any:
+    if not isinstance(value, (str, bytes, bytearray)):
         try:
-            number = convert(value)
-        except (TypeError, ValueError, OverflowError):
-            number = None
-        if number is None or number != number:
-            raise ValueError(f"{name} must be a number of {unit}, not {value!r}")
-        numbers.append(number)
-    return min(max(numbers[0], 1), _MAX_BUFFER), numbers[1]
+            return operator.index(value)
+        except TypeError:
+            pass
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            pass
+        else:
+            if number == number:
+                return number
+    raise ValueError(f"{name} must be a number of {unit}, not {value!r:.80}")
 
 
 class Store(Values):
@@ -165,8 +179,8 @@ class Store(Values):
                 return
             try:
                 writer.flush()
-            except OSError:
-                if writer.closed:  # a text file object: nothing to retry
+            except BaseException:
+                if writer.closed:  # a text file object that failed: nothing to retry
                     self._close_log()
                 raise
             writer.close(f"the store on {self._name()} is closed")

@@ -230,19 +230,42 @@ cdef class Writer:
         else:
             self.busy = True
             try:
-                self._obj.write(PyUnicode_DecodeUTF8(data, <Py_ssize_t>size, NULL))
-                self._obj.flush()
-            except BaseException as e:  # (see ``_failed``)
-                self._failed(e)
-                raise
+                self._write_text(data, size)
+                self._flush_text()
             finally:
                 self.busy = False
-            if self._fsync:
+            if self._fsync and self._sync_failure is None:
                 try:
                     _fsync_object(self._obj)
-                except OSError as e:
-                    self._failed(e)
+                except BaseException as e:  # written: raised once memory has changed too
+                    if isinstance(e, OSError):
+                        self._failed(e)
                     self._sync_failure = e
+        return 0
+
+    cdef int _write_text(self, const char* data, size_t size) except -1:
+        """Hand ``data`` to the text file object (``laaos._writer.Writer._write_text``); a
+        ``write`` that raises, whatever it raises, stops the writer (``_failed``)."""
+        try:
+            self._obj.write(PyUnicode_DecodeUTF8(data, <Py_ssize_t>size, NULL))
+        except BaseException as e:
+            self._failed(e)
+            raise
+        return 0
+
+    cdef int _flush_text(self) except -1:
+        """Flush the text file object after a write to it: an OSError stops the writer;
+        anything else (a KeyboardInterrupt that a buffered file raises once its bytes
+        are out) comes after the text was handed over, so it is raised once memory has
+        its change too."""
+        try:
+            self._obj.flush()
+        except OSError as e:
+            self._failed(e)
+            raise
+        except BaseException as e:
+            if self._sync_failure is None:
+                self._sync_failure = e
         return 0
 
     cdef object _named(self, error):
@@ -273,26 +296,27 @@ cdef class Writer:
             if self._closed_reason is not None:
                 self._refuse()
             self._flush()
+            self._raise_sync_failure()
 
     cdef int _flush(self) except -1:
+        """Write the buffer (the caller raises ``_sync_failure`` after it)."""
         if self._buf.size():
             if self._fd >= 0:
                 self._write_fd(self._buf.c_str(), self._buf.size())
             else:
                 was, self.busy = self.busy, True
                 try:
-                    self._obj.write(PyUnicode_DecodeUTF8(self._buf.c_str(), <Py_ssize_t>self._buf.size(), NULL))
-                except BaseException as e:  # (see ``_failed``)
-                    self._failed(e)
-                    raise
+                    self._write_text(self._buf.c_str(), self._buf.size())
                 finally:
                     self.busy = was
             # Only now: if the write raised, the buffer stays for the next attempt.
             self._buf.clear()
-        if self._obj is not None:
+            if self._obj is not None:
+                self._flush_text()
+        elif self._obj is not None:
             try:
                 self._obj.flush()
-            except BaseException as e:  # (see ``_failed``)
+            except OSError as e:  # (an interrupt here has nothing of ours in flight)
                 self._failed(e)
                 raise
         self._last_flush = _monotonic()
