@@ -155,7 +155,7 @@ def _open_store(
         raise ValueError(f"durability must be one of {DURABILITIES}, not {durability!r}")
     if initial_data is not None and not isinstance(initial_data, Mapping):
         raise TypeError(f"initial_data must be a dict, not {type(initial_data).__name__}")
-    buffering(buffer_size, flush_interval)
+    buffer_size, flush_interval = buffering(buffer_size, flush_interval)  # (converted once)
     ensure_dirs(filename)
     created = not os.path.exists(filename)
     log = FileLog(filename, give_way=lambda older: _give_way(older, filename))

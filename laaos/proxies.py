@@ -78,7 +78,8 @@ class StoreAccessible:
         # The engines read these slots at their offsets (the extension) or as attributes
         # (the pure twin): a subclass that redefined one would log one place and change
         # another, or log a container that was replaced, on one backend only.
-        redefined = [name for name in _ENGINE_SLOTS if name in vars(cls)]
+        # (looked up through the whole MRO: a mixin before the base counts too)
+        redefined = [name for name in _ENGINE_SLOTS if getattr(cls, name, None) is not _SLOT_DESCRIPTORS[name]]
         if redefined:
             raise TypeError(
                 f"{cls.__name__} redefines {', '.join(redefined)}: a store container's "
@@ -179,6 +180,9 @@ class StoreAccessible:
 
     def __copy__(self) -> Any:
         return to_plain(self)
+
+
+_SLOT_DESCRIPTORS = {name: vars(StoreAccessible)[name] for name in _ENGINE_SLOTS}
 
 
 class StoreDict(StoreAccessible, DictAPI, MutableMapping):

@@ -478,6 +478,9 @@ def test_a_subclass_cannot_redefine_a_slot_that_the_store_reads_itself(name, bas
     # make the two log different things)
     with pytest.raises(TypeError, match=f"Quiet redefines {name}: a store container's slots"):
         type("Quiet", (base,), {"__slots__": (), name: property(lambda self: "store['x']")})
+    mixin = type("Mixin", (), {"__slots__": (), name: property(lambda self: "store['x']")})
+    with pytest.raises(TypeError, match=f"Quiet redefines {name}"):  # (before the base in the MRO)
+        type("Quiet", (mixin, base), {"__slots__": ()})
     type("Fine", (base,), {"__slots__": (), "extra": property(lambda self: 1)})
 
 
