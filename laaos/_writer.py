@@ -231,7 +231,8 @@ class Writer:
 
     def _write(self, data: Any, after: Iterable[Any]) -> None:
         """Write ``data`` whole, then exhaust ``after`` (see ``commit``); or raise, with
-        nothing written and ``after`` not run."""
+        nothing written and ``after`` not run (a text file object's exceptions are sorted
+        in ``_write_text``)."""
         if self._fd < 0:
             self._write_text(data.decode(), after)
             return
