@@ -27,6 +27,12 @@ import weakref
 from typing import Any, Dict
 
 _LIVE: "weakref.WeakSet[Any]" = weakref.WeakSet()
+# id(store) -> its log object, held here while the store is open.  A dropped store is in
+# a reference cycle (its engine and root point back to it), so the cyclic collector frees
+# it together with a file object that only it holds, and may finalize (close) the file
+# first; held here, the file is not garbage until the store's ``__del__`` has written
+# its buffer to it and closed it.
+_LOGS: Dict[int, Any] = {}
 # The signals that close the stores before the process dies of them.
 _SIGNAL_NAMES = ("SIGTERM", "SIGHUP")
 # signal -> the disposition it had before laaos installed its handler there.  (The signal
@@ -35,13 +41,16 @@ _SIGNAL_NAMES = ("SIGTERM", "SIGHUP")
 _INSTALLED: Dict[int, Any] = {}
 
 
-def track(store: Any) -> None:
-    """Close ``store`` at exit and abandon it in a forked child, until it is closed."""
+def track(store: Any, log: Any) -> None:
+    """Close ``store`` at exit and abandon it in a forked child, until it is closed; keep
+    its ``log`` object until then."""
     _LIVE.add(store)
+    _LOGS[id(store)] = log
 
 
 def untrack(store: Any) -> None:
     _LIVE.discard(store)
+    _LOGS.pop(id(store), None)
 
 
 def close_all() -> None:
@@ -142,6 +151,7 @@ def _after_fork_in_child() -> None:
     for store in list(_LIVE):
         store._abandon(parent)
     _LIVE.clear()
+    _LOGS.clear()
     _restore_signals()  # (a store the child opens installs the handlers again)
     _unblock_after_fork()  # (a SIGTERM sent meanwhile acts now, as the child's own)
 

@@ -119,7 +119,7 @@ class Store(Values):
                 raise
         self._root = StoreRoot._adopt(self, self._engine.adopt(plain))
         self._root._accessor = "store"
-        _lifecycle.track(self)
+        _lifecycle.track(self, log)
         if durability == "buffered":
             _lifecycle.close_on_signals()
 
@@ -205,6 +205,7 @@ class Store(Values):
     def __del__(self) -> None:
         writer = getattr(self, "_writer", None)
         if writer is None or writer.closed:
+            _lifecycle.untrack(self)  # (a failed write closed it: its log object goes)
             return
         warnings.warn(
             f"unclosed laaos store {self._name()}: call close() or use `with` (closed now)",
@@ -214,7 +215,10 @@ class Store(Values):
         )
         # A close that fails here (a full disk) is reported as a finalizer's error is
         # ("Exception ignored in ..." on stderr): the buffer goes with the store.
-        self.close()
+        try:
+            self.close()
+        finally:
+            _lifecycle.untrack(self)
 
     def __reduce_ex__(self, protocol: Any) -> Any:
         from .proxies import _not_picklable

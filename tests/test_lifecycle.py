@@ -58,6 +58,28 @@ def test_dropped_buffered_store_writes_its_buffer_and_releases_its_lock(tmp_path
     assert laaos.safe_load(tmp_path / "run.py") == {"xs": list(range(10))}
 
 
+@pytest.mark.parametrize("durability", ["buffered", "flush"])
+def test_a_dropped_store_on_a_file_only_it_holds_writes_its_buffer(tmp_path, backend_env, durability):
+    """``Store(open(...))`` dropped without ``close()``: the store and its file are freed
+    by the cyclic collector together, and the file must not be closed before the store
+    has written its buffer to it."""
+    proc = run(f"""
+        import gc
+        import laaos
+        def work():
+            store = laaos.Store(open("run.py", "w", encoding="utf-8"), durability={durability!r},
+                                flush_interval=1000)
+            store.root["xs"] = [1, 2, 3]
+        work()
+        gc.collect()
+        import os
+        os._exit(0)  # no atexit: the drop itself must have written the buffer
+    """, tmp_path, backend_env)
+    assert proc.returncode == 0, proc.stderr
+    assert "Exception ignored" not in proc.stderr, proc.stderr
+    assert laaos.safe_load(tmp_path / "run.py") == {"xs": [1, 2, 3]}
+
+
 def test_every_live_store_is_flushed_at_exit(tmp_path, backend_env):
     proc = run("""
         import laaos
