@@ -59,11 +59,12 @@ def close_all() -> None:
         try:
             store.close()
         except Exception as e:
-            # The store keeps its buffer for a retry that will not come now: say what is
-            # lost (at exit stderr is the one place left to tell).
+            # A store still open keeps its buffer for a retry that will not come now: say
+            # what is lost (at exit stderr is the one place left to tell).  One that closed
+            # all the same (its log's own close failed) wrote everything first.
             try:
-                print(f"laaos: closing the store on {store._name()} failed, its unwritten "
-                      f"statements are lost: {e}", file=sys.stderr)
+                lost = "" if store.closed else ", its buffered statements are lost"
+                print(f"laaos: closing the store on {store._name()} failed{lost}: {e}", file=sys.stderr)
             except Exception:
                 pass
 

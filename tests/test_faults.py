@@ -158,3 +158,27 @@ def test_closed_stores_refuse_every_operation_and_close_twice_quietly(tmp_path):
             op()
     operations[-1]()  # flushing a closed store has nothing to do
     assert loaded(tmp_path / "run.py") == {"l": [1], "d": {}, "s": {1}}
+
+
+def test_a_close_that_fails_at_exit_after_writing_everything_says_nothing_is_lost(backend_env, tmp_path):
+    script = f"""
+import laaos
+
+class Log:  # a text file object whose own close fails, after every statement reached it
+    def __init__(self):
+        self.f = open({str(tmp_path / "run.py")!r}, "w", encoding="utf-8")
+        self.encoding, self.write, self.flush = "utf-8", self.f.write, self.f.flush
+    def close(self):
+        self.f.close()
+        raise OSError(5, "Input/output error")
+
+root = laaos.Store(Log(), durability="buffered").root
+root["rows"] = [[1, 2.5]]
+root["rows"].append([2, 3.5])
+"""
+    proc = subprocess.run([sys.executable, "-c", script], env=backend_env, capture_output=True, text=True,
+                          timeout=60, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "laaos: closing the store on" in proc.stderr and "Input/output error" in proc.stderr, proc.stderr
+    assert "lost" not in proc.stderr, proc.stderr
+    assert loaded(tmp_path / "run.py") == {"rows": [[1, 2.5], [2, 3.5]]}
