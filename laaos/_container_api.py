@@ -178,10 +178,12 @@ class ListAPI:
         with store._lock:
             self._linked_accessor()
             seq = self._plain
-            # A held container of this list's own (``L[:] = L``, ``L[::-1] = L``) stays itself
-            # (once: a second is copied); the rest is normalized, which refuses what cannot
-            # be stored, before anything is written.
-            own = {id(v) for v in seq if type(v) in (list, dict, set)}
+            # A held container that this assignment takes out of the list (``L[:] = L``,
+            # ``L[::-1] = L``) stays itself (once: a second is copied); the rest is
+            # normalized, which copies a container that stays where it is (``L[1:2] =
+            # [L[0]]``: one stored container in two places would log as two and change as
+            # one) and refuses what cannot be stored, before anything is written.
+            own = {id(v) for v in seq[index] if type(v) in (list, dict, set)}
             new = []
             for v in values:
                 plain = _stored(v)

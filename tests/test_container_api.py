@@ -397,6 +397,25 @@ def test_a_list_assigned_to_its_own_slices_keeps_the_containers_user_code_holds(
     assert laaos.safe_load_str(log.getvalue()) == laaos.to_plain(root) == {"l": twin} == {"l": [3, [2], [1, 4]]}
 
 
+@pytest.mark.parametrize("assign, expected", [
+    ("l[1:] = l", [[1, "X"], [1], [2, "Y"]]),
+    ("l[0:0] = [l[1]]", [[2, "X"], [1], [2, "Y"]]),
+    ("l[:1] = l", [[1, "X"], [2], [2, "Y"]]),
+    ("l[2:2] = l[0:1]", [[1, "X"], [2], [1, "Y"]]),
+    ("l[1:2] = [l[0], l[0]]", [[1, "X"], [1], [1, "Y"]]),
+])
+def test_a_slice_assignment_copies_a_container_that_stays_where_it_is(assign, expected):
+    """A stored container assigned into its own list where it also stays (not taken out
+    by the slice) goes in as a copy, as a value from elsewhere does: one container in two
+    places would log as two and change as one."""
+    root, log = new_store(initial_data={"l": [[1], [2]]})
+    l = root["l"]
+    exec(assign)
+    l[0].append("X")
+    l[-1].append("Y")
+    assert laaos.to_plain(root) == laaos.safe_load_str(log.getvalue()) == {"l": expected}
+
+
 def test_a_sort_key_that_changes_the_list_raises_as_list_sort_and_the_log_keeps_up():
     root, log = new_store(initial_data={"l": [3, 1, 2]})
     seq = root["l"]
