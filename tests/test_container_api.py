@@ -611,3 +611,20 @@ def test_a_dict_update_over_the_statement_limit_is_split_and_loads():
 def test_the_proxies_have_every_method_and_operator_of_the_builtin(plain, proxy):
     missing = [n for n in dir(plain) if getattr(proxy, n, None) is None and getattr(plain, n) is not None]
     assert missing == []
+
+
+def test_a_loop_walks_the_container_as_it_was_when_it_began():
+    """README: a loop that changes the container it walks sees the items as they were
+    when it began (a list's new items are not reached; a dict or set raises nothing), and
+    the log keeps up with every change."""
+    root, log = new_store(initial_data={"l": [1, 2], "d": {"a": 1, "b": 2}, "s": {1, 2}})
+    for v in root["l"]:
+        root["l"].append(v + 1)
+    for k in root["d"]:
+        root["d"][k + "x"] = 0
+    for k in root["d"].keys():
+        del root["d"][k]
+    for x in root["s"]:
+        root["s"].add(x + 10)
+    assert laaos.to_plain(root) == laaos.safe_load_str(log.getvalue()) == {
+        "l": [1, 2, 2, 3], "d": {}, "s": {1, 2, 11, 12}}

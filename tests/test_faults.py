@@ -182,3 +182,11 @@ root["rows"].append([2, 3.5])
     assert "laaos: closing the store on" in proc.stderr and "Input/output error" in proc.stderr, proc.stderr
     assert "lost" not in proc.stderr, proc.stderr
     assert loaded(tmp_path / "run.py") == {"rows": [[1, 2.5], [2, 3.5]]}
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full here")
+def test_a_failed_write_to_a_file_from_open_names_its_path():
+    with pytest.raises(OSError) as info:
+        laaos.Store(open("/dev/full", "w", encoding="utf-8"))
+    assert info.value.errno == errno.ENOSPC and info.value.filename == "/dev/full"
+    assert "/dev/full" in str(info.value)
