@@ -101,7 +101,21 @@ def list_ops(values, draw_flat):
     if draw_flat:
         ops.append(st.builds(lambda n: ("imul", lambda c, o: operator.imul(c, n), "self"),
                              st.integers(-1, 3) | st.just("x")))
+    else:  # the list's own items (held containers, on the store) put back into a slice of it
+        ops += [st.builds(lambda s, idx: ("setslice_own", lambda c, o: set_own_slice(c, s, idx), "plain"),
+                          slices, st.lists(st.integers(-2, 1), min_size=1, max_size=2))] * 2
     return st.one_of(ops)
+
+
+def set_own_slice(c, index, positions):
+    """``c[index] = [c[i] for i in positions]``; on a builtin (the twin) as laaos does it:
+    an item that the slice takes out goes back in as itself (once), any other as a copy
+    (one container in two places would log as two and change as one)."""
+    values = [c[i] for i in positions]
+    if isinstance(c, list):
+        taken = [id(v) for v in c[index]]
+        values = [v if id(v) in taken and not taken.remove(id(v)) else copy.deepcopy(v) for v in values]
+    c[index] = values
 
 
 def dict_ops():
@@ -286,6 +300,21 @@ def step(data, root, twin, held, twin_held):
             assert_detached(result, store_plains(root))
         assert same(deep_plain(result), expected), f"{label}: store {result!r}, builtin {expected!r}"
     assert same(laaos.to_plain(root), twin), f"after {label}: {laaos.to_plain(root)!r} != {twin!r}"
+    assert_unshared(root, label)
+
+
+def assert_unshared(root, label):
+    """No stored container is in the store at two places."""
+    seen = set()
+
+    def walk(plain):
+        assert id(plain) not in seen, f"after {label}: one container at two places in the store"
+        seen.add(id(plain))
+        for x in plain.values() if type(plain) is dict else plain if type(plain) is list else ():
+            if type(x) in (list, dict, set):
+                walk(x)
+
+    walk(root._plain)
 
 
 def test_containers_behave_as_the_builtins_and_their_logs_load_in_laaos_and_2_1_1(
