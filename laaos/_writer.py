@@ -33,6 +33,11 @@ _consume = deque(maxlen=0).extend
 _monotonic = time.monotonic
 _setitem = operator.setitem
 _second = operator.itemgetter(1)
+# The writer's descriptor, read in the C loop of the write itself: a signal handler that
+# closes the store (-1 from then on) and opens a file, which the system gives the same
+# number, cannot run between reading it and the write (a local read before the loop would
+# hand the statement to that file).
+_fd_of = operator.attrgetter("_fd")
 _list_append = list.append
 _list_insert = list.insert  # (``list.insert(chunks, _LAST, x)`` appends ``x``)
 _LAST = sys.maxsize
@@ -233,21 +238,22 @@ class Writer:
         """Write ``data`` whole, then exhaust ``after`` (see ``commit``); or raise, with
         nothing written and ``after`` not run (a text file object's exceptions are sorted
         in ``_write_text``)."""
-        if self._fd < 0:
+        if self._obj is not None:
             self._write_text(data.decode(), after)
             return
-        fd = self._fd
         size = len(data)
         try:
             # {size: None}[n] raises KeyError(n) for a short write, before ``after`` runs
-            _consume(chain(map({size: None}.__getitem__, map(os.write, (fd,), (data,))), after))
+            _consume(chain(map({size: None}.__getitem__, map(os.write, map(_fd_of, (self,)), (data,))), after))
         except KeyError as e:
             done = e.args[0]
             if type(done) is not int or not 0 <= done < size:
                 raise
             self._finish(memoryview(data), done, after)
-        except OSError as e:
-            raise self._named(e)  # nothing landed
+        except OSError as e:  # nothing landed
+            if self._closed_reason is not None:  # (closed by a signal handler on the way here)
+                self._refuse()
+            raise self._named(e)
 
     def _write_text(self, text: str, after: Iterable[Any]) -> None:
         """``_write`` to a text file object: its ``write``, its ``flush``, then ``after``,
@@ -294,7 +300,7 @@ class Writer:
                 rest = view[done:]
                 size = len(rest)
                 try:
-                    _consume(chain(map({size: None}.__getitem__, map(os.write, (self._fd,), (rest,))), after))
+                    _consume(chain(map({size: None}.__getitem__, map(os.write, map(_fd_of, (self,)), (rest,))), after))
                     return
                 except KeyError as e:
                     n = e.args[0]

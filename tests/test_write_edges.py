@@ -575,10 +575,11 @@ CLOSING_MUTATIONS = {
 }
 
 
-def _closed_by_a_handler_at(root, step, mutation):
+def _closed_by_a_handler_at(root, step, mutation, then=None):
     """Run ``mutation`` with the store closed at the ``step``-th bytecode boundary inside
-    laaos, as a signal handler that calls ``close()`` runs there (a handler runs between
-    two bytecodes of the pure backend's Python code); whether it got that far."""
+    laaos, as a signal handler that calls ``close()`` (and then ``then()``) runs there (a
+    handler runs between two bytecodes of the pure backend's Python code); whether it got
+    that far."""
     package = os.path.dirname(laaos.__file__)
     seen = []
 
@@ -594,6 +595,8 @@ def _closed_by_a_handler_at(root, step, mutation):
             seen.append(1)
             if len(seen) == step:
                 root.close()  # (tracing is off while a trace function runs)
+                if then is not None:
+                    then()
         return opcode
 
     sys.settrace(call)
@@ -633,7 +636,7 @@ def _opcode_events():
     return "opcode" in seen
 
 
-def _closed_mid_mutation(tmp_path, mutate):
+def _closed_mid_mutation(tmp_path, mutate, durability="buffered", then=None):
     """For each bytecode boundary of a mutation in turn, a store closed there by a
     "handler": ``(root, memory before the mutation, memory after it, the log's path)``."""
     if not _opcode_events():
@@ -641,13 +644,13 @@ def _closed_mid_mutation(tmp_path, mutate):
     step = 0
     while True:
         step += 1
-        root = laaos.open_file_store(f"run{step}", "", prefix=f"{tmp_path}/", durability="buffered",
+        root = laaos.open_file_store(f"run{step}", "", prefix=f"{tmp_path}/", durability=durability,
                                      flush_interval=1e9, provenance=False, truncate=True,
                                      initial_data={"l": [0.5, 1.5], "d": {}, "s": set()})
         for i in range(3):
             mutate(root, i)
         before = laaos.to_plain(root)
-        if not _closed_by_a_handler_at(root, step, lambda: mutate(root, 3)):
+        if not _closed_by_a_handler_at(root, step, lambda: mutate(root, 3), then):
             root.close()
             assert step > 3  # the handler landed at every step of the mutation's Python code
             return
@@ -683,6 +686,27 @@ def test_a_mutation_that_a_signal_handler_closed_the_store_in_is_logged_or_refus
             "change into memory. The extension's mutation is one C call (no handler within)")))
     for _, _, during, path in _closed_mid_mutation(tmp_path, CLOSING_MUTATIONS[kind]):
         assert laaos.safe_load(str(path)) == during
+
+
+@pytest.mark.parametrize("kind", sorted(CLOSING_MUTATIONS))
+def test_a_handler_that_closes_the_store_and_opens_a_file_never_gets_its_statement_there(backend, tmp_path,
+                                                                                      kind):
+    """A handler that closes the store and opens a file of its own (a checkpoint, the next
+    log), which the system gives the store's old descriptor number: wherever it lands in
+    a mutation, the store's statement never goes into that file, and the mutation is in
+    the log as it is in memory, or in neither."""
+    opened = []
+
+    def open_another():
+        opened.append(open(tmp_path / f"other{len(opened)}.txt", "w"))
+
+    try:
+        for _, _, during, path in _closed_mid_mutation(tmp_path, CLOSING_MUTATIONS[kind], "flush", open_another):
+            assert laaos.safe_load(str(path)) == during
+    finally:
+        for f in opened:
+            f.close()
+    assert opened and all(os.path.getsize(f.name) == 0 for f in opened)
 
 
 # ---- threads ---------------------------------------------------------------------------
