@@ -211,6 +211,8 @@ class Engine:
             else:
                 head = f"{acc}[{shown}]"
                 value, text = self._statement(head + "=", value, "", head)
+            if proxy._accessor is not acc:  # (moved: see ``_moved``)
+                return self.dict_set(proxy, key, value)
             if type(old) in _CONTAINER_TYPES and self._held:
                 self._commit_replacing(text, map(_setitem, (plain,), (key,), (value,)), old)
             else:
@@ -224,7 +226,10 @@ class Engine:
             if plain.__class__ is not dict:
                 raise container_mismatch(proxy, plain, dict)
             old = plain[key]  # the KeyError a dict raises
-            text = f"del {acc}[{self.render(self._store._normalize_key(key))}]\n"
+            key = self._store._normalize_key(key)
+            if proxy._accessor is not acc:  # (moved: see ``_moved``)
+                return self.dict_del(proxy, key)
+            text = f"del {acc}[{self.render(key)}]\n"
             after: Iterator[Any] = starmap(plain.__delitem__, ((key,),))
             self._commit_replacing(text, after, old)
 
@@ -246,6 +251,8 @@ class Engine:
                 self._writer.commit_append(text, seq, obj)
                 return
             value, text = self._statement(acc + ".append(", obj, ")", f"{acc}[{len(seq)}]")
+            if proxy._accessor is not acc:  # (moved: see ``_moved``)
+                return self.list_append(proxy, value)
             self._writer.commit_append(text, seq, value)
 
     def list_extend(self, proxy: Any, values: Any) -> None:
@@ -258,6 +265,8 @@ class Engine:
             items = list(seq if values is proxy else values)
             if not items:
                 return
+            if proxy._accessor is not acc:  # (moved: see ``_moved``)
+                return self.list_extend(proxy, items)
             start = len(seq)
             if _FLOATS.issuperset(map(type, items)) and (total := sum(items)) - total == 0:
                 # finite floats only (a sum of them is finite unless it overflows, and
@@ -267,6 +276,8 @@ class Engine:
                     self._writer.commit_set(text, seq, END, items)
                     return
             plain = self._store._normalize(items)
+            if proxy._accessor is not acc:  # (moved: see ``_moved``)
+                return self.list_extend(proxy, plain)
             text = self._text(acc + ".extend(", plain, ")", acc, start)
             self._writer.commit_set(text, seq, END, plain)
 
@@ -280,9 +291,10 @@ class Engine:
             seq = proxy._plain
             if seq.__class__ is not list:
                 raise container_mismatch(proxy, seq, list)
-            n = len(seq)
             if type(index) is not int:
                 index = _index(index)
+            n = len(seq)
+            asked = index
             if index < 0:
                 index = index + n if index > -n else 0
             elif index > n:
@@ -294,6 +306,8 @@ class Engine:
                     self._text(f"{acc}.insert({index}, ", obj, ")", "", 0)
             else:
                 value, text = self._statement(f"{acc}.insert({index}, ", obj, ")", f"{acc}[{index}]")
+                if proxy._accessor is not acc:  # (moved: see ``_moved``)
+                    return self.list_insert(proxy, asked, value)
             # (what moves is relinked: the held containers in it; one item, as before the last
             # item, is one type test, without the slice and the scan: a tenth of the insert)
             if index < n and self._held and (
@@ -317,6 +331,8 @@ class Engine:
                 return
             item = f"{acc}[{index}]"
             value, text = self._statement(item + " = ", obj, "", item)
+            if proxy._accessor is not acc:  # (moved: see ``_moved``)
+                return self.list_set(proxy, index, value)
             if type(old) in _CONTAINERS and self._held:
                 self._commit_replacing(text, map(_setitem, (seq,), (index,), (value,)), old)
             else:
@@ -330,6 +346,8 @@ class Engine:
             if seq.__class__ is not list:
                 raise container_mismatch(proxy, seq, list)
             index = _position(index, len(seq))
+            if proxy._accessor is not acc:  # (moved: see ``_moved``)
+                return self.list_del(proxy, index)
             old = seq[index]
             after: Iterator[Any] = starmap(seq.__delitem__, ((index,),))
             if self._held and _holds_containers(seq, index + 1):
@@ -348,6 +366,8 @@ class Engine:
                 raise container_mismatch(proxy, plain, set)
             if key in plain:
                 return
+            if proxy._accessor is not acc:  # (moved: see ``_moved``)
+                return self.set_add(proxy, key)
             text = self._text(acc + ".add(", key, ")", acc, 0)
             self._writer.commit(text, map(plain.add, (key,)))
 
@@ -360,7 +380,10 @@ class Engine:
                 raise container_mismatch(proxy, plain, set)
             if obj not in plain:
                 return
-            text = self._text(acc + ".discard(", self._store._normalize_key(obj), ")", acc, 0)
+            key = self._store._normalize_key(obj)
+            if proxy._accessor is not acc:  # (moved: see ``_moved``)
+                return self.set_discard(proxy, key)
+            text = self._text(acc + ".discard(", key, ")", acc, 0)
             self._writer.commit(text, map(plain.discard, (obj,)))
 
     # ---- any container -------------------------------------------------------------------
@@ -421,6 +444,8 @@ class Engine:
         with self._writer.lock:
             acc = self._accessor(proxy)
             plain = self._store._normalize(changes)
+            if proxy._accessor is not acc:  # (moved: see ``_moved``)
+                return self.update_items(proxy, plain)
             text = self._text(acc + ".update(", plain, ")", acc, 0)
             seq = proxy._plain
             if seq.__class__ is not dict:
@@ -452,6 +477,13 @@ class Engine:
             self._writer.commit(text, starmap(getattr(plain, method), ((elements,),)))
 
     # ---- helpers ---------------------------------------------------------------------------
+
+    # ``_moved``: the code that making a key, index or value runs (a generator, ``__index__``,
+    # ``__hash__``, a type handler, ``tolist()``; a signal handler between two bytecodes)
+    # may move the container (an insert before it in its list) or unlink it: its accessor
+    # is read again once that code has run, and if it changed, the mutation starts again
+    # with what was made (plain data, which runs no code), so that the statement names the
+    # container where it is now, or is refused if it is no longer in the store.
 
     @staticmethod
     def _accessor(proxy: Any) -> str:

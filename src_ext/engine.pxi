@@ -352,6 +352,7 @@ cdef class Engine:
                 return  # (``d[k] += [x]`` sets the item to itself)
             key = self._normalize_key(key)
             value = self._plain_value(value)
+            acc = self._accessor(proxy)  # (again: moved? see ``_moved``)
             w._line.clear()
             _append_str(w._line, acc)
             w._line.push_back(b'[')
@@ -385,6 +386,7 @@ cdef class Engine:
             plain = <dict>self._plain_as(proxy, dict)
             old = plain[key]  # the KeyError a dict raises
             nkey = self._normalize_key(key)
+            acc = self._accessor(proxy)  # (again: moved? see ``_moved``)
             w._line.clear()
             w._line.append(b"del ")
             _append_str(w._line, acc)
@@ -420,6 +422,7 @@ cdef class Engine:
                     w._raise_sync_failure()
                     return 0
             value = self._plain_value(obj)
+            acc = self._accessor(proxy)  # (again: moved? see ``_moved``)
             w._line.clear()
             _append_str(w._line, acc)
             w._line.append(b".append(")
@@ -449,6 +452,7 @@ cdef class Engine:
                 items = <list>self._normalize(list(seq if values is proxy else values), 0)
             if not items:
                 return
+            acc = self._accessor(proxy)  # (again: moved? see ``_moved``)
             start = len(seq)
             w._line.clear()
             _append_str(w._line, acc)
@@ -475,15 +479,16 @@ cdef class Engine:
         try:
             acc = self._accessor(proxy)
             seq = <list>self._plain_as(proxy, list)
-            n = len(seq)
             if type(index) is not int:
                 index = _index(index)
+            n = len(seq)
             if index < 0:
                 index = index + n if index > -n else 0
             elif index > n:
                 index = n
             i = index
             value = self._plain_value(obj)
+            acc = self._accessor(proxy)  # (again: moved? see ``_moved``)
             w._line.clear()
             _append_str(w._line, acc)
             w._line.append(b".insert(")
@@ -516,6 +521,7 @@ cdef class Engine:
             if old is obj or (self._is_proxy(obj) and _get_slot(self._slot_plain, obj) is old):
                 return
             value = self._plain_value(obj)
+            acc = self._accessor(proxy)  # (again: moved? see ``_moved``)
             item = _index_accessor(acc, i)
             w._line.clear()
             _append_str(w._line, item)
@@ -543,6 +549,7 @@ cdef class Engine:
             acc = self._accessor(proxy)
             seq = <list>self._plain_as(proxy, list)
             i = _position(index, len(seq))
+            acc = self._accessor(proxy)  # (again: moved? see ``_moved``)
             old = seq[i]
             w._line.clear()
             w._line.append(b"del ")
@@ -576,6 +583,7 @@ cdef class Engine:
             plain = <set>self._plain_as(proxy, set)
             if key in plain:
                 return
+            acc = self._accessor(proxy)  # (again: moved? see ``_moved``)
             w._line.clear()
             _append_str(w._line, acc)
             w._line.append(b".add(")
@@ -598,6 +606,7 @@ cdef class Engine:
             if obj not in plain:
                 return
             key = self._normalize_key(obj)
+            acc = self._accessor(proxy)  # (again: moved? see ``_moved``)
             w._line.clear()
             _append_str(w._line, acc)
             w._line.append(b".discard(")
@@ -695,6 +704,7 @@ cdef class Engine:
         try:
             acc = self._accessor(proxy)
             plain = <dict>self._normalize(changes, 0)
+            acc = self._accessor(proxy)  # (again: moved? see ``_moved``)
             w._line.clear()
             _append_str(w._line, acc)
             w._line.append(b".update(")
@@ -755,6 +765,13 @@ cdef class Engine:
         if type(plain) is not kind:
             raise _container_mismatch(proxy, plain, kind)
         return plain
+
+    # ``_moved``: the code that making a key, index or value runs (a generator, ``__index__``,
+    # ``__hash__``, a type handler, ``tolist()``, and a signal handler in any of them) may
+    # move the container (an insert before it in its list) or unlink it: each mutation
+    # reads the accessor again once that code has run and before it renders the statement
+    # (nothing of ours runs Python code after that), so that the statement names the
+    # container where it is now, or the mutation is refused if it is no longer in the store.
 
     cdef inline object _accessor(self, proxy):
         acc = _get_slot(self._slot_accessor, proxy)

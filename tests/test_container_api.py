@@ -445,6 +445,77 @@ def test_a_slice_assignment_copies_a_container_that_stays_where_it_is(assign, ex
     assert laaos.to_plain(root) == laaos.safe_load_str(log.getvalue()) == {"l": expected}
 
 
+class _Moves:
+    """Moves the store's list ``root["n"][0]`` (an insert before it) the first time a
+    mutation's own code runs it: as ``__index__``, as a value's ``tolist()``, as a
+    generator's next item."""
+
+    def __init__(self, root, value=0):
+        self.root, self.value, self.done = root, value, False
+
+    def move(self):
+        if not self.done:
+            self.done = True
+            self.root["n"].insert(0, ["moved in"])
+
+    def __index__(self):
+        self.move()
+        return self.value
+
+    def tolist(self):
+        self.move()
+        return self.value
+
+    def items(self, values):
+        for i, v in enumerate(values):
+            if i == 1:
+                self.move()
+            yield v
+
+
+MOVING_MUTATIONS = {
+    "extend from a generator": lambda h, m: h.extend(m.items([10, 11])),
+    "extend of floats from a generator": lambda h, m: h.extend(m.items([1.5, 2.5])),
+    "item set at an __index__": lambda h, m: h.__setitem__(m, 99),
+    "insert at an __index__": lambda h, m: h.insert(m, 98),
+    "del at an __index__": lambda h, m: h.__delitem__(m),
+    "append of a value made by tolist()": lambda h, m: h.append(_Moves(m.root, [7])),
+    "dict item set of a value made by tolist()": lambda h, m: h[2].__setitem__("k", _Moves(m.root, [7])),
+    "dict update of a value made by tolist()": lambda h, m: h[2].update({"a": _Moves(m.root, 5), "b": 6}),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(MOVING_MUTATIONS))
+def test_a_container_that_a_mutations_own_code_moves_is_logged_where_it_is_then(kind):
+    """The code a mutation runs to make its index or value (``__index__``, ``tolist()``, a
+    generator) inserts before the container in its list: the statement names the
+    container at its new place, so the log loads to memory."""
+    root, log = new_store(initial_data={"n": [[3, 1, {"a": 1}]]})
+    held = root["n"][0]
+    moves = _Moves(root)
+    if kind.startswith("dict"):
+        held = held[2]
+        MOVING_MUTATIONS[kind](root["n"][0], moves)
+    else:
+        MOVING_MUTATIONS[kind](held, moves)
+    assert laaos.to_plain(root)["n"][0] == ["moved in"]  # (it moved)
+    assert laaos.to_plain(root) == laaos.safe_load_str(log.getvalue())
+
+
+def test_a_container_that_a_mutations_own_code_unlinks_refuses_the_mutation():
+    root, log = new_store(initial_data={"n": [[3, 1]]})
+    held = root["n"][0]
+
+    def items():
+        yield 10
+        del root["n"][0]
+        yield 11
+
+    with pytest.raises(laaos.UnlinkedContainerError):
+        held.extend(items())
+    assert laaos.to_plain(root) == laaos.safe_load_str(log.getvalue()) == {"n": []}
+
+
 def test_a_sort_key_that_changes_the_list_raises_as_list_sort_and_the_log_keeps_up():
     root, log = new_store(initial_data={"l": [3, 1, 2]})
     seq = root["l"]
