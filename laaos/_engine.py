@@ -226,10 +226,10 @@ class Engine:
             if plain.__class__ is not dict:
                 raise container_mismatch(proxy, plain, dict)
             old = plain[key]  # the KeyError a dict raises
-            key = self._store._normalize_key(key)
+            nkey = self._store._normalize_key(key)
             if proxy._accessor is not acc:  # (moved: see ``_moved``)
-                return self.dict_del(proxy, key)
-            text = f"del {acc}[{self.render(key)}]\n"
+                return self.dict_del(proxy, nkey)
+            text = f"del {acc}[{self.render(nkey)}]\n"
             after: Iterator[Any] = starmap(plain.__delitem__, ((key,),))
             self._commit_replacing(text, after, old)
 

@@ -106,7 +106,8 @@ class Store(Values):
         target = log.fileno() if getattr(log, "laaos_owns_fd", False) else log
         self._writer = impl.Writer(target, durability, *buffering(buffer_size, flush_interval))
         # (the log's name on the OSError of a failed write: the uri, else a file's own path)
-        self._writer.name = uri if uri is not None or not isinstance(getattr(log, "name", None), str) else log.name
+        path = getattr(log, "name", None)
+        self._writer.name = uri if uri is not None else path if isinstance(path, str) else None
         self._lock = self._writer.lock
         self._engine = impl.Engine(self, self._writer, StoreList, StoreDict, StoreSet)
         if append_mode:

@@ -114,7 +114,11 @@ def set_own_slice(c, index, positions):
     values = [c[i] for i in positions]
     if isinstance(c, list):
         taken = [id(v) for v in c[index]]
-        values = [v if id(v) in taken and not taken.remove(id(v)) else copy.deepcopy(v) for v in values]
+        for j, v in enumerate(values):
+            if id(v) in taken:
+                taken.remove(id(v))
+            else:
+                values[j] = copy.deepcopy(v)
     c[index] = values
 
 
